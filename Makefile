@@ -1,0 +1,36 @@
+# Two commands: `make run` (the whole product) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench venv stop clean
+
+# Rebuilt only when the lock file changes: a no-op in well under a second otherwise.
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@$(PY) -m iop.devservers run
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy .
+
+test: lint
+	$(PY) -m iop.devservers exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m iop.devservers exec -- $(PY) -m pytest bench -p no:randomly -q $(PYTEST_ARGS)
+
+stop: $(STAMP)
+	@$(PY) -m iop.devservers stop
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,317 @@
+"""The core API: the current membership, staff, sites, patients, the audit trail.
+
+Views are thin (STYLE.md): parse with an input serializer, call a service or selector,
+render with an output serializer. The clinic always comes from the token or session.
+"""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from iop import selectors, services
+from iop.models import AuditEvent, Clinic, Membership, Patient, Site, User
+from iop.models.audit import AuditAction
+from iop.roles import ROLE_CAPABILITIES, Capability, Role
+from iop.selectors import AuditFilters
+
+C = Capability
+
+
+class ClinicAPIView(APIView):
+    capabilities: dict[str, str] = {}
+
+    @property
+    def clinic(self) -> Clinic:
+        return self.request.clinic  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def membership(self) -> Membership:
+        return self.request.membership  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def actor(self) -> User:
+        return self.request.user  # type: ignore[return-value]
+
+    def paginated(self, queryset: Any, serializer: type[serializers.Serializer]) -> Response:
+        paginator = self.pagination_class()  # type: ignore[misc]
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+# --- Me ---------------------------------------------------------------------------------------
+
+
+class MembershipOutput(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "first_name", "last_name", "role", "is_active", "created_at"]
+
+
+class ClinicOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Clinic
+        fields = ["id", "name", "slug", "timezone", "require_mfa", "idle_timeout_minutes"]
+
+
+class MeOutput(serializers.Serializer):
+    membership = MembershipOutput()
+    clinic = ClinicOutput()
+    capabilities = serializers.ListField(child=serializers.CharField())
+
+
+class MeView(ClinicAPIView):
+    capabilities = {"GET": C.STAFF_READ}
+
+    @extend_schema(responses=MeOutput, summary="The membership this request acts as")
+    def get(self, request: Request) -> Response:
+        data = {
+            "membership": self.membership,
+            "clinic": self.clinic,
+            "capabilities": sorted(ROLE_CAPABILITIES[self.membership.role]),
+        }
+        return Response(MeOutput(data).data)
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+
+class StaffInviteInput(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    first_name = serializers.CharField(max_length=150, required=False, default="")
+    last_name = serializers.CharField(max_length=150, required=False, default="")
+
+
+class StaffUpdateInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class StaffListView(ClinicAPIView):
+    capabilities = {"GET": C.STAFF_READ, "POST": C.STAFF_MANAGE}
+
+    @extend_schema(responses=MembershipOutput(many=True), summary="Staff of the clinic")
+    def get(self, request: Request) -> Response:
+        return self.paginated(selectors.staff_list(clinic=self.clinic), MembershipOutput)
+
+    @extend_schema(
+        request=StaffInviteInput, responses={201: MembershipOutput}, summary="Invite a person"
+    )
+    def post(self, request: Request) -> Response:
+        data = StaffInviteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_invite(
+            clinic=self.clinic, actor=self.actor, **data.validated_data
+        )
+        return Response(MembershipOutput(membership).data, status=status.HTTP_201_CREATED)
+
+
+class StaffDetailView(ClinicAPIView):
+    capabilities = {"GET": C.STAFF_READ, "PATCH": C.STAFF_MANAGE}
+
+    @extend_schema(responses=MembershipOutput)
+    def get(self, request: Request, id: int) -> Response:
+        membership = selectors.staff_get(clinic=self.clinic, membership_id=id)
+        return Response(MembershipOutput(membership).data)
+
+    @extend_schema(request=StaffUpdateInput, responses=MembershipOutput, summary="Change role")
+    def patch(self, request: Request, id: int) -> Response:
+        membership = selectors.staff_get(clinic=self.clinic, membership_id=id)
+        data = StaffUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_update(
+            membership=membership, actor=self.actor, **data.validated_data
+        )
+        return Response(MembershipOutput(membership).data)
+
+
+# --- Sites ------------------------------------------------------------------------------------
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "name", "address", "phone", "is_active"]
+        read_only_fields = ["id"]
+        # Uniqueness is the service's to check (it knows the clinic).
+        validators: list[Any] = []
+
+
+class SiteListView(ClinicAPIView):
+    capabilities = {"GET": C.STAFF_READ, "POST": C.CLINIC_CONFIGURE}
+
+    @extend_schema(responses=SiteSerializer(many=True), summary="Sites (locations)")
+    def get(self, request: Request) -> Response:
+        return self.paginated(selectors.site_list(clinic=self.clinic), SiteSerializer)
+
+    @extend_schema(request=SiteSerializer, responses={201: SiteSerializer})
+    def post(self, request: Request) -> Response:
+        data = SiteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if k != "is_active"}
+        site = services.site_create(clinic=self.clinic, actor=self.actor, **fields)
+        return Response(SiteSerializer(site).data, status=status.HTTP_201_CREATED)
+
+
+class SiteDetailView(ClinicAPIView):
+    capabilities = {"GET": C.STAFF_READ, "PATCH": C.CLINIC_CONFIGURE, "PUT": C.CLINIC_CONFIGURE}
+
+    @extend_schema(responses=SiteSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        return Response(SiteSerializer(selectors.site_get(clinic=self.clinic, site_id=id)).data)
+
+    @extend_schema(request=SiteSerializer, responses=SiteSerializer)
+    def put(self, request: Request, id: int) -> Response:
+        return self._update(request, id, partial=False)
+
+    @extend_schema(request=SiteSerializer, responses=SiteSerializer)
+    def patch(self, request: Request, id: int) -> Response:
+        return self._update(request, id, partial=True)
+
+    def _update(self, request: Request, id: int, *, partial: bool) -> Response:
+        site = selectors.site_get(clinic=self.clinic, site_id=id)
+        data = SiteSerializer(site, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        site = services.site_update(site=site, actor=self.actor, **data.validated_data)
+        return Response(SiteSerializer(site).data)
+
+
+# --- Patients ---------------------------------------------------------------------------------
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    age = serializers.IntegerField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "record_number",
+            "legal_first_name",
+            "legal_last_name",
+            "preferred_name",
+            "pronouns",
+            "date_of_birth",
+            "display_name",
+            "age",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators: list[Any] = []
+
+
+class PatientListView(ClinicAPIView):
+    capabilities = {"GET": C.PATIENTS_READ, "POST": C.PATIENTS_WRITE}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Name or record number")],
+        responses=PatientSerializer(many=True),
+        summary="Patients",
+    )
+    def get(self, request: Request) -> Response:
+        patients = selectors.patient_list(clinic=self.clinic, query=request.GET.get("q", ""))
+        return self.paginated(patients, PatientSerializer)
+
+    @extend_schema(request=PatientSerializer, responses={201: PatientSerializer})
+    def post(self, request: Request) -> Response:
+        data = PatientSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        patient = services.patient_create(
+            clinic=self.clinic, actor=self.actor, **data.validated_data
+        )
+        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientDetailView(ClinicAPIView):
+    capabilities = {"GET": C.PATIENTS_READ, "PATCH": C.PATIENTS_WRITE, "PUT": C.PATIENTS_WRITE}
+
+    @extend_schema(responses=PatientSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        patient = selectors.patient_get(clinic=self.clinic, patient_id=id)
+        services.patient_chart_viewed(patient=patient, actor=self.actor)
+        return Response(PatientSerializer(patient).data)
+
+    @extend_schema(request=PatientSerializer, responses=PatientSerializer)
+    def put(self, request: Request, id: int) -> Response:
+        return self._update(request, id, partial=False)
+
+    @extend_schema(request=PatientSerializer, responses=PatientSerializer)
+    def patch(self, request: Request, id: int) -> Response:
+        return self._update(request, id, partial=True)
+
+    def _update(self, request: Request, id: int, *, partial: bool) -> Response:
+        patient = selectors.patient_get(clinic=self.clinic, patient_id=id)
+        data = PatientSerializer(patient, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        patient = services.patient_update(patient=patient, actor=self.actor, **data.validated_data)
+        return Response(PatientSerializer(patient).data)
+
+
+# --- Audit ------------------------------------------------------------------------------------
+
+
+class AuditEventOutput(serializers.ModelSerializer):
+    actor_email = serializers.EmailField(source="actor.email", default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "created_at",
+            "action",
+            "actor",
+            "actor_email",
+            "patient_id",
+            "object_type",
+            "object_id",
+            "changed_fields",
+            "ip",
+            "request_id",
+        ]
+
+
+class AuditFilterInput(serializers.Serializer):
+    patient = serializers.IntegerField(required=False, min_value=1)
+    actor = serializers.IntegerField(required=False, min_value=1)
+    action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": "Must be on or after date_from."})
+        return attrs
+
+
+class AuditEventListView(ClinicAPIView):
+    capabilities = {"GET": C.AUDIT_READ}
+
+    @extend_schema(
+        parameters=[AuditFilterInput],
+        responses=AuditEventOutput(many=True),
+        summary="The audit trail (clinic admins and auditors)",
+    )
+    def get(self, request: Request) -> Response:
+        params = AuditFilterInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        filters = AuditFilters(
+            patient_id=f.get("patient"),
+            actor_id=f.get("actor"),
+            action=f.get("action", ""),
+            date_from=f.get("date_from"),
+            date_to=f.get("date_to"),
+        )
+        events = selectors.audit_event_list(clinic=self.clinic, filters=filters)
+        return self.paginated(events, AuditEventOutput)

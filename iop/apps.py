@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class IopConfig(AppConfig):
+    name = "iop"
+    verbose_name = "Clinics, staff and patients"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the login/MFA audit receivers

@@ -1,0 +1,172 @@
+"""Request plumbing: request ids, idle sign-out, the clinic of the request, enforced MFA."""
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from iop import tenancy
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    request_id: str
+    ip: str | None
+
+
+current_request: contextvars.ContextVar[RequestMeta | None] = contextvars.ContextVar(
+    "current_request", default=None
+)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    if getattr(settings, "USE_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps a proxy's X-Request-ID) for logs and audit."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if re.fullmatch(r"[-\w]{8,64}", incoming) else uuid.uuid4().hex
+        token = current_request.set(RequestMeta(request_id=request_id, ip=client_ip(request)))
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        meta = current_request.get()
+        record.request_id = meta.request_id if meta else "-"
+        return True
+
+
+SESSION_LAST_SEEN = "iop_last_seen"
+SESSION_IDLE_LIMIT = "iop_idle_seconds"
+
+
+class IdleLogoffMiddleware:
+    """Signs a person out after the clinic's idle period (HIPAA automatic logoff).
+
+    The limit is stored in the session at sign-in: the shortest of the person's clinics.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and SESSION_IDLE_LIMIT in request.session:
+            now = time.time()
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            limit = int(request.session[SESSION_IDLE_LIMIT])
+            if now - last_seen > limit:
+                from iop.services import audit_idle_logoff
+
+                audit_idle_logoff(user=request.user)
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return HttpResponse(status=401)
+                messages.info(
+                    request, f"You were signed out after {limit // 60} minutes without activity."
+                )
+                return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+            # Save at most every 30 s: a page's burst of requests writes the session once.
+            if now - last_seen > 30 or SESSION_LAST_SEEN not in request.session:
+                request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+CLINIC_PATH = re.compile(r"^/c/(?P<slug>[-a-zA-Z0-9_]+)/")
+
+
+class ClinicMiddleware:
+    """Resolves the clinic once per request and binds the database transaction to it.
+
+    `/c/<slug>/…`: the signed-in person must be an active member, otherwise 404 — the same
+    answer as for a clinic that does not exist. The whole view then runs in one transaction
+    with `app.clinic_id` set, so row-level security scopes every query.
+    `/api/…`: one transaction too; the API's authentication binds the clinic of the token.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.clinic = None  # type: ignore[attr-defined]
+        request.membership = None  # type: ignore[attr-defined]
+        match = CLINIC_PATH.match(request.path_info)
+        if match:
+            if not request.user.is_authenticated:
+                login = reverse("account_login")
+                return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+            from iop.selectors import membership_for
+
+            membership = membership_for(user=request.user, clinic_slug=match["slug"])
+            if membership is None:
+                raise Http404("No such clinic.")
+            request.clinic = membership.clinic  # type: ignore[attr-defined]
+            request.membership = membership  # type: ignore[attr-defined]
+            if request.session.get("clinic_slug") != membership.clinic.slug:
+                request.session["clinic_slug"] = membership.clinic.slug
+            timezone.activate(zoneinfo.ZoneInfo(membership.clinic.timezone))
+            try:
+                with tenancy.clinic_context(membership.clinic_id):
+                    return self.get_response(request)
+            finally:
+                timezone.deactivate()
+        if request.path_info.startswith("/api/v1/"):
+            with tenancy.request_scope():
+                return self.get_response(request)
+        return self.get_response(request)
+
+
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
+
+
+class RequireMfaMiddleware:
+    """allauth has no "require MFA" switch: members of a clinic that requires it are sent to
+    set up an authenticator app before they can use anything else."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and not request.path_info.startswith(
+            MFA_EXEMPT_PREFIXES
+        ):
+            from iop.selectors import user_needs_mfa_setup
+
+            if user_needs_mfa_setup(user=request.user):
+                messages.warning(
+                    request,
+                    "Your clinic requires two-factor sign-in. Set up an authenticator app "
+                    "to continue.",
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,113 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from iop.roles import Role
+
+from .tenancy import TenantModel
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as America/Chicago.")
+
+
+class Clinic(models.Model):
+    """The tenant: a treatment provider. Global table; everything else hangs off it."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Used in web addresses.")
+    timezone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    require_mfa = models.BooleanField(
+        "require two-factor sign-in",
+        default=True,
+        help_text="Every member must set up an authenticator app before using the clinic.",
+    )
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        "sign out after idle minutes",
+        default=15,
+        validators=[MinValueValidator(2), MaxValueValidator(240)],
+    )
+    default_program_weeks = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    weekly_minimum_minutes_adult = models.PositiveIntegerField(
+        default=9 * 60, help_text="ASAM 2.1: adults need at least 9 hours of service a week."
+    )
+    weekly_minimum_minutes_adolescent = models.PositiveIntegerField(
+        default=6 * 60, help_text="ASAM 2.1: adolescents need at least 6 hours a week."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(idle_timeout_minutes__gte=2, idle_timeout_minutes__lte=240),
+                name="clinic_idle_timeout_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(TenantModel):
+    """A location of the clinic where groups meet."""
+
+    name = models.CharField(max_length=120)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="site_unique_name_per_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's place in one clinic, with one role. Global table (like User and Clinic):
+    it is read before a tenant is known — at sign-in, in the clinic chooser, and to resolve
+    an API token — so it carries `clinic_id` without a row-level-security policy."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["clinic__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "user"], name="membership_unique_user"),
+        ]
+        indexes = [models.Index(fields=["user", "is_active"], name="membership_user_active")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.clinic}"
+
+    def can(self, capability: str) -> bool:
+        from iop.roles import role_can
+
+        return self.is_active and role_can(self.role, capability)

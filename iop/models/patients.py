@@ -1,0 +1,64 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from .tenancy import TenantModel
+
+
+def validate_past_date(value: datetime.date) -> None:
+    if value >= timezone.localdate():
+        raise ValidationError("Date of birth must be in the past.")
+
+
+class Patient(TenantModel):
+    """A person in treatment at the clinic."""
+
+    record_number = models.CharField(
+        max_length=20, help_text="The clinic's own medical record number."
+    )
+    legal_first_name = models.CharField(max_length=80)
+    legal_last_name = models.CharField(max_length=80)
+    preferred_name = models.CharField(
+        max_length=80, blank=True, help_text="What the patient wants to be called."
+    )
+    pronouns = models.CharField(max_length=30, blank=True)
+    date_of_birth = models.DateField(validators=[validate_past_date])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["legal_last_name", "legal_first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "record_number"], name="patient_unique_record_number"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["clinic", "legal_last_name", "legal_first_name"], name="patient_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.record_number})"
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.legal_first_name
+        return f"{first} {self.legal_last_name}"
+
+    @property
+    def legal_name(self) -> str:
+        return f"{self.legal_first_name} {self.legal_last_name}"
+
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    @property
+    def is_adolescent(self) -> bool:
+        return self.age < 18

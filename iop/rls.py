@@ -1,0 +1,102 @@
+"""Migration operations for the database-level walls.
+
+    operations = [..., EnableRowLevelSecurity("patient")]
+
+adds `ENABLE` + `FORCE ROW LEVEL SECURITY` and the clinic policy to a tenant table in one
+line. `FORCE` matters: the app role owns its tables, and owners skip RLS without it.
+NULLIF: after a transaction-local set_config ends, the setting reads '' (not NULL) on that
+connection, and ''::bigint would raise on every query (DESIGN.md §8).
+"""
+
+from typing import Any
+
+from django.db import migrations
+
+CURRENT_CLINIC = "NULLIF(current_setting('app.clinic_id', true), '')::bigint"
+POLICY = "clinic_isolation"
+
+
+class EnableRowLevelSecurity(migrations.operations.base.Operation):
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str, *, allow_platform_rows: bool = False) -> None:
+        self.model_name = model_name
+        # Platform rows (clinic_id NULL) may be written by anyone and are read by no clinic.
+        self.allow_platform_rows = allow_platform_rows
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def _table(self, app_label: str, state: Any) -> str:
+        model = state.apps.get_model(app_label, self.model_name)
+        return str(model._meta.db_table)
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table = schema_editor.quote_name(self._table(app_label, to_state))
+        check = f"clinic_id = {CURRENT_CLINIC}"
+        if self.allow_platform_rows:
+            check = f"clinic_id IS NULL OR {check}"
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(
+            f"CREATE POLICY {POLICY} ON {table} "
+            f"USING (clinic_id = {CURRENT_CLINIC}) WITH CHECK ({check})"
+        )
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table = schema_editor.quote_name(self._table(app_label, from_state))
+        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+    def describe(self) -> str:
+        return f"Enable row-level security on {self.model_name}"
+
+
+class MakeAppendOnly(migrations.operations.base.Operation):
+    """Refuse UPDATE and DELETE on a table, for every role, with a trigger; and revoke both
+    privileges from the app role. TRUNCATE (test flush, platform maintenance) is not
+    affected."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str) -> None:
+        self.model_name = model_name
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        raw = str(to_state.apps.get_model(app_label, self.model_name)._meta.db_table)
+        table = schema_editor.quote_name(raw)
+        schema_editor.execute(
+            "CREATE OR REPLACE FUNCTION iop_refuse_change() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+            "'% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; "
+            "END $$",
+            params=None,  # the '%' is plpgsql's, not a query placeholder
+        )
+        schema_editor.execute(
+            f"CREATE TRIGGER {raw}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION iop_refuse_change()"
+        )
+        schema_editor.execute(f"REVOKE UPDATE, DELETE ON {table} FROM CURRENT_USER")
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        raw = str(from_state.apps.get_model(app_label, self.model_name)._meta.db_table)
+        table = schema_editor.quote_name(raw)
+        schema_editor.execute(f"GRANT UPDATE, DELETE ON {table} TO CURRENT_USER")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {raw}_append_only ON {table}")
+
+    def describe(self) -> str:
+        return f"Make {self.model_name} append-only"

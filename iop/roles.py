@@ -1,0 +1,65 @@
+"""Roles and what each may do (DESIGN.md §4). Least privilege: a role gets a capability only
+when its job needs it. Views and API endpoints name the capability they require; a matrix
+test pins who can reach what."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Clinic admin"
+    THERAPIST = "therapist", "Therapist"
+    CASE_MANAGER = "case_manager", "Case manager"
+    FRONT_DESK = "front_desk", "Front desk"
+    NURSE = "nurse", "Nurse / tech"
+    AUDITOR = "auditor", "Auditor (read-only)"
+
+
+class Capability:
+    CLINIC_CONFIGURE = "clinic.configure"  # settings, sites, tracks, templates, rooms
+    STAFF_READ = "staff.read"
+    STAFF_MANAGE = "staff.manage"  # invite, change roles, deactivate
+    TOKENS_MANAGE = "tokens.manage"
+    AUDIT_READ = "audit.read"
+    PATIENTS_READ = "patients.read"  # demographics, identity
+    PATIENTS_WRITE = "patients.write"
+    SCHEDULE_MANAGE = "schedule.manage"  # roster, attendance, make-ups
+    CLINICAL_READ = "clinical.read"  # diagnoses, progress, measures
+    CLINICAL_WRITE = "clinical.write"
+    NOTES_READ = "notes.read"  # therapy and group notes (Part 2: treating team only)
+    NOTES_WRITE = "notes.write"
+    TESTS_READ = "tests.read"  # drug and alcohol test results
+    TESTS_RECORD = "tests.record"
+
+
+C = Capability
+_READ_CLINICAL = {C.STAFF_READ, C.PATIENTS_READ, C.CLINICAL_READ, C.NOTES_READ, C.TESTS_READ}
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(
+        _READ_CLINICAL
+        | {
+            C.CLINIC_CONFIGURE,
+            C.STAFF_MANAGE,
+            C.TOKENS_MANAGE,
+            C.AUDIT_READ,
+            C.PATIENTS_WRITE,
+            C.SCHEDULE_MANAGE,
+        }
+    ),
+    Role.THERAPIST: frozenset(
+        _READ_CLINICAL | {C.CLINICAL_WRITE, C.NOTES_WRITE, C.SCHEDULE_MANAGE}
+    ),
+    Role.CASE_MANAGER: frozenset(
+        _READ_CLINICAL | {C.PATIENTS_WRITE, C.CLINICAL_WRITE, C.SCHEDULE_MANAGE}
+    ),
+    # Front desk: roster, attendance, scheduling, demographics. No notes, no test results.
+    Role.FRONT_DESK: frozenset({C.STAFF_READ, C.PATIENTS_READ, C.PATIENTS_WRITE, C.SCHEDULE_MANAGE}),
+    # Nurse / tech: record drug tests and vitals; no therapy notes.
+    Role.NURSE: frozenset({C.STAFF_READ, C.PATIENTS_READ, C.TESTS_READ, C.TESTS_RECORD}),
+    # Auditor: reads clinical records and the audit trail, never changes anything.
+    Role.AUDITOR: frozenset(_READ_CLINICAL | {C.AUDIT_READ}),
+}
+
+
+def role_can(role: str, capability: str) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,350 @@
+"""Writes. Each service is one transaction that records its audit event in that transaction
+and sends jobs only once it commits (STYLE.md). Names are `<entity>_<action>`."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from iop.middleware import current_request
+from iop.models import ApiToken, AuditEvent, Clinic, Membership, Patient, Site, User
+from iop.models.audit import AuditAction
+from iop.models.tokens import hash_token, new_raw_token
+from iop.roles import Role
+from iop.tasks import send_email
+from iop.tenancy import clinic_context
+
+
+class DomainError(Exception):
+    """A refused operation, with a message for the person who asked."""
+
+
+# --- Audit ------------------------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    clinic: Clinic | None,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    patient_id: int | None = None,
+    changed_fields: Iterable[str] = (),
+) -> AuditEvent:
+    """Append one event. Field names only: values may be patient data."""
+    meta = current_request.get()
+    event = AuditEvent(
+        clinic=clinic,
+        actor=actor,
+        action=action,
+        patient_id=patient_id,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        changed_fields=sorted(changed_fields),
+        ip=meta.ip if meta else None,
+        request_id=meta.request_id if meta else "",
+    )
+    if clinic is None:
+        event.save()
+    else:
+        with clinic_context(clinic.pk):
+            event.save()
+    return event
+
+
+def audit_for_user_clinics(*, user: User, action: str) -> None:
+    """Sign-in events belong to every clinic the person works for."""
+    memberships = list(Membership.objects.select_related("clinic").filter(user=user))
+    with transaction.atomic():
+        for membership in memberships:
+            audit_record(clinic=membership.clinic, actor=user, action=action)
+        if not memberships:
+            audit_record(clinic=None, actor=user, action=action)
+
+
+def audit_idle_logoff(*, user: User) -> None:
+    audit_for_user_clinics(user=user, action=AuditAction.IDLE_LOGOFF)
+
+
+def _apply(instance: models.Model, fields: dict[str, Any]) -> list[str]:
+    """Set the given fields; return the names of those that changed."""
+    changed = []
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+def _save(instance: Any, *, unique: tuple[str, str] | None = None) -> None:
+    """Validate and save. A clash on a clinic-scoped unique field becomes an error on that
+    field — also when a concurrent request wins the race and the database refuses."""
+    instance.full_clean(validate_constraints=False)
+    if unique:
+        field, message = unique
+        clash = type(instance)._default_manager.filter(
+            clinic=instance.clinic, **{field: getattr(instance, field)}
+        ).exclude(pk=instance.pk)
+        if clash.exists():
+            raise ValidationError({field: message})
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        if unique is None:
+            raise
+        raise ValidationError({unique[0]: unique[1]}) from None
+
+
+SITE_NAME_TAKEN = ("name", "Another site already has this name.")
+RECORD_NUMBER_TAKEN = ("record_number", "Another patient already has this record number.")
+
+
+# --- Clinics and sites ------------------------------------------------------------------------
+
+
+def clinic_create(*, name: str, slug: str = "", admin_email: str, require_mfa: bool = True) -> Clinic:
+    with transaction.atomic():
+        clinic = Clinic(name=name, slug=slug or slugify(name), require_mfa=require_mfa)
+        clinic.full_clean()
+        clinic.save()
+        admin = User.objects.filter(email__iexact=admin_email).first()
+        if admin is None:
+            admin = User.objects.create_user(admin_email)
+        membership = Membership.objects.create(user=admin, clinic=clinic, role=Role.ADMIN)
+        audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=clinic)
+        audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=membership)
+        _send_invitation_on_commit(membership)
+    return clinic
+
+
+CLINIC_SETTINGS_FIELDS = (
+    "name",
+    "timezone",
+    "address",
+    "phone",
+    "require_mfa",
+    "idle_timeout_minutes",
+    "default_program_weeks",
+    "weekly_minimum_minutes_adult",
+    "weekly_minimum_minutes_adolescent",
+)
+
+
+def clinic_update(*, clinic: Clinic, actor: User, **fields: Any) -> Clinic:
+    unknown = set(fields) - set(CLINIC_SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a clinic setting: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        changed = _apply(clinic, fields)
+        clinic.full_clean()
+        if changed:
+            clinic.save(update_fields=changed)
+            audit_record(
+                clinic=clinic, actor=actor, action=AuditAction.CHANGE, obj=clinic,
+                changed_fields=changed,
+            )  # fmt: skip
+    return clinic
+
+
+def site_create(*, clinic: Clinic, actor: User, name: str, address: str = "", phone: str = "") -> Site:
+    with clinic_context(clinic.pk):
+        site = Site(clinic=clinic, name=name, address=address, phone=phone)
+        _save(site, unique=SITE_NAME_TAKEN)
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=site)
+    return site
+
+
+def site_update(*, site: Site, actor: User, **fields: Any) -> Site:
+    with clinic_context(site.clinic_id):
+        changed = _apply(site, fields)
+        if changed:
+            _save(site, unique=SITE_NAME_TAKEN)
+            audit_record(
+                clinic=site.clinic, actor=actor, action=AuditAction.CHANGE, obj=site,
+                changed_fields=changed,
+            )  # fmt: skip
+    return site
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+
+def membership_invite(
+    *,
+    clinic: Clinic,
+    actor: User,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+) -> Membership:
+    """Add a person to the clinic. New people get an email to set their password; people who
+    already have an account (another clinic) are told they were added."""
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose one of the roles."})
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User(email=email, first_name=first_name, last_name=last_name)
+            user.set_unusable_password()
+            user.full_clean()
+            user.save()
+        elif Membership.objects.filter(clinic=clinic, user=user).exists():
+            raise ValidationError({"email": f"{email} is already on this clinic's staff."})
+        membership = Membership.objects.create(
+            user=user, clinic=clinic, role=role, invited_by=actor
+        )
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=membership)
+        _send_invitation_on_commit(membership)
+    return membership
+
+
+def _send_invitation_on_commit(membership: Membership) -> None:
+    user, clinic = membership.user, membership.clinic
+    base = settings.SITE_URL.rstrip("/")
+    if user.has_usable_password():
+        body = (
+            f"You have been added to {clinic.name} as {membership.get_role_display()}.\n\n"
+            f"Sign in: {base}{reverse('account_login')}\n"
+        )
+    else:
+        path = reverse(
+            "account_reset_password_from_key",
+            kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        )
+        body = (
+            f"You have been invited to {clinic.name} as {membership.get_role_display()}.\n\n"
+            f"Choose your password to sign in: {base}{path}\n\n"
+            "The link works once and expires in a few days. If you did not expect this, "
+            "ignore this email.\n"
+        )
+    send_email.delay_on_commit(
+        to=[user.email], subject=f"Your access to {clinic.name}", body=body
+    )
+
+
+def membership_update(
+    *, membership: Membership, actor: User, role: str | None = None, is_active: bool | None = None
+) -> Membership:
+    fields: dict[str, Any] = {}
+    if role is not None:
+        if role not in Role.values:
+            raise ValidationError({"role": "Choose one of the roles."})
+        fields["role"] = role
+    if is_active is not None:
+        fields["is_active"] = is_active
+    with transaction.atomic():
+        changed = _apply(membership, fields)
+        if not changed:
+            return membership
+        _refuse_removing_last_admin(membership)
+        membership.save(update_fields=changed)
+        audit_record(
+            clinic=membership.clinic, actor=actor, action=AuditAction.CHANGE, obj=membership,
+            changed_fields=changed,
+        )  # fmt: skip
+    return membership
+
+
+def _refuse_removing_last_admin(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        clinic=membership.clinic, role=Role.ADMIN, is_active=True
+    ).exclude(pk=membership.pk)
+    is_admin_after = membership.role == Role.ADMIN and membership.is_active
+    if not is_admin_after and not others.select_for_update().exists():
+        raise DomainError("A clinic needs at least one active admin; add another admin first.")
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def api_token_create(*, membership: Membership, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token and its secret; the secret is shown once and never stored."""
+    raw = new_raw_token()
+    with transaction.atomic():
+        token = ApiToken(
+            membership=membership,
+            name=name,
+            prefix=raw[:12],
+            key_hash=hash_token(raw),
+            created_by=actor,
+        )
+        token.full_clean()
+        token.save()
+        audit_record(clinic=membership.clinic, actor=actor, action=AuditAction.CREATE, obj=token)
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(
+                clinic=token.membership.clinic, actor=actor, action=AuditAction.CHANGE, obj=token,
+                changed_fields=["revoked_at"],
+            )  # fmt: skip
+    return token
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Record use, at most once a minute per token (no write on every request)."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+# --- Patients ---------------------------------------------------------------------------------
+
+PATIENT_FIELDS = (
+    "record_number",
+    "legal_first_name",
+    "legal_last_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+)
+
+
+def patient_create(*, clinic: Clinic, actor: User, **fields: Any) -> Patient:
+    with clinic_context(clinic.pk):
+        patient = Patient(clinic=clinic, **fields)
+        _save(patient, unique=RECORD_NUMBER_TAKEN)
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=patient,
+            patient_id=patient.pk, changed_fields=fields.keys(),
+        )  # fmt: skip
+    return patient
+
+
+def patient_update(*, patient: Patient, actor: User, **fields: Any) -> Patient:
+    unknown = set(fields) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a patient field: {', '.join(sorted(unknown))}")
+    with clinic_context(patient.clinic_id):
+        changed = _apply(patient, fields)
+        if changed:
+            _save(patient, unique=RECORD_NUMBER_TAKEN)
+            audit_record(
+                clinic=patient.clinic, actor=actor, action=AuditAction.CHANGE, obj=patient,
+                patient_id=patient.pk, changed_fields=changed,
+            )  # fmt: skip
+    return patient
+
+
+def patient_chart_viewed(*, patient: Patient, actor: User) -> None:
+    """Every chart read is on the record (HIPAA audit controls)."""
+    audit_record(
+        clinic=patient.clinic, actor=actor, action=AuditAction.VIEW, obj=patient,
+        patient_id=patient.pk,
+    )  # fmt: skip

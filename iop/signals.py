@@ -1,0 +1,53 @@
+"""Sign-in, sign-out and MFA changes go to the audit trail of each clinic the person works
+for; sign-in also fixes the session's idle limit."""
+
+from typing import Any
+
+from allauth.mfa import signals as mfa_signals
+from django.contrib.auth import signals as auth_signals
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from iop.middleware import SESSION_IDLE_LIMIT, SESSION_LAST_SEEN
+from iop.models import Membership, User
+from iop.models.audit import AuditAction
+from iop.services import audit_for_user_clinics, audit_record
+
+DEFAULT_IDLE_MINUTES = 15
+
+
+@receiver(auth_signals.user_logged_in)
+def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    import time
+
+    minutes = [
+        m.clinic.idle_timeout_minutes
+        for m in Membership.objects.select_related("clinic").filter(user=user, is_active=True)
+    ]
+    request.session[SESSION_IDLE_LIMIT] = 60 * min(minutes or [DEFAULT_IDLE_MINUTES])
+    request.session[SESSION_LAST_SEEN] = time.time()
+    audit_for_user_clinics(user=user, action=AuditAction.LOGIN)
+
+
+@receiver(auth_signals.user_logged_out)
+def on_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        audit_for_user_clinics(user=user, action=AuditAction.LOGOUT)
+
+
+@receiver(auth_signals.user_login_failed)
+def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+    email = str(credentials.get("email") or credentials.get("username") or "")
+    user = User.objects.filter(email__iexact=email).first() if email else None
+    if user is None:
+        # Unknown address: a platform event no clinic sees; the address itself is not kept.
+        audit_record(clinic=None, actor=None, action=AuditAction.LOGIN_FAILED)
+    else:
+        audit_for_user_clinics(user=user, action=AuditAction.LOGIN_FAILED)
+
+
+@receiver(mfa_signals.authenticator_added)
+@receiver(mfa_signals.authenticator_removed)
+@receiver(mfa_signals.authenticator_reset)
+def on_mfa_change(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    audit_for_user_clinics(user=user, action=AuditAction.MFA)

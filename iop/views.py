@@ -1,0 +1,400 @@
+"""Browser pages of the core app. Thin: parse, call a service or selector, render.
+
+Every page under /c/<slug>/ runs after ClinicMiddleware resolved the membership; each view
+names the capability it needs (a matrix test pins them).
+"""
+
+import csv
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from iop import selectors, services
+from iop.forms import (
+    ApiTokenForm,
+    AuditFilterForm,
+    ClinicSettingsForm,
+    MembershipForm,
+    PatientForm,
+    SiteForm,
+    StaffInviteForm,
+)
+from iop.models import AuditEvent, Clinic, User
+from iop.models.audit import AuditAction
+from iop.roles import Capability
+from iop.selectors import AuditFilters
+from iop.services import DomainError
+
+C = Capability
+View = Callable[..., HttpResponse]
+
+
+def clinic_page(capability: str) -> Callable[[View], View]:
+    """A page inside a clinic that needs `capability`. Clinical pages are never cached."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        @never_cache
+        def wrapped(request: HttpRequest, clinic_slug: str, **kwargs: Any) -> HttpResponse:
+            if not request.membership.can(capability):  # type: ignore[attr-defined]
+                raise PermissionDenied("Your role does not allow this page.")
+            return view(request, **kwargs)
+
+        wrapped.required_capability = capability  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+def clinic_of(request: HttpRequest) -> Clinic:
+    return request.clinic  # type: ignore[attr-defined,no-any-return]
+
+
+def actor_of(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def clinic_url(request: HttpRequest, name: str, **kwargs: Any) -> str:
+    return reverse(name, kwargs={"clinic_slug": clinic_of(request).slug, **kwargs})
+
+
+def form_errors_from(form: Any, exc: ValidationError | DomainError) -> None:
+    """Put a service's refusal on the form, beside the field it is about."""
+    if isinstance(exc, DomainError):
+        form.add_error(None, str(exc))
+        return
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Landing ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """One clinic: straight in. Several: choose. None: say so."""
+    memberships = list(selectors.memberships_of(user=actor_of(request)))
+    if len(memberships) == 1:
+        return redirect("clinic-home", clinic_slug=memberships[0].clinic.slug)
+    return render(request, "iop/choose_clinic.html", {"memberships": memberships})
+
+
+@login_required
+@require_POST
+def session_keepalive(request: HttpRequest) -> HttpResponse:
+    """Activity in an open page (typing a note) counts as activity for the idle limit."""
+    return HttpResponse(status=204)
+
+
+@clinic_page(C.STAFF_READ)
+def clinic_home(request: HttpRequest) -> HttpResponse:
+    clinic = clinic_of(request)
+    counts = {
+        "patients": selectors.patient_list(clinic=clinic).count(),
+        "staff": selectors.staff_list(clinic=clinic).filter(is_active=True).count(),
+        "sites": selectors.site_list(clinic=clinic).filter(is_active=True).count(),
+    }
+    return render(request, "iop/clinic_home.html", {"counts": counts})
+
+
+# --- Patients ---------------------------------------------------------------------------------
+
+PATIENT_SORTS = {
+    "name": ("legal_last_name", "legal_first_name"),
+    "-name": ("-legal_last_name", "-legal_first_name"),
+    "record": ("record_number",),
+    "-record": ("-record_number",),
+    "dob": ("date_of_birth",),
+    "-dob": ("-date_of_birth",),
+}
+
+
+@clinic_page(C.PATIENTS_READ)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    sort = request.GET.get("sort", "name")
+    patients = selectors.patient_list(clinic=clinic_of(request), query=query).order_by(
+        *PATIENT_SORTS.get(sort, PATIENT_SORTS["name"])
+    )
+    page = Paginator(patients, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "iop/patient_list.html", {"page": page, "query": query, "sort": sort}
+    )
+
+
+@clinic_page(C.PATIENTS_READ)
+def patient_search(request: HttpRequest) -> HttpResponse:
+    """The top bar's results-as-you-type (htmx): two identifiers per row."""
+    query = request.GET.get("q", "").strip()
+    patients = selectors.patient_list(clinic=clinic_of(request), query=query)[:8] if query else []
+    return render(request, "iop/_patient_search.html", {"patients": patients, "query": query})
+
+
+@clinic_page(C.PATIENTS_WRITE)
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(
+                clinic=clinic_of(request), actor=actor_of(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{patient.display_name} was added.")
+            return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk))
+    return render(request, "iop/patient_form.html", {"form": form, "patient": None})
+
+
+@clinic_page(C.PATIENTS_READ)
+@require_GET
+def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_get(clinic=clinic_of(request), patient_id=patient_id)
+    services.patient_chart_viewed(patient=patient, actor=actor_of(request))
+    return render(request, "iop/patient_chart.html", {"patient": patient})
+
+
+@clinic_page(C.PATIENTS_WRITE)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = selectors.patient_get(clinic=clinic_of(request), patient_id=patient_id)
+    form = PatientForm(request.POST or None, initial=model_to_dict(patient))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(patient=patient, actor=actor_of(request), **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk))
+    return render(request, "iop/patient_form.html", {"form": form, "patient": patient})
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+
+@clinic_page(C.STAFF_READ)
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    staff = selectors.staff_list(clinic=clinic_of(request))
+    return render(request, "iop/staff_list.html", {"staff": staff})
+
+
+@clinic_page(C.STAFF_MANAGE)
+@require_http_methods(["GET", "POST"])
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    form = StaffInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_invite(
+                clinic=clinic_of(request), actor=actor_of(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {membership.user.email}.")
+            return redirect(clinic_url(request, "staff-list"))
+    return render(request, "iop/staff_invite.html", {"form": form})
+
+
+@clinic_page(C.STAFF_MANAGE)
+@require_http_methods(["GET", "POST"])
+def staff_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = selectors.staff_get(clinic=clinic_of(request), membership_id=membership_id)
+    form = MembershipForm(
+        request.POST or None,
+        initial={"role": membership.role, "is_active": membership.is_active},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(
+                membership=membership,
+                actor=actor_of(request),
+                role=form.cleaned_data["role"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        except (ValidationError, DomainError) as exc:
+            form_errors_from(form, exc)
+            membership.refresh_from_db()
+        else:
+            messages.success(request, f"Saved {membership.user.display_name}.")
+            return redirect(clinic_url(request, "staff-list"))
+    return render(request, "iop/staff_edit.html", {"form": form, "member": membership})
+
+
+# --- Sites and settings -----------------------------------------------------------------------
+
+
+@clinic_page(C.STAFF_READ)
+@require_GET
+def site_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "iop/site_list.html", {"sites": selectors.site_list(clinic=clinic_of(request))})
+
+
+@clinic_page(C.CLINIC_CONFIGURE)
+@require_http_methods(["GET", "POST"])
+def site_create(request: HttpRequest) -> HttpResponse:
+    form = SiteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
+        try:
+            services.site_create(clinic=clinic_of(request), actor=actor_of(request), **data)
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Site “{data['name']}” added.")
+            return redirect(clinic_url(request, "site-list"))
+    return render(request, "iop/site_form.html", {"form": form, "site": None})
+
+
+@clinic_page(C.CLINIC_CONFIGURE)
+@require_http_methods(["GET", "POST"])
+def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = selectors.site_get(clinic=clinic_of(request), site_id=site_id)
+    form = SiteForm(request.POST or None, initial=model_to_dict(site))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.site_update(site=site, actor=actor_of(request), **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, "Site saved.")
+            return redirect(clinic_url(request, "site-list"))
+    return render(request, "iop/site_form.html", {"form": form, "site": site})
+
+
+@clinic_page(C.CLINIC_CONFIGURE)
+@require_http_methods(["GET", "POST"])
+def clinic_settings(request: HttpRequest) -> HttpResponse:
+    clinic = clinic_of(request)
+    # The form validates a copy: the service compares against the stored values.
+    form = ClinicSettingsForm(request.POST or None, instance=Clinic.objects.get(pk=clinic.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clinic_update(clinic=clinic, actor=actor_of(request), **form.setting_values())
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, "Clinic settings saved.")
+            return redirect(clinic_url(request, "clinic-settings"))
+    return render(request, "iop/clinic_settings.html", {"form": form})
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@clinic_page(C.TOKENS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    clinic = clinic_of(request)
+    form = ApiTokenForm(request.POST or None, clinic=clinic)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        token, new_secret = services.api_token_create(
+            membership=form.cleaned_data["membership"],
+            actor=actor_of(request),
+            name=form.cleaned_data["name"],
+        )
+        form = ApiTokenForm(clinic=clinic)
+    tokens = selectors.api_token_list(clinic=clinic)
+    return render(
+        request, "iop/token_list.html", {"form": form, "tokens": tokens, "new_secret": new_secret}
+    )
+
+
+@clinic_page(C.TOKENS_MANAGE)
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = selectors.api_token_get(clinic=clinic_of(request), token_id=token_id)
+    services.api_token_revoke(token=token, actor=actor_of(request))
+    messages.success(request, f"Token “{token.name}” revoked; clients using it are refused now.")
+    return redirect(clinic_url(request, "token-list"))
+
+
+# --- Audit trail ------------------------------------------------------------------------------
+
+
+def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
+    clinic = clinic_of(request)
+    form = AuditFilterForm(request.GET or None, clinic=clinic)
+    filters = AuditFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = AuditFilters(
+            patient_id=data["patient"],
+            actor_id=data["actor"].user_id if data["actor"] else None,
+            action=data["action"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+    elif form.is_bound:
+        return form, AuditEvent.objects.none()
+    return form, selectors.audit_event_list(clinic=clinic, filters=filters)
+
+
+@clinic_page(C.AUDIT_READ)
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form, events = _audit_events(request)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "iop/audit_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+AUDIT_EXPORT_LIMIT = 100_000
+
+
+@clinic_page(C.AUDIT_READ)
+@require_GET
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form, events = _audit_events(request)
+    if form.is_bound and not form.is_valid():
+        return redirect(f"{clinic_url(request, 'audit-list')}?{request.GET.urlencode()}")
+    clinic = clinic_of(request)
+    services.audit_record(clinic=clinic, actor=actor_of(request), action=AuditAction.EXPORT)
+    stamp = timezone.localtime(timezone=selectors.clinic_tz(clinic)).strftime("%Y%m%d-%H%M")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{clinic.slug}-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["time", "action", "staff email", "patient id", "object type", "object id",
+         "changed fields", "ip", "request id"]
+    )  # fmt: skip
+    for event in events[:AUDIT_EXPORT_LIMIT]:
+        writer.writerow(
+            [
+                event.created_at.isoformat(),
+                event.action,
+                event.actor.email if event.actor else "",
+                event.patient_id or "",
+                event.object_type,
+                event.object_id,
+                " ".join(event.changed_fields),
+                event.ip or "",
+                event.request_id,
+            ]
+        )
+    return response
+
