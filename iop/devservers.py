@@ -23,10 +23,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("IOP_DATA_DIR", ROOT / ".data")).resolve()
@@ -57,7 +62,7 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def wait_for(check, *, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -69,7 +74,7 @@ def wait_for(check, *, timeout: float, what: str) -> None:  # type: ignore[no-un
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-def pg_connect(url: str, timeout: int = 5):  # type: ignore[no-untyped-def]
+def pg_connect(url: str, timeout: int = 5) -> psycopg.Connection[Any]:
     import psycopg
 
     return psycopg.connect(url, connect_timeout=timeout, autocommit=True)
@@ -318,7 +323,7 @@ class EmbeddedRedis:
             )
             + "\n"
         )
-        self._process = subprocess.Popen(  # noqa: S603
+        self._process = subprocess.Popen(
             [str(binary), str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -388,10 +393,10 @@ def ensure_services(*, redis_db: int = 0) -> Services:
                     "Start it, fix REDIS_URL, or unset it to use the embedded server."
                 )
         else:
-            server = EmbeddedRedis()
-            if server.start():
-                started.append(server)
-            redis_url = server.url(redis_db)
+            redis_server = EmbeddedRedis()
+            if redis_server.start():
+                started.append(redis_server)
+            redis_url = redis_server.url(redis_db)
     except BaseException:
         for server in reversed(started):
             server.stop()
@@ -518,22 +523,22 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(usage, file=sys.stderr)
         return 2
+    actions = {
+        "run": run,
+        "exec": lambda: exec_command(argv[2:] if argv[1:2] == ["--"] else argv[1:]),
+        "stop": stop,
+    }
+    if argv[0] not in actions:
+        print(usage, file=sys.stderr)
+        return 2
     try:
-        if argv[0] == "run":
-            return run()
-        if argv[0] == "exec":
-            command = argv[2:] if argv[1:2] == ["--"] else argv[1:]
-            return exec_command(command)
-        if argv[0] == "stop":
-            return stop()
+        return actions[argv[0]]()
     except ServiceError as exc:
         say(f"Error: {exc}")
         return 1
     except subprocess.CalledProcessError as exc:
         say(f"Error: `{' '.join(map(str, exc.cmd[1:3]))}` failed (exit {exc.returncode}).")
         return 1
-    print(usage, file=sys.stderr)
-    return 2
 
 
 if __name__ == "__main__":

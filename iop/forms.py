@@ -1,5 +1,5 @@
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -97,9 +97,14 @@ class MembershipForm(forms.Form):
     is_active = forms.BooleanField(required=False, label="Active (can use this clinic)")
 
 
+class MembershipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.user.display_name} · {obj.get_role_display()}"
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “Billing export”.")
-    membership = forms.ModelChoiceField(
+    membership = MembershipChoiceField(
         queryset=Membership.objects.none(),
         label="Acts as",
         help_text="The token can do exactly what this person's role allows.",
@@ -107,19 +112,17 @@ class ApiTokenForm(forms.Form):
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["membership"]
-        assert isinstance(field, forms.ModelChoiceField)
+        field = cast(forms.ModelChoiceField, self.fields["membership"])
         field.queryset = Membership.objects.select_related("user").filter(
             clinic=clinic, is_active=True
         )
-        field.label_from_instance = lambda m: f"{m.user.display_name} · {m.get_role_display()}"  # type: ignore[method-assign]
 
 
 class AuditFilterForm(forms.Form):
     patient = forms.CharField(
         required=False, label="Patient record number", max_length=20, strip=True
     )
-    actor = forms.ModelChoiceField(
+    actor = MembershipChoiceField(
         queryset=Membership.objects.none(), required=False, label="Staff member"
     )
     action = forms.ChoiceField(choices=[("", "Any action"), *AuditAction.choices], required=False)
@@ -129,10 +132,8 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        field = self.fields["actor"]
-        assert isinstance(field, forms.ModelChoiceField)
+        field = cast(forms.ModelChoiceField, self.fields["actor"])
         field.queryset = Membership.objects.select_related("user").filter(clinic=clinic)
-        field.label_from_instance = lambda m: m.user.display_name  # type: ignore[method-assign]
 
     def clean_patient(self) -> int | None:
         number = self.cleaned_data["patient"]

@@ -157,9 +157,7 @@ class RequireMfaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and not request.path_info.startswith(
-            MFA_EXEMPT_PREFIXES
-        ):
+        if request.user.is_authenticated and not request.path_info.startswith(MFA_EXEMPT_PREFIXES):
             from iop.selectors import user_needs_mfa_setup
 
             if user_needs_mfa_setup(user=request.user):

@@ -53,7 +53,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         _READ_CLINICAL | {C.PATIENTS_WRITE, C.CLINICAL_WRITE, C.SCHEDULE_MANAGE}
     ),
     # Front desk: roster, attendance, scheduling, demographics. No notes, no test results.
-    Role.FRONT_DESK: frozenset({C.STAFF_READ, C.PATIENTS_READ, C.PATIENTS_WRITE, C.SCHEDULE_MANAGE}),
+    Role.FRONT_DESK: frozenset(
+        {C.STAFF_READ, C.PATIENTS_READ, C.PATIENTS_WRITE, C.SCHEDULE_MANAGE}
+    ),
     # Nurse / tech: record drug tests and vitals; no therapy notes.
     Role.NURSE: frozenset({C.STAFF_READ, C.PATIENTS_READ, C.TESTS_READ, C.TESTS_RECORD}),
     # Auditor: reads clinical records and the audit trail, never changes anything.

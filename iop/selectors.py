@@ -1,4 +1,4 @@
-"""Reads. Everything tenant-scoped takes `clinic=`; a foreign id is the same 404 as a missing one."""
+"""Reads. Tenant reads take `clinic=`; a foreign id is the same 404 as a missing one."""
 
 import datetime
 from dataclasses import dataclass

@@ -89,9 +89,11 @@ def _save(instance: Any, *, unique: tuple[str, str] | None = None) -> None:
     instance.full_clean(validate_constraints=False)
     if unique:
         field, message = unique
-        clash = type(instance)._default_manager.filter(
-            clinic=instance.clinic, **{field: getattr(instance, field)}
-        ).exclude(pk=instance.pk)
+        clash = (
+            type(instance)
+            ._default_manager.filter(clinic=instance.clinic, **{field: getattr(instance, field)})
+            .exclude(pk=instance.pk)
+        )
         if clash.exists():
             raise ValidationError({field: message})
     try:
@@ -110,7 +112,9 @@ RECORD_NUMBER_TAKEN = ("record_number", "Another patient already has this record
 # --- Clinics and sites ------------------------------------------------------------------------
 
 
-def clinic_create(*, name: str, slug: str = "", admin_email: str, require_mfa: bool = True) -> Clinic:
+def clinic_create(
+    *, name: str, slug: str = "", admin_email: str, require_mfa: bool = True
+) -> Clinic:
     with transaction.atomic():
         clinic = Clinic(name=name, slug=slug or slugify(name), require_mfa=require_mfa)
         clinic.full_clean()
@@ -154,7 +158,9 @@ def clinic_update(*, clinic: Clinic, actor: User, **fields: Any) -> Clinic:
     return clinic
 
 
-def site_create(*, clinic: Clinic, actor: User, name: str, address: str = "", phone: str = "") -> Site:
+def site_create(
+    *, clinic: Clinic, actor: User, name: str, address: str = "", phone: str = ""
+) -> Site:
     with clinic_context(clinic.pk):
         site = Site(clinic=clinic, name=name, address=address, phone=phone)
         _save(site, unique=SITE_NAME_TAKEN)
@@ -219,7 +225,10 @@ def _send_invitation_on_commit(membership: Membership) -> None:
     else:
         path = reverse(
             "account_reset_password_from_key",
-            kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+            kwargs={
+                "uidb36": user_pk_to_url_str(user),
+                "key": default_token_generator.make_token(user),
+            },
         )
         body = (
             f"You have been invited to {clinic.name} as {membership.get_role_display()}.\n\n"
@@ -227,9 +236,8 @@ def _send_invitation_on_commit(membership: Membership) -> None:
             "The link works once and expires in a few days. If you did not expect this, "
             "ignore this email.\n"
         )
-    send_email.delay_on_commit(
-        to=[user.email], subject=f"Your access to {clinic.name}", body=body
-    )
+    to, subject = [user.email], f"Your access to {clinic.name}"
+    transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
 
 
 def membership_update(

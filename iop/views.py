@@ -59,7 +59,7 @@ def clinic_page(capability: str) -> Callable[[View], View]:
 
 
 def clinic_of(request: HttpRequest) -> Clinic:
-    return request.clinic  # type: ignore[attr-defined,no-any-return]
+    return request.clinic  # type: ignore[attr-defined]
 
 
 def actor_of(request: HttpRequest) -> User:
@@ -133,9 +133,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         *PATIENT_SORTS.get(sort, PATIENT_SORTS["name"])
     )
     page = Paginator(patients, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "iop/patient_list.html", {"page": page, "query": query, "sort": sort}
-    )
+    return render(request, "iop/patient_list.html", {"page": page, "query": query, "sort": sort})
 
 
 @clinic_page(C.PATIENTS_READ)
@@ -245,7 +243,9 @@ def staff_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 @clinic_page(C.STAFF_READ)
 @require_GET
 def site_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "iop/site_list.html", {"sites": selectors.site_list(clinic=clinic_of(request))})
+    return render(
+        request, "iop/site_list.html", {"sites": selectors.site_list(clinic=clinic_of(request))}
+    )
 
 
 @clinic_page(C.CLINIC_CONFIGURE)
@@ -307,7 +307,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None, clinic=clinic)
     new_secret = None
     if request.method == "POST" and form.is_valid():
-        token, new_secret = services.api_token_create(
+        _token, new_secret = services.api_token_create(
             membership=form.cleaned_data["membership"],
             actor=actor_of(request),
             name=form.cleaned_data["name"],
@@ -397,4 +397,3 @@ def audit_export(request: HttpRequest) -> HttpResponse:
             ]
         )
     return response
-

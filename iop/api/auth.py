@@ -33,7 +33,9 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != b"bearer":
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send the header as: Authorization: Bearer <token>.")
+            raise exceptions.AuthenticationFailed(
+                "Send the header as: Authorization: Bearer <token>."
+            )
         token = api_token_authenticate(raw=parts[1].decode("latin-1"))
         if token is None:
             raise exceptions.AuthenticationFailed("The token is not valid or has been revoked.")

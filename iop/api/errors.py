@@ -32,7 +32,9 @@ def _message(detail: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DomainError):
         exc = Conflict(str(exc))
@@ -47,10 +49,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     }
     if isinstance(exc, exceptions.ValidationError):
         body["message"] = "Some fields need correcting."
-        detail = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        detail = (
+            response.data
+            if isinstance(response.data, dict)
+            else {"non_field_errors": response.data}
+        )
         body["fields"] = detail
     else:
-        body["message"] = _message(response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data)
+        body["message"] = _message(
+            response.data.get("detail", response.data)
+            if isinstance(response.data, dict)
+            else response.data
+        )
         if isinstance(exc, exceptions.APIException):
             codes = exc.get_codes()
             if isinstance(codes, str):

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from iop import selectors, services
+from iop.api.pagination import Pagination
 from iop.models import AuditEvent, Clinic, Membership, Patient, Site, User
 from iop.models.audit import AuditAction
 from iop.roles import ROLE_CAPABILITIES, Capability, Role
@@ -24,22 +25,23 @@ C = Capability
 
 class ClinicAPIView(APIView):
     capabilities: dict[str, str] = {}
+    pagination_class = Pagination
 
     @property
     def clinic(self) -> Clinic:
-        return self.request.clinic  # type: ignore[attr-defined,no-any-return]
+        return self.request.clinic  # type: ignore[attr-defined]
 
     @property
     def membership(self) -> Membership:
-        return self.request.membership  # type: ignore[attr-defined,no-any-return]
+        return self.request.membership  # type: ignore[attr-defined]
 
     @property
     def actor(self) -> User:
         return self.request.user  # type: ignore[return-value]
 
     def paginated(self, queryset: Any, serializer: type[serializers.Serializer]) -> Response:
-        paginator = self.pagination_class()  # type: ignore[misc]
-        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        paginator = self.pagination_class()
+        page: Any = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
@@ -289,7 +291,11 @@ class AuditFilterInput(serializers.Serializer):
     date_to = serializers.DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_to"] < attrs["date_from"]:
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_to"] < attrs["date_from"]
+        ):
             raise serializers.ValidationError({"date_to": "Must be on or after date_from."})
         return attrs
 

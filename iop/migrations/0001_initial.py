@@ -4,12 +4,12 @@ import django.contrib.postgres.fields
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import iop.models.clinics
-import iop.models.patients
-import iop.models.users
 from django.conf import settings
 from django.db import migrations, models
 
+import iop.models.clinics
+import iop.models.patients
+import iop.models.users
 import iop.rls
 
 

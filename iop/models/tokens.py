@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-TOKEN_PREFIX = "iop_"
+TOKEN_PREFIX = "iop_"  # noqa: S105 - a marker, not a secret
 
 
 def hash_token(raw: str) -> str:

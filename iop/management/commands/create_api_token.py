@@ -28,5 +28,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{options['email']} is not an active member of clinic {options['clinic']!r}."
             )
-        _, raw = api_token_create(membership=membership, actor=membership.user, name=options["name"])
+        _, raw = api_token_create(
+            membership=membership, actor=membership.user, name=options["name"]
+        )
         self.stdout.write(raw)

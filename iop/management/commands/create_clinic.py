@@ -26,7 +26,9 @@ class Command(BaseCommand):
                 require_mfa=not options["no_mfa"],
             )
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from None
         self.stdout.write(
             f"Created {clinic.name} at /c/{clinic.slug}/; an invitation went to "
             f"{options['admin_email']}."

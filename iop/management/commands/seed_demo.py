@@ -61,25 +61,25 @@ class Command(BaseCommand):
             self.stdout.write("Demo data present.")
         else:
             with transaction.atomic():
-                for index, (slug, name, tz, sites) in enumerate(CLINICS):
-                    self._clinic(slug, name, tz, sites, options["patients"], seed=index)
+                for index, spec in enumerate(CLINICS):
+                    self._clinic(spec, patients=options["patients"], seed=index)
                 self._shared_clinician()
             self.stdout.write(self.style.SUCCESS("Demo clinics created."))
         self._print_logins()
 
-    def _clinic(
-        self, slug: str, name: str, tz: str, sites: list[str], patients: int, seed: int
-    ) -> None:
+    def _clinic(self, spec: tuple[str, str, str, list[str]], *, patients: int, seed: int) -> None:
+        slug, name, tz, sites = spec
         clinic = Clinic.objects.create(
             name=name, slug=slug, timezone=tz, require_mfa=False,
             address="100 Main Street\nSpringfield", phone="(555) 010-0100",
         )  # fmt: skip
-        admin = None
-        for role, (first, last) in STAFF_NAMES.items():
-            user = self._user(f"{EMAIL_LOCAL[role]}@{slug}.example", first, last)
+        users = {
+            role: self._user(f"{EMAIL_LOCAL[role]}@{slug}.example", first, last)
+            for role, (first, last) in STAFF_NAMES.items()
+        }
+        admin = users[Role.ADMIN]
+        for role, user in users.items():
             Membership.objects.create(user=user, clinic=clinic, role=role, invited_by=admin)
-            admin = admin or user
-        assert admin is not None
         rng = random.Random(seed)  # noqa: S311 - demo names, not security
         with clinic_context(clinic.pk):
             for site in sites:
