@@ -125,11 +125,13 @@ class EmbeddedPostgres:
             return
         import pwd
 
-        from pgserver.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pgserver.utils import (
+                ensure_folder_permissions,
+                ensure_prefix_permissions,
+                ensure_user_exists,
+            )
 
         ensure_user_exists(PG_SYSTEM_USER)
         ensure_prefix_permissions(self.pgdata)
@@ -409,7 +411,8 @@ def child_env(services: Services, settings: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=services.database_url,
         REDIS_URL=services.redis_url,
-        DJANGO_SETTINGS_MODULE=env.get("DJANGO_SETTINGS_MODULE", settings),
+        # Set outright: importing the `iop` package (its Celery app) sets a default here.
+        DJANGO_SETTINGS_MODULE=settings,
         PYTHONUNBUFFERED="1",
     )
     return env

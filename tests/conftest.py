@@ -1,0 +1,87 @@
+"""Shared fixtures. Everything runs against real PostgreSQL and Redis (`make test` starts
+them); jobs run on a real Celery worker where the job's behaviour is the point."""
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from iop.models import ApiToken, Clinic, Membership, Patient, Site
+from iop.roles import Role
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters and cached values live in Redis: each test starts clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class Tenant:
+    clinic: Clinic
+    members: dict[str, Membership]
+    patient: Patient
+    site: Site
+    token: ApiToken
+    token_secret: str
+
+    @property
+    def admin(self) -> Membership:
+        return self.members[Role.ADMIN]
+
+    def client_for(self, role: str = Role.ADMIN) -> Client:
+        client = Client()
+        client.force_login(self.members[role].user)
+        return client
+
+
+def build_tenant(slug: str) -> Tenant:
+    clinic = factories.ClinicFactory(slug=slug, name=f"Clinic {slug}")
+    members = {role: factories.member(clinic, role) for role in Role.values}
+    admin = members[Role.ADMIN].user
+    token, secret = factories.api_token(members[Role.ADMIN])
+    return Tenant(
+        clinic=clinic,
+        members=members,
+        patient=factories.patient(clinic, actor=admin, legal_last_name=f"Patient-{slug}"),
+        site=factories.site(clinic, actor=admin, name=f"Site {slug}"),
+        token=token,
+        token_secret=secret,
+    )
+
+
+@pytest.fixture
+def clinic_a(db: None) -> Tenant:
+    return build_tenant("alpha")
+
+
+@pytest.fixture
+def clinic_b(db: None) -> Tenant:
+    return build_tenant("bravo")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_session(django_db_setup: None, django_db_blocker: object) -> Iterator[object]:
+    """A real Celery worker (threads in this process) consuming from the real Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from iop.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker(celery_worker_session: object, transactional_db: None) -> object:
+    """Jobs read what the test committed: tests using the worker use real transactions."""
+    return celery_worker_session
+
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,123 @@
+"""Wall 1, swept: every page under /c/<slug>/ and every API route in the OpenAPI schema is
+tried with another clinic's ids. Routes added later are covered without editing this file;
+a route whose id parameter is unknown here fails until its clinic-B object is registered."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from iop.models import ApiToken, Patient, Site
+from iop.roles import Role
+from iop.tenancy import clinic_context
+from tests.conftest import Tenant
+from tests.iop.routes import clinic_routes
+
+MISSING_ID = 987_654_321
+
+
+def web_ids(tenant: Tenant) -> dict[str, int]:
+    """One object of the tenant per URL parameter name used by the clinic pages."""
+    return {
+        "patient_id": tenant.patient.pk,
+        "site_id": tenant.site.pk,
+        "membership_id": tenant.members[Role.THERAPIST].pk,
+        "token_id": tenant.token.pk,
+    }
+
+
+def api_ids(tenant: Tenant) -> dict[str, int]:
+    """One object of the tenant per API collection (the path segment after /api/v1/)."""
+    return {
+        "patients": tenant.patient.pk,
+        "sites": tenant.site.pk,
+        "staff": tenant.members[Role.THERAPIST].pk,
+    }
+
+
+def assert_b_untouched(b: Tenant) -> None:
+    with clinic_context(b.clinic.pk):
+        patient = Patient.objects.get(pk=b.patient.pk)
+        assert patient.legal_last_name == "Patient-bravo"
+        assert Site.objects.get(pk=b.site.pk).name == "Site bravo"
+    assert ApiToken.objects.get(pk=b.token.pk).revoked_at is None
+    b.members[Role.THERAPIST].refresh_from_db()
+    assert b.members[Role.THERAPIST].is_active
+
+
+def test_every_clinic_page_refuses_another_clinics_objects(
+    clinic_a: Tenant, clinic_b: Tenant
+) -> None:
+    client = clinic_a.client_for(Role.ADMIN)
+    ids_b = web_ids(clinic_b)
+    routes = clinic_routes()
+    assert len(routes) >= 15
+    for route in routes:
+        params = set(route.kwargs) - {"clinic_slug"}
+        unknown = params - ids_b.keys()
+        assert not unknown, f"{route.name}: add a clinic-B object for {unknown} to web_ids()"
+        # The other clinic's own address: not a member, so it does not exist.
+        foreign = route.url(clinic_slug=clinic_b.clinic.slug, **ids_b)
+        for method in ("get", "post", "put", "patch", "delete"):
+            response = getattr(client, method)(foreign)
+            assert response.status_code == 404, f"{method.upper()} {route.name}: {response}"
+        if not params:
+            continue
+        # Our clinic's address with the other clinic's ids: the same as a missing id.
+        crossed = route.url(clinic_slug=clinic_a.clinic.slug, **ids_b)
+        missing = route.url(clinic_slug=clinic_a.clinic.slug, **dict.fromkeys(params, MISSING_ID))
+        for method in ("get", "post", "put", "patch", "delete"):
+            got = getattr(client, method)(crossed)
+            expected = getattr(client, method)(missing)
+            assert got.status_code == expected.status_code, f"{method.upper()} {route.name}"
+            assert got.status_code in (404, 405), f"{method.upper()} {route.name}: {got}"
+            assert "bravo" not in got.content.decode()
+    assert_b_untouched(clinic_b)
+    print(f"web sweep: {len(routes)} clinic routes")  # noqa: T201
+
+
+def api_client(tenant: Tenant) -> Client:
+    return Client(headers={"Authorization": f"Bearer {tenant.token_secret}"})
+
+
+def test_every_api_route_refuses_another_clinics_objects(
+    clinic_a: Tenant, clinic_b: Tenant
+) -> None:
+    client = api_client(clinic_a)
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    ids_b = api_ids(clinic_b)
+    detail_routes = list_routes = 0
+    for path, operations in schema["paths"].items():
+        params = re.findall(r"{(\w+)}", path)
+        if not params:
+            if "get" in operations:
+                body = client.get(path).content.decode()
+                assert "bravo" not in body, f"GET {path} shows clinic B's data"
+                list_routes += 1
+            continue
+        collection = path.removeprefix("/api/v1/").split("/")[0]
+        assert collection in ids_b, f"{path}: add a clinic-B object for {collection} to api_ids()"
+        crossed = re.sub(r"{\w+}", str(ids_b[collection]), path)
+        missing = re.sub(r"{\w+}", str(MISSING_ID), path)
+        for method in ("get", "put", "patch", "delete"):
+            got = getattr(client, method)(crossed, data={}, content_type="application/json")
+            expected = getattr(client, method)(missing, data={}, content_type="application/json")
+            if method in operations:
+                assert got.status_code == 404, f"{method.upper()} {path}: {got.content!r}"
+                assert got.json()["error"]["code"] == "not_found"
+            assert got.status_code == expected.status_code, f"{method.upper()} {path}"
+            assert got.content == expected.content
+        detail_routes += 1
+    assert detail_routes >= 3
+    assert_b_untouched(clinic_b)
+    print(f"API sweep: {detail_routes} detail routes, {list_routes} list routes")  # noqa: T201
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/patients/"])
+def test_a_token_only_ever_sees_its_own_clinic(
+    clinic_a: Tenant, clinic_b: Tenant, path: str
+) -> None:
+    body = api_client(clinic_b).get(path).json()
+    text = str(body)
+    assert "bravo" in text
+    assert "alpha" not in text

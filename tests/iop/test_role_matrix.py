@@ -1,0 +1,142 @@
+"""Least privilege, pinned: each role × each page and endpoint → allowed or refused, as
+DESIGN.md §4 says. The expectations are written out here, not derived from the code's own
+table, and every clinic page / API operation must appear (new ones fail until added)."""
+
+import re
+
+import pytest
+
+from iop.roles import Role
+from tests.conftest import Tenant
+from tests.iop.routes import clinic_routes
+
+ALL = set(Role.values)
+ADMIN = {Role.ADMIN}
+DEMOGRAPHICS_WRITERS = {Role.ADMIN, Role.CASE_MANAGER, Role.FRONT_DESK}
+AUDIT_READERS = {Role.ADMIN, Role.AUDITOR}
+
+# page name → roles that may open it (GET; token-revoke is POST-only)
+PAGES: dict[str, set[str]] = {
+    "clinic-home": ALL,
+    "patient-list": ALL,
+    "patient-search": ALL,
+    "patient-create": DEMOGRAPHICS_WRITERS,
+    "patient-chart": ALL,
+    "patient-edit": DEMOGRAPHICS_WRITERS,
+    "staff-list": ALL,
+    "staff-invite": ADMIN,
+    "staff-edit": ADMIN,
+    "site-list": ALL,
+    "site-create": ADMIN,
+    "site-edit": ADMIN,
+    "clinic-settings": ADMIN,
+    "token-list": ADMIN,
+    "token-revoke": ADMIN,
+    "audit-list": AUDIT_READERS,
+    "audit-export": AUDIT_READERS,
+}
+POST_ONLY = {"token-revoke"}
+
+# (method, path template) → roles allowed
+API: dict[tuple[str, str], set[str]] = {
+    ("GET", "/api/v1/me"): ALL,
+    ("GET", "/api/v1/staff/"): ALL,
+    ("POST", "/api/v1/staff/"): ADMIN,
+    ("GET", "/api/v1/staff/{id}/"): ALL,
+    ("PATCH", "/api/v1/staff/{id}/"): ADMIN,
+    ("GET", "/api/v1/sites/"): ALL,
+    ("POST", "/api/v1/sites/"): ADMIN,
+    ("GET", "/api/v1/sites/{id}/"): ALL,
+    ("PUT", "/api/v1/sites/{id}/"): ADMIN,
+    ("PATCH", "/api/v1/sites/{id}/"): ADMIN,
+    ("GET", "/api/v1/patients/"): ALL,
+    ("POST", "/api/v1/patients/"): DEMOGRAPHICS_WRITERS,
+    ("GET", "/api/v1/patients/{id}/"): ALL,
+    ("PUT", "/api/v1/patients/{id}/"): DEMOGRAPHICS_WRITERS,
+    ("PATCH", "/api/v1/patients/{id}/"): DEMOGRAPHICS_WRITERS,
+    ("GET", "/api/v1/audit-events/"): AUDIT_READERS,
+}
+
+
+def ids(tenant: Tenant) -> dict[str, int]:
+    return {
+        "patient_id": tenant.patient.pk,
+        "site_id": tenant.site.pk,
+        "membership_id": tenant.members[Role.THERAPIST].pk,
+        "token_id": tenant.token.pk,
+        "id": tenant.patient.pk,
+    }
+
+
+def test_every_page_is_in_the_matrix() -> None:
+    names = {route.name for route in clinic_routes()}
+    assert names == set(PAGES), f"add to PAGES: {names - set(PAGES)}; stale: {set(PAGES) - names}"
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_pages_by_role(clinic_a: Tenant, role: str) -> None:
+    client = clinic_a.client_for(role)
+    values = ids(clinic_a)
+    for route in clinic_routes():
+        url = route.url(clinic_slug=clinic_a.clinic.slug, **values)
+        if route.name in POST_ONLY:
+            # A refused POST must not act: use a token of someone else's, checked after.
+            response = client.post(url)
+        else:
+            response = client.get(url)
+        allowed = role in PAGES[route.name]
+        if allowed:
+            assert response.status_code in (200, 302), f"{role} → {route.name}: {response}"
+        else:
+            assert response.status_code == 403, f"{role} → {route.name}: {response}"
+    clinic_a.token.refresh_from_db()
+    assert (clinic_a.token.revoked_at is not None) == (role in PAGES["token-revoke"])
+
+
+def test_every_api_operation_is_in_the_matrix(clinic_a: Tenant) -> None:
+    schema = clinic_a.client_for().get("/api/schema/", {"format": "json"}).json()
+    operations = {
+        (method.upper(), path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert operations == set(API), (
+        f"missing: {operations - set(API)}; stale: {set(API) - operations}"
+    )
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_api_by_role(clinic_a: Tenant, role: str) -> None:
+    from tests import factories
+
+    _, secret = factories.api_token(clinic_a.members[role])
+    from django.test import Client
+
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    for (method, template), roles in API.items():
+        path = re.sub(r"{id}", str(_api_id(clinic_a, template)), template)
+        response = getattr(client, method.lower())(path, data={}, content_type="application/json")
+        if role in roles:
+            # Allowed: anything but a refusal (an empty body may well be a 400).
+            assert response.status_code not in (401, 403, 404), f"{role} {method} {path}"
+        else:
+            assert response.status_code == 403, f"{role} {method} {path}: {response.content!r}"
+            assert response.json()["error"]["code"] == "permission_denied"
+
+
+def _api_id(tenant: Tenant, template: str) -> int:
+    collection = template.removeprefix("/api/v1/").split("/")[0]
+    return {
+        "staff": tenant.members[Role.THERAPIST].pk,
+        "sites": tenant.site.pk,
+        "patients": tenant.patient.pk,
+    }.get(collection, 0)
+
+
+def test_front_desk_never_sees_the_audit_trail_or_admin_pages(clinic_a: Tenant) -> None:
+    page = clinic_a.client_for(Role.FRONT_DESK).get(f"/c/{clinic_a.clinic.slug}/")
+    html = page.content.decode()
+    assert "Audit trail" not in html
+    assert "API tokens" not in html
+    assert "Clinic settings" not in html
