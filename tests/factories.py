@@ -26,10 +26,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
 
     @factory.post_generation
-    def password(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
-        obj.set_password(extracted or PASSWORD)
+    def password(self: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        self.set_password(extracted or PASSWORD)
         if create:
-            obj.save()
+            self.save()
 
 
 class ClinicFactory(factory.django.DjangoModelFactory):
