@@ -8,3 +8,4 @@ class IopConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401 - connects the login/MFA audit receivers
+        from .api import schema  # noqa: F401 - registers the OpenAPI auth descriptions

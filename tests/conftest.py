@@ -2,7 +2,8 @@
 them); jobs run on a real Celery worker where the job's behaviour is the point."""
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -66,9 +67,13 @@ def clinic_b(db: None) -> Tenant:
     return build_tenant("bravo")
 
 
-@pytest.fixture(scope="session")
-def celery_worker_session(django_db_setup: None, django_db_blocker: object) -> Iterator[object]:
-    """A real Celery worker (threads in this process) consuming from the real Redis broker."""
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[object]:
+    """A real Celery worker (a thread in this process) consuming from the real Redis broker.
+
+    Jobs read what the test committed, so tests using it run with real transactions. One
+    worker per test: when the test ends no worker is left (the health check relies on it).
+    """
     from celery.contrib.testing.worker import start_worker
 
     from iop.celery import app
@@ -78,10 +83,13 @@ def celery_worker_session(django_db_setup: None, django_db_blocker: object) -> I
         yield worker
 
 
-@pytest.fixture
-def celery_worker(celery_worker_session: object, transactional_db: None) -> object:
-    """Jobs read what the test committed: tests using the worker use real transactions."""
-    return celery_worker_session
+def wait_until(condition: Callable[[], bool], timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

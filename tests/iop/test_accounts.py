@@ -20,7 +20,7 @@ from iop.roles import Role
 from iop.services import membership_invite, membership_update
 from iop.tenancy import clinic_context
 from tests import factories
-from tests.conftest import Tenant
+from tests.conftest import Tenant, wait_until
 
 LOGIN = "/accounts/login/"
 
@@ -92,12 +92,6 @@ def test_signup_is_closed(db: None) -> None:
     assert response.status_code in (200, 403)
 
 
-def wait_for_mail(count: int, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while len(mail.outbox) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 @pytest.mark.worker
 def test_invitation_lets_a_new_person_choose_a_password_and_sign_in(
     clinic_a: Tenant, celery_worker: object
@@ -110,7 +104,7 @@ def test_invitation_lets_a_new_person_choose_a_password_and_sign_in(
         first_name="New",
         last_name="Person",
     )
-    wait_for_mail(1)  # sent by the worker once the invitation committed
+    assert wait_until(lambda: len(mail.outbox) == 1)  # sent by the worker after commit
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["new.person@clinic.example"]

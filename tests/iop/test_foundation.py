@@ -1,0 +1,219 @@
+"""The foundation: health check, bootstrap errors, deployment files, production settings."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.test import Client, override_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- /healthz ---------------------------------------------------------------------------------
+
+
+@pytest.mark.worker
+def test_healthz_is_ok_with_database_redis_and_a_worker(celery_worker: object) -> None:
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "down": [],
+        "checks": {"database": "ok", "redis": "ok", "worker": "ok"},
+    }
+
+
+@pytest.mark.django_db
+@override_settings(HEALTHZ_WORKER_TIMEOUT=0.5)
+def test_healthz_names_a_missing_worker() -> None:
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["worker"]
+
+
+@pytest.mark.django_db
+def test_healthz_names_an_unreachable_redis() -> None:
+    dead = {
+        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
+    }
+    with override_settings(CACHES=dead, HEALTHZ_WORKER_TIMEOUT=0.5):
+        from django.core.cache import caches
+
+        caches._settings = caches.settings = dead  # type: ignore[attr-defined]
+        caches._connections.__dict__.pop("default", None)  # type: ignore[attr-defined]
+        response = Client().get("/healthz")
+    caches._connections.__dict__.pop("default", None)  # type: ignore[attr-defined]
+    assert response.status_code == 503
+    assert "redis" in response.json()["down"]
+
+
+# --- The bootstrap's errors are one clear line ------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def devservers(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "iop.devservers", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_wrong_database_url_stops_with_one_line() -> None:
+    result = devservers(
+        "exec", "--", "true", DATABASE_URL=f"postgres://iop:iop@127.0.0.1:{free_port()}/iop"
+    )
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, result.stdout + result.stderr
+    assert "PostgreSQL at 127.0.0.1" in lines[0]
+    assert "DATABASE_URL" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_redis_stops_with_one_line() -> None:
+    result = devservers("exec", "--", "true", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    assert result.returncode == 1
+    assert result.stdout.strip().splitlines()[-1].startswith("[iop] Error: Redis at 127.0.0.1")
+    assert "REDIS_URL" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_busy_web_port_names_the_variable_to_change() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = devservers("run", PORT=str(port))
+    assert result.returncode == 1
+    assert f"Port {port} is in use" in result.stdout
+    assert "PORT=8001 make run" in result.stdout
+
+
+def test_a_busy_embedded_redis_port_names_the_variable(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "iop.devservers", "exec", "--", "true"],
+            cwd=ROOT,
+            env={**env, "IOP_REDIS_PORT": str(port), "IOP_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"Port {port} (embedded Redis) is in use" in result.stdout
+    assert "IOP_REDIS_PORT" in result.stdout
+
+
+def test_a_superuser_database_url_is_refused() -> None:
+    url = "postgres://postgres@127.0.0.1:5432/postgres"
+    try:
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=2).close()
+    except Exception:  # noqa: BLE001
+        pytest.skip("no local PostgreSQL superuser to try with")
+    result = devservers("exec", "--", "true", DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "superuser" in result.stdout
+    assert "NOBYPASSRLS" in result.stdout
+
+
+# --- Deployment files -------------------------------------------------------------------------
+
+
+def test_docker_compose_services_point_at_real_parts_of_the_project() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    assert (ROOT / "Dockerfile").is_file()
+    for name in ("web", "worker", "beat", "migrate"):
+        service = services[name]
+        assert service["build"] == "."
+        env = service["environment"]
+        module = env["DJANGO_SETTINGS_MODULE"]
+        assert (ROOT / (module.replace(".", "/") + ".py")).is_file(), module
+        assert "DATABASE_URL" in env
+        assert "REDIS_URL" in env
+        command = service["command"]
+        if command[0] == "gunicorn":
+            module_path, attribute = command[1].split(":")
+            source = (ROOT / (module_path.replace(".", "/") + ".py")).read_text()
+            assert re.search(rf"^{attribute}\s*=", source, re.MULTILINE)
+        elif command[0] == "celery":
+            assert command[1:3] == ["-A", "iop"]
+            assert "celery_app" in (ROOT / "iop/__init__.py").read_text()
+        else:
+            assert command[:2] == ["python", "manage.py"]
+    for name in ("postgres", "redis", "web"):
+        assert "healthcheck" in services[name]
+    for volume in services["postgres"]["volumes"]:
+        source = volume.split(":")[0]
+        if source.startswith("./"):
+            assert (ROOT / source).is_file(), source
+
+
+def test_every_declared_dependency_is_pinned_in_the_lock() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + project["optional-dependencies"]["dev"]
+    pins = {
+        line.split("==")[0].lower().replace("_", "-")
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if "==" in line
+    }
+    names = {re.split(r"[\[<>=!~ ]", dep)[0].lower().replace("_", "-") for dep in declared}
+    assert names - pins == set()
+
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "iop.settings.production",
+    "DJANGO_SECRET_KEY": "k3y-" + "x9Qz!7vB#2mL$8rT" * 4,
+    "DJANGO_ALLOWED_HOSTS": "iop.example.org",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://iop.example.org",
+}
+
+
+def test_production_settings_pass_check_deploy() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**os.environ, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = {**os.environ, **PRODUCTION_ENV}
+    del env["DJANGO_SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
