@@ -2,6 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from iop.middleware import SESSION_CLINIC_COUNT
 from iop.roles import Capability
 
 
@@ -19,4 +20,5 @@ def clinic(request: HttpRequest) -> dict[str, Any]:
         "membership": membership,
         "can": capabilities,
         "idle_seconds": request.clinic.idle_timeout_minutes * 60,  # type: ignore[attr-defined]
+        "several_clinics": request.session.get(SESSION_CLINIC_COUNT, 1) > 1,
     }

@@ -69,6 +69,7 @@ class RequestIdLogFilter(logging.Filter):
 
 SESSION_LAST_SEEN = "iop_last_seen"
 SESSION_IDLE_LIMIT = "iop_idle_seconds"
+SESSION_CLINIC_COUNT = "iop_clinic_count"  # for the top bar's "Switch clinic"
 
 
 class IdleLogoffMiddleware:

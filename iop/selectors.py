@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
 
 from iop.models import ApiToken, AuditEvent, Clinic, Membership, Patient, Site, User
@@ -24,9 +24,13 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
 
 
 def user_needs_mfa_setup(*, user: User) -> bool:
-    requires = Membership.objects.filter(user=user, is_active=True, clinic__require_mfa=True)
+    """One query: a clinic of theirs requires MFA and they have no authenticator app."""
     has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
-    return requires.exists() and not has_totp.exists()
+    return (
+        Membership.objects.filter(user=user, is_active=True, clinic__require_mfa=True)
+        .exclude(Exists(has_totp))
+        .exists()
+    )
 
 
 def staff_list(*, clinic: Clinic) -> QuerySet[Membership]:
@@ -52,6 +56,7 @@ def site_get(*, clinic: Clinic, site_id: int) -> Site:
     site = site_list(clinic=clinic).filter(pk=site_id).first()
     if site is None:
         raise Http404("No such site.")
+    site.clinic = clinic
     return site
 
 
@@ -71,6 +76,7 @@ def patient_get(*, clinic: Clinic, patient_id: int) -> Patient:
     patient = Patient.objects.filter(clinic=clinic, pk=patient_id).first()
     if patient is None:
         raise Http404("No such patient.")
+    patient.clinic = clinic  # known already: no query to load it again
     return patient
 
 

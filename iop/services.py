@@ -63,7 +63,7 @@ def _insert_platform_event(event: AuditEvent) -> None:
     """A row no clinic may read. Inserted without RETURNING: PostgreSQL checks a returned
     row against the read policy, which (rightly) admits no clinic-less row."""
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
     with connection.cursor() as cursor:

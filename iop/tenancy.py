@@ -58,12 +58,15 @@ def clinic_context(clinic_id: int) -> Iterator[None]:
         with transaction.atomic():
             yield
         return
+    outermost = not connection.in_atomic_block
     token = _bound.set(previous)
     try:
         with transaction.atomic():
             activate(clinic_id)
             yield
-            # On an exception the savepoint's rollback restores the setting by itself.
-            activate(previous)
+            # The setting ends with the outermost transaction; inside another one, put the
+            # outer clinic back. (On an exception the rollback restores it by itself.)
+            if not outermost:
+                activate(previous)
     finally:
         _bound.reset(token)

@@ -1,7 +1,6 @@
 """Shared fixtures. Everything runs against real PostgreSQL and Redis (`make test` starts
 them); jobs run on a real Celery worker where the job's behaviour is the point."""
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -90,6 +89,3 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15) -> bool:
             return False
         time.sleep(0.05)
     return True
-
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,116 @@
+"""Patient pages: search, forms with field errors, and pinned query budgets."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from iop.roles import Role
+from tests import factories
+from tests.conftest import Tenant
+
+# Pinned: each page runs this many queries whatever the number of patients. A change here
+# is a deliberate decision, not drift. (Inside a test's transaction the clinic setting is put
+# back at the end of the request: one query a real request, the outermost one, skips.)
+PATIENT_LIST_QUERIES = 10
+PATIENT_CHART_QUERIES = 12
+API_PATIENT_LIST_QUERIES = 6
+
+
+def add_patients(tenant: Tenant, count: int) -> None:
+    for n in range(count):
+        factories.patient(tenant.clinic, actor=tenant.admin.user, legal_last_name=f"Family{n:03d}")
+
+
+def count_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("patients", [5, 60])
+def test_patient_list_query_budget(clinic_a: Tenant, patients: int) -> None:
+    add_patients(clinic_a, patients - 1)
+    client = clinic_a.client_for()
+    client.get(f"/c/{clinic_a.clinic.slug}/")  # session settled
+    used = count_queries(client, f"/c/{clinic_a.clinic.slug}/patients/")
+    assert used == PATIENT_LIST_QUERIES
+
+
+@pytest.mark.parametrize("patients", [5, 60])
+def test_patient_chart_query_budget(clinic_a: Tenant, patients: int) -> None:
+    add_patients(clinic_a, patients - 1)
+    client = clinic_a.client_for()
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    used = count_queries(client, f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/")
+    assert used == PATIENT_CHART_QUERIES
+
+
+@pytest.mark.parametrize("patients", [5, 60])
+def test_api_patient_list_query_budget(clinic_a: Tenant, patients: int) -> None:
+    add_patients(clinic_a, patients - 1)
+    client = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
+    client.get("/api/v1/me")  # last-used time recorded once
+    assert count_queries(client, "/api/v1/patients/") == API_PATIENT_LIST_QUERIES
+
+
+def test_search_by_record_number_or_name(clinic_a: Tenant) -> None:
+    factories.patient(
+        clinic_a.clinic, actor=clinic_a.admin.user, record_number="R-777",
+        legal_first_name="Jonathan", legal_last_name="Quill", preferred_name="Jon",
+    )  # fmt: skip
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    base = f"/c/{clinic_a.clinic.slug}/patients/"
+    for query in ("R-777", "quill", "jon qu"):
+        page = client.get(base, {"q": query})
+        assert [p.record_number for p in page.context["page"]] == ["R-777"], query
+    results = client.get(base + "search/", {"q": "Quill"}).content.decode()
+    assert "Jon Quill" in results
+    assert "R-777" in results  # two identifiers, never a bare name
+
+
+def test_the_list_paginates_at_50_and_keeps_the_search(clinic_a: Tenant) -> None:
+    add_patients(clinic_a, 55)
+    client = clinic_a.client_for()
+    page = client.get(f"/c/{clinic_a.clinic.slug}/patients/", {"q": "Family"})
+    assert page.context["page"].paginator.count == 55
+    assert len(page.context["page"].object_list) == 50
+    assert "?page=2&amp;q=Family&amp;sort=name" in page.content.decode()
+
+
+def test_a_date_of_birth_in_the_future_is_a_field_error(clinic_a: Tenant) -> None:
+    response = clinic_a.client_for().post(
+        f"/c/{clinic_a.clinic.slug}/patients/new/",
+        {
+            "record_number": "NEW-1",
+            "legal_first_name": "Avery",
+            "legal_last_name": "Stone",
+            "date_of_birth": "2999-01-01",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    assert 'href="#id_date_of_birth"' in html
+    assert "Date of birth must be in the past." in html
+    assert 'value="Avery"' in html
+
+
+def test_adding_a_patient_opens_their_chart(clinic_a: Tenant) -> None:
+    response = clinic_a.client_for(Role.CASE_MANAGER).post(
+        f"/c/{clinic_a.clinic.slug}/patients/new/",
+        {
+            "record_number": "NEW-2",
+            "legal_first_name": "Avery",
+            "legal_last_name": "Stone",
+            "preferred_name": "Ave",
+            "date_of_birth": "2009-01-01",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Ave Stone" in html
+    assert "Legal name: Avery Stone" in html
+    assert "adolescent" in html
+    assert response["Cache-Control"].startswith("max-age=0")
