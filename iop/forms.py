@@ -89,7 +89,8 @@ class StaffInviteForm(forms.Form):
     email = forms.EmailField(help_text="They get an email with a link to choose a password.")
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    role = forms.ChoiceField(choices=Role.choices)
+    # No default: a role is chosen on purpose (least privilege), never left at "admin".
+    role = forms.ChoiceField(choices=[("", "Choose a role"), *Role.choices])
 
 
 class MembershipForm(forms.Form):
@@ -123,7 +124,10 @@ class AuditFilterForm(forms.Form):
         required=False, label="Patient record number", max_length=20, strip=True
     )
     actor = MembershipChoiceField(
-        queryset=Membership.objects.none(), required=False, label="Staff member"
+        queryset=Membership.objects.none(),
+        required=False,
+        label="Staff member",
+        empty_label="Anyone",
     )
     action = forms.ChoiceField(choices=[("", "Any action"), *AuditAction.choices], required=False)
     date_from = forms.DateField(required=False, widget=DateInput(), label="From")

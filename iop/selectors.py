@@ -1,6 +1,7 @@
 """Reads. Tenant reads take `clinic=`; a foreign id is the same 404 as a missing one."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -134,6 +135,15 @@ def audit_event_list(*, clinic: Clinic, filters: AuditFilters) -> QuerySet[Audit
         )
         events = events.filter(created_at__lt=end)
     return events.order_by("-created_at", "-id")
+
+
+def attach_patients(*, clinic: Clinic, events: Iterable[AuditEvent]) -> None:
+    """Give each event its patient (`event.patient`, None if gone) with one query."""
+    events = list(events)
+    ids = {e.patient_id for e in events if e.patient_id is not None}
+    patients = Patient.objects.filter(clinic=clinic, pk__in=ids).in_bulk() if ids else {}
+    for event in events:
+        event.patient = patients.get(event.patient_id)  # type: ignore[attr-defined]
 
 
 def clinic_tz(clinic: Clinic) -> datetime.tzinfo:

@@ -304,7 +304,8 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
     clinic = clinic_of(request)
-    form = ApiTokenForm(request.POST or None, clinic=clinic)
+    membership = request.membership  # type: ignore[attr-defined]
+    form = ApiTokenForm(request.POST or None, clinic=clinic, initial={"membership": membership})
     new_secret = None
     if request.method == "POST" and form.is_valid():
         _token, new_secret = services.api_token_create(
@@ -312,7 +313,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             actor=actor_of(request),
             name=form.cleaned_data["name"],
         )
-        form = ApiTokenForm(clinic=clinic)
+        form = ApiTokenForm(clinic=clinic, initial={"membership": membership})
     tokens = selectors.api_token_list(clinic=clinic)
     return render(
         request, "iop/token_list.html", {"form": form, "tokens": tokens, "new_secret": new_secret}
@@ -354,6 +355,7 @@ def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
 def audit_list(request: HttpRequest) -> HttpResponse:
     form, events = _audit_events(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    selectors.attach_patients(clinic=clinic_of(request), events=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
