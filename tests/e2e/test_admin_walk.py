@@ -34,6 +34,7 @@ def test_admin_invites_reads_the_trail_and_creates_a_token(
     page.get_by_role("link", name="Invite a person").click()
     # An address already on staff: the summary links to the field, the input is kept.
     page.get_by_label("Email").fill(alpha.members[Role.NURSE].user.email)
+    page.get_by_label("Role").select_option(label="Nurse / tech")
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("alert")).to_contain_text("already on this clinic's staff")
     expect(page.get_by_label("Email")).to_have_value(alpha.members[Role.NURSE].user.email)
