@@ -28,7 +28,7 @@ test: lint
 	$(PY) -m iop.devservers exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m iop.devservers exec -- $(PY) -m pytest bench -p no:randomly -q $(PYTEST_ARGS)
+	$(PY) -m iop.devservers exec -- $(PY) -m pytest bench -q -s $(PYTEST_ARGS)
 
 stop: $(STAMP)
 	@$(PY) -m iop.devservers stop

