@@ -213,3 +213,25 @@ def test_timestamps_are_timezone_aware(clinic_a: Tenant) -> None:
     body = bearer(clinic_a.token_secret).get(f"/api/v1/patients/{clinic_a.patient.pk}/").json()
     assert body["created_at"].endswith(("Z", "+00:00"))
     assert timezone.now()
+
+
+def test_throttled_requests_get_429_in_the_error_shape(clinic_a: Tenant) -> None:
+    from django.test import override_settings
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import UserRateThrottle
+
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "user": "2/min"}
+    with override_settings(
+        REST_FRAMEWORK={**api_settings.user_settings, "DEFAULT_THROTTLE_RATES": rates}
+    ):
+        UserRateThrottle.THROTTLE_RATES = rates
+        try:
+            client = bearer(clinic_a.token_secret)
+            statuses = [client.get("/api/v1/me").status_code for _ in range(3)]
+            last = client.get("/api/v1/me")
+        finally:
+            UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    assert statuses == [200, 200, 429]
+    assert last.json()["error"]["status"] == 429
+    assert last.json()["error"]["code"] == "throttled"
+    assert "Retry-After" in last

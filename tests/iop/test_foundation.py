@@ -222,3 +222,24 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     )  # fmt: skip
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_a_busy_default_port_falls_back_to_a_free_one(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "IOP_REDIS_PORT")}
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            busy.bind(("127.0.0.1", 63799))
+            busy.listen()
+        except OSError:
+            pass  # already taken (the suite's own embedded Redis): just as good
+        result = subprocess.run(
+            [sys.executable, "-m", "iop.devservers", "exec", "--",
+             sys.executable, "-c", "import os; print(os.environ['REDIS_URL'])"],
+            cwd=ROOT, env={**env, "IOP_DATA_DIR": str(tmp_path)},
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Port 63799 is busy; embedded Redis uses" in result.stdout
+    url = next(line for line in result.stdout.splitlines() if line.startswith("redis://"))
+    assert ":63799/" not in url
