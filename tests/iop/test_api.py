@@ -215,22 +215,16 @@ def test_timestamps_are_timezone_aware(clinic_a: Tenant) -> None:
     assert timezone.now()
 
 
-def test_throttled_requests_get_429_in_the_error_shape(clinic_a: Tenant) -> None:
-    from django.test import override_settings
-    from rest_framework.settings import api_settings
+def test_throttled_requests_get_429_in_the_error_shape(
+    clinic_a: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rest_framework.throttling import UserRateThrottle
 
-    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "user": "2/min"}
-    with override_settings(
-        REST_FRAMEWORK={**api_settings.user_settings, "DEFAULT_THROTTLE_RATES": rates}
-    ):
-        UserRateThrottle.THROTTLE_RATES = rates
-        try:
-            client = bearer(clinic_a.token_secret)
-            statuses = [client.get("/api/v1/me").status_code for _ in range(3)]
-            last = client.get("/api/v1/me")
-        finally:
-            UserRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    # DRF reads the rates when the class is defined; patch them for this test only.
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/min"})
+    client = bearer(clinic_a.token_secret)
+    statuses = [client.get("/api/v1/me").status_code for _ in range(3)]
+    last = client.get("/api/v1/me")
     assert statuses == [200, 200, 429]
     assert last.json()["error"]["status"] == 429
     assert last.json()["error"]["code"] == "throttled"
