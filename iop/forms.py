@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 from typing import Any, cast
 
 from django import forms
@@ -41,7 +42,15 @@ class SiteForm(forms.ModelForm):
         """The service checks uniqueness within the clinic and reports it on the field."""
 
 
+def timezone_choices() -> list[tuple[str, str]]:
+    """US zones first (most clinics), then every other IANA zone."""
+    zones = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+    us = [z for z in zones if z.startswith("America/")]
+    return [(z, z) for z in us] + [(z, z) for z in zones if z not in us]
+
+
 class ClinicSettingsForm(forms.ModelForm):
+    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone")
     weekly_minimum_hours_adult = forms.DecimalField(
         label="Weekly minimum for adults (hours)", min_value=0, max_value=40, decimal_places=2
     )

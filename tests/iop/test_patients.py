@@ -114,3 +114,35 @@ def test_adding_a_patient_opens_their_chart(clinic_a: Tenant) -> None:
     assert "Legal name: Avery Stone" in html
     assert "adolescent" in html
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_clinic_settings_save_audit_and_refuse_bad_values(clinic_a: Tenant) -> None:
+    from iop.models import AuditEvent, Clinic
+    from iop.tenancy import clinic_context
+
+    client = clinic_a.client_for()
+    url = f"/c/{clinic_a.clinic.slug}/settings/"
+    form = {
+        "name": "Clinic alpha",
+        "timezone": "America/Denver",
+        "require_mfa": "on",
+        "idle_timeout_minutes": "1",
+        "default_program_weeks": "12",
+        "weekly_minimum_hours_adult": "9",
+        "weekly_minimum_hours_adolescent": "6",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 200
+    assert "greater than or equal to 2" in refused.content.decode()
+    assert Clinic.objects.get(pk=clinic_a.clinic.pk).timezone == "America/Chicago"
+    saved = client.post(url, {**form, "idle_timeout_minutes": "10"})
+    assert saved.status_code == 302
+    clinic = Clinic.objects.get(pk=clinic_a.clinic.pk)
+    assert (clinic.timezone, clinic.idle_timeout_minutes, clinic.require_mfa) == (
+        "America/Denver", 10, True,
+    )  # fmt: skip
+    with clinic_context(clinic.pk):
+        event = AuditEvent.objects.filter(clinic=clinic, object_type="iop.clinic").latest("id")
+    assert set(event.changed_fields) == {
+        "timezone", "idle_timeout_minutes", "require_mfa", "default_program_weeks",
+    }  # fmt: skip
