@@ -13,7 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from iop.services import DomainError
+from iop.services import DomainError, TransitionRefusedError
 
 
 class Conflict(exceptions.APIException):
@@ -37,7 +37,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DomainError):
-        exc = Conflict(str(exc))
+        allowed = exc.allowed if isinstance(exc, TransitionRefusedError) else None
+        conflict: dict[str, Any] = {"status": 409, "code": "conflict", "message": str(exc)}
+        if allowed is not None:
+            conflict["allowed"] = list(allowed)
+        return Response({"error": conflict}, status=409)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     response = drf_exception_handler(exc, context)

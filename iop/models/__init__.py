@@ -1,5 +1,8 @@
 from .audit import AuditEvent
+from .billing import Authorization, Coverage, PaymentPlan
+from .care import Diagnosis, Enrollment, EnrollmentExtension, Medication
 from .clinics import Clinic, Membership, Site
+from .intake import Inquiry
 from .patients import Patient
 from .tenancy import TenantModel
 from .tokens import ApiToken
@@ -8,9 +11,17 @@ from .users import User
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "Authorization",
     "Clinic",
+    "Coverage",
+    "Diagnosis",
+    "Enrollment",
+    "EnrollmentExtension",
+    "Inquiry",
+    "Medication",
     "Membership",
     "Patient",
+    "PaymentPlan",
     "Site",
     "TenantModel",
     "User",

@@ -25,6 +25,20 @@ class Patient(TenantModel):
     )
     pronouns = models.CharField(max_length=30, blank=True)
     date_of_birth = models.DateField(validators=[validate_past_date])
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    language = models.CharField(max_length=40, blank=True, default="English")
+    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    # Care team: memberships of this clinic (checked by the service that sets them).
+    primary_therapist = models.ForeignKey(
+        "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case_manager = models.ForeignKey(
+        "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,5 +1,4 @@
-"""Writes. Each service is one transaction that records its audit event in that transaction
-and sends jobs only once it commits (STYLE.md). Names are `<entity>_<action>`."""
+"""Writes for clinics, staff, tokens and patients' demographics."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -21,10 +20,7 @@ from iop.roles import Role
 from iop.tasks import send_email
 from iop.tenancy import clinic_context
 
-
-class DomainError(Exception):
-    """A refused operation, with a message for the person who asked."""
-
+from .errors import DomainError
 
 # --- Audit ------------------------------------------------------------------------------------
 
@@ -87,7 +83,7 @@ def audit_idle_logoff(*, user: User) -> None:
     audit_for_user_clinics(user=user, action=AuditAction.IDLE_LOGOFF)
 
 
-def _apply(instance: models.Model, fields: dict[str, Any]) -> list[str]:
+def apply_changes(instance: models.Model, fields: dict[str, Any]) -> list[str]:
     """Set the given fields; return the names of those that changed."""
     changed = []
     for name, value in fields.items():
@@ -97,10 +93,11 @@ def _apply(instance: models.Model, fields: dict[str, Any]) -> list[str]:
     return changed
 
 
-def _save(instance: Any, *, unique: tuple[str, str] | None = None) -> None:
-    """Validate and save. A clash on a clinic-scoped unique field becomes an error on that
-    field — also when a concurrent request wins the race and the database refuses."""
-    instance.full_clean(validate_constraints=False)
+def validate_and_save(instance: Any, *, unique: tuple[str, str] | None = None) -> None:
+    """Validate (fields, clean(), constraints) and save. A clash on a clinic-scoped unique
+    field becomes an error on that field; when a concurrent request wins the race and the
+    database refuses, the person still gets a message, not a crash."""
+    instance.full_clean(validate_constraints=unique is None)
     if unique:
         field, message = unique
         clash = (
@@ -115,7 +112,9 @@ def _save(instance: Any, *, unique: tuple[str, str] | None = None) -> None:
             instance.save()
     except IntegrityError:
         if unique is None:
-            raise
+            raise ValidationError(
+                "Someone changed this record at the same time; reload and try again."
+            ) from None
         raise ValidationError({unique[0]: unique[1]}) from None
 
 
@@ -161,7 +160,7 @@ def clinic_update(*, clinic: Clinic, actor: User, **fields: Any) -> Clinic:
     if unknown:
         raise ValueError(f"Not a clinic setting: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        changed = _apply(clinic, fields)
+        changed = apply_changes(clinic, fields)
         clinic.full_clean()
         if changed:
             clinic.save(update_fields=changed)
@@ -177,16 +176,16 @@ def site_create(
 ) -> Site:
     with clinic_context(clinic.pk):
         site = Site(clinic=clinic, name=name, address=address, phone=phone)
-        _save(site, unique=SITE_NAME_TAKEN)
+        validate_and_save(site, unique=SITE_NAME_TAKEN)
         audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=site)
     return site
 
 
 def site_update(*, site: Site, actor: User, **fields: Any) -> Site:
     with clinic_context(site.clinic_id):
-        changed = _apply(site, fields)
+        changed = apply_changes(site, fields)
         if changed:
-            _save(site, unique=SITE_NAME_TAKEN)
+            validate_and_save(site, unique=SITE_NAME_TAKEN)
             audit_record(
                 clinic=site.clinic, actor=actor, action=AuditAction.CHANGE, obj=site,
                 changed_fields=changed,
@@ -265,7 +264,7 @@ def membership_update(
     if is_active is not None:
         fields["is_active"] = is_active
     with transaction.atomic():
-        changed = _apply(membership, fields)
+        changed = apply_changes(membership, fields)
         if not changed:
             return membership
         _refuse_removing_last_admin(membership)
@@ -335,13 +334,31 @@ PATIENT_FIELDS = (
     "preferred_name",
     "pronouns",
     "date_of_birth",
+    "phone",
+    "email",
+    "address",
+    "language",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "primary_therapist",
+    "case_manager",
 )
+
+
+def _check_care_team(patient: Patient) -> None:
+    """The care team are active staff of the patient's own clinic."""
+    for field in ("primary_therapist", "case_manager"):
+        member = getattr(patient, field)
+        if member is not None and (member.clinic_id != patient.clinic_id or not member.is_active):
+            raise ValidationError({field: "Choose an active member of this clinic's staff."})
 
 
 def patient_create(*, clinic: Clinic, actor: User, **fields: Any) -> Patient:
     with clinic_context(clinic.pk):
         patient = Patient(clinic=clinic, **fields)
-        _save(patient, unique=RECORD_NUMBER_TAKEN)
+        _check_care_team(patient)
+        validate_and_save(patient, unique=RECORD_NUMBER_TAKEN)
         audit_record(
             clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=patient,
             patient_id=patient.pk, changed_fields=fields.keys(),
@@ -354,9 +371,10 @@ def patient_update(*, patient: Patient, actor: User, **fields: Any) -> Patient:
     if unknown:
         raise ValueError(f"Not a patient field: {', '.join(sorted(unknown))}")
     with clinic_context(patient.clinic_id):
-        changed = _apply(patient, fields)
+        changed = apply_changes(patient, fields)
         if changed:
-            _save(patient, unique=RECORD_NUMBER_TAKEN)
+            _check_care_team(patient)
+            validate_and_save(patient, unique=RECORD_NUMBER_TAKEN)
             audit_record(
                 clinic=patient.clinic, actor=actor, action=AuditAction.CHANGE, obj=patient,
                 patient_id=patient.pk, changed_fields=changed,
