@@ -43,6 +43,8 @@ APP_ROLE = "iop"
 APP_PASSWORD = "iop"  # noqa: S105 - local embedded server bound to 127.0.0.1 only
 APP_DB = "iop"
 PG_SYSTEM_USER = "pgserver"  # PostgreSQL refuses to run as root
+# Paths without query strings: a search (?q=…) may name a patient, and logs hold no PHI.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 class ServiceError(Exception):
@@ -495,7 +497,7 @@ def run() -> int:
                 str(bin_dir / "gunicorn"), "iop.wsgi:application",
                 "--bind", f"127.0.0.1:{WEB_PORT}", "--worker-class", "gthread",
                 "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
-                "--access-logfile", "-",
+                "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
             ],
             "worker": [
                 str(bin_dir / "celery"), "-A", "iop", "worker", "--loglevel", "INFO",

@@ -1,12 +1,26 @@
 import datetime
 import zoneinfo
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from iop.models import Clinic, Membership, Patient, Site
+from iop.models import (
+    Authorization,
+    Clinic,
+    Coverage,
+    Diagnosis,
+    Enrollment,
+    Inquiry,
+    Medication,
+    Membership,
+    Patient,
+    PaymentPlan,
+    Site,
+)
 from iop.models.audit import AuditAction
+from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare, TrackSlot
+from iop.models.intake import InquiryStatus
 from iop.roles import Role
 
 
@@ -25,7 +39,7 @@ class PatientForm(forms.ModelForm):
             "pronouns",
             "date_of_birth",
         ]
-        widgets = {"date_of_birth": DateInput()}
+        widgets: ClassVar[dict[str, forms.Widget]] = {"date_of_birth": DateInput()}
         help_texts = {"pronouns": "For example: she/her, he/him, they/them."}
 
     def validate_unique(self) -> None:
@@ -114,18 +128,6 @@ class MembershipChoiceField(forms.ModelChoiceField):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “Billing export”.")
-    membership = MembershipChoiceField(
-        queryset=Membership.objects.none(),
-        label="Acts as",
-        help_text="The token can do exactly what this person's role allows.",
-    )
-
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["membership"])
-        field.queryset = Membership.objects.select_related("user").filter(
-            clinic=clinic, is_active=True
-        )
 
 
 class AuditFilterForm(forms.Form):
@@ -164,3 +166,243 @@ class AuditFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data
+
+
+# --- The patient's record ---------------------------------------------------------------------
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.user.display_name} · {obj.get_role_display()}"
+
+
+def limit_to_staff(field: forms.Field, clinic: Clinic, roles: tuple[str, ...]) -> None:
+    cast(forms.ModelChoiceField, field).queryset = (
+        Membership.objects.select_related("user")
+        .filter(clinic=clinic, is_active=True, role__in=roles)
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+CLINICIANS = (Role.THERAPIST, Role.ADMIN)
+CASE_MANAGERS = (Role.CASE_MANAGER, Role.ADMIN)
+
+
+class PatientDetailsForm(PatientForm):
+    """Demographics, contact and care team (the add form keeps to the essentials)."""
+
+    primary_therapist = StaffChoiceField(queryset=Membership.objects.none(), required=False)
+    case_manager = StaffChoiceField(queryset=Membership.objects.none(), required=False)
+
+    class Meta(PatientForm.Meta):
+        fields = [
+            *PatientForm.Meta.fields,
+            "phone",
+            "email",
+            "address",
+            "language",
+            "emergency_contact_name",
+            "emergency_contact_relationship",
+            "emergency_contact_phone",
+            "primary_therapist",
+            "case_manager",
+        ]
+        widgets = {
+            **PatientForm.Meta.widgets,
+            "address": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_to_staff(self.fields["primary_therapist"], clinic, CLINICIANS)
+        limit_to_staff(self.fields["case_manager"], clinic, CASE_MANAGERS)
+
+
+class DiagnosisForm(forms.ModelForm):
+    class Meta:
+        model = Diagnosis
+        fields = [
+            "icd10_code",
+            "description",
+            "category",
+            "is_primary",
+            "is_active",
+            "diagnosed_on",
+        ]
+        widgets = {"diagnosed_on": DateInput()}
+        help_texts = {"icd10_code": "For example F10.20 (alcohol dependence) or F33.1."}
+
+
+class MedicationForm(forms.ModelForm):
+    class Meta:
+        model = Medication
+        fields = ["name", "dose", "frequency", "prescriber", "started_on", "stopped_on"]
+        widgets = {"started_on": DateInput(), "stopped_on": DateInput()}
+
+
+class CoverageForm(forms.ModelForm):
+    class Meta:
+        model = Coverage
+        fields = [
+            "payer", "plan", "member_id", "group_number", "subscriber_name",
+            "subscriber_relationship", "priority", "verification_status", "verified_on",
+            "verification_notes", "is_active",
+        ]  # fmt: skip
+        widgets = {
+            "verified_on": DateInput(),
+            "verification_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class PaymentPlanForm(forms.ModelForm):
+    class Meta:
+        model = PaymentPlan
+        fields = [
+            "total_amount",
+            "installment_amount",
+            "schedule",
+            "first_payment_on",
+            "notes",
+            "is_active",
+        ]
+        widgets = {"first_payment_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class AuthorizationForm(forms.ModelForm):
+    class Meta:
+        model = Authorization
+        fields = [
+            "coverage", "number", "service_code", "custom_code", "units_authorized", "units_used",
+            "start_date", "end_date",
+        ]  # fmt: skip
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+    def __init__(self, *args: Any, patient: Patient | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["coverage"]).queryset = (
+            Coverage.objects.filter(patient=patient) if patient else Coverage.objects.none()
+        )
+
+
+class EnrollmentForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["level_of_care", "track", "admission_date", "planned_weeks"]
+        widgets = {"admission_date": DateInput()}
+        help_texts = {"planned_weeks": "Most programs run 8 to 12 weeks."}
+
+
+class EnrollmentEditForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["level_of_care", "track"]
+
+
+class EnrollmentStatusForm(forms.Form):
+    status = forms.ChoiceField(label="New status")
+    discharge_type = forms.ChoiceField(
+        choices=[("", "—"), *DischargeType.choices],
+        required=False,
+        help_text="Only for a discharge.",
+    )
+    on = forms.DateField(
+        label="Effective date", widget=DateInput(), required=False, help_text="Default: today."
+    )
+    note = forms.CharField(max_length=300, required=False, label="Reason or note")
+
+    def __init__(self, *args: Any, enrollment: Enrollment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(EnrollmentStatus.choices)
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (s, labels[s]) for s in enrollment.allowed_moves
+        ]
+
+
+class ExtensionForm(forms.Form):
+    new_end_date = forms.DateField(label="New end date", widget=DateInput())
+    reason = forms.CharField(max_length=300, help_text="Payers ask for it.")
+
+
+# --- Intake -----------------------------------------------------------------------------------
+
+
+class InquiryForm(forms.ModelForm):
+    class Meta:
+        model = Inquiry
+        fields = [
+            "first_name", "last_name", "preferred_name", "pronouns", "date_of_birth", "phone",
+            "email", "referral_source", "referral_detail", "presenting_concerns",
+            "insurance_given", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "date_of_birth": DateInput(),
+            "presenting_concerns": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+class ScheduleAssessmentForm(forms.Form):
+    at = forms.DateTimeField(label="Date and time", widget=DateTimeInput())
+    assessor = StaffChoiceField(queryset=Membership.objects.none(), label="With")
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_to_staff(self.fields["assessor"], clinic, (*CLINICIANS, Role.CASE_MANAGER))
+
+
+class InquiryStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Outcome")
+    note = forms.CharField(
+        max_length=300, required=False, label="Note", help_text="e.g. referred to which program"
+    )
+
+    def __init__(self, *args: Any, inquiry: Inquiry, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(InquiryStatus.choices)
+        skip = {InquiryStatus.ADMITTED, InquiryStatus.ASSESSMENT_SCHEDULED}
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (s, labels[s]) for s in inquiry.allowed_moves if s not in skip
+        ]
+
+
+class AdmitForm(forms.Form):
+    record_number = forms.CharField(max_length=20, help_text="The clinic's record number.")
+    date_of_birth = forms.DateField(
+        widget=DateInput(), required=False, help_text="Needed if intake did not record it."
+    )
+    admission_date = forms.DateField(widget=DateInput())
+    level_of_care = forms.ChoiceField(choices=LevelOfCare.choices)
+    track = forms.ChoiceField(choices=TrackSlot.choices)
+    planned_weeks = forms.IntegerField(min_value=1, max_value=52)
+    primary_therapist = StaffChoiceField(queryset=Membership.objects.none(), required=False)
+    case_manager = StaffChoiceField(queryset=Membership.objects.none(), required=False)
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_to_staff(self.fields["primary_therapist"], clinic, CLINICIANS)
+        limit_to_staff(self.fields["case_manager"], clinic, CASE_MANAGERS)
+        self.fields["planned_weeks"].initial = clinic.default_program_weeks
+
+
+class PatientFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Name or record number")
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), *EnrollmentStatus.choices, ("none", "Never enrolled")],
+    )
+    track = forms.ChoiceField(required=False, choices=[("", "Any track"), *TrackSlot.choices])
+    therapist = StaffChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Any therapist"
+    )
+    case_manager = StaffChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Any case manager"
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_to_staff(self.fields["therapist"], clinic, CLINICIANS)
+        limit_to_staff(self.fields["case_manager"], clinic, CASE_MANAGERS)

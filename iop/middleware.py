@@ -133,6 +133,10 @@ class ClinicMiddleware:
                 raise Http404("No such clinic.")
             request.clinic = membership.clinic  # type: ignore[attr-defined]
             request.membership = membership  # type: ignore[attr-defined]
+            # A clinic whose idle limit was lowered after sign-in: the stricter limit wins.
+            limit = membership.clinic.idle_timeout_minutes * 60
+            if request.session.get(SESSION_IDLE_LIMIT, limit) > limit:
+                request.session[SESSION_IDLE_LIMIT] = limit
             if request.session.get("clinic_slug") != membership.clinic.slug:
                 request.session["clinic_slug"] = membership.clinic.slug
             timezone.activate(zoneinfo.ZoneInfo(membership.clinic.timezone))

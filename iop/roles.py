@@ -29,10 +29,22 @@ class Capability:
     NOTES_WRITE = "notes.write"
     TESTS_READ = "tests.read"  # drug and alcohol test results
     TESTS_RECORD = "tests.record"
+    MEDICATIONS_READ = "medications.read"  # clinicians, and nurses judging drug tests
+    ENROLLMENT_MANAGE = "enrollment.manage"  # admit, extend, hold, step down, discharge
+    INTAKE_READ = "intake.read"
+    INTAKE_MANAGE = "intake.manage"
 
 
 C = Capability
-_READ_CLINICAL = {C.STAFF_READ, C.PATIENTS_READ, C.CLINICAL_READ, C.NOTES_READ, C.TESTS_READ}
+_READ_CLINICAL = {
+    C.STAFF_READ,
+    C.PATIENTS_READ,
+    C.CLINICAL_READ,
+    C.NOTES_READ,
+    C.TESTS_READ,
+    C.MEDICATIONS_READ,
+    C.INTAKE_READ,
+}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -44,20 +56,38 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.AUDIT_READ,
             C.PATIENTS_WRITE,
             C.SCHEDULE_MANAGE,
+            C.ENROLLMENT_MANAGE,
+            C.INTAKE_MANAGE,
         }
     ),
     Role.THERAPIST: frozenset(
-        _READ_CLINICAL | {C.CLINICAL_WRITE, C.NOTES_WRITE, C.SCHEDULE_MANAGE}
+        _READ_CLINICAL | {C.CLINICAL_WRITE, C.NOTES_WRITE, C.SCHEDULE_MANAGE, C.INTAKE_MANAGE}
     ),
     Role.CASE_MANAGER: frozenset(
-        _READ_CLINICAL | {C.PATIENTS_WRITE, C.CLINICAL_WRITE, C.SCHEDULE_MANAGE}
+        _READ_CLINICAL
+        | {
+            C.PATIENTS_WRITE,
+            C.CLINICAL_WRITE,
+            C.SCHEDULE_MANAGE,
+            C.ENROLLMENT_MANAGE,
+            C.INTAKE_MANAGE,
+        }
     ),
     # Front desk: roster, attendance, scheduling, demographics. No notes, no test results.
     Role.FRONT_DESK: frozenset(
-        {C.STAFF_READ, C.PATIENTS_READ, C.PATIENTS_WRITE, C.SCHEDULE_MANAGE}
+        {
+            C.STAFF_READ,
+            C.PATIENTS_READ,
+            C.PATIENTS_WRITE,
+            C.SCHEDULE_MANAGE,
+            C.INTAKE_READ,
+            C.INTAKE_MANAGE,
+        }
     ),
     # Nurse / tech: record drug tests and vitals; no therapy notes.
-    Role.NURSE: frozenset({C.STAFF_READ, C.PATIENTS_READ, C.TESTS_READ, C.TESTS_RECORD}),
+    Role.NURSE: frozenset(
+        {C.STAFF_READ, C.PATIENTS_READ, C.TESTS_READ, C.TESTS_RECORD, C.MEDICATIONS_READ}
+    ),
     # Auditor: reads clinical records and the audit trail, never changes anything.
     Role.AUDITOR: frozenset(_READ_CLINICAL | {C.AUDIT_READ}),
 }

@@ -3,13 +3,35 @@
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from allauth.mfa.models import Authenticator
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
-from iop.models import ApiToken, AuditEvent, Clinic, Membership, Patient, Site, User
+from iop.models import (
+    ApiToken,
+    AuditEvent,
+    Authorization,
+    Clinic,
+    Coverage,
+    Diagnosis,
+    Enrollment,
+    Inquiry,
+    Medication,
+    Membership,
+    Patient,
+    PaymentPlan,
+    Site,
+    User,
+)
+from iop.models.care import DiagnosisCategory
+from iop.models.intake import CLOSED_INQUIRY, InquiryStatus
 from iop.models.tokens import hash_token
+
+RecordT = TypeVar("RecordT", bound=Model)
+OPEN_INQUIRY = [s for s in InquiryStatus.values if s not in CLOSED_INQUIRY]
 
 
 def membership_for(*, user: User, clinic_slug: str) -> Membership | None:
@@ -61,9 +83,41 @@ def site_get(*, clinic: Clinic, site_id: int) -> Site:
     return site
 
 
-def patient_list(*, clinic: Clinic, query: str = "") -> QuerySet[Patient]:
-    patients = Patient.objects.filter(clinic=clinic)
-    for word in query.split():
+@dataclass(frozen=True)
+class PatientFilters:
+    query: str = ""
+    status: str = ""  # of the latest enrollment; "none" = never enrolled
+    track: str = ""
+    therapist_id: int | None = None
+    case_manager_id: int | None = None
+
+
+def patient_list(*, clinic: Clinic, filters: PatientFilters | None = None) -> QuerySet[Patient]:
+    """Patients with their latest enrollment's status and track (`enrollment_status`,
+    `enrollment_track`) and their care team, in one query."""
+    filters = filters or PatientFilters()
+    latest = Enrollment.objects.filter(clinic=clinic, patient=OuterRef("pk")).order_by(
+        "-admission_date", "-id"
+    )
+    patients = (
+        Patient.objects.filter(clinic=clinic)
+        .select_related("primary_therapist__user", "case_manager__user")
+        .annotate(
+            enrollment_status=Subquery(latest.values("status")[:1]),
+            enrollment_track=Subquery(latest.values("track")[:1]),
+        )
+    )
+    if filters.status == "none":
+        patients = patients.filter(enrollment_status__isnull=True)
+    elif filters.status:
+        patients = patients.filter(enrollment_status=filters.status)
+    if filters.track:
+        patients = patients.filter(enrollment_track=filters.track)
+    if filters.therapist_id:
+        patients = patients.filter(primary_therapist_id=filters.therapist_id)
+    if filters.case_manager_id:
+        patients = patients.filter(case_manager_id=filters.case_manager_id)
+    for word in filters.query.replace("\x00", "").split():
         patients = patients.filter(
             Q(record_number__iexact=word)
             | Q(legal_first_name__istartswith=word)
@@ -74,11 +128,131 @@ def patient_list(*, clinic: Clinic, query: str = "") -> QuerySet[Patient]:
 
 
 def patient_get(*, clinic: Clinic, patient_id: int) -> Patient:
-    patient = Patient.objects.filter(clinic=clinic, pk=patient_id).first()
+    patient = (
+        Patient.objects.filter(clinic=clinic, pk=patient_id)
+        .select_related("primary_therapist__user", "case_manager__user")
+        .first()
+    )
     if patient is None:
         raise Http404("No such patient.")
     patient.clinic = clinic  # known already: no query to load it again
     return patient
+
+
+@dataclass
+class Chart:
+    """Everything the chart shows, one query per section whatever the record's size."""
+
+    patient: Patient
+    enrollments: list[Enrollment]
+    diagnoses: list[Diagnosis]
+    medications: list[Medication]
+    coverages: list[Coverage]
+    payment_plans: list[PaymentPlan]
+    authorizations: list[Authorization]
+
+    @property
+    def current_enrollment(self) -> Enrollment | None:
+        return next((e for e in self.enrollments if e.is_open), None)
+
+    @property
+    def header_enrollment(self) -> Enrollment | None:
+        """The open episode, else the most recent one."""
+        return self.current_enrollment or (self.enrollments[0] if self.enrollments else None)
+
+    @property
+    def co_occurring(self) -> bool:
+        """Substance-use and mental-health diagnoses together ("dual diagnosis")."""
+        categories = {d.category for d in self.diagnoses if d.is_active}
+        return {DiagnosisCategory.SUBSTANCE_USE, DiagnosisCategory.MENTAL_HEALTH} <= categories
+
+    @property
+    def current_medications(self) -> list[Medication]:
+        return [m for m in self.medications if m.is_current]
+
+    @property
+    def alerts(self) -> list[tuple[str, str]]:
+        """(tone, text) chips for the patient header."""
+        found = []
+        if self.co_occurring:
+            found.append(("info", "Co-occurring"))
+        for authorization in self.authorizations:
+            for warning in authorization.warnings():
+                found.append(("warn", f"Auth {authorization.number}: {warning}"))
+        if (
+            self.current_enrollment
+            and not any(c.is_active and c.verification_status == "verified" for c in self.coverages)
+            and not any(p.is_active for p in self.payment_plans)
+        ):
+            found.append(("warn", "Insurance not verified"))
+        return found
+
+
+def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Chart:
+    """The chart, with only the sections the reader may see loaded."""
+    patient = patient_get(clinic=clinic, patient_id=patient_id)
+
+    def load(name: str, queryset: QuerySet[Any]) -> list[Any]:
+        return list(queryset.filter(clinic=clinic, patient=patient)) if name in sections else []
+
+    return Chart(
+        patient=patient,
+        enrollments=list(
+            Enrollment.objects.filter(clinic=clinic, patient=patient).prefetch_related("extensions")
+        ),
+        diagnoses=load("diagnoses", Diagnosis.objects.all()),
+        medications=load("medications", Medication.objects.all()),
+        coverages=load("insurance", Coverage.objects.select_related("verified_by")),
+        payment_plans=load("insurance", PaymentPlan.objects.all()),
+        authorizations=load("insurance", Authorization.objects.select_related("coverage")),
+    )
+
+
+def record_get(
+    model: type[RecordT], *, clinic: Clinic, patient: Patient, record_id: int
+) -> RecordT:
+    record = model._default_manager.filter(clinic=clinic, patient=patient, pk=record_id).first()
+    if record is None:
+        raise Http404("No such record.")
+    record.patient = patient  # type: ignore[attr-defined]
+    return record
+
+
+def enrollment_get(*, clinic: Clinic, patient: Patient, enrollment_id: int) -> Enrollment:
+    return record_get(Enrollment, clinic=clinic, patient=patient, record_id=enrollment_id)
+
+
+def inquiry_list(*, clinic: Clinic) -> QuerySet[Inquiry]:
+    return Inquiry.objects.filter(clinic=clinic).select_related("assessor__user", "patient")
+
+
+def inquiry_board(*, clinic: Clinic, closed_days: int = 30) -> dict[str, list[Inquiry]]:
+    """Open inquiries by stage, and those closed in the last `closed_days` days."""
+    since = timezone.now() - datetime.timedelta(days=closed_days)
+    inquiries = (
+        inquiry_list(clinic=clinic)
+        .filter(Q(status__in=OPEN_INQUIRY) | Q(updated_at__gte=since))
+        .order_by("assessment_at", "created_at")
+    )
+    board: dict[str, list[Inquiry]] = {status: [] for status in InquiryStatus.values}
+    for inquiry in inquiries:
+        board[inquiry.status].append(inquiry)
+    return board
+
+
+def inquiry_get(*, clinic: Clinic, inquiry_id: int) -> Inquiry:
+    inquiry = inquiry_list(clinic=clinic).filter(pk=inquiry_id).first()
+    if inquiry is None:
+        raise Http404("No such inquiry.")
+    inquiry.clinic = clinic
+    return inquiry
+
+
+def active_staff(*, clinic: Clinic, roles: Iterable[str] | None = None) -> QuerySet[Membership]:
+    staff = Membership.objects.select_related("user").filter(clinic=clinic, is_active=True)
+    if roles is not None:
+        staff = staff.filter(role__in=list(roles))
+    return staff.order_by("user__last_name", "user__first_name")
 
 
 def api_token_list(*, clinic: Clinic) -> QuerySet[ApiToken]:
@@ -129,7 +303,7 @@ def audit_event_list(*, clinic: Clinic, filters: AuditFilters) -> QuerySet[Audit
     if filters.date_from:
         start = datetime.datetime.combine(filters.date_from, datetime.time.min, tzinfo=tz)
         events = events.filter(created_at__gte=start)
-    if filters.date_to:
+    if filters.date_to and filters.date_to < datetime.date.max:
         end = datetime.datetime.combine(
             filters.date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
         )

@@ -41,12 +41,13 @@ def bound_clinic_id() -> int | None:
 @contextmanager
 def request_scope() -> Iterator[None]:
     """One transaction; whoever authenticates inside it binds the clinic."""
-    token = _bound.set(None)
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        # Reset before the transaction commits: on-commit hooks run after it, unbound.
+        token = _bound.set(None)
+        try:
             yield
-    finally:
-        _bound.reset(token)
+        finally:
+            _bound.reset(token)
 
 
 @contextmanager
@@ -59,14 +60,16 @@ def clinic_context(clinic_id: int) -> Iterator[None]:
             yield
         return
     outermost = not connection.in_atomic_block
-    token = _bound.set(previous)
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        # The mirror is reset inside the block, before any commit: on-commit hooks run
+        # after it and must not believe a clinic is still bound.
+        token = _bound.set(previous)
+        try:
             activate(clinic_id)
             yield
             # The setting ends with the outermost transaction; inside another one, put the
             # outer clinic back. (On an exception the rollback restores it by itself.)
             if not outermost:
                 activate(previous)
-    finally:
-        _bound.reset(token)
+        finally:
+            _bound.reset(token)

@@ -3,32 +3,88 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from iop import health, views
+from iop import health
+from iop.views import core, intake, patients
+
+# One create and one edit page per part of the record; each id has its own name so the
+# cross-clinic sweep knows which object to try.
+record_patterns = [
+    pattern
+    for kind, id_name in [
+        ("diagnoses", "diagnosis_id"),
+        ("medications", "medication_id"),
+        ("coverages", "coverage_id"),
+        ("payment-plans", "payment_plan_id"),
+        ("authorizations", "authorization_id"),
+    ]
+    for pattern in (
+        path(
+            f"patients/<int:patient_id>/{kind}/new/",
+            patients.record_form,
+            {"kind": kind},
+            name=f"{kind}-create",
+        ),
+        path(
+            f"patients/<int:patient_id>/{kind}/<int:{id_name}>/",
+            patients.record_form,
+            {"kind": kind},
+            name=f"{kind}-edit",
+        ),
+    )
+]
 
 clinic_patterns = [
-    path("", views.clinic_home, name="clinic-home"),
-    path("patients/", views.patient_list, name="patient-list"),
-    path("patients/search/", views.patient_search, name="patient-search"),
-    path("patients/new/", views.patient_create, name="patient-create"),
-    path("patients/<int:patient_id>/", views.patient_chart, name="patient-chart"),
-    path("patients/<int:patient_id>/edit/", views.patient_edit, name="patient-edit"),
-    path("staff/", views.staff_list, name="staff-list"),
-    path("staff/invite/", views.staff_invite, name="staff-invite"),
-    path("staff/<int:membership_id>/", views.staff_edit, name="staff-edit"),
-    path("sites/", views.site_list, name="site-list"),
-    path("sites/new/", views.site_create, name="site-create"),
-    path("sites/<int:site_id>/", views.site_edit, name="site-edit"),
-    path("settings/", views.clinic_settings, name="clinic-settings"),
-    path("tokens/", views.token_list, name="token-list"),
-    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
-    path("audit/", views.audit_list, name="audit-list"),
-    path("audit/export.csv", views.audit_export, name="audit-export"),
+    path("", core.clinic_home, name="clinic-home"),
+    path("patients/", patients.patient_list, name="patient-list"),
+    path("patients/search/", patients.patient_search, name="patient-search"),
+    path("patients/new/", patients.patient_create, name="patient-create"),
+    path("patients/<int:patient_id>/", patients.patient_chart, name="patient-chart"),
+    path("patients/<int:patient_id>/edit/", patients.patient_edit, name="patient-edit"),
+    *record_patterns,
+    path(
+        "patients/<int:patient_id>/enrollments/new/",
+        patients.enrollment_create,
+        name="enrollment-create",
+    ),
+    path(
+        "patients/<int:patient_id>/enrollments/<int:enrollment_id>/",
+        patients.enrollment_edit,
+        name="enrollment-edit",
+    ),
+    path(
+        "patients/<int:patient_id>/enrollments/<int:enrollment_id>/status/",
+        patients.enrollment_status,
+        name="enrollment-status",
+    ),
+    path(
+        "patients/<int:patient_id>/enrollments/<int:enrollment_id>/extend/",
+        patients.enrollment_extend,
+        name="enrollment-extend",
+    ),
+    path("intake/", intake.intake_board, name="intake-board"),
+    path("intake/new/", intake.inquiry_create, name="inquiry-create"),
+    path("intake/<int:inquiry_id>/", intake.inquiry_detail, name="inquiry-detail"),
+    path("intake/<int:inquiry_id>/edit/", intake.inquiry_edit, name="inquiry-edit"),
+    path("intake/<int:inquiry_id>/schedule/", intake.inquiry_schedule, name="inquiry-schedule"),
+    path("intake/<int:inquiry_id>/outcome/", intake.inquiry_status, name="inquiry-status"),
+    path("intake/<int:inquiry_id>/admit/", intake.inquiry_admit, name="inquiry-admit"),
+    path("staff/", core.staff_list, name="staff-list"),
+    path("staff/invite/", core.staff_invite, name="staff-invite"),
+    path("staff/<int:membership_id>/", core.staff_edit, name="staff-edit"),
+    path("sites/", core.site_list, name="site-list"),
+    path("sites/new/", core.site_create, name="site-create"),
+    path("sites/<int:site_id>/", core.site_edit, name="site-edit"),
+    path("settings/", core.clinic_settings, name="clinic-settings"),
+    path("tokens/", core.token_list, name="token-list"),
+    path("tokens/<int:token_id>/revoke/", core.token_revoke, name="token-revoke"),
+    path("audit/", core.audit_list, name="audit-list"),
+    path("audit/export.csv", core.audit_export, name="audit-export"),
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", core.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
-    path("session/keepalive", views.session_keepalive, name="session-keepalive"),
+    path("session/keepalive", core.session_keepalive, name="session-keepalive"),
     path("accounts/", include("allauth.urls")),
     path("c/<slug:clinic_slug>/", include(clinic_patterns)),
     path("api/v1/", include("iop.api.urls")),

@@ -4,6 +4,7 @@ them); jobs run on a real Celery worker where the job's behaviour is the point."
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -30,6 +31,7 @@ class Tenant:
     site: Site
     token: ApiToken
     token_secret: str
+    records: dict[str, Any]  # one of each part of the patient's record, by URL id name
 
     @property
     def admin(self) -> Membership:
@@ -46,13 +48,15 @@ def build_tenant(slug: str) -> Tenant:
     members = {role: factories.member(clinic, role) for role in Role.values}
     admin = members[Role.ADMIN].user
     token, secret = factories.api_token(members[Role.ADMIN])
+    patient = factories.patient(clinic, actor=admin, legal_last_name=f"Patient-{slug}")
     return Tenant(
         clinic=clinic,
         members=members,
-        patient=factories.patient(clinic, actor=admin, legal_last_name=f"Patient-{slug}"),
+        patient=patient,
         site=factories.site(clinic, actor=admin, name=f"Site {slug}"),
         token=token,
         token_secret=secret,
+        records=factories.full_record(patient, actor=admin, label=slug),
     )
 
 

@@ -6,9 +6,22 @@ import itertools
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from iop import services
-from iop.models import ApiToken, Clinic, Membership, Patient, Site, User
+from iop.models import (
+    ApiToken,
+    Authorization,
+    Clinic,
+    Coverage,
+    Diagnosis,
+    Medication,
+    Membership,
+    Patient,
+    PaymentPlan,
+    Site,
+    User,
+)
 from iop.roles import Role
 from iop.tenancy import clinic_context
 
@@ -65,3 +78,58 @@ def site(clinic: Clinic, *, actor: User, name: str = "Main campus") -> Site:
 
 def api_token(membership: Membership) -> tuple[ApiToken, str]:
     return services.api_token_create(membership=membership, actor=membership.user, name="Tests")
+
+
+def full_record(patient: Patient, *, actor: User, label: str) -> dict[str, Any]:
+    """One of each part of a chart, through the services; keyed by the id names URLs use."""
+    today = timezone.localdate()
+    enrollment = services.enrollment_create(
+        patient=patient,
+        actor=actor,
+        track="morning",
+        admission_date=today - datetime.timedelta(days=20),
+    )
+    coverage = services.record_create(
+        Coverage, patient=patient, actor=actor, payer=f"Payer {label}", member_id="M-1"
+    )
+    return {
+        "enrollment_id": enrollment,
+        "diagnosis_id": services.record_create(
+            Diagnosis,
+            patient=patient,
+            actor=actor,
+            icd10_code="F10.20",
+            description=f"Alcohol dependence {label}",
+            category="substance_use",
+        ),
+        "medication_id": services.record_create(
+            Medication, patient=patient, actor=actor, name=f"naltrexone {label}", dose="50 mg"
+        ),
+        "coverage_id": coverage,
+        "payment_plan_id": services.record_create(
+            PaymentPlan,
+            patient=patient,
+            actor=actor,
+            total_amount="1200.00",
+            installment_amount="100.00",
+            first_payment_on=today,
+        ),
+        "authorization_id": services.record_create(
+            Authorization,
+            patient=patient,
+            actor=actor,
+            coverage=coverage,
+            number=f"A-{label}",
+            service_code="H0015",
+            units_authorized=30,
+            start_date=today,
+            end_date=today + datetime.timedelta(days=60),
+        ),
+        "inquiry_id": services.inquiry_create(
+            clinic=patient.clinic,
+            actor=actor,
+            first_name="Casey",
+            last_name=f"Caller-{label}",
+            referral_source="self",
+        ),
+    }

@@ -48,17 +48,20 @@ class BearerTokenAuthentication(BaseAuthentication):
 
 
 class ClinicSessionAuthentication(SessionAuthentication):
-    """A signed-in browser: the clinic is the one last opened in the web app (CSRF enforced)."""
+    """A signed-in browser (CSRF enforced). The clinic is named in the `X-Clinic` header on
+    every request — never guessed from whichever clinic another tab opened last."""
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
         if result is None:
             return None
         user = result[0]
-        slug = request._request.session.get("clinic_slug", "")
+        slug = request.headers.get("X-Clinic", "")
         membership = membership_for(user=user, clinic_slug=slug) if slug else None
         if membership is None:
-            raise exceptions.AuthenticationFailed("Open a clinic in the web app first.")
+            raise exceptions.AuthenticationFailed(
+                "Name the clinic in the X-Clinic header (its slug, e.g. X-Clinic: demo)."
+            )
         if user_needs_mfa_setup(user=user):
             raise exceptions.PermissionDenied("Set up two-factor sign-in first.")
         bind_membership(request, membership)

@@ -22,4 +22,9 @@ class ClinicSessionScheme(OpenApiAuthenticationExtension):
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "A signed-in browser; send X-Clinic: <slug> and the CSRF token.",
+        }

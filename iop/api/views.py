@@ -222,7 +222,8 @@ class PatientListView(ClinicAPIView):
         summary="Patients",
     )
     def get(self, request: Request) -> Response:
-        patients = selectors.patient_list(clinic=self.clinic, query=request.GET.get("q", ""))
+        filters = selectors.PatientFilters(query=request.GET.get("q", ""))
+        patients = selectors.patient_list(clinic=self.clinic, filters=filters)
         return self.paginated(patients, PatientSerializer)
 
     @extend_schema(request=PatientSerializer, responses={201: PatientSerializer})

@@ -71,7 +71,9 @@ def _insert_platform_event(event: AuditEvent) -> None:
 
 def audit_for_user_clinics(*, user: User, action: str) -> None:
     """Sign-in events belong to every clinic the person works for."""
-    memberships = list(Membership.objects.select_related("clinic").filter(user=user))
+    memberships = list(
+        Membership.objects.select_related("clinic").filter(user=user, is_active=True)
+    )
     with transaction.atomic():
         for membership in memberships:
             audit_record(clinic=membership.clinic, actor=user, action=action)
@@ -219,9 +221,15 @@ def membership_invite(
             user.save()
         elif Membership.objects.filter(clinic=clinic, user=user).exists():
             raise ValidationError({"email": f"{email} is already on this clinic's staff."})
-        membership = Membership.objects.create(
-            user=user, clinic=clinic, role=role, invited_by=actor
-        )
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    user=user, clinic=clinic, role=role, invited_by=actor
+                )
+        except IntegrityError:  # invited twice at the same moment
+            raise ValidationError(
+                {"email": f"{email} is already on this clinic's staff."}
+            ) from None
         audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=membership)
         _send_invitation_on_commit(membership)
     return membership
@@ -278,7 +286,7 @@ def membership_update(
 
 def _refuse_removing_last_admin(membership: Membership) -> None:
     others = Membership.objects.filter(
-        clinic=membership.clinic, role=Role.ADMIN, is_active=True
+        clinic=membership.clinic, role=Role.ADMIN, is_active=True, user__is_active=True
     ).exclude(pk=membership.pk)
     is_admin_after = membership.role == Role.ADMIN and membership.is_active
     if not is_admin_after and not others.select_for_update().exists():

@@ -80,7 +80,7 @@ def test_a_deactivated_members_token_stops_working(clinic_a: Tenant) -> None:
 def test_the_token_page_shows_a_new_secret_once(clinic_a: Tenant) -> None:
     client = clinic_a.client_for()
     url = f"/c/{clinic_a.clinic.slug}/tokens/"
-    created = client.post(url, {"name": "Billing export", "membership": clinic_a.admin.pk})
+    created = client.post(url, {"name": "Billing export"})
     token = ApiToken.objects.get(name="Billing export")
     html = created.content.decode()
     assert token.prefix in html
@@ -188,16 +188,21 @@ def test_audit_events_filter_and_validate(clinic_a: Tenant) -> None:
     assert "date_to" in bad.json()["error"]["fields"]
 
 
-def test_session_auth_uses_the_clinic_opened_in_the_browser_and_enforces_csrf(
-    clinic_a: Tenant,
+def test_session_auth_needs_the_clinic_named_and_enforces_csrf(
+    clinic_a: Tenant, clinic_b: Tenant
 ) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(clinic_a.admin.user)
-    # No clinic opened yet in this session.
-    assert client.get("/api/v1/me").status_code == 401
-    client.get(f"/c/{clinic_a.clinic.slug}/")
-    assert client.get("/api/v1/me").json()["clinic"]["slug"] == clinic_a.clinic.slug
-    response = client.post("/api/v1/sites/", {"name": "No token"}, content_type="application/json")
+    assert client.get("/api/v1/me").status_code == 401  # which clinic?
+    assert client.get("/api/v1/me", headers={"X-Clinic": clinic_b.clinic.slug}).status_code == 401
+    me = client.get("/api/v1/me", headers={"X-Clinic": clinic_a.clinic.slug})
+    assert me.json()["clinic"]["slug"] == clinic_a.clinic.slug
+    response = client.post(
+        "/api/v1/sites/",
+        {"name": "No token"},
+        content_type="application/json",
+        headers={"X-Clinic": clinic_a.clinic.slug},
+    )
     assert response.status_code == 403
     assert "CSRF" in response.json()["error"]["message"]
 

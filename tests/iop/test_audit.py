@@ -55,6 +55,7 @@ def test_a_change_records_field_names_never_values(clinic_a: Tenant) -> None:
             "preferred_name": "Sunny",
             "pronouns": "they/them",
             "date_of_birth": "1990-05-17",
+            "language": "English",
         },
     )
     assert response.status_code == 302

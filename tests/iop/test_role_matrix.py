@@ -14,6 +14,12 @@ ALL = set(Role.values)
 ADMIN = {Role.ADMIN}
 DEMOGRAPHICS_WRITERS = {Role.ADMIN, Role.CASE_MANAGER, Role.FRONT_DESK}
 AUDIT_READERS = {Role.ADMIN, Role.AUDITOR}
+CLINICAL_WRITERS = {Role.THERAPIST, Role.CASE_MANAGER}
+ENROLLMENT_MANAGERS = {Role.ADMIN, Role.CASE_MANAGER}
+INTAKE_READERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.FRONT_DESK, Role.AUDITOR}
+INTAKE_MANAGERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.FRONT_DESK}
+# Diagnoses: clinical readers who also write (front desk and nurses never see them).
+DIAGNOSIS_EDITORS = CLINICAL_WRITERS
 
 # page name → roles that may open it (GET; token-revoke is POST-only)
 PAGES: dict[str, set[str]] = {
@@ -23,6 +29,27 @@ PAGES: dict[str, set[str]] = {
     "patient-create": DEMOGRAPHICS_WRITERS,
     "patient-chart": ALL,
     "patient-edit": DEMOGRAPHICS_WRITERS,
+    "diagnoses-create": DIAGNOSIS_EDITORS,
+    "diagnoses-edit": DIAGNOSIS_EDITORS,
+    "medications-create": CLINICAL_WRITERS,
+    "medications-edit": CLINICAL_WRITERS,
+    "coverages-create": DEMOGRAPHICS_WRITERS,
+    "coverages-edit": DEMOGRAPHICS_WRITERS,
+    "payment-plans-create": DEMOGRAPHICS_WRITERS,
+    "payment-plans-edit": DEMOGRAPHICS_WRITERS,
+    "authorizations-create": DEMOGRAPHICS_WRITERS,
+    "authorizations-edit": DEMOGRAPHICS_WRITERS,
+    "enrollment-create": ENROLLMENT_MANAGERS,
+    "enrollment-edit": ENROLLMENT_MANAGERS,
+    "enrollment-status": ENROLLMENT_MANAGERS,
+    "enrollment-extend": ENROLLMENT_MANAGERS,
+    "intake-board": INTAKE_READERS,
+    "inquiry-create": INTAKE_MANAGERS,
+    "inquiry-detail": INTAKE_READERS,
+    "inquiry-edit": INTAKE_MANAGERS,
+    "inquiry-schedule": INTAKE_MANAGERS,
+    "inquiry-status": INTAKE_MANAGERS,
+    "inquiry-admit": ENROLLMENT_MANAGERS,
     "staff-list": ALL,
     "staff-invite": ADMIN,
     "staff-edit": ADMIN,
@@ -64,7 +91,7 @@ def ids(tenant: Tenant) -> dict[str, int]:
         "site_id": tenant.site.pk,
         "membership_id": tenant.members[Role.THERAPIST].pk,
         "token_id": tenant.token.pk,
-        "id": tenant.patient.pk,
+        **{name: record.pk for name, record in tenant.records.items()},
     }
 
 

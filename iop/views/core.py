@@ -27,7 +27,6 @@ from iop.forms import (
     AuditFilterForm,
     ClinicSettingsForm,
     MembershipForm,
-    PatientForm,
     SiteForm,
     StaffInviteForm,
 )
@@ -111,78 +110,6 @@ def clinic_home(request: HttpRequest) -> HttpResponse:
         "sites": selectors.site_list(clinic=clinic).filter(is_active=True).count(),
     }
     return render(request, "iop/clinic_home.html", {"counts": counts})
-
-
-# --- Patients ---------------------------------------------------------------------------------
-
-PATIENT_SORTS = {
-    "name": ("legal_last_name", "legal_first_name"),
-    "-name": ("-legal_last_name", "-legal_first_name"),
-    "record": ("record_number",),
-    "-record": ("-record_number",),
-    "dob": ("date_of_birth",),
-    "-dob": ("-date_of_birth",),
-}
-
-
-@clinic_page(C.PATIENTS_READ)
-def patient_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    sort = request.GET.get("sort", "name")
-    patients = selectors.patient_list(clinic=clinic_of(request), query=query).order_by(
-        *PATIENT_SORTS.get(sort, PATIENT_SORTS["name"])
-    )
-    page = Paginator(patients, 50).get_page(request.GET.get("page"))
-    return render(request, "iop/patient_list.html", {"page": page, "query": query, "sort": sort})
-
-
-@clinic_page(C.PATIENTS_READ)
-def patient_search(request: HttpRequest) -> HttpResponse:
-    """The top bar's results-as-you-type (htmx): two identifiers per row."""
-    query = request.GET.get("q", "").strip()
-    patients = selectors.patient_list(clinic=clinic_of(request), query=query)[:8] if query else []
-    return render(request, "iop/_patient_search.html", {"patients": patients, "query": query})
-
-
-@clinic_page(C.PATIENTS_WRITE)
-@require_http_methods(["GET", "POST"])
-def patient_create(request: HttpRequest) -> HttpResponse:
-    form = PatientForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            patient = services.patient_create(
-                clinic=clinic_of(request), actor=actor_of(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, f"{patient.display_name} was added.")
-            return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk))
-    return render(request, "iop/patient_form.html", {"form": form, "patient": None})
-
-
-@clinic_page(C.PATIENTS_READ)
-@require_GET
-def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = selectors.patient_get(clinic=clinic_of(request), patient_id=patient_id)
-    services.patient_chart_viewed(patient=patient, actor=actor_of(request))
-    return render(request, "iop/patient_chart.html", {"patient": patient})
-
-
-@clinic_page(C.PATIENTS_WRITE)
-@require_http_methods(["GET", "POST"])
-def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = selectors.patient_get(clinic=clinic_of(request), patient_id=patient_id)
-    form = PatientForm(request.POST or None, initial=model_to_dict(patient))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.patient_update(patient=patient, actor=actor_of(request), **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk))
-    return render(request, "iop/patient_form.html", {"form": form, "patient": patient})
 
 
 # --- Staff ------------------------------------------------------------------------------------
@@ -304,16 +231,16 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
     clinic = clinic_of(request)
-    membership = request.membership  # type: ignore[attr-defined]
-    form = ApiTokenForm(request.POST or None, clinic=clinic, initial={"membership": membership})
+    # A token acts as the person who creates it: nobody mints a colleague's access.
+    form = ApiTokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
         _token, new_secret = services.api_token_create(
-            membership=form.cleaned_data["membership"],
+            membership=request.membership,  # type: ignore[attr-defined]
             actor=actor_of(request),
             name=form.cleaned_data["name"],
         )
-        form = ApiTokenForm(clinic=clinic, initial={"membership": membership})
+        form = ApiTokenForm()
     tokens = selectors.api_token_list(clinic=clinic)
     return render(
         request, "iop/token_list.html", {"form": form, "tokens": tokens, "new_secret": new_secret}
