@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import records, views
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="api-me"),
@@ -11,4 +11,22 @@ urlpatterns = [
     path("patients/", views.PatientListView.as_view(), name="api-patient-list"),
     path("patients/<int:id>/", views.PatientDetailView.as_view(), name="api-patient-detail"),
     path("audit-events/", views.AuditEventListView.as_view(), name="api-audit-list"),
+    path("diagnoses/", records.DiagnosisList.as_view()),
+    path("diagnoses/<int:id>/", records.DiagnosisDetail.as_view()),
+    path("medications/", records.MedicationList.as_view()),
+    path("medications/<int:id>/", records.MedicationDetail.as_view()),
+    path("coverages/", records.CoverageList.as_view()),
+    path("coverages/<int:id>/", records.CoverageDetail.as_view()),
+    path("payment-plans/", records.PaymentPlanList.as_view()),
+    path("payment-plans/<int:id>/", records.PaymentPlanDetail.as_view()),
+    path("authorizations/", records.AuthorizationList.as_view()),
+    path("authorizations/<int:id>/", records.AuthorizationDetail.as_view()),
+    path("enrollments/", records.EnrollmentListView.as_view()),
+    path("enrollments/<int:id>/", records.EnrollmentDetailView.as_view()),
+    path("enrollments/<int:id>/transition", records.EnrollmentTransitionView.as_view()),
+    path("enrollments/<int:id>/extensions", records.EnrollmentExtensionView.as_view()),
+    path("inquiries/", records.InquiryListView.as_view()),
+    path("inquiries/<int:id>/", records.InquiryDetailView.as_view()),
+    path("inquiries/<int:id>/status", records.InquiryStatusView.as_view()),
+    path("inquiries/<int:id>/admit", records.InquiryAdmitView.as_view()),
 ]

@@ -15,11 +15,13 @@ from .core import (
     patient_chart_viewed,
     patient_create,
     patient_update,
+    records_viewed,
     site_create,
     site_update,
 )
 from .errors import DomainError, TransitionRefusedError
 from .intake import (
+    INQUIRY_FIELDS,
     inquiry_admit,
     inquiry_create,
     inquiry_schedule_assessment,
@@ -37,6 +39,7 @@ from .records import (
 )
 
 __all__ = [
+    "INQUIRY_FIELDS",
     "RECORD_FIELDS",
     "DomainError",
     "TransitionRefusedError",
@@ -64,6 +67,7 @@ __all__ = [
     "patient_update",
     "record_create",
     "record_update",
+    "records_viewed",
     "site_create",
     "site_update",
 ]

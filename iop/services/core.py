@@ -396,3 +396,24 @@ def patient_chart_viewed(*, patient: Patient, actor: User) -> None:
         clinic=patient.clinic, actor=actor, action=AuditAction.VIEW, obj=patient,
         patient_id=patient.pk,
     )  # fmt: skip
+
+
+def records_viewed(*, clinic: Clinic, actor: User, records: list[models.Model]) -> None:
+    """A page of chart records read through the API: one view event per record, one query."""
+    meta = current_request.get()
+    events = [
+        AuditEvent(
+            clinic=clinic,
+            actor=actor,
+            action=AuditAction.VIEW,
+            patient_id=getattr(record, "patient_id", None),
+            object_type=record._meta.label_lower,
+            object_id=str(record.pk),
+            ip=meta.ip if meta else None,
+            request_id=meta.request_id if meta else "",
+        )
+        for record in records
+    ]
+    if events:
+        with clinic_context(clinic.pk):
+            AuditEvent.objects.bulk_create(events)

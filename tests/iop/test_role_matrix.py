@@ -15,6 +15,8 @@ ADMIN = {Role.ADMIN}
 DEMOGRAPHICS_WRITERS = {Role.ADMIN, Role.CASE_MANAGER, Role.FRONT_DESK}
 AUDIT_READERS = {Role.ADMIN, Role.AUDITOR}
 CLINICAL_WRITERS = {Role.THERAPIST, Role.CASE_MANAGER}
+CLINICAL_READERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.AUDITOR}
+MEDICATION_READERS = CLINICAL_READERS | {Role.NURSE}
 ENROLLMENT_MANAGERS = {Role.ADMIN, Role.CASE_MANAGER}
 INTAKE_READERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.FRONT_DESK, Role.AUDITOR}
 INTAKE_MANAGERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.FRONT_DESK}
@@ -82,6 +84,28 @@ API: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/patients/{id}/"): DEMOGRAPHICS_WRITERS,
     ("PATCH", "/api/v1/patients/{id}/"): DEMOGRAPHICS_WRITERS,
     ("GET", "/api/v1/audit-events/"): AUDIT_READERS,
+    **{
+        (method, f"/api/v1/{collection}/{suffix}"): roles
+        for collection, read, write in [
+            ("diagnoses", CLINICAL_READERS, CLINICAL_WRITERS),
+            ("medications", MEDICATION_READERS, CLINICAL_WRITERS),
+            ("coverages", ALL, DEMOGRAPHICS_WRITERS),
+            ("payment-plans", ALL, DEMOGRAPHICS_WRITERS),
+            ("authorizations", ALL, DEMOGRAPHICS_WRITERS),
+            ("enrollments", ALL, ENROLLMENT_MANAGERS),
+            ("inquiries", INTAKE_READERS, INTAKE_MANAGERS),
+        ]
+        for method, suffix, roles in [
+            ("GET", "", read),
+            ("POST", "", write),
+            ("GET", "{id}/", read),
+            ("PATCH", "{id}/", write),
+        ]
+    },
+    ("POST", "/api/v1/enrollments/{id}/transition"): ENROLLMENT_MANAGERS,
+    ("POST", "/api/v1/enrollments/{id}/extensions"): ENROLLMENT_MANAGERS,
+    ("POST", "/api/v1/inquiries/{id}/status"): INTAKE_MANAGERS,
+    ("POST", "/api/v1/inquiries/{id}/admit"): ENROLLMENT_MANAGERS,
 }
 
 
@@ -151,6 +175,17 @@ def test_api_by_role(clinic_a: Tenant, role: str) -> None:
 
 def _api_id(tenant: Tenant, template: str) -> int:
     collection = template.removeprefix("/api/v1/").split("/")[0]
+    records = {
+        "diagnoses": "diagnosis_id",
+        "medications": "medication_id",
+        "coverages": "coverage_id",
+        "payment-plans": "payment_plan_id",
+        "authorizations": "authorization_id",
+        "enrollments": "enrollment_id",
+        "inquiries": "inquiry_id",
+    }
+    if collection in records:
+        return int(tenant.records[records[collection]].pk)
     return {
         "staff": tenant.members[Role.THERAPIST].pk,
         "sites": tenant.site.pk,
