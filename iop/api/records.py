@@ -341,10 +341,11 @@ class InquirySerializer(serializers.ModelSerializer):
         ]
 
 
+INQUIRY_ACTIONS = [c for c in InquiryStatus.choices if c[0] != InquiryStatus.ADMITTED]
+
+
 class InquiryActionInput(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=[c for c in InquiryStatus.choices if c[0] not in ("admitted",)]
-    )
+    status = serializers.ChoiceField(choices=INQUIRY_ACTIONS)
     note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     assessment_at = serializers.DateTimeField(required=False)
     assessor = ClinicScopedField(queryset=Membership.objects.all(), required=False)

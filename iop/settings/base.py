@@ -212,6 +212,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EnrollmentStatusEnum": "iop.models.care.EnrollmentStatus",
+        "InquiryStatusEnum": "iop.models.intake.InquiryStatus",
+        "InquiryActionEnum": "iop.api.records.INQUIRY_ACTIONS",
+    },
 }
 
 # --- Celery (DESIGN.md §6) ------------------------------------------------------------------
