@@ -16,7 +16,8 @@ ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
 
 def validate_icd10(value: str) -> None:
-    if not ICD10.match(value):
+    """Accepts any case and spacing; `Diagnosis.clean()` stores the code upper-cased."""
+    if not ICD10.match(value.strip().upper()):
         raise ValidationError(f"“{value}” is not an ICD-10-CM code such as F10.20 or F33.1.")
 
 
