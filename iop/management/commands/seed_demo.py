@@ -12,9 +12,19 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from iop import services
-from iop.models import Clinic, Membership, User
+from iop.models import (
+    Authorization,
+    Clinic,
+    Coverage,
+    Diagnosis,
+    Medication,
+    Membership,
+    PaymentPlan,
+    User,
+)
 from iop.roles import Role
 from iop.tenancy import clinic_context
 
@@ -43,6 +53,39 @@ FIRST = ["Maria", "James", "Aisha", "Daniel", "Priya", "Marcus", "Elena", "Tyler
 LAST = ["Garcia", "Walker", "Nguyen", "Patel", "Johnson", "Kim", "Lopez", "Bennett", "Diaz",
         "Foster", "Hughes", "Ramirez", "Sullivan", "Ward", "Price", "Coleman"]  # fmt: skip
 PREFERRED = {"James": "Jim", "Daniel": "Danny", "Elena": "Lena", "Andre": "Dre"}
+TRACKS = ["morning", "afternoon", "evening"]
+OPEN = ("active", "on_hold")
+# Where each demo patient stands: mostly in the program, some finished or gone.
+STAGES = ["active"] * 7 + ["on_hold", "completed", "discharged", "stepped_down", "waiting"]
+SUBSTANCE_USE = [
+    ("F10.20", "Alcohol use disorder, moderate"),
+    ("F11.20", "Opioid use disorder, moderate"),
+    ("F14.20", "Cocaine use disorder, moderate"),
+    ("F12.20", "Cannabis use disorder, moderate"),
+    ("F15.20", "Stimulant use disorder, moderate"),
+]
+MENTAL_HEALTH = [
+    ("F33.1", "Major depressive disorder, recurrent, moderate"),
+    ("F41.1", "Generalized anxiety disorder"),
+    ("F43.10", "Post-traumatic stress disorder"),
+    ("F31.81", "Bipolar II disorder"),
+]
+MEDICATIONS = [
+    {"name": "buprenorphine/naloxone", "dose": "8 mg/2 mg", "frequency": "daily"},
+    {"name": "naltrexone", "dose": "50 mg", "frequency": "daily"},
+    {"name": "sertraline", "dose": "100 mg", "frequency": "daily"},
+    {"name": "gabapentin", "dose": "300 mg", "frequency": "three times a day"},
+]
+PAYERS = ["Blue Cross Blue Shield", "Aetna", "UnitedHealthcare", "Cigna", "State Medicaid"]
+CONCERNS = [
+    "Drinking daily after a job loss; two DUIs; wants to keep working.",
+    "Stepping down from 28-day residential; needs structure in the evenings.",
+    "Opioid use after surgery; on buprenorphine; anxiety and poor sleep.",
+    "Family asked for help; cocaine use on weekends; panic attacks.",
+]
+INQUIRIES = 10
+REFERRALS = ["residential", "self", "family", "court", "employer", "provider"]
+INQUIRY_STAGES = ["new", "scheduled", "scheduled", "assessed", "new", "referred"]
 
 
 class Command(BaseCommand):
@@ -54,7 +97,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing if the demo clinic exists already (used by `make run`).",
         )
-        parser.add_argument("--patients", type=int, default=12, help="Patients per clinic.")
+        parser.add_argument("--patients", type=int, default=40, help="Patients per clinic.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Clinic.objects.filter(slug="demo").exists():
@@ -80,23 +123,120 @@ class Command(BaseCommand):
         admin = users[Role.ADMIN]
         for role, user in users.items():
             Membership.objects.create(user=user, clinic=clinic, role=role, invited_by=admin)
-        rng = random.Random(seed)  # noqa: S311 - demo names, not security
+        rng = random.Random(seed)  # noqa: S311 - demo data, not security
         with clinic_context(clinic.pk):
             for site in sites:
                 services.site_create(clinic=clinic, actor=admin, name=site)
+            team = {
+                "primary_therapist": Membership.objects.get(clinic=clinic, role=Role.THERAPIST),
+                "case_manager": Membership.objects.get(clinic=clinic, role=Role.CASE_MANAGER),
+            }
             for number in range(1, patients + 1):
-                first = rng.choice(FIRST)
-                age_days = rng.randint(16 * 365, 64 * 365)
-                services.patient_create(
-                    clinic=clinic,
-                    actor=admin,
-                    record_number=f"{slug[:1].upper()}{1000 + number}",
-                    legal_first_name=first,
-                    legal_last_name=rng.choice(LAST),
-                    preferred_name=PREFERRED.get(first, ""),
-                    pronouns=rng.choice(["", "she/her", "he/him", "they/them"]),
-                    date_of_birth=datetime.date(2026, 6, 1) - datetime.timedelta(days=age_days),
-                )
+                self._patient(clinic, admin, rng, number, team)
+            for number in range(1, INQUIRIES + 1):
+                self._inquiry(clinic, admin, rng, number, team["primary_therapist"])
+
+    def _patient(
+        self, clinic: Clinic, admin: User, rng: random.Random, number: int, team: dict[str, Any]
+    ) -> None:
+        first = rng.choice(FIRST)
+        today = timezone.localdate()
+        patient = services.patient_create(
+            clinic=clinic,
+            actor=admin,
+            record_number=f"{clinic.slug[:1].upper()}{1000 + number}",
+            legal_first_name=first,
+            legal_last_name=rng.choice(LAST),
+            preferred_name=PREFERRED.get(first, ""),
+            pronouns=rng.choice(["", "she/her", "he/him", "they/them"]),
+            date_of_birth=today - datetime.timedelta(days=rng.randint(16 * 365, 64 * 365)),
+            phone=f"(555) 01{number:02d}-{rng.randint(1000, 9999)}",
+            language=rng.choice(["English"] * 5 + ["Spanish"]),
+            emergency_contact_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            emergency_contact_relationship=rng.choice(["parent", "spouse", "sibling", "friend"]),
+            emergency_contact_phone="(555) 010-9999",
+            **team,
+        )
+        stage = STAGES[number % len(STAGES)]
+        if stage == "waiting":
+            return
+        admitted = today - datetime.timedelta(
+            days=rng.randint(3, 60) if stage in OPEN else rng.randint(90, 200)
+        )
+        enrollment = services.enrollment_create(
+            patient=patient, actor=admin, track=TRACKS[number % 3], admission_date=admitted,
+            planned_weeks=rng.choice([8, 10, 10, 12]),
+        )  # fmt: skip
+        if stage == "on_hold":
+            services.enrollment_transition(
+                enrollment, actor=admin, status="on_hold", note="Medical leave"
+            )
+        elif stage == "discharged":
+            services.enrollment_transition(
+                enrollment, actor=admin, status="discharged", discharge_type="against_advice",
+                on=admitted + datetime.timedelta(days=30),
+            )  # fmt: skip
+        elif stage in ("completed", "stepped_down"):
+            services.enrollment_transition(
+                enrollment, actor=admin, status=stage, on=enrollment.planned_end_date,
+            )  # fmt: skip
+        substance = rng.choice(SUBSTANCE_USE)
+        services.record_create(
+            Diagnosis, patient=patient, actor=admin, icd10_code=substance[0],
+            description=substance[1], category="substance_use", is_primary=True,
+        )  # fmt: skip
+        if number % 2:
+            mood = rng.choice(MENTAL_HEALTH)
+            services.record_create(
+                Diagnosis, patient=patient, actor=admin, icd10_code=mood[0],
+                description=mood[1], category="mental_health",
+            )  # fmt: skip
+        if number % 3 == 0:
+            services.record_create(
+                Medication, patient=patient, actor=admin, **rng.choice(MEDICATIONS),
+                started_on=admitted - datetime.timedelta(days=30),
+            )  # fmt: skip
+        if number % 7 == 0:
+            services.record_create(
+                PaymentPlan, patient=patient, actor=admin, total_amount="3600.00",
+                installment_amount="300.00", schedule="monthly", first_payment_on=admitted,
+            )  # fmt: skip
+            return
+        coverage = services.record_create(
+            Coverage, patient=patient, actor=admin, payer=rng.choice(PAYERS), plan="PPO",
+            member_id=f"XZ{rng.randint(10**7, 10**8 - 1)}",
+            verification_status="verified" if number % 5 else "unverified",
+        )  # fmt: skip
+        units = 40
+        services.record_create(
+            Authorization, patient=patient, actor=admin, coverage=coverage,
+            number=f"PA-{rng.randint(100000, 999999)}", service_code="H0015",
+            units_authorized=units, units_used=min(units, (today - admitted).days * 4 // 7),
+            start_date=admitted, end_date=admitted + datetime.timedelta(days=60),
+        )  # fmt: skip
+
+    def _inquiry(
+        self, clinic: Clinic, admin: User, rng: random.Random, number: int, assessor: Membership
+    ) -> None:
+        inquiry = services.inquiry_create(
+            clinic=clinic, actor=admin, first_name=rng.choice(FIRST), last_name=rng.choice(LAST),
+            phone=f"(555) 02{number:02d}-{rng.randint(1000, 9999)}",
+            referral_source=rng.choice(REFERRALS),
+            presenting_concerns=rng.choice(CONCERNS),
+            insurance_given=rng.choice(PAYERS),
+            date_of_birth=timezone.localdate() - datetime.timedelta(days=rng.randint(6600, 22000)),
+        )  # fmt: skip
+        stage = INQUIRY_STAGES[number % len(INQUIRY_STAGES)]
+        if stage == "new":
+            return
+        when = timezone.now() + datetime.timedelta(days=number % 4, hours=number)
+        services.inquiry_schedule_assessment(inquiry, actor=admin, at=when, assessor=assessor)
+        if stage in ("assessed", "referred"):
+            services.inquiry_set_status(inquiry, actor=admin, status="assessed")
+        if stage == "referred":
+            services.inquiry_set_status(
+                inquiry, actor=admin, status="referred", note="Needs residential level of care"
+            )
 
     def _user(self, email: str, first: str, last: str) -> User:
         user = User.objects.filter(email=email).first()
