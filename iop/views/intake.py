@@ -146,7 +146,15 @@ def inquiry_admit(request: HttpRequest, inquiry_id: int) -> HttpResponse:
     form = AdmitForm(
         request.POST or None,
         clinic=clinic,
-        initial={"admission_date": timezone.localdate(), "date_of_birth": inquiry.date_of_birth},
+        initial={
+            "admission_date": timezone.localdate(),
+            "date_of_birth": inquiry.date_of_birth,
+            "primary_therapist": inquiry.assessor if inquiry.assessor_id else None,
+            # A case manager admitting someone usually takes them on.
+            "case_manager": request.membership  # type: ignore[attr-defined]
+            if request.membership.role == "case_manager"  # type: ignore[attr-defined]
+            else None,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
