@@ -150,7 +150,7 @@ class Command(BaseCommand):
             preferred_name=PREFERRED.get(first, ""),
             pronouns=rng.choice(["", "she/her", "he/him", "they/them"]),
             date_of_birth=today - datetime.timedelta(days=rng.randint(16 * 365, 64 * 365)),
-            phone=f"(555) 01{number:02d}-{rng.randint(1000, 9999)}",
+            phone=f"(555) {100 + number:03d}-{rng.randint(1000, 9999)}",
             language=rng.choice(["English"] * 5 + ["Spanish"]),
             emergency_contact_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             emergency_contact_relationship=rng.choice(["parent", "spouse", "sibling", "friend"]),
@@ -220,7 +220,7 @@ class Command(BaseCommand):
     ) -> None:
         inquiry = services.inquiry_create(
             clinic=clinic, actor=admin, first_name=rng.choice(FIRST), last_name=rng.choice(LAST),
-            phone=f"(555) 02{number:02d}-{rng.randint(1000, 9999)}",
+            phone=f"(555) {200 + number:03d}-{rng.randint(1000, 9999)}",
             referral_source=rng.choice(REFERRALS),
             presenting_concerns=rng.choice(CONCERNS),
             insurance_given=rng.choice(PAYERS),
