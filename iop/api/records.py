@@ -5,7 +5,7 @@ Each kind of record gets the same two endpoints (list + create, retrieve + updat
 patients, like every other id.
 """
 
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -30,18 +30,9 @@ from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare, TrackS
 from iop.models.intake import InquiryStatus
 from iop.roles import Capability
 
-from .views import ClinicAPIView, PatientSerializer
+from .views import ClinicAPIView, ClinicScopedField, PatientSerializer
 
 C = Capability
-
-
-class ClinicScopedField(serializers.PrimaryKeyRelatedField):
-    """An id that must name an object of the request's clinic (others: "does not exist")."""
-
-    def get_queryset(self) -> Any:
-        clinic = self.context["request"].clinic
-        model: Any = cast(Any, self).queryset.model
-        return model._default_manager.filter(clinic=clinic)
 
 
 class RecordSerializer(serializers.ModelSerializer):

@@ -4,10 +4,9 @@ Views are thin (STYLE.md): parse with an input serializer, call a service or sel
 render with an output serializer. The clinic always comes from the token or session.
 """
 
-from typing import Any
+from typing import Any, cast
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from iop import selectors, services
 from iop.api.pagination import Pagination
 from iop.models import AuditEvent, Clinic, Membership, Patient, Site, User
 from iop.models.audit import AuditAction
+from iop.models.care import EnrollmentStatus, TrackSlot
 from iop.roles import ROLE_CAPABILITIES, Capability, Role
 from iop.selectors import AuditFilters
 
@@ -190,9 +190,24 @@ class SiteDetailView(ClinicAPIView):
 # --- Patients ---------------------------------------------------------------------------------
 
 
+class ClinicScopedField(serializers.PrimaryKeyRelatedField):
+    """An id that must name an object of the request's clinic (others: "does not exist")."""
+
+    def get_queryset(self) -> Any:
+        clinic = self.context["request"].clinic
+        model: Any = cast(Any, self).queryset.model
+        return model._default_manager.filter(clinic=clinic)
+
+
 class PatientSerializer(serializers.ModelSerializer):
     age = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(read_only=True)
+    primary_therapist = ClinicScopedField(
+        queryset=Membership.objects.all(), required=False, allow_null=True
+    )
+    case_manager = ClinicScopedField(
+        queryset=Membership.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = Patient
@@ -206,6 +221,15 @@ class PatientSerializer(serializers.ModelSerializer):
             "date_of_birth",
             "display_name",
             "age",
+            "phone",
+            "email",
+            "address",
+            "language",
+            "emergency_contact_name",
+            "emergency_contact_relationship",
+            "emergency_contact_phone",
+            "primary_therapist",
+            "case_manager",
             "created_at",
             "updated_at",
         ]
@@ -213,22 +237,43 @@ class PatientSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
+class PatientFilterInput(serializers.Serializer):
+    q = serializers.CharField(required=False, help_text="Name or record number")
+    status = serializers.ChoiceField(
+        choices=[*EnrollmentStatus.choices, ("none", "Never enrolled")],
+        required=False,
+        help_text="Of the latest enrollment",
+    )
+    track = serializers.ChoiceField(choices=TrackSlot.choices, required=False)
+    therapist = serializers.IntegerField(required=False, min_value=1, help_text="Membership id")
+    case_manager = serializers.IntegerField(required=False, min_value=1, help_text="Membership id")
+
+
 class PatientListView(ClinicAPIView):
     capabilities = {"GET": C.PATIENTS_READ, "POST": C.PATIENTS_WRITE}
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Name or record number")],
+        parameters=[PatientFilterInput],
         responses=PatientSerializer(many=True),
-        summary="Patients",
+        summary="Patients (search and filters as on the patient list page)",
     )
     def get(self, request: Request) -> Response:
-        filters = selectors.PatientFilters(query=request.GET.get("q", ""))
+        params = PatientFilterInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        filters = selectors.PatientFilters(
+            query=f.get("q", ""),
+            status=f.get("status", ""),
+            track=f.get("track", ""),
+            therapist_id=f.get("therapist"),
+            case_manager_id=f.get("case_manager"),
+        )
         patients = selectors.patient_list(clinic=self.clinic, filters=filters)
         return self.paginated(patients, PatientSerializer)
 
     @extend_schema(request=PatientSerializer, responses={201: PatientSerializer})
     def post(self, request: Request) -> Response:
-        data = PatientSerializer(data=request.data)
+        data = PatientSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         patient = services.patient_create(
             clinic=self.clinic, actor=self.actor, **data.validated_data
@@ -255,7 +300,9 @@ class PatientDetailView(ClinicAPIView):
 
     def _update(self, request: Request, id: int, *, partial: bool) -> Response:
         patient = selectors.patient_get(clinic=self.clinic, patient_id=id)
-        data = PatientSerializer(patient, data=request.data, partial=partial)
+        data = PatientSerializer(
+            patient, data=request.data, partial=partial, context={"request": request}
+        )
         data.is_valid(raise_exception=True)
         patient = services.patient_update(patient=patient, actor=self.actor, **data.validated_data)
         return Response(PatientSerializer(patient).data)

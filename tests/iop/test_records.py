@@ -309,3 +309,27 @@ def test_enrollment_status_page_names_the_patient_and_refuses_bad_moves(clinic_a
     assert "Say how the patient was discharged." in refused.content.decode()
     with clinic_context(clinic_a.clinic.pk):
         assert Enrollment.objects.get(pk=enrollment.pk).status == EnrollmentStatus.ACTIVE
+
+
+def test_patient_api_filters_and_care_team(clinic_a: Tenant, clinic_b: Tenant) -> None:
+    client = bearer(clinic_a, Role.FRONT_DESK)
+    therapist = clinic_a.members[Role.THERAPIST]
+    changed = client.patch(
+        f"/api/v1/patients/{clinic_a.patient.pk}/",
+        {"primary_therapist": therapist.pk},
+        content_type="application/json",
+    )
+    assert changed.status_code == 200
+    assert changed.json()["primary_therapist"] == therapist.pk
+    foreign = client.patch(
+        f"/api/v1/patients/{clinic_a.patient.pk}/",
+        {"case_manager": clinic_b.members[Role.CASE_MANAGER].pk},
+        content_type="application/json",
+    )
+    assert foreign.status_code == 400
+    assert "case_manager" in foreign.json()["error"]["fields"]
+    found = client.get(
+        "/api/v1/patients/", {"status": "active", "track": "morning", "therapist": therapist.pk}
+    ).json()
+    assert [p["id"] for p in found["results"]] == [clinic_a.patient.pk]
+    assert client.get("/api/v1/patients/", {"status": "nonsense"}).status_code == 400
