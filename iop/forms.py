@@ -22,6 +22,7 @@ from iop.models.audit import AuditAction
 from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare, TrackSlot
 from iop.models.intake import InquiryStatus
 from iop.roles import Role
+from iop.services.core import PATIENT_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -195,18 +196,7 @@ class PatientDetailsForm(PatientForm):
     case_manager = StaffChoiceField(queryset=Membership.objects.none(), required=False)
 
     class Meta(PatientForm.Meta):
-        fields = [
-            *PatientForm.Meta.fields,
-            "phone",
-            "email",
-            "address",
-            "language",
-            "emergency_contact_name",
-            "emergency_contact_relationship",
-            "emergency_contact_phone",
-            "primary_therapist",
-            "case_manager",
-        ]
+        fields = list(PATIENT_FIELDS)
         widgets = {
             **PatientForm.Meta.widgets,
             "address": forms.Textarea(attrs={"rows": 2}),

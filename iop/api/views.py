@@ -19,6 +19,7 @@ from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus, TrackSlot
 from iop.roles import ROLE_CAPABILITIES, Capability, Role
 from iop.selectors import AuditFilters
+from iop.services.core import PATIENT_FIELDS
 
 C = Capability
 
@@ -211,28 +212,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
-        fields = [
-            "id",
-            "record_number",
-            "legal_first_name",
-            "legal_last_name",
-            "preferred_name",
-            "pronouns",
-            "date_of_birth",
-            "display_name",
-            "age",
-            "phone",
-            "email",
-            "address",
-            "language",
-            "emergency_contact_name",
-            "emergency_contact_relationship",
-            "emergency_contact_phone",
-            "primary_therapist",
-            "case_manager",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *PATIENT_FIELDS, "display_name", "age", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators: list[Any] = []
 

@@ -1,5 +1,6 @@
 """The patient list, the chart, and the forms for each part of the record."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.forms import ModelForm
 from django.forms.models import model_to_dict
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,7 +29,16 @@ from iop.forms import (
     PatientForm,
     PaymentPlanForm,
 )
-from iop.models import Authorization, Coverage, Diagnosis, Medication, Membership, PaymentPlan
+from iop.models import (
+    Authorization,
+    Coverage,
+    Diagnosis,
+    Enrollment,
+    Medication,
+    Membership,
+    Patient,
+    PaymentPlan,
+)
 from iop.roles import Capability
 from iop.selectors import PatientFilters
 from iop.services import DomainError
@@ -289,62 +299,70 @@ def enrollment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _enrollment_page(request, form, patient, "Start an enrollment", "Start enrollment")
 
 
-@clinic_page(C.ENROLLMENT_MANAGE)
-@require_http_methods(["GET", "POST"])
-def enrollment_edit(request: HttpRequest, patient_id: int, enrollment_id: int) -> HttpResponse:
+def _enrollment_action(
+    request: HttpRequest,
+    patient_id: int,
+    enrollment_id: int,
+    *,
+    make_form: Callable[[Enrollment], Any],
+    act: Callable[..., Any],
+    done: str,
+    heading: Callable[[Patient, Enrollment], str],
+    submit: str,
+) -> HttpResponse:
+    """One page acting on an enrollment: load it within the clinic, show the form, call
+    the service, put its refusal on the form or go back to the chart."""
     clinic = clinic_of(request)
     patient = selectors.patient_get(clinic=clinic, patient_id=patient_id)
     enrollment = selectors.enrollment_get(
         clinic=clinic, patient=patient, enrollment_id=enrollment_id
     )
-    form = EnrollmentEditForm(request.POST or None, initial=model_to_dict(enrollment))
+    form = make_form(enrollment)
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrollment_update(enrollment, actor=actor_of(request), **form.cleaned_data)
+            act(enrollment, actor=actor_of(request), **form.cleaned_data)
         except (ValidationError, DomainError) as exc:
             form_errors_from(form, exc)
         else:
-            return _back_to_enrollments(request, patient.pk, "Enrollment saved.")
-    return _enrollment_page(request, form, patient, "Change track or level of care", "Save")
+            return _back_to_enrollments(request, patient.pk, done)
+    return _enrollment_page(request, form, patient, heading(patient, enrollment), submit)
+
+
+@clinic_page(C.ENROLLMENT_MANAGE)
+@require_http_methods(["GET", "POST"])
+def enrollment_edit(request: HttpRequest, patient_id: int, enrollment_id: int) -> HttpResponse:
+    return _enrollment_action(
+        request, patient_id, enrollment_id,
+        make_form=lambda e: EnrollmentEditForm(request.POST or None, initial=model_to_dict(e)),
+        act=services.enrollment_update,
+        done="Enrollment saved.",
+        heading=lambda p, e: "Change track or level of care",
+        submit="Save",
+    )  # fmt: skip
 
 
 @clinic_page(C.ENROLLMENT_MANAGE)
 @require_http_methods(["GET", "POST"])
 def enrollment_status(request: HttpRequest, patient_id: int, enrollment_id: int) -> HttpResponse:
-    clinic = clinic_of(request)
-    patient = selectors.patient_get(clinic=clinic, patient_id=patient_id)
-    enrollment = selectors.enrollment_get(
-        clinic=clinic, patient=patient, enrollment_id=enrollment_id
-    )
-    if not enrollment.allowed_moves:
-        raise Http404("This enrollment has ended.")
-    form = EnrollmentStatusForm(request.POST or None, enrollment=enrollment)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrollment_transition(enrollment, actor=actor_of(request), **form.cleaned_data)
-        except (ValidationError, DomainError) as exc:
-            form_errors_from(form, exc)
-        else:
-            return _back_to_enrollments(request, patient.pk, "Status changed.")
-    heading = f"Change the status of {patient.display_name}'s enrollment"
-    return _enrollment_page(request, form, patient, heading, "Change status")
+    return _enrollment_action(
+        request, patient_id, enrollment_id,
+        make_form=lambda e: EnrollmentStatusForm(request.POST or None, enrollment=e),
+        act=services.enrollment_transition,
+        done="Status changed.",
+        # Irreversible moves name the patient (UI.md).
+        heading=lambda p, e: f"Change the status of {p.display_name}'s enrollment",
+        submit="Change status",
+    )  # fmt: skip
 
 
 @clinic_page(C.ENROLLMENT_MANAGE)
 @require_http_methods(["GET", "POST"])
 def enrollment_extend(request: HttpRequest, patient_id: int, enrollment_id: int) -> HttpResponse:
-    clinic = clinic_of(request)
-    patient = selectors.patient_get(clinic=clinic, patient_id=patient_id)
-    enrollment = selectors.enrollment_get(
-        clinic=clinic, patient=patient, enrollment_id=enrollment_id
-    )
-    form = ExtensionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrollment_extend(enrollment, actor=actor_of(request), **form.cleaned_data)
-        except (ValidationError, DomainError) as exc:
-            form_errors_from(form, exc)
-        else:
-            return _back_to_enrollments(request, patient.pk, "Program extended.")
-    heading = f"Extend the program (now ends {enrollment.planned_end_date:%b %-d, %Y})"
-    return _enrollment_page(request, form, patient, heading, "Extend")
+    return _enrollment_action(
+        request, patient_id, enrollment_id,
+        make_form=lambda e: ExtensionForm(request.POST or None),
+        act=services.enrollment_extend,
+        done="Program extended.",
+        heading=lambda p, e: f"Extend the program (now ends {e.planned_end_date:%b %-d, %Y})",
+        submit="Extend",
+    )  # fmt: skip
