@@ -1,6 +1,16 @@
-from django.urls import path
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from . import records, views
+
+
+@csrf_exempt  # nothing happens here; a token-carrying client must see JSON, not a CSRF page
+def not_found(request: HttpRequest, **kwargs: object) -> JsonResponse:
+    """An address the API does not have: the API's error shape, not an HTML page."""
+    error = {"status": 404, "code": "not_found", "message": "Not found."}
+    return JsonResponse({"error": error}, status=404)
+
 
 urlpatterns = [
     path("me", views.MeView.as_view(), name="api-me"),
@@ -29,4 +39,5 @@ urlpatterns = [
     path("inquiries/<int:id>/", records.InquiryDetailView.as_view()),
     path("inquiries/<int:id>/status", records.InquiryStatusView.as_view()),
     path("inquiries/<int:id>/admit", records.InquiryAdmitView.as_view()),
+    re_path(r"", not_found),
 ]
