@@ -19,10 +19,11 @@ from iop.models import (
     Site,
 )
 from iop.models.audit import AuditAction
-from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare, TrackSlot
+from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare
 from iop.models.intake import InquiryStatus
 from iop.roles import Role
 from iop.services.core import PATIENT_FIELDS
+from scheduling.models import Track
 
 
 class DateInput(forms.DateInput):
@@ -274,7 +275,17 @@ class AuthorizationForm(forms.ModelForm):
         )
 
 
+def limit_to_tracks(field: forms.Field, clinic: Clinic) -> None:
+    cast(forms.ModelChoiceField, field).queryset = Track.objects.filter(
+        clinic=clinic, is_active=True
+    )
+
+
 class EnrollmentForm(forms.ModelForm):
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_to_tracks(self.fields["track"], clinic)
+
     class Meta:
         model = Enrollment
         fields = ["level_of_care", "track", "admission_date", "planned_weeks"]
@@ -283,6 +294,10 @@ class EnrollmentForm(forms.ModelForm):
 
 
 class EnrollmentEditForm(forms.ModelForm):
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_to_tracks(self.fields["track"], clinic)
+
     class Meta:
         model = Enrollment
         fields = ["level_of_care", "track"]
@@ -366,7 +381,7 @@ class AdmitForm(forms.Form):
     )
     admission_date = forms.DateField(widget=DateInput())
     level_of_care = forms.ChoiceField(choices=LevelOfCare.choices)
-    track = forms.ChoiceField(choices=TrackSlot.choices)
+    track = forms.ModelChoiceField(queryset=Track.objects.none())
     planned_weeks = forms.IntegerField(min_value=1, max_value=52)
     primary_therapist = StaffChoiceField(queryset=Membership.objects.none(), required=False)
     case_manager = StaffChoiceField(queryset=Membership.objects.none(), required=False)
@@ -375,6 +390,7 @@ class AdmitForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit_to_staff(self.fields["primary_therapist"], clinic, CLINICIANS)
         limit_to_staff(self.fields["case_manager"], clinic, CASE_MANAGERS)
+        limit_to_tracks(self.fields["track"], clinic)
         self.fields["planned_weeks"].initial = clinic.default_program_weeks
 
 
@@ -384,7 +400,9 @@ class PatientFilterForm(forms.Form):
         required=False,
         choices=[("", "Any status"), *EnrollmentStatus.choices, ("none", "Never enrolled")],
     )
-    track = forms.ChoiceField(required=False, choices=[("", "Any track"), *TrackSlot.choices])
+    track = forms.ModelChoiceField(
+        queryset=Track.objects.none(), required=False, empty_label="Any track"
+    )
     therapist = StaffChoiceField(
         queryset=Membership.objects.none(), required=False, empty_label="Any therapist"
     )
@@ -396,3 +414,4 @@ class PatientFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit_to_staff(self.fields["therapist"], clinic, CLINICIANS)
         limit_to_staff(self.fields["case_manager"], clinic, CASE_MANAGERS)
+        limit_to_tracks(self.fields["track"], clinic)

@@ -87,7 +87,7 @@ def site_get(*, clinic: Clinic, site_id: int) -> Site:
 class PatientFilters:
     query: str = ""
     status: str = ""  # of the latest enrollment; "none" = never enrolled
-    track: str = ""
+    track_id: int | None = None
     therapist_id: int | None = None
     case_manager_id: int | None = None
 
@@ -104,15 +104,16 @@ def patient_list(*, clinic: Clinic, filters: PatientFilters | None = None) -> Qu
         .select_related("primary_therapist__user", "case_manager__user")
         .annotate(
             enrollment_status=Subquery(latest.values("status")[:1]),
-            enrollment_track=Subquery(latest.values("track")[:1]),
+            enrollment_track_id=Subquery(latest.values("track_id")[:1]),
+            enrollment_track=Subquery(latest.values("track__name")[:1]),
         )
     )
     if filters.status == "none":
         patients = patients.filter(enrollment_status__isnull=True)
     elif filters.status:
         patients = patients.filter(enrollment_status=filters.status)
-    if filters.track:
-        patients = patients.filter(enrollment_track=filters.track)
+    if filters.track_id:
+        patients = patients.filter(enrollment_track_id=filters.track_id)
     if filters.therapist_id:
         patients = patients.filter(primary_therapist_id=filters.therapist_id)
     if filters.case_manager_id:
@@ -198,7 +199,9 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
     return Chart(
         patient=patient,
         enrollments=list(
-            Enrollment.objects.filter(clinic=clinic, patient=patient).prefetch_related("extensions")
+            Enrollment.objects.filter(clinic=clinic, patient=patient)
+            .select_related("track")
+            .prefetch_related("extensions")
         ),
         diagnoses=load("diagnoses", Diagnosis.objects.all()),
         medications=load("medications", Medication.objects.all()),

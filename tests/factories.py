@@ -24,6 +24,7 @@ from iop.models import (
 )
 from iop.roles import Role
 from iop.tenancy import clinic_context
+from scheduling.models import Track
 
 PASSWORD = "correct horse battery staple"
 _record_numbers = itertools.count(1000)
@@ -80,13 +81,30 @@ def api_token(membership: Membership) -> tuple[ApiToken, str]:
     return services.api_token_create(membership=membership, actor=membership.user, name="Tests")
 
 
+def track(clinic: Clinic, *, actor: User, name: str = "Morning IOP", **fields: Any) -> Track:
+    """A Mon/Tue/Thu track with one three-hour group block a day."""
+    from scheduling.services import track_create
+
+    start, end = fields.pop("hours", (datetime.time(9), datetime.time(12)))
+    values = {
+        "slot": "morning", "weekdays": [0, 1, 3], "starts_at": start, "ends_at": end,
+        "active_from": timezone.localdate() - datetime.timedelta(days=90), **fields,
+    }  # fmt: skip
+    blocks = [
+        {"weekday": day, "starts_at": start, "ends_at": end, "kind": "group"}
+        for day in values["weekdays"]
+    ]
+    with clinic_context(clinic.pk):
+        return track_create(clinic=clinic, actor=actor, name=name, blocks=blocks, **values)
+
+
 def full_record(patient: Patient, *, actor: User, label: str) -> dict[str, Any]:
     """One of each part of a chart, through the services; keyed by the id names URLs use."""
     today = timezone.localdate()
     enrollment = services.enrollment_create(
         patient=patient,
         actor=actor,
-        track="morning",
+        track=track(patient.clinic, actor=actor),
         admission_date=today - datetime.timedelta(days=20),
     )
     coverage = services.record_create(

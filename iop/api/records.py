@@ -26,9 +26,10 @@ from iop.models import (
     Patient,
     PaymentPlan,
 )
-from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare, TrackSlot
+from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare
 from iop.models.intake import InquiryStatus
 from iop.roles import Capability
+from scheduling.models import Track
 
 from .views import ClinicAPIView, ClinicScopedField, PatientSerializer
 
@@ -179,6 +180,7 @@ class ExtensionOutput(serializers.ModelSerializer):
 
 class EnrollmentSerializer(serializers.ModelSerializer):
     patient = ClinicScopedField(queryset=Patient.objects.all())
+    track = ClinicScopedField(queryset=Track.objects.all())
     allowed_moves = serializers.ListField(child=serializers.CharField(), read_only=True)
     extensions = ExtensionOutput(many=True, read_only=True)
 
@@ -197,7 +199,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 
 class EnrollmentUpdateInput(serializers.Serializer):
     level_of_care = serializers.ChoiceField(choices=LevelOfCare.choices, required=False)
-    track = serializers.ChoiceField(choices=TrackSlot.choices, required=False)
+    track = ClinicScopedField(queryset=Track.objects.all(), required=False)
 
 
 class TransitionInput(serializers.Serializer):
@@ -217,7 +219,7 @@ class ExtensionInput(serializers.Serializer):
 ENROLLMENT_FILTERS = [
     PATIENT_FILTER,
     OpenApiParameter("status", OpenApiTypes.STR, enum=EnrollmentStatus.values),
-    OpenApiParameter("track", OpenApiTypes.STR, enum=TrackSlot.values),
+    OpenApiParameter("track", OpenApiTypes.INT, description="Track id"),
 ]
 
 
@@ -232,8 +234,8 @@ class EnrollmentListView(ClinicAPIView):
             enrollments = enrollments.filter(patient_id=int(params["patient"]))
         if params.get("status"):
             enrollments = enrollments.filter(status=params["status"])
-        if params.get("track"):
-            enrollments = enrollments.filter(track=params["track"])
+        if params.get("track", "").isdigit():
+            enrollments = enrollments.filter(track_id=int(params["track"]))
         paginator = self.pagination_class()
         page: Any = paginator.paginate_queryset(enrollments.order_by("id"), request, view=self)
         context = {"request": request}
@@ -275,7 +277,7 @@ class EnrollmentDetailView(EnrollmentLookup):
     @extend_schema(request=EnrollmentUpdateInput, responses=EnrollmentSerializer)
     def patch(self, request: Request, id: int) -> Response:
         enrollment = self.enrollment(id)
-        data = EnrollmentUpdateInput(data=request.data)
+        data = EnrollmentUpdateInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         services.enrollment_update(enrollment, actor=self.actor, **data.validated_data)
         return Response(EnrollmentSerializer(enrollment, context={"request": request}).data)
@@ -356,7 +358,7 @@ class AdmitInput(serializers.Serializer):
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
     admission_date = serializers.DateField()
     level_of_care = serializers.ChoiceField(choices=LevelOfCare.choices, default=LevelOfCare.IOP)
-    track = serializers.ChoiceField(choices=TrackSlot.choices)
+    track = ClinicScopedField(queryset=Track.objects.all())
     planned_weeks = serializers.IntegerField(min_value=1, max_value=52)
     primary_therapist = ClinicScopedField(
         queryset=Membership.objects.all(), required=False, allow_null=True

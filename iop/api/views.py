@@ -16,7 +16,7 @@ from iop import selectors, services
 from iop.api.pagination import Pagination
 from iop.models import AuditEvent, Clinic, Membership, Patient, Site, User
 from iop.models.audit import AuditAction
-from iop.models.care import EnrollmentStatus, TrackSlot
+from iop.models.care import EnrollmentStatus
 from iop.roles import ROLE_CAPABILITIES, Capability, Role
 from iop.selectors import AuditFilters
 from iop.services.core import PATIENT_FIELDS
@@ -224,7 +224,7 @@ class PatientFilterInput(serializers.Serializer):
         required=False,
         help_text="Of the latest enrollment",
     )
-    track = serializers.ChoiceField(choices=TrackSlot.choices, required=False)
+    track = serializers.IntegerField(required=False, min_value=1, help_text="Track id")
     therapist = serializers.IntegerField(required=False, min_value=1, help_text="Membership id")
     case_manager = serializers.IntegerField(required=False, min_value=1, help_text="Membership id")
 
@@ -244,7 +244,7 @@ class PatientListView(ClinicAPIView):
         filters = selectors.PatientFilters(
             query=f.get("q", ""),
             status=f.get("status", ""),
-            track=f.get("track", ""),
+            track_id=f.get("track"),
             therapist_id=f.get("therapist"),
             case_manager_id=f.get("case_manager"),
         )

@@ -97,12 +97,6 @@ class LevelOfCare(models.TextChoices):
     OP = "asam_1", "Outpatient (ASAM 1)"
 
 
-class TrackSlot(models.TextChoices):
-    MORNING = "morning", "Morning"
-    AFTERNOON = "afternoon", "Afternoon"
-    EVENING = "evening", "Evening"
-
-
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ON_HOLD = "on_hold", "On hold"
@@ -146,7 +140,9 @@ class Enrollment(TenantModel):
     level_of_care = models.CharField(
         max_length=10, choices=LevelOfCare.choices, default=LevelOfCare.IOP
     )
-    track = models.CharField(max_length=10, choices=TrackSlot.choices)
+    track = models.ForeignKey(
+        "scheduling.Track", on_delete=models.PROTECT, related_name="enrollments"
+    )
     admission_date = models.DateField()
     planned_weeks = models.PositiveSmallIntegerField(default=10)
     planned_end_date = models.DateField(help_text="Moves with each extension.")

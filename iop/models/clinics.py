@@ -35,6 +35,11 @@ class Clinic(models.Model):
         default=15,
         validators=[MinValueValidator(2), MaxValueValidator(240)],
     )
+    generate_weeks_ahead = models.PositiveSmallIntegerField(
+        "weeks of sessions kept on the calendar",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+    )
     default_program_weeks = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(52)]
     )

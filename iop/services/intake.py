@@ -9,6 +9,7 @@ from iop.models import Clinic, Enrollment, Inquiry, Membership, Patient, User
 from iop.models.audit import AuditAction
 from iop.models.intake import INQUIRY_TRANSITIONS, InquiryStatus
 from iop.tenancy import clinic_context
+from scheduling.models import Track
 
 from .core import apply_changes, audit_record, patient_create, validate_and_save
 from .errors import TransitionRefusedError
@@ -91,7 +92,7 @@ def inquiry_admit(
     actor: User,
     record_number: str,
     admission_date: datetime.date,
-    track: str,
+    track: Track,
     level_of_care: str,
     planned_weeks: int,
     date_of_birth: datetime.date | None = None,

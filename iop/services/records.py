@@ -22,6 +22,7 @@ from iop.models import (
 from iop.models.audit import AuditAction
 from iop.models.care import ENROLLMENT_TRANSITIONS, EnrollmentStatus
 from iop.tenancy import clinic_context
+from scheduling.models import Track
 
 from .core import apply_changes, audit_record, validate_and_save
 from .errors import DomainError, TransitionRefusedError
@@ -90,11 +91,18 @@ def record_update(record: Record, *, actor: User, **fields: Any) -> Record:
 # --- Enrollments ------------------------------------------------------------------------------
 
 
+def _follow_calendar(enrollment: Enrollment) -> None:
+    """Rolling admission: the patient's future track attendance follows the enrollment."""
+    from scheduling.services import attendance_follow_enrollment
+
+    attendance_follow_enrollment(patient=enrollment.patient)
+
+
 def enrollment_create(
     *,
     patient: Patient,
     actor: User,
-    track: str,
+    track: Track,
     admission_date: datetime.date,
     planned_weeks: int | None = None,
     level_of_care: str = Enrollment._meta.get_field("level_of_care").default,
@@ -116,6 +124,7 @@ def enrollment_create(
             patient_id=patient.pk,
             changed_fields=["track", "level_of_care", "admission_date", "planned_weeks"],
         )  # fmt: skip
+        _follow_calendar(enrollment)
     return enrollment
 
 
@@ -134,6 +143,7 @@ def enrollment_update(enrollment: Enrollment, *, actor: User, **fields: Any) -> 
                 clinic=enrollment.patient.clinic, actor=actor, action=AuditAction.CHANGE,
                 obj=enrollment, patient_id=enrollment.patient_id, changed_fields=changed,
             )  # fmt: skip
+            _follow_calendar(enrollment)
     return enrollment
 
 
@@ -167,6 +177,7 @@ def enrollment_transition(
             obj=enrollment, patient_id=enrollment.patient_id,
             changed_fields=["status", "discharge_type", "ended_on", "status_note"],
         )  # fmt: skip
+        _follow_calendar(enrollment)
     return enrollment
 
 

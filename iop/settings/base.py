@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -242,6 +243,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "generate-sessions": {
+        "task": "scheduling.tasks.generate_sessions_everywhere",
+        "schedule": crontab(hour=2, minute=15),
+    },
     "clear-expired-sessions": {
         "task": "iop.tasks.clear_expired_sessions",
         "schedule": 60 * 60,

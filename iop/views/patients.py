@@ -72,7 +72,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         filters = PatientFilters(
             query=data["q"],
             status=data["status"],
-            track=data["track"],
+            track_id=data["track"].pk if data["track"] else None,
             therapist_id=data["therapist"].pk if data["therapist"] else None,
             case_manager_id=data["case_manager"].pk if data["case_manager"] else None,
         )
@@ -285,7 +285,7 @@ def enrollment_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = clinic_of(request)
     patient = selectors.patient_get(clinic=clinic, patient_id=patient_id)
     form = EnrollmentForm(
-        request.POST or None, initial={"planned_weeks": clinic.default_program_weeks}
+        request.POST or None, initial={"planned_weeks": clinic.default_program_weeks}, clinic=clinic
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,7 +333,9 @@ def _enrollment_action(
 def enrollment_edit(request: HttpRequest, patient_id: int, enrollment_id: int) -> HttpResponse:
     return _enrollment_action(
         request, patient_id, enrollment_id,
-        make_form=lambda e: EnrollmentEditForm(request.POST or None, initial=model_to_dict(e)),
+        make_form=lambda e: EnrollmentEditForm(
+            request.POST or None, initial=model_to_dict(e), clinic=clinic_of(request)
+        ),
         act=services.enrollment_update,
         done="Enrollment saved.",
         heading=lambda p, e: "Change track or level of care",

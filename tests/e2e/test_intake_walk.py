@@ -52,7 +52,7 @@ def test_inquiry_to_assessment_to_admission_to_chart(
     page.get_by_role("button", name="Save").click()
     page.get_by_role("link", name="Admit").click()
     page.get_by_label("Record number").fill("R-2042")
-    page.get_by_label("Track").select_option(label="Evening")
+    page.get_by_label("Track").select_option(label="Morning IOP")
     page.get_by_label("Primary therapist").select_option(
         label=f"{therapist.display_name} · Therapist"
     )
@@ -62,7 +62,7 @@ def test_inquiry_to_assessment_to_admission_to_chart(
     header = page.locator(".patient-header")
     expect(header).to_contain_text("Morgan Rivers")
     expect(header).to_contain_text("R-2042")
-    expect(header).to_contain_text("Evening")
+    expect(header).to_contain_text("Morning IOP")
     expect(header).to_contain_text("Week 1 of 10")
     expect(header).to_contain_text(therapist.display_name)
     assert serious_accessibility_issues(page) == []

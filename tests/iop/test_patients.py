@@ -12,7 +12,7 @@ from tests.conftest import Tenant
 # Pinned: each page runs this many queries whatever the number of patients. A change here
 # is a deliberate decision, not drift. (Inside a test's transaction the clinic setting is put
 # back at the end of the request: one query a real request, the outermost one, skips.)
-PATIENT_LIST_QUERIES = 12
+PATIENT_LIST_QUERIES = 13
 PATIENT_CHART_QUERIES = 19
 API_PATIENT_LIST_QUERIES = 6
 

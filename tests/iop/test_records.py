@@ -14,9 +14,27 @@ from iop.models.care import EnrollmentStatus
 from iop.roles import Role
 from iop.services import DomainError, TransitionRefusedError
 from iop.tenancy import clinic_context
+from scheduling.models import Track
 from tests.conftest import Tenant
 
 TODAY = datetime.date(2026, 11, 26)
+
+
+def morning(tenant: Tenant) -> Track:
+    return tenant.records["enrollment_id"].track  # type: ignore[no-any-return]
+
+
+def evening(tenant: Tenant) -> Track:
+    from tests import factories
+
+    with clinic_context(tenant.clinic.pk):
+        existing = Track.objects.filter(clinic=tenant.clinic, name="Evening IOP").first()
+    if existing:
+        return existing
+    return factories.track(
+        tenant.clinic, actor=tenant.admin.user, name="Evening IOP", slot="evening",
+        hours=(datetime.time(18), datetime.time(21)),
+    )  # fmt: skip
 
 
 def bearer(tenant: Tenant, role: str = Role.CASE_MANAGER) -> Client:
@@ -39,17 +57,15 @@ def test_admission_creates_patient_and_enrollment_without_retyping(clinic_a: Ten
     )
     services.inquiry_set_status(inquiry, actor=cm.user, status="assessed")
     patient, enrollment = services.inquiry_admit(
-        inquiry, actor=cm.user, record_number="R-1", admission_date=TODAY, track="evening",
+        inquiry, actor=cm.user, record_number="R-1", admission_date=TODAY, track=evening(clinic_a),
         level_of_care="asam_2_1", planned_weeks=10, primary_therapist=therapist, case_manager=cm,
     )  # fmt: skip
     assert (patient.legal_first_name, patient.preferred_name, patient.pronouns, patient.phone) == (
         "Jordan", "Jo", "they/them", "555-0101",
     )  # fmt: skip
     assert patient.date_of_birth == datetime.date(1994, 3, 2)
-    assert (enrollment.track, enrollment.planned_end_date) == (
-        "evening",
-        TODAY + datetime.timedelta(weeks=10),
-    )
+    assert enrollment.track.name == "Evening IOP"
+    assert enrollment.planned_end_date == TODAY + datetime.timedelta(weeks=10)
     with clinic_context(clinic_a.clinic.pk):
         inquiry = Inquiry.objects.get(pk=inquiry.pk)
         assert (inquiry.status, inquiry.patient_id) == ("admitted", patient.pk)
@@ -64,7 +80,7 @@ def test_inquiry_moves_only_along_the_pipeline(clinic_a: Tenant) -> None:
     actor = clinic_a.admin.user
     with pytest.raises(TransitionRefusedError) as refused:
         services.inquiry_admit(
-            inquiry, actor=actor, record_number="X", admission_date=TODAY, track="morning",
+            inquiry, actor=actor, record_number="X", admission_date=TODAY, track=morning(clinic_a),
             level_of_care="asam_2_1", planned_weeks=10, date_of_birth=datetime.date(1990, 1, 1),
         )  # fmt: skip
     assert "assessment_scheduled" in refused.value.allowed
@@ -80,7 +96,7 @@ def test_admission_needs_a_date_of_birth(clinic_a: Tenant) -> None:
     with clinic_context(clinic_a.clinic.pk), pytest.raises(ValidationError) as error:
         services.inquiry_admit(
             inquiry, actor=clinic_a.admin.user, record_number="X", admission_date=TODAY,
-            track="morning", level_of_care="asam_2_1", planned_weeks=10,
+            track=morning(clinic_a), level_of_care="asam_2_1", planned_weeks=10,
         )  # fmt: skip
     assert "date_of_birth" in error.value.message_dict
 
@@ -95,7 +111,7 @@ def test_admission_with_a_taken_record_number_saves_nothing(clinic_a: Tenant) ->
         f"/api/v1/inquiries/{inquiry.pk}/admit",
         {
             "record_number": clinic_a.patient.record_number, "admission_date": "2026-11-26",
-            "track": "morning", "planned_weeks": 10, "date_of_birth": "1990-01-01",
+            "track": morning(clinic_a).pk, "planned_weeks": 10, "date_of_birth": "1990-01-01",
         },
         content_type="application/json",
     )  # fmt: skip
@@ -111,12 +127,16 @@ def test_one_open_enrollment_per_patient(clinic_a: Tenant) -> None:
         services.enrollment_create(
             patient=clinic_a.patient,
             actor=clinic_a.admin.user,
-            track="evening",
+            track=evening(clinic_a),
             admission_date=TODAY,
         )
     response = bearer(clinic_a).post(
         "/api/v1/enrollments/",
-        {"patient": clinic_a.patient.pk, "track": "evening", "admission_date": "2026-11-26"},
+        {
+            "patient": clinic_a.patient.pk,
+            "track": evening(clinic_a).pk,
+            "admission_date": "2026-11-26",
+        },
         content_type="application/json",
     )
     assert response.status_code == 400
@@ -150,7 +170,10 @@ def test_discharge_needs_its_type_and_ends_the_episode(clinic_a: Tenant) -> None
     assert enrollment.ended_on == timezone.localdate()
     # The episode ended: a new admission is allowed now.
     services.enrollment_create(
-        patient=clinic_a.patient, actor=actor, track="evening", admission_date=timezone.localdate()
+        patient=clinic_a.patient,
+        actor=actor,
+        track=evening(clinic_a),
+        admission_date=timezone.localdate(),
     )
 
 
@@ -293,9 +316,9 @@ def test_patient_list_filters_by_status_and_track(clinic_a: Tenant) -> None:
     client = clinic_a.client_for(Role.FRONT_DESK)
     url = f"/c/{clinic_a.clinic.slug}/patients/"
     names = lambda params: [p.legal_last_name for p in client.get(url, params).context["page"]]  # noqa: E731
-    assert names({"status": "active", "track": "morning"}) == ["Patient-alpha"]
+    assert names({"status": "active", "track": morning(clinic_a).pk}) == ["Patient-alpha"]
     assert names({"status": "none"}) == ["Unenrolled"]
-    assert names({"track": "evening"}) == []
+    assert names({"track": evening(clinic_a).pk}) == []
 
 
 def test_enrollment_status_page_names_the_patient_and_refuses_bad_moves(clinic_a: Tenant) -> None:
@@ -329,7 +352,8 @@ def test_patient_api_filters_and_care_team(clinic_a: Tenant, clinic_b: Tenant) -
     assert foreign.status_code == 400
     assert "case_manager" in foreign.json()["error"]["fields"]
     found = client.get(
-        "/api/v1/patients/", {"status": "active", "track": "morning", "therapist": therapist.pk}
+        "/api/v1/patients/",
+        {"status": "active", "track": morning(clinic_a).pk, "therapist": therapist.pk},
     ).json()
     assert [p["id"] for p in found["results"]] == [clinic_a.patient.pk]
     assert client.get("/api/v1/patients/", {"status": "nonsense"}).status_code == 400

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from groups.services import group_types_create_defaults
 from iop import services
 from iop.models import (
     Authorization,
@@ -27,6 +28,8 @@ from iop.models import (
 )
 from iop.roles import Role
 from iop.tenancy import clinic_context
+from scheduling import services as scheduling
+from scheduling.models import Track
 
 CLINICS = [
     ("demo", "Riverbend Recovery (demo)", "America/Chicago", ["Main campus", "Eastside"]),
@@ -53,7 +56,11 @@ FIRST = ["Maria", "James", "Aisha", "Daniel", "Priya", "Marcus", "Elena", "Tyler
 LAST = ["Garcia", "Walker", "Nguyen", "Patel", "Johnson", "Kim", "Lopez", "Bennett", "Diaz",
         "Foster", "Hughes", "Ramirez", "Sullivan", "Ward", "Price", "Coleman"]  # fmt: skip
 PREFERRED = {"James": "Jim", "Daniel": "Danny", "Elena": "Lena", "Andre": "Dre"}
-TRACKS = ["morning", "afternoon", "evening"]
+TRACK_SPECS = [
+    ("Morning IOP", "morning", datetime.time(9)),
+    ("Afternoon IOP", "afternoon", datetime.time(13)),
+    ("Evening IOP", "evening", datetime.time(18)),
+]
 OPEN = ("active", "on_hold")
 # Where each demo patient stands: mostly in the program, some finished or gone.
 STAGES = ["active"] * 7 + ["on_hold", "completed", "discharged", "stepped_down", "waiting"]
@@ -131,6 +138,7 @@ class Command(BaseCommand):
                 "primary_therapist": Membership.objects.get(clinic=clinic, role=Role.THERAPIST),
                 "case_manager": Membership.objects.get(clinic=clinic, role=Role.CASE_MANAGER),
             }
+            self.tracks = self._calendar(clinic, admin, team["primary_therapist"])
             for number in range(1, patients + 1):
                 self._patient(clinic, admin, rng, number, team)
             for number in range(1, INQUIRIES + 1):
@@ -164,7 +172,7 @@ class Command(BaseCommand):
             days=rng.randint(3, 60) if stage in OPEN else rng.randint(90, 200)
         )
         enrollment = services.enrollment_create(
-            patient=patient, actor=admin, track=TRACKS[number % 3], admission_date=admitted,
+            patient=patient, actor=admin, track=self.tracks[number % 3], admission_date=admitted,
             planned_weeks=rng.choice([8, 10, 10, 12]),
         )  # fmt: skip
         if stage == "on_hold":
@@ -214,6 +222,57 @@ class Command(BaseCommand):
             units_authorized=units, units_used=min(units, (today - admitted).days * 4 // 7),
             start_date=admitted, end_date=admitted + datetime.timedelta(days=60),
         )  # fmt: skip
+
+    def _calendar(self, clinic: Clinic, admin: User, therapist: Membership) -> list[Track]:
+        """Three tracks (Mon/Tue/Thu) with a realistic day each, rooms, the curriculum, and
+        the sessions of the coming weeks."""
+        group_types = group_types_create_defaults(clinic=clinic, actor=admin)
+        rooms = [
+            scheduling.room_create(clinic=clinic, actor=admin, name=name, capacity=14)
+            for name in ("Group room A", "Group room B", "Group room C")
+        ]
+        tracks = []
+        for index, (name, slot, start) in enumerate(TRACK_SPECS):
+            day = datetime.datetime.combine(timezone.localdate(), start)
+            half = [(day + datetime.timedelta(minutes=m)).time() for m in (0, 90, 105, 180)]
+            blocks: list[dict[str, Any]] = []
+            for weekday in (0, 1, 3):
+                blocks += [
+                    {
+                        "weekday": weekday,
+                        "starts_at": half[0],
+                        "ends_at": half[1],
+                        "kind": "group",
+                        "group_type": group_types["process"],
+                        "room": rooms[index],
+                    },
+                    {"weekday": weekday, "starts_at": half[1], "ends_at": half[2], "kind": "break"},
+                    {
+                        "weekday": weekday,
+                        "starts_at": half[2],
+                        "ends_at": half[3],
+                        "kind": "group",
+                        "group_type": group_types["skills" if weekday else "education"],
+                        "room": rooms[index],
+                    },
+                ]
+            blocks[0]["lead"] = therapist if index == 0 else None
+            tracks.append(
+                scheduling.track_create(
+                    clinic=clinic,
+                    actor=admin,
+                    name=name,
+                    slot=slot,
+                    weekdays=[0, 1, 3],
+                    starts_at=half[0],
+                    ends_at=half[3],
+                    capacity=14,
+                    active_from=timezone.localdate() - datetime.timedelta(days=365),
+                    blocks=blocks,
+                )
+            )
+        scheduling.sessions_generate(clinic=clinic)
+        return tracks
 
     def _inquiry(
         self, clinic: Clinic, admin: User, rng: random.Random, number: int, assessor: Membership

@@ -1,0 +1,287 @@
+"""The one calendar (DESIGN.md §5): tracks and their weekly templates, rooms, closures, and
+every meeting as a `Session` with `Attendance` per patient.
+
+Double-booking is refused by PostgreSQL exclusion constraints over time ranges. The bundled
+PostgreSQL has no btree_gist, so equality on an id is written as overlap of the one-point
+range `int8range(id, id, '[]')`, which GiST indexes natively.
+"""
+
+import datetime
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Func, Q, Value
+
+from iop.models import TenantModel
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+class IdPoint(Func):
+    """`int8range(id, id, '[]')`: an id as a range, so exclusion constraints can compare ids
+    without the btree_gist extension."""
+
+    function = "int8range"
+    output_field = models.Field()
+
+    def __init__(self, column: str) -> None:
+        super().__init__(F(column), F(column), Value("[]"))
+
+
+class During(Func):
+    function = "tstzrange"
+    output_field = models.Field()
+
+    def __init__(self, start: str = "starts_at", end: str = "ends_at") -> None:
+        super().__init__(F(start), F(end), Value("[)"))
+
+
+def no_overlap(name: str, column: str, condition: Q) -> ExclusionConstraint:
+    return ExclusionConstraint(
+        name=name,
+        expressions=[
+            (IdPoint("clinic_id"), RangeOperators.OVERLAPS),
+            (IdPoint(column), RangeOperators.OVERLAPS),
+            (During(), RangeOperators.OVERLAPS),
+        ],
+        condition=condition,
+    )
+
+
+class Room(TenantModel):
+    site = models.ForeignKey("iop.Site", null=True, blank=True, on_delete=models.SET_NULL)
+    name = models.CharField(max_length=80)
+    capacity = models.PositiveSmallIntegerField(default=14)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "name"], name="room_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Closure(TenantModel):
+    """A day the clinic is closed (a holiday): no sessions are generated on it."""
+
+    date = models.DateField()
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "date"], name="closure_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class TimeSlot(models.TextChoices):
+    MORNING = "morning", "Morning"
+    AFTERNOON = "afternoon", "Afternoon"
+    EVENING = "evening", "Evening"
+
+
+class Track(TenantModel):
+    """A program schedule patients join: e.g. "Evening IOP", Mon/Tue/Thu 6–9 pm."""
+
+    name = models.CharField(max_length=80)
+    slot = models.CharField(max_length=10, choices=TimeSlot.choices)
+    site = models.ForeignKey("iop.Site", null=True, blank=True, on_delete=models.SET_NULL)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)]),
+        help_text="0 = Monday … 6 = Sunday; IOP tracks meet 3 to 5 days a week.",
+    )
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+    capacity = models.PositiveSmallIntegerField(default=14, validators=[MinValueValidator(1)])
+    active_from = models.DateField()
+    active_until = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["starts_at", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="track_unique_name"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="track_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        days = sorted(set(self.weekdays or []))
+        if not 3 <= len(days) <= 5:
+            raise ValidationError({"weekdays": "An IOP track meets on 3 to 5 days a week."})
+        self.weekdays = days
+        if self.active_until and self.active_until < self.active_from:
+            raise ValidationError({"active_until": "Must be on or after the start date."})
+
+    def runs_on(self, day: datetime.date) -> bool:
+        return (
+            self.is_active
+            and day.weekday() in self.weekdays
+            and self.active_from <= day
+            and (self.active_until is None or day <= self.active_until)
+        )
+
+
+class SessionKind(models.TextChoices):
+    GROUP = "group", "Group"
+    WORKSHOP = "workshop", "Workshop"
+    INDIVIDUAL = "individual", "Individual session"
+    FAMILY = "family", "Family session"
+    CHECK_IN = "check_in", "Check-in"
+    ASSESSMENT = "assessment", "Assessment"
+
+
+class BlockKind(models.TextChoices):
+    GROUP = "group", "Group"
+    WORKSHOP = "workshop", "Workshop"
+    INDIVIDUAL_SLOT = "individual_slot", "Individual slot"
+    CHECK_IN = "check_in", "Check-in"
+    BREAK = "break", "Break"
+
+
+class TrackBlock(TenantModel):
+    """One line of a track's weekly template: what happens on a weekday, when, where."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="blocks")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+    kind = models.CharField(max_length=20, choices=BlockKind.choices, default=BlockKind.GROUP)
+    group_type = models.ForeignKey(
+        "groups.GroupType", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL)
+    lead = models.ForeignKey(
+        "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["weekday", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="block_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M} {self.get_kind_display()}"
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Session(TenantModel):
+    """Every meeting on the calendar: groups, workshops, individual, family, check-ins."""
+
+    kind = models.CharField(max_length=20, choices=SessionKind.choices)
+    track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    block = models.ForeignKey(
+        TrackBlock, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    day = models.DateField(help_text="The clinic-local date (what generation keys on).")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL)
+    lead = models.ForeignKey(
+        "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    co_lead = models.ForeignKey(
+        "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    group_type = models.ForeignKey(
+        "groups.GroupType", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    topic = models.ForeignKey("groups.Topic", null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    cancel_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["clinic", "day"], name="session_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            # Generation is idempotent: one session per template block per day.
+            models.UniqueConstraint(
+                fields=["clinic", "block", "day"], name="session_one_per_block_day"
+            ),
+            no_overlap(
+                "session_room_free", "room_id", ~Q(status="cancelled") & Q(room__isnull=False)
+            ),
+            no_overlap(
+                "session_lead_free", "lead_id", ~Q(status="cancelled") & Q(lead__isnull=False)
+            ),
+            no_overlap(
+                "session_co_lead_free",
+                "co_lead_id",
+                ~Q(status="cancelled") & Q(co_lead__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class AttendanceStatus(models.TextChoices):
+    EXPECTED = "expected", "Expected"
+    PRESENT = "present", "Present"
+    LATE = "late", "Late"
+    LEFT_EARLY = "left_early", "Left early"
+    ABSENT = "absent", "Absent"
+    EXCUSED = "excused", "Excused"
+
+
+class Attendance(TenantModel):
+    """A patient on a session's list. The session's times are copied onto the row so the
+    database itself can refuse a patient in two places at once."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
+    patient = models.ForeignKey("iop.Patient", on_delete=models.CASCADE, related_name="attendance")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    is_active = models.BooleanField(
+        default=True, help_text="False once the session is cancelled or the patient removed."
+    )
+    status = models.CharField(
+        max_length=12, choices=AttendanceStatus.choices, default=AttendanceStatus.EXPECTED
+    )
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    minutes_attended = models.PositiveSmallIntegerField(null=True, blank=True)
+    makeup_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="makeups"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["clinic", "patient", "starts_at"], name="attendance_patient")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "session", "patient"], name="attendance_once_per_session"
+            ),
+            no_overlap("attendance_patient_free", "patient_id", Q(is_active=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.session_id})"

@@ -1,0 +1,261 @@
+"""Writes for the calendar: tracks and their templates, rooms, closures, sessions, and the
+attendance lists that follow each patient's enrollment (rolling admission)."""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from iop.models import Clinic, Patient, User
+from iop.models.audit import AuditAction
+from iop.services.core import audit_record, validate_and_save
+from iop.tenancy import clinic_context
+
+from .models import (
+    Attendance,
+    BlockKind,
+    Closure,
+    Room,
+    Session,
+    SessionKind,
+    SessionStatus,
+    Track,
+    TrackBlock,
+)
+
+BLOCK_SESSION_KIND: dict[str, str] = {
+    BlockKind.GROUP: SessionKind.GROUP,
+    BlockKind.WORKSHOP: SessionKind.WORKSHOP,
+    BlockKind.CHECK_IN: SessionKind.CHECK_IN,
+    BlockKind.INDIVIDUAL_SLOT: SessionKind.INDIVIDUAL,
+}
+DOUBLE_BOOKED = {
+    "session_room_free": ("room", "The room is already booked at that time."),
+    "session_lead_free": ("lead", "The lead is already running another session at that time."),
+    "session_co_lead_free": ("co_lead", "The co-lead is already in another session then."),
+    "attendance_patient_free": ("patient", "The patient is already booked at that time."),
+}
+
+
+def _double_booking(exc: IntegrityError) -> ValidationError:
+    """The exclusion constraint's refusal, said in the clinic's words, on the right field."""
+    for name, (field, message) in DOUBLE_BOOKED.items():
+        if name in str(exc):
+            return ValidationError({field: message})
+    return ValidationError("This conflicts with another booking; reload and try again.")
+
+
+def clinic_tz(clinic: Clinic) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(clinic.timezone)
+
+
+def at(day: datetime.date, time: datetime.time, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
+    """A wall-clock time in the clinic's zone (daylight saving handled by zoneinfo)."""
+    return datetime.datetime.combine(day, time, tzinfo=tz)
+
+
+# --- Configuration ----------------------------------------------------------------------------
+
+
+def room_create(
+    *, clinic: Clinic, actor: User, name: str, capacity: int = 14, site: Any = None
+) -> Room:
+    with clinic_context(clinic.pk):
+        room = Room(clinic=clinic, name=name, capacity=capacity, site=site)
+        validate_and_save(room)
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=room)
+    return room
+
+
+def track_create(
+    *,
+    clinic: Clinic,
+    actor: User,
+    blocks: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    **fields: Any,
+) -> Track:
+    """A track and its weekly template (weekday, starts_at, ends_at, kind, group_type, room,
+    lead for each block)."""
+    with clinic_context(clinic.pk):
+        track = Track(clinic=clinic, **fields)
+        validate_and_save(track)
+        for block in blocks:
+            item = TrackBlock(clinic=clinic, track=track, **block)
+            if item.weekday not in track.weekdays:
+                raise ValidationError({"weekday": "A block must fall on one of the track's days."})
+            validate_and_save(item)
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=track,
+            changed_fields=[*fields, "blocks"],
+        )  # fmt: skip
+    return track
+
+
+def closure_add(*, clinic: Clinic, actor: User, date: datetime.date, name: str) -> int:
+    """Close the clinic for a day; sessions already generated on it are cancelled, and their
+    attendance lists emptied. Returns how many sessions were cancelled."""
+    with clinic_context(clinic.pk):
+        closure = Closure(clinic=clinic, date=date, name=name)
+        validate_and_save(closure)
+        cancelled = _cancel_generated(clinic, {date: name})
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=closure)
+    return cancelled
+
+
+def _cancel_generated(clinic: Clinic, closures: dict[datetime.date, str]) -> int:
+    sessions = Session.objects.filter(
+        clinic=clinic, day__in=list(closures), block__isnull=False, status=SessionStatus.SCHEDULED
+    )
+    ids = list(sessions.values_list("id", flat=True))
+    for day, name in closures.items():
+        sessions.filter(day=day).update(
+            status=SessionStatus.CANCELLED, cancel_reason=f"Closed: {name}"
+        )
+    Attendance.objects.filter(clinic=clinic, session_id__in=ids).update(is_active=False)
+    return len(ids)
+
+
+# --- Generation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Generated:
+    sessions: int
+    attendance: int
+    cancelled: int
+
+
+def sessions_generate(*, clinic: Clinic, today: datetime.date | None = None) -> Generated:
+    """Keep every active track's sessions generated `clinic.generate_weeks_ahead` weeks ahead
+    from its weekly template, skipping closures, and every patient on the track on their
+    lists. Idempotent: a second run creates nothing (unique block × day; ON CONFLICT)."""
+    tz = clinic_tz(clinic)
+    today = today or timezone.localdate(timezone=tz)
+    last = today + datetime.timedelta(weeks=clinic.generate_weeks_ahead)
+    with clinic_context(clinic.pk):
+        closures = dict(
+            Closure.objects.filter(clinic=clinic, date__range=(today, last)).values_list(
+                "date", "name"
+            )
+        )
+        new = []
+        for track in Track.objects.filter(clinic=clinic, is_active=True).prefetch_related("blocks"):
+            for offset in range((last - today).days):
+                day = today + datetime.timedelta(days=offset)
+                if day in closures or not track.runs_on(day):
+                    continue
+                for block in track.blocks.all():
+                    if block.weekday != day.weekday() or block.kind == BlockKind.BREAK:
+                        continue
+                    new.append(
+                        Session(
+                            clinic=clinic,
+                            kind=BLOCK_SESSION_KIND[block.kind],
+                            track=track,
+                            block=block,
+                            day=day,
+                            starts_at=at(day, block.starts_at, tz),
+                            ends_at=at(day, block.ends_at, tz),
+                            room_id=block.room_id,
+                            lead_id=block.lead_id,
+                            group_type_id=block.group_type_id,
+                        )
+                    )
+        before = Session.objects.filter(clinic=clinic).count()
+        Session.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        created = Session.objects.filter(clinic=clinic).count() - before
+        cancelled = _cancel_generated(clinic, closures)
+        added = _add_track_attendance(clinic=clinic, since=today, until=last)
+    return Generated(sessions=created, attendance=added, cancelled=cancelled)
+
+
+def _add_track_attendance(
+    *, clinic: Clinic, since: datetime.date, until: datetime.date, patient_id: int | None = None
+) -> int:
+    """Set-based: every active enrollment's patient onto its track's scheduled sessions from
+    admission on. ON CONFLICT DO NOTHING also skips a patient already booked then (the
+    exclusion constraint), so one clash never blocks the rest."""
+    sql = """
+        INSERT INTO scheduling_attendance
+            (clinic_id, session_id, patient_id, starts_at, ends_at, is_active, status)
+        SELECT s.clinic_id, s.id, e.patient_id, s.starts_at, s.ends_at, true, 'expected'
+        FROM scheduling_session s
+        JOIN iop_enrollment e ON e.clinic_id = s.clinic_id AND e.track_id = s.track_id
+        WHERE s.clinic_id = %(clinic)s AND s.status = 'scheduled'
+          AND s.day >= %(since)s AND s.day <= %(until)s AND s.starts_at >= %(now)s
+          AND e.status = 'active' AND s.day >= e.admission_date
+          AND (%(patient)s::bigint IS NULL OR e.patient_id = %(patient)s::bigint)
+        ON CONFLICT DO NOTHING
+    """
+    params: dict[str, Any] = {
+        "clinic": clinic.pk,
+        "since": since,
+        "until": until,
+        "now": timezone.now(),
+        "patient": patient_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def attendance_follow_enrollment(*, patient: Patient) -> None:
+    """Rolling admission: a patient's future track attendance is exactly the future sessions
+    of their active enrollment's track. Joining a running track, changing track, going on
+    hold or leaving never requires recreating anything. Past and recorded attendance, and
+    sessions outside tracks (individual, family, make-ups), are left alone."""
+    clinic = patient.clinic
+    now = timezone.now()
+    with clinic_context(clinic.pk):
+        enrollment = patient.enrollments.filter(status="active").select_related("track").first()
+        future = Attendance.objects.filter(
+            clinic=clinic, patient=patient, starts_at__gte=now, session__track__isnull=False,
+            status="expected", makeup_of__isnull=True,
+        )  # fmt: skip
+        if enrollment is None:
+            future.delete()
+            return
+        future.exclude(session__track=enrollment.track).delete()
+        last = timezone.localdate(timezone=clinic_tz(clinic)) + datetime.timedelta(
+            weeks=clinic.generate_weeks_ahead
+        )
+        _add_track_attendance(
+            clinic=clinic, since=enrollment.admission_date, until=last, patient_id=patient.pk
+        )
+
+
+def session_create(*, clinic: Clinic, actor: User, **fields: Any) -> Session:
+    """A one-off session (individual, family, check-in, assessment). Double-booking of the
+    room, the staff or a patient is refused by the database and said plainly."""
+    with clinic_context(clinic.pk):
+        session = Session(clinic=clinic, **fields)
+        session.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                session.save()
+        except IntegrityError as exc:
+            raise _double_booking(exc) from None
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=session)
+    return session
+
+
+def attendance_add(*, session: Session, patient: Patient, actor: User, **fields: Any) -> Attendance:
+    with clinic_context(session.clinic_id):
+        attendance = Attendance(
+            clinic_id=session.clinic_id, session=session, patient=patient,
+            starts_at=session.starts_at, ends_at=session.ends_at, **fields,
+        )  # fmt: skip
+        try:
+            with transaction.atomic():
+                attendance.save()
+        except IntegrityError as exc:
+            raise _double_booking(exc) from None
+        audit_record(
+            clinic=patient.clinic, actor=actor, action=AuditAction.CREATE, obj=attendance,
+            patient_id=patient.pk,
+        )  # fmt: skip
+    return attendance
