@@ -1,0 +1,203 @@
+"""The one calendar: generation from templates, closures, no double-booking, rolling
+admission."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from iop import services
+from iop.models import Patient
+from iop.roles import Role
+from iop.tenancy import clinic_context
+from scheduling import services as calendar
+from scheduling.models import Attendance, Session, Track
+from tests import factories
+from tests.conftest import Tenant, wait_until
+
+MONDAY = datetime.date(2026, 11, 30)
+
+
+def track_of(tenant: Tenant) -> Track:
+    return tenant.records["enrollment_id"].track  # type: ignore[no-any-return]
+
+
+def sessions(tenant: Tenant, **filters: object) -> list[Session]:
+    with clinic_context(tenant.clinic.pk):
+        return list(Session.objects.filter(clinic=tenant.clinic, **filters).order_by("starts_at"))
+
+
+def attendance(tenant: Tenant, patient: Patient) -> list[Attendance]:
+    with clinic_context(tenant.clinic.pk):
+        return list(
+            Attendance.objects.filter(patient=patient, is_active=True)
+            .select_related("session__track")
+            .order_by("starts_at")
+        )
+
+
+def test_generation_follows_the_template_and_is_idempotent(clinic_a: Tenant) -> None:
+    first = calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
+    # 4 weeks ahead, Mon/Tue/Thu, one block a day.
+    assert first.sessions == 12
+    days = [s.day for s in sessions(clinic_a)]
+    assert days[:3] == [MONDAY, MONDAY + datetime.timedelta(1), MONDAY + datetime.timedelta(3)]
+    assert {d.weekday() for d in days} == {0, 1, 3}
+    again = calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
+    assert (again.sessions, again.attendance) == (0, 0)
+    assert len(sessions(clinic_a)) == 12
+
+
+def test_sessions_keep_wall_clock_time_across_daylight_saving(clinic_a: Tenant) -> None:
+    # Chicago leaves DST on 2026-11-01: 9 am stays 9 am local, the UTC hour moves.
+    calendar.sessions_generate(clinic=clinic_a.clinic, today=datetime.date(2026, 10, 26))
+    chicago = zoneinfo.ZoneInfo("America/Chicago")
+    before, after = (
+        sessions(clinic_a, day=datetime.date(2026, 10, 26))[0],
+        sessions(clinic_a, day=datetime.date(2026, 11, 2))[0],
+    )
+    assert (
+        before.starts_at.astimezone(chicago).hour == after.starts_at.astimezone(chicago).hour == 9
+    )
+    assert before.starts_at.astimezone(datetime.UTC).hour == 14
+    assert after.starts_at.astimezone(datetime.UTC).hour == 15
+
+
+def test_closures_are_skipped_and_cancel_what_was_generated(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    thanksgiving = MONDAY + datetime.timedelta(days=3)
+    calendar.closure_add(clinic=clinic_a.clinic, actor=admin, date=thanksgiving, name="Holiday")
+    calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
+    assert sessions(clinic_a, day=thanksgiving) == []
+    later = MONDAY + datetime.timedelta(days=7)
+    assert sessions(clinic_a, day=later, status="scheduled")
+    cancelled = calendar.closure_add(clinic=clinic_a.clinic, actor=admin, date=later, name="Snow")
+    assert cancelled == 1
+    [session] = sessions(clinic_a, day=later)
+    assert (session.status, session.cancel_reason) == ("cancelled", "Closed: Snow")
+
+
+def test_rolling_admission_adds_moves_and_removes_future_attendance(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    today = timezone.localdate()
+    morning = track_of(clinic_a)
+    evening = factories.track(
+        clinic_a.clinic, actor=admin, name="Evening IOP", slot="evening",
+        hours=(datetime.time(18), datetime.time(21)),
+    )  # fmt: skip
+    calendar.sessions_generate(clinic=clinic_a.clinic, today=today)
+    # Already enrolled (fixture): on every future morning session, nothing else.
+    on_list = attendance(clinic_a, clinic_a.patient)
+    assert on_list
+    assert {a.session.track for a in on_list} == {morning}
+    assert all(a.starts_at >= timezone.now() for a in on_list)
+    # A new patient joins the running track: no recreation, just their rows.
+    newcomer = factories.patient(clinic_a.clinic, actor=admin, legal_last_name="Newcomer")
+    services.enrollment_create(patient=newcomer, actor=admin, track=morning, admission_date=today)
+    assert len(attendance(clinic_a, newcomer)) == len(
+        [s for s in sessions(clinic_a, track=morning) if s.starts_at >= timezone.now()]
+    )
+    # Changing track moves the future rows.
+    enrollment = clinic_a.records["enrollment_id"]
+    services.enrollment_update(enrollment, actor=admin, track=evening)
+    assert {a.session.track for a in attendance(clinic_a, clinic_a.patient)} == {evening}
+    # Discharge empties the future list.
+    services.enrollment_transition(
+        enrollment, actor=admin, status="discharged", discharge_type="administrative"
+    )
+    assert attendance(clinic_a, clinic_a.patient) == []
+    # Recorded attendance is history and stays.
+    assert attendance(clinic_a, newcomer)
+
+
+def test_on_hold_takes_the_patient_off_future_lists_and_back(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    calendar.sessions_generate(clinic=clinic_a.clinic)
+    enrollment = clinic_a.records["enrollment_id"]
+    count = len(attendance(clinic_a, clinic_a.patient))
+    services.enrollment_transition(enrollment, actor=admin, status="on_hold")
+    assert attendance(clinic_a, clinic_a.patient) == []
+    services.enrollment_transition(enrollment, actor=admin, status="active")
+    assert len(attendance(clinic_a, clinic_a.patient)) == count
+
+
+def one_off(tenant: Tenant, start: datetime.datetime, **fields: object) -> Session:
+    return calendar.session_create(
+        clinic=tenant.clinic, actor=tenant.admin.user, kind="individual",
+        day=start.date(), starts_at=start, ends_at=start + datetime.timedelta(hours=1), **fields,
+    )  # fmt: skip
+
+
+def test_no_room_staff_or_patient_is_double_booked(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 1")
+    therapist = clinic_a.members[Role.THERAPIST]
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    first = one_off(clinic_a, start, room=room, lead=therapist)
+    with pytest.raises(ValidationError) as refused:
+        one_off(clinic_a, start + datetime.timedelta(minutes=30), room=room)
+    assert refused.value.message_dict == {"room": ["The room is already booked at that time."]}
+    with pytest.raises(ValidationError) as refused:
+        one_off(clinic_a, start + datetime.timedelta(minutes=59), lead=therapist)
+    assert "lead" in refused.value.message_dict
+    # Back to back is fine: ranges are half-open.
+    one_off(clinic_a, start + datetime.timedelta(hours=1), room=room, lead=therapist)
+    # A patient in two sessions at once.
+    second = one_off(clinic_a, start + datetime.timedelta(minutes=15))
+    calendar.attendance_add(session=first, patient=clinic_a.patient, actor=admin)
+    with pytest.raises(ValidationError) as refused:
+        calendar.attendance_add(session=second, patient=clinic_a.patient, actor=admin)
+    assert refused.value.message_dict == {
+        "patient": ["The patient is already booked at that time."]
+    }
+
+
+def test_a_cancelled_session_frees_the_room(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 2")
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=3)
+    first = one_off(clinic_a, start, room=room)
+    with clinic_context(clinic_a.clinic.pk):
+        Session.objects.filter(pk=first.pk).update(status="cancelled")
+    one_off(clinic_a, start, room=room)
+
+
+def test_other_clinics_rows_never_conflict(clinic_a: Tenant, clinic_b: Tenant) -> None:
+    """Constraints are per clinic (they lead with clinic_id)."""
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=4)
+    one_off(clinic_a, start)
+    one_off(clinic_b, start)
+
+
+def test_the_database_refuses_overlaps_even_without_the_service(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 3")
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=5)
+    one_off(clinic_a, start, room=room)
+    with clinic_context(clinic_a.clinic.pk), pytest.raises(IntegrityError), transaction.atomic():
+        Session.objects.create(
+            clinic=clinic_a.clinic, kind="family", day=start.date(), room=room,
+            starts_at=start, ends_at=start + datetime.timedelta(minutes=20),
+        )  # fmt: skip
+
+
+def test_a_track_meets_three_to_five_days(clinic_a: Tenant) -> None:
+    with pytest.raises(ValidationError, match="3 to 5 days"):
+        factories.track(
+            clinic_a.clinic, actor=clinic_a.admin.user, name="Two days", weekdays=[0, 2]
+        )
+
+
+@pytest.mark.worker
+def test_the_nightly_job_generates_each_clinic_in_its_own_context(
+    clinic_a: Tenant, clinic_b: Tenant, celery_worker: object
+) -> None:
+    from scheduling.tasks import generate_sessions_everywhere
+
+    generate_sessions_everywhere.delay()
+    assert wait_until(lambda: bool(sessions(clinic_a)) and bool(sessions(clinic_b)))
+    assert wait_until(lambda: len(sessions(clinic_a)) == len(sessions(clinic_b)) == 12)
+    assert {s.track_id for s in sessions(clinic_a)} == {track_of(clinic_a).pk}
