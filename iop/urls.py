@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 
 from iop import health
 from iop.views import core, intake, patients
+from scheduling import views as roster
 
 # One create and one edit page per part of the record; each id has its own name so the
 # cross-clinic sweep knows which object to try.
@@ -61,6 +62,9 @@ clinic_patterns = [
         patients.enrollment_extend,
         name="enrollment-extend",
     ),
+    path("roster/", roster.roster, name="roster"),
+    path("roster/attendance/<int:attendance_id>/", roster.attendance_mark, name="attendance-mark"),
+    path("roster/sessions/<int:session_id>/walk-in/", roster.walk_in, name="walk-in"),
     path("intake/", intake.intake_board, name="intake-board"),
     path("intake/new/", intake.inquiry_create, name="inquiry-create"),
     path("intake/<int:inquiry_id>/", intake.inquiry_detail, name="inquiry-detail"),

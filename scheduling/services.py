@@ -259,3 +259,65 @@ def attendance_add(*, session: Session, patient: Patient, actor: User, **fields:
             patient_id=patient.pk,
         )  # fmt: skip
     return attendance
+
+
+MARKABLE = ("expected", "present", "late", "left_early", "absent", "excused")
+
+
+def minutes_for(
+    session: Session,
+    status: str,
+    arrived_at: datetime.datetime | None,
+    left_at: datetime.datetime | None,
+) -> int | None:
+    """Minutes attended: the overlap of the stay with the session; none for a miss."""
+    if status == "expected":
+        return None
+    if status in ("absent", "excused"):
+        return 0
+    start = max(session.starts_at, arrived_at) if arrived_at else session.starts_at
+    end = min(session.ends_at, left_at) if left_at else session.ends_at
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def attendance_mark(
+    attendance: Attendance,
+    *,
+    actor: User,
+    status: str,
+    arrived_at: datetime.datetime | None = None,
+    left_at: datetime.datetime | None = None,
+) -> Attendance:
+    """One click on the roster. Late needs an arrival and left-early a departure; when the
+    front desk gives none, now is used (they are marking as it happens)."""
+    if status not in MARKABLE:
+        raise ValidationError({"status": "Choose present, late, left early, absent or excused."})
+    session = attendance.session
+    now = timezone.now()
+    if status == "late" and arrived_at is None:
+        arrived_at = min(max(now, session.starts_at), session.ends_at)
+    if status == "left_early" and left_at is None:
+        left_at = min(max(now, session.starts_at), session.ends_at)
+    if arrived_at and left_at and left_at <= arrived_at:
+        raise ValidationError({"left_at": "The departure must be after the arrival."})
+    with clinic_context(attendance.clinic_id):
+        attendance.status = status
+        attendance.arrived_at = arrived_at if status in ("late", "left_early", "present") else None
+        attendance.left_at = left_at if status in ("left_early", "present", "late") else None
+        attendance.minutes_attended = minutes_for(
+            session, status, attendance.arrived_at, attendance.left_at
+        )
+        attendance.save(update_fields=["status", "arrived_at", "left_at", "minutes_attended"])
+        audit_record(
+            clinic=session.clinic, actor=actor, action=AuditAction.CHANGE, obj=attendance,
+            patient_id=attendance.patient_id,
+            changed_fields=["status", "arrived_at", "left_at", "minutes_attended"],
+        )  # fmt: skip
+    return attendance
+
+
+def walk_in_add(*, session: Session, patient: Patient, actor: User) -> Attendance:
+    """Someone not on the list turned up: on the list, present."""
+    attendance = attendance_add(session=session, patient=patient, actor=actor)
+    attendance.session = session
+    return attendance_mark(attendance, actor=actor, status="present")

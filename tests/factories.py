@@ -98,6 +98,18 @@ def track(clinic: Clinic, *, actor: User, name: str = "Morning IOP", **fields: A
         return track_create(clinic=clinic, actor=actor, name=name, blocks=blocks, **values)
 
 
+def calendar_records(clinic: Clinic) -> dict[str, Any]:
+    """The clinic's sessions generated; one session and one attendance row to point at."""
+    from scheduling.models import Attendance
+    from scheduling.services import sessions_generate
+
+    sessions_generate(clinic=clinic)
+    with clinic_context(clinic.pk):
+        row = Attendance.objects.filter(clinic=clinic).select_related("session").first()
+    assert row is not None
+    return {"attendance_id": row, "session_id": row.session}
+
+
 def full_record(patient: Patient, *, actor: User, label: str) -> dict[str, Any]:
     """One of each part of a chart, through the services; keyed by the id names URLs use."""
     today = timezone.localdate()
@@ -143,6 +155,7 @@ def full_record(patient: Patient, *, actor: User, label: str) -> dict[str, Any]:
             start_date=today,
             end_date=today + datetime.timedelta(days=60),
         ),
+        **calendar_records(patient.clinic),
         "inquiry_id": services.inquiry_create(
             clinic=patient.clinic,
             actor=actor,

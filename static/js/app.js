@@ -1,3 +1,28 @@
+// The roster: arrows move between patients, a letter marks the focused one (P/L/E/A/X).
+document.addEventListener("keydown", function (event) {
+  var row = document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-row]");
+  var tag = (document.activeElement && document.activeElement.tagName) || "";
+  if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return;
+  var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
+  if (!rows.length) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    var index = row ? rows.indexOf(row) : -1;
+    var next = rows[Math.min(rows.length - 1, Math.max(0, index + (event.key === "ArrowDown" ? 1 : -1)))];
+    next.focus();
+    event.preventDefault();
+    return;
+  }
+  if (!row) return;
+  var button = row.querySelector('[data-key="' + event.key.toUpperCase() + '"]');
+  if (button) { button.click(); event.preventDefault(); }
+});
+// After htmx swaps a row, keep the keyboard where it was.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var id = event.detail && event.detail.target && event.detail.target.id;
+  var swapped = id && document.getElementById(id);
+  if (swapped && swapped.hasAttribute("data-row")) swapped.focus();
+});
+
 // Automatic logoff on a shared screen. The server enforces the clinic's idle limit; this
 // script (1) tells the server the person is still working while they type or click without
 // loading pages (so a long note is never lost to a sign-out), and (2) once the limit has

@@ -15,6 +15,7 @@ ADMIN = {Role.ADMIN}
 DEMOGRAPHICS_WRITERS = {Role.ADMIN, Role.CASE_MANAGER, Role.FRONT_DESK}
 AUDIT_READERS = {Role.ADMIN, Role.AUDITOR}
 CLINICAL_WRITERS = {Role.THERAPIST, Role.CASE_MANAGER}
+SCHEDULERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.FRONT_DESK}
 CLINICAL_READERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.AUDITOR}
 MEDICATION_READERS = CLINICAL_READERS | {Role.NURSE}
 ENROLLMENT_MANAGERS = {Role.ADMIN, Role.CASE_MANAGER}
@@ -45,6 +46,9 @@ PAGES: dict[str, set[str]] = {
     "enrollment-edit": ENROLLMENT_MANAGERS,
     "enrollment-status": ENROLLMENT_MANAGERS,
     "enrollment-extend": ENROLLMENT_MANAGERS,
+    "roster": ALL,
+    "attendance-mark": SCHEDULERS,
+    "walk-in": SCHEDULERS,
     "intake-board": INTAKE_READERS,
     "inquiry-create": INTAKE_MANAGERS,
     "inquiry-detail": INTAKE_READERS,
@@ -64,7 +68,7 @@ PAGES: dict[str, set[str]] = {
     "audit-list": AUDIT_READERS,
     "audit-export": AUDIT_READERS,
 }
-POST_ONLY = {"token-revoke"}
+POST_ONLY = {"token-revoke", "attendance-mark", "walk-in"}
 
 # (method, path template) → roles allowed
 API: dict[tuple[str, str], set[str]] = {

@@ -39,7 +39,14 @@ def attendance(tenant: Tenant, patient: Patient) -> list[Attendance]:
         )
 
 
+def clear_calendar(tenant: Tenant) -> None:
+    """The tenant fixture generated the coming weeks already; some tests start empty."""
+    with clinic_context(tenant.clinic.pk):
+        Session.objects.filter(clinic=tenant.clinic).delete()
+
+
 def test_generation_follows_the_template_and_is_idempotent(clinic_a: Tenant) -> None:
+    clear_calendar(clinic_a)
     first = calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
     # 4 weeks ahead, Mon/Tue/Thu, one block a day.
     assert first.sessions == 12
@@ -69,6 +76,7 @@ def test_sessions_keep_wall_clock_time_across_daylight_saving(clinic_a: Tenant) 
 def test_closures_are_skipped_and_cancel_what_was_generated(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
     thanksgiving = MONDAY + datetime.timedelta(days=3)
+    clear_calendar(clinic_a)
     calendar.closure_add(clinic=clinic_a.clinic, actor=admin, date=thanksgiving, name="Holiday")
     calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
     assert sessions(clinic_a, day=thanksgiving) == []
@@ -197,6 +205,8 @@ def test_the_nightly_job_generates_each_clinic_in_its_own_context(
 ) -> None:
     from scheduling.tasks import generate_sessions_everywhere
 
+    clear_calendar(clinic_a)
+    clear_calendar(clinic_b)
     generate_sessions_everywhere.delay()
     assert wait_until(lambda: bool(sessions(clinic_a)) and bool(sessions(clinic_b)))
     assert wait_until(lambda: len(sessions(clinic_a)) == len(sessions(clinic_b)) == 12)

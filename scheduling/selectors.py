@@ -1,0 +1,68 @@
+"""Reads for the calendar. Tenant reads take `clinic=`."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from iop.models import Clinic
+
+from .models import Attendance, Session
+
+
+@dataclass
+class RosterSession:
+    session: Session
+    rows: list[Attendance]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.status] = counts.get(row.status, 0) + 1
+        return counts
+
+
+def roster(
+    *, clinic: Clinic, day: datetime.date, site_id: int | None = None
+) -> list[RosterSession]:
+    """Every session of the day with its expected patients: two queries, whatever the size."""
+    rows = Attendance.objects.filter(clinic=clinic, is_active=True).select_related("patient")
+    sessions = (
+        Session.objects.filter(clinic=clinic, day=day)
+        .select_related("track", "room", "lead__user", "group_type", "topic")
+        .prefetch_related(
+            Prefetch(
+                "attendance",
+                queryset=rows.order_by("patient__legal_last_name", "patient__legal_first_name"),
+                to_attr="rows",
+            )
+        )
+        .order_by("starts_at", "track__name")
+    )
+    if site_id:
+        sessions = sessions.filter(track__site_id=site_id) | sessions.filter(room__site_id=site_id)
+    return [RosterSession(session=s, rows=s.rows) for s in sessions]
+
+
+def attendance_get(*, clinic: Clinic, attendance_id: int) -> Attendance:
+    row = (
+        Attendance.objects.filter(clinic=clinic, pk=attendance_id)
+        .select_related("session", "patient")
+        .first()
+    )
+    if row is None:
+        raise Http404("No such attendance.")
+    return row
+
+
+def session_get(*, clinic: Clinic, session_id: int) -> Session:
+    session = Session.objects.filter(clinic=clinic, pk=session_id).first()
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+def sessions_on(*, clinic: Clinic, day: datetime.date) -> QuerySet[Session]:
+    return Session.objects.filter(clinic=clinic, day=day)

@@ -1,0 +1,44 @@
+"""The front desk's morning in a real browser: today's roster, one click, the keyboard."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from iop.roles import Role
+from iop.tenancy import clinic_context
+from scheduling.models import Attendance
+from tests.conftest import build_tenant
+from tests.e2e.test_admin_walk import sign_in
+from tests.e2e.test_sign_in_walk import serious_accessibility_issues
+from tests.scheduling.test_roster import todays_session
+
+pytestmark = pytest.mark.e2e
+
+
+def test_mark_attendance_by_click_and_by_keyboard(
+    live_server: object, page: Page, screenshot_dir: Path, transactional_db: None
+) -> None:
+    alpha = build_tenant("alpha")
+    session = todays_session(alpha, patients=3)
+    base = str(live_server)
+    sign_in(page, base, alpha.members[Role.FRONT_DESK].user.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+    expect(page.get_by_role("heading", name="Roster", exact=False).first).to_be_visible()
+
+    name = alpha.patient.display_name
+    page.get_by_role("button", name=f"Present: {name}").click()
+    row = page.locator("tr", has_text=name)
+    expect(row).to_contain_text("180 min")
+    expect(row.get_by_role("button", name="Undo")).to_be_visible()
+
+    # Keyboard: down to the first of the others, L marks late.
+    row.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("l")
+    expect(page.locator("tr.roster-row--late")).to_have_count(1)
+    assert serious_accessibility_issues(page) == []
+    page.screenshot(path=screenshot_dir / "30-roster.png", full_page=True)
+    with clinic_context(alpha.clinic.pk):
+        statuses = set(Attendance.objects.filter(session=session).values_list("status", flat=True))
+    assert {"present", "late"} <= statuses

@@ -1,0 +1,141 @@
+"""Today's roster: one click per patient, minutes attended, walk-ins, a fixed query count."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from iop.models import Patient
+from iop.roles import Role
+from iop.tenancy import clinic_context
+from scheduling import services as calendar
+from scheduling.models import Attendance, Session
+from tests import factories
+from tests.conftest import Tenant
+
+ROSTER_QUERIES = 11  # pinned; the same for 10 or 300 patients
+
+
+def todays_session(tenant: Tenant, *, patients: int = 0) -> Session:
+    """A three-hour group today with the fixture patient and `patients` more on its list."""
+    admin = tenant.admin.user
+    start = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=30)
+    session = calendar.session_create(
+        clinic=tenant.clinic, actor=admin, kind="group", day=timezone.localdate(),
+        starts_at=start, ends_at=start + datetime.timedelta(hours=3),
+    )  # fmt: skip
+    with clinic_context(tenant.clinic.pk):
+        Attendance.objects.filter(
+            clinic=tenant.clinic, starts_at__lt=session.ends_at, ends_at__gt=session.starts_at
+        ).update(is_active=False)
+        extra = Patient.objects.bulk_create(
+            Patient(
+                clinic=tenant.clinic,
+                record_number=f"RST{n:04d}",
+                legal_first_name="Roster",
+                legal_last_name=f"Person{n:04d}",
+                date_of_birth=datetime.date(1985, 1, 1),
+            )
+            for n in range(patients)
+        )
+        Attendance.objects.bulk_create(
+            Attendance(
+                clinic=tenant.clinic,
+                session=session,
+                patient=p,
+                starts_at=session.starts_at,
+                ends_at=session.ends_at,
+            )
+            for p in [tenant.patient, *extra]
+        )
+    return session  # fmt: skip
+
+
+def row_of(tenant: Tenant, session: Session) -> Attendance:
+    with clinic_context(tenant.clinic.pk):
+        return Attendance.objects.get(session=session, patient=tenant.patient)
+
+
+def test_one_click_marks_without_a_reload_and_can_be_undone(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a)
+    row = row_of(clinic_a, session)
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    url = f"/c/{clinic_a.clinic.slug}/roster/attendance/{row.pk}/"
+    response = client.post(url, {"status": "present"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.strip().startswith(f'<tr id="row-{row.pk}"')  # just the row, swapped in place
+    assert "180 min" in html
+    assert 'name="status" value="expected"' in html  # the undo button
+    row = row_of(clinic_a, session)
+    assert (row.status, row.minutes_attended) == ("present", 180)
+    client.post(url, {"status": "expected"}, HTTP_HX_REQUEST="true")
+    assert row_of(clinic_a, session).status == "expected"
+
+
+def test_late_and_left_early_adjust_minutes(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a)
+    row = row_of(clinic_a, session)
+    actor = clinic_a.admin.user
+    row.session = session
+    calendar.attendance_mark(
+        row,
+        actor=actor,
+        status="late",
+        arrived_at=session.starts_at + datetime.timedelta(minutes=40),
+    )
+    assert row.minutes_attended == 140
+    calendar.attendance_mark(
+        row, actor=actor, status="left_early",
+        arrived_at=session.starts_at, left_at=session.starts_at + datetime.timedelta(hours=2),
+    )  # fmt: skip
+    assert row.minutes_attended == 120
+    calendar.attendance_mark(row, actor=actor, status="absent")
+    assert (row.minutes_attended, row.arrived_at) == (0, None)
+
+
+def test_a_bad_status_is_a_message_not_a_crash(clinic_a: Tenant) -> None:
+    row = row_of(clinic_a, todays_session(clinic_a))
+    response = clinic_a.client_for(Role.FRONT_DESK).post(
+        f"/c/{clinic_a.clinic.slug}/roster/attendance/{row.pk}/",
+        {"status": "teleported"}, HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Choose present, late" in response.content.decode()
+
+
+def test_walk_in_joins_the_list_as_present(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a)
+    walker = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user, record_number="WALK1")
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/walk-in/"
+    client.post(url, {"record_number": "WALK1"})
+    with clinic_context(clinic_a.clinic.pk):
+        assert Attendance.objects.get(session=session, patient=walker).status == "present"
+    unknown = client.post(url, {"record_number": "NOPE"}, follow=True)
+    assert "No patient has record number NOPE." in unknown.content.decode()
+
+
+def test_nurses_see_the_roster_but_cannot_mark(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a)
+    client = clinic_a.client_for(Role.NURSE)
+    page = client.get(f"/c/{clinic_a.clinic.slug}/roster/").content.decode()
+    assert clinic_a.patient.display_name in page
+    assert "data-key" not in page
+    row = row_of(clinic_a, session)
+    assert client.post(f"/c/{clinic_a.clinic.slug}/roster/attendance/{row.pk}/",
+                       {"status": "present"}).status_code == 403  # fmt: skip
+
+
+@pytest.mark.parametrize("patients", [10, 300])
+def test_roster_query_budget(clinic_a: Tenant, patients: int) -> None:
+    todays_session(clinic_a, patients=patients - 1)
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/c/{clinic_a.clinic.slug}/roster/")
+    assert page.status_code == 200
+    assert page.content.decode().count("data-row") >= patients
+    assert len(queries) == ROSTER_QUERIES, [q["sql"][:80] for q in queries]
