@@ -65,6 +65,7 @@ clinic_patterns = [
     path("roster/", roster.roster, name="roster"),
     path("roster/attendance/<int:attendance_id>/", roster.attendance_mark, name="attendance-mark"),
     path("roster/sessions/<int:session_id>/walk-in/", roster.walk_in, name="walk-in"),
+    path("hours/", roster.weekly_hours, name="weekly-hours"),
     path("intake/", intake.intake_board, name="intake-board"),
     path("intake/new/", intake.inquiry_create, name="inquiry-create"),
     path("intake/<int:inquiry_id>/", intake.inquiry_detail, name="inquiry-detail"),

@@ -53,6 +53,14 @@ def clinic_tz(clinic: Clinic) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(clinic.timezone)
 
 
+def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
+    """Real minutes between two instants. In UTC: Python subtracts two datetimes sharing a
+    zone by wall clock, which is off by an hour across a daylight-saving change."""
+    return int(
+        (end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60
+    )
+
+
 def at(day: datetime.date, time: datetime.time, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
     """A wall-clock time in the clinic's zone (daylight saving handled by zoneinfo)."""
     return datetime.datetime.combine(day, time, tzinfo=tz)
@@ -277,7 +285,7 @@ def minutes_for(
         return 0
     start = max(session.starts_at, arrived_at) if arrived_at else session.starts_at
     end = min(session.ends_at, left_at) if left_at else session.ends_at
-    return max(0, int((end - start).total_seconds() // 60))
+    return max(0, elapsed_minutes(start, end))
 
 
 def attendance_mark(

@@ -95,3 +95,26 @@ def walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{patient.display_name} added as a walk-in.")
     return redirect(f"{clinic_url(request, 'roster')}?date={session.day:%Y-%m-%d}")
+
+
+@clinic_page(C.PATIENTS_READ)
+@require_GET
+def weekly_hours(request: HttpRequest) -> HttpResponse:
+    """Every patient seen this week against the weekly minimum; at-risk and under first."""
+    from .ledger import week_start, weeks_for
+
+    clinic = clinic_of(request)
+    monday = week_start(_day(request) if "date" in request.GET else timezone.localdate())
+    weeks = list(weeks_for(clinic=clinic, start=monday).values())
+    weeks.sort(key=lambda w: (not w.under_minimum, not w.at_risk, w.patient.legal_last_name))
+    return render(
+        request,
+        "scheduling/weekly_hours.html",
+        {
+            "weeks": weeks,
+            "monday": monday,
+            "sunday": monday + datetime.timedelta(days=6),
+            "previous": monday - datetime.timedelta(weeks=1),
+            "next": monday + datetime.timedelta(weeks=1),
+        },
+    )

@@ -46,6 +46,9 @@ class Clinic(models.Model):
     weekly_minimum_minutes_adult = models.PositiveIntegerField(
         default=9 * 60, help_text="ASAM 2.1: adults need at least 9 hours of service a week."
     )
+    billable_day_minutes = models.PositiveIntegerField(
+        default=3 * 60, help_text="H0015/S9480: a day bills as IOP with at least 3 hours."
+    )
     weekly_minimum_minutes_adolescent = models.PositiveIntegerField(
         default=6 * 60, help_text="ASAM 2.1: adolescents need at least 6 hours a week."
     )

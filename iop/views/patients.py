@@ -138,10 +138,13 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
         clinic=clinic_of(request), patient_id=patient_id, sections=sections
     )
     services.patient_chart_viewed(patient=chart.patient, actor=actor_of(request))
+    from scheduling.ledger import patient_weeks
+
+    weeks = patient_weeks(clinic=clinic_of(request), patient=chart.patient)
     return render(
         request,
         "iop/patient_chart.html",
-        {"chart": chart, "patient": chart.patient, "sections": sections},
+        {"chart": chart, "patient": chart.patient, "sections": sections, "weeks": weeks},
     )
 
 

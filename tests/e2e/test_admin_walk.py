@@ -47,7 +47,7 @@ def test_admin_invites_reads_the_trail_and_creates_a_token(
     page.screenshot(path=screenshot_dir / "11-staff.png", full_page=True)
 
     page.goto(f"{base}/c/{slug}/patients/{alpha.patient.pk}/")
-    page.get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name="Audit trail").click()
     page.get_by_label("Action").select_option(label="Viewed")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("1 event")).to_be_visible()

@@ -47,6 +47,7 @@ PAGES: dict[str, set[str]] = {
     "enrollment-status": ENROLLMENT_MANAGERS,
     "enrollment-extend": ENROLLMENT_MANAGERS,
     "roster": ALL,
+    "weekly-hours": ALL,
     "attendance-mark": SCHEDULERS,
     "walk-in": SCHEDULERS,
     "intake-board": INTAKE_READERS,

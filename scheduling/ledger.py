@@ -1,0 +1,119 @@
+"""The hours ledger: per patient per week, scheduled against attended minutes by kind, the
+ASAM weekly minimum, billable days and a mid-week projection (DOMAIN.md: ASAM 2.1 needs 9
+hours a week for adults, 6 for adolescents; a day bills as IOP with at least 3 hours).
+
+Weeks run Monday to Sunday in the clinic's time zone; durations are real elapsed minutes, so
+a week that crosses a daylight-saving change is counted correctly.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from iop.models import Clinic, Patient
+
+from .models import Attendance
+from .services import at, clinic_tz, elapsed_minutes
+
+ATTENDED = ("present", "late", "left_early")
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@dataclass
+class Week:
+    patient: Patient
+    start: datetime.date
+    minimum: int  # minutes
+    scheduled: int = 0
+    attended: int = 0
+    still_possible: int = 0  # minutes of sessions not yet held or marked
+    by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by_day: dict[datetime.date, int] = field(default_factory=lambda: defaultdict(int))
+    billable_minutes: int = 180
+
+    @property
+    def billable_days(self) -> int:
+        return sum(1 for minutes in self.by_day.values() if minutes >= self.billable_minutes)
+
+    @property
+    def reachable(self) -> int:
+        """The most this week can still come to."""
+        return self.attended + self.still_possible
+
+    @property
+    def under_minimum(self) -> bool:
+        return self.scheduled > 0 and self.still_possible == 0 and self.attended < self.minimum
+
+    @property
+    def at_risk(self) -> bool:
+        """Mid-week: even attending everything left would not reach the minimum."""
+        return self.still_possible > 0 and self.reachable < self.minimum
+
+
+def minimum_for(clinic: Clinic, patient: Patient) -> int:
+    if patient.is_adolescent:
+        return clinic.weekly_minimum_minutes_adolescent
+    return clinic.weekly_minimum_minutes_adult
+
+
+def weeks_for(
+    *, clinic: Clinic, start: datetime.date, weeks: int = 1, patients: list[Patient] | None = None
+) -> dict[tuple[int, datetime.date], Week]:
+    """The ledger for `weeks` weeks from the Monday of `start`: one query for all patients."""
+    tz = clinic_tz(clinic)
+    first = week_start(start)
+    begin = at(first, datetime.time.min, tz)
+    end = at(first + datetime.timedelta(weeks=weeks), datetime.time.min, tz)
+    rows = (
+        Attendance.objects.filter(
+            clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
+        )
+        .exclude(session__status="cancelled")
+        .select_related("session", "patient")
+    )
+    if patients is not None:
+        rows = rows.filter(patient__in=patients)
+    now = timezone.now()
+    ledger: dict[tuple[int, datetime.date], Week] = {}
+    for row in rows:
+        monday = week_start(row.session.day)
+        week = ledger.get((row.patient_id, monday))
+        if week is None:
+            week = ledger[(row.patient_id, monday)] = Week(
+                patient=row.patient, start=monday, minimum=minimum_for(clinic, row.patient),
+                billable_minutes=clinic.billable_day_minutes,
+            )  # fmt: skip
+        length = elapsed_minutes(row.starts_at, row.ends_at)
+        week.scheduled += length
+        if row.status in ATTENDED:
+            minutes = row.minutes_attended or 0
+            week.attended += minutes
+            week.by_kind[row.session.kind] += minutes
+            week.by_day[row.session.day] += minutes
+        elif row.status == "expected" and row.ends_at > now:
+            week.still_possible += length
+    return ledger
+
+
+def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[Week]:
+    """The patient's last `weeks` weeks up to this one, oldest first (empty weeks included)."""
+    this_monday = week_start(timezone.localdate(timezone=clinic_tz(clinic)))
+    first = this_monday - datetime.timedelta(weeks=weeks - 1)
+    ledger = weeks_for(clinic=clinic, start=first, weeks=weeks, patients=[patient])
+    return [
+        ledger.get(
+            (patient.pk, first + datetime.timedelta(weeks=n)),
+            Week(
+                patient=patient,
+                start=first + datetime.timedelta(weeks=n),
+                minimum=minimum_for(clinic, patient),
+                billable_minutes=clinic.billable_day_minutes,
+            ),
+        )
+        for n in range(weeks)
+    ]

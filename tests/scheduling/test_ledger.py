@@ -1,0 +1,128 @@
+"""The hours ledger against hand-computed weeks."""
+
+import datetime
+import zoneinfo
+
+from iop.models import Clinic, Patient
+from iop.tenancy import clinic_context
+from scheduling import services as calendar
+from scheduling.ledger import weeks_for
+from scheduling.models import Attendance, Session
+from tests import factories
+from tests.conftest import Tenant
+
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
+PAST_MONDAY = datetime.date(2026, 11, 9)
+
+
+def group(
+    tenant: Tenant, day: datetime.date, start: int, hours: int = 3, **kwargs: object
+) -> Session:
+    begin = datetime.datetime.combine(day, datetime.time(start), tzinfo=CHICAGO)
+    return calendar.session_create(
+        clinic=tenant.clinic, actor=tenant.admin.user, kind="group", day=day,
+        starts_at=begin, ends_at=begin + datetime.timedelta(hours=hours), **kwargs,
+    )  # fmt: skip
+
+
+def on_list(tenant: Tenant, session: Session, patient: Patient, status: str = "expected",
+            **times: datetime.datetime) -> Attendance:  # fmt: skip
+    row = calendar.attendance_add(session=session, patient=patient, actor=tenant.admin.user)
+    row.session = session
+    if status != "expected":
+        calendar.attendance_mark(row, actor=tenant.admin.user, status=status, **times)
+    return row
+
+
+def adult(tenant: Tenant) -> Patient:
+    return factories.patient(tenant.clinic, actor=tenant.admin.user, legal_last_name="Ledger")
+
+
+def week(tenant: Tenant, patient: Patient, monday: datetime.date) -> object:
+    with clinic_context(tenant.clinic.pk):
+        return weeks_for(clinic=tenant.clinic, start=monday)[(patient.pk, monday)]
+
+
+def test_three_full_days_meet_the_adult_minimum(clinic_a: Tenant) -> None:
+    patient = adult(clinic_a)
+    for offset in (0, 1, 3):
+        on_list(
+            clinic_a,
+            group(clinic_a, PAST_MONDAY + datetime.timedelta(offset), 9),
+            patient,
+            "present",
+        )
+    w = week(clinic_a, patient, PAST_MONDAY)
+    assert (w.attended, w.scheduled, w.minimum, w.billable_days) == (540, 540, 540, 3)
+    assert not w.under_minimum
+    assert not w.at_risk
+
+
+def test_a_late_arrival_drops_the_week_under_and_a_day_from_billing(clinic_a: Tenant) -> None:
+    patient = adult(clinic_a)
+    monday = group(clinic_a, PAST_MONDAY, 9)
+    on_list(
+        clinic_a, monday, patient, "late", arrived_at=monday.starts_at + datetime.timedelta(hours=1)
+    )
+    for offset in (1, 3):
+        on_list(
+            clinic_a,
+            group(clinic_a, PAST_MONDAY + datetime.timedelta(offset), 9),
+            patient,
+            "present",
+        )
+    w = week(clinic_a, patient, PAST_MONDAY)
+    assert (w.attended, w.billable_days) == (480, 2)
+    assert w.under_minimum
+    assert w.by_kind["group"] == 480
+
+
+def test_mid_week_projection_flags_what_cannot_be_reached(clinic_a: Tenant) -> None:
+    patient = adult(clinic_a)
+    future = datetime.date(2030, 1, 7)  # a Monday far ahead: nothing held yet
+    for offset in (0, 1):
+        on_list(clinic_a, group(clinic_a, future + datetime.timedelta(offset), 9), patient)
+    w = week(clinic_a, patient, future)
+    assert (w.attended, w.still_possible, w.reachable) == (0, 360, 360)
+    assert w.at_risk
+    assert not w.under_minimum
+    on_list(clinic_a, group(clinic_a, future + datetime.timedelta(3), 9), patient)
+    assert not week(clinic_a, patient, future).at_risk  # 540 still reachable
+
+
+def test_adolescents_have_the_lower_minimum(clinic_a: Tenant) -> None:
+    teen = factories.patient(
+        clinic_a.clinic, actor=clinic_a.admin.user, date_of_birth=datetime.date(2011, 3, 1)
+    )
+    for offset in (0, 1):
+        on_list(
+            clinic_a, group(clinic_a, PAST_MONDAY + datetime.timedelta(offset), 9), teen, "present"
+        )
+    w = week(clinic_a, teen, PAST_MONDAY)
+    assert (w.minimum, w.attended, w.under_minimum) == (360, 360, False)
+
+
+def test_a_week_crossing_the_daylight_saving_change(clinic_a: Tenant) -> None:
+    """US clocks go forward at 2 am on Sunday 2026-03-08: a session from 1 to 4 am that
+    night lasts two real hours; Monday 9 am belongs to the next week."""
+    patient = adult(clinic_a)
+    week_start = datetime.date(2026, 3, 2)
+    sunday = datetime.date(2026, 3, 8)
+    night = group(clinic_a, sunday, 1, hours=3)  # 1:00 to 4:00 on the wall clock
+    with clinic_context(clinic_a.clinic.pk):
+        stored = Session.objects.get(pk=night.pk)
+    assert stored.ends_at - stored.starts_at == datetime.timedelta(hours=2)
+    on_list(clinic_a, night, patient, "present")
+    on_list(clinic_a, group(clinic_a, datetime.date(2026, 3, 9), 9), patient, "present")
+    w = week(clinic_a, patient, week_start)
+    assert (w.scheduled, w.attended) == (120, 120)
+    assert week(clinic_a, patient, datetime.date(2026, 3, 9)).attended == 180
+
+
+def test_billable_day_threshold_is_a_clinic_setting(clinic_a: Tenant) -> None:
+    Clinic.objects.filter(pk=clinic_a.clinic.pk).update(billable_day_minutes=120)
+    clinic_a.clinic.refresh_from_db()
+    patient = adult(clinic_a)
+    short = group(clinic_a, PAST_MONDAY, 9, hours=2)
+    on_list(clinic_a, short, patient, "present")
+    assert week(clinic_a, patient, PAST_MONDAY).billable_days == 1
