@@ -29,7 +29,7 @@ from iop.models import (
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling import services as scheduling
-from scheduling.models import Track
+from scheduling.models import Attendance, Session, Track
 
 CLINICS = [
     ("demo", "Riverbend Recovery (demo)", "America/Chicago", ["Main campus", "Eastside"]),
@@ -91,6 +91,8 @@ CONCERNS = [
     "Family asked for help; cocaine use on weekends; panic attacks.",
 ]
 INQUIRIES = 10
+PAST_STATUSES = ["present", "late", "left_early", "absent", "excused"]
+PAST_WEIGHTS = [80, 6, 4, 7, 3]
 REFERRALS = ["residential", "self", "family", "court", "employer", "provider"]
 INQUIRY_STAGES = ["new", "scheduled", "scheduled", "assessed", "new", "referred"]
 
@@ -143,6 +145,45 @@ class Command(BaseCommand):
                 self._patient(clinic, admin, rng, number, team)
             for number in range(1, INQUIRIES + 1):
                 self._inquiry(clinic, admin, rng, number, team["primary_therapist"])
+            self._past_attendance(clinic, rng)
+
+    def _past_attendance(self, clinic: Clinic, rng: random.Random) -> None:
+        """Three weeks of held groups with believable attendance (mostly present)."""
+        from iop.models import Enrollment
+
+        today = timezone.localdate()
+        start = today - datetime.timedelta(weeks=3)
+        scheduling.sessions_generate(clinic=clinic, today=start)
+        enrollments = list(Enrollment.objects.filter(clinic=clinic, status="active"))
+        rows = []
+        for session in Session.objects.filter(clinic=clinic, day__gte=start, day__lt=today):
+            if session.track_id is None:
+                continue
+            for enrollment in enrollments:
+                if (
+                    enrollment.track_id != session.track_id
+                    or enrollment.admission_date > session.day
+                ):
+                    continue
+                status = rng.choices(PAST_STATUSES, weights=PAST_WEIGHTS)[0]
+                arrived = (
+                    session.starts_at + datetime.timedelta(minutes=35) if status == "late" else None
+                )
+                left = (
+                    session.ends_at - datetime.timedelta(minutes=60)
+                    if status == "left_early"
+                    else None
+                )
+                rows.append(
+                    Attendance(
+                        clinic=clinic, session=session, patient_id=enrollment.patient_id,
+                        starts_at=session.starts_at, ends_at=session.ends_at, status=status,
+                        arrived_at=arrived, left_at=left,
+                        minutes_attended=scheduling.minutes_for(session, status, arrived, left),
+                    )
+                )  # fmt: skip
+        Session.objects.filter(clinic=clinic, day__gte=start, day__lt=today).update(status="held")
+        Attendance.objects.bulk_create(rows, ignore_conflicts=True)
 
     def _patient(
         self, clinic: Clinic, admin: User, rng: random.Random, number: int, team: dict[str, Any]
