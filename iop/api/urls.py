@@ -2,6 +2,8 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from scheduling import api as calendar
+
 from . import records, views
 
 
@@ -39,5 +41,15 @@ urlpatterns = [
     path("inquiries/<int:id>/", records.InquiryDetailView.as_view()),
     path("inquiries/<int:id>/status", records.InquiryStatusView.as_view()),
     path("inquiries/<int:id>/admit", records.InquiryAdmitView.as_view()),
+    path("tracks/", calendar.TrackListView.as_view()),
+    path("tracks/<int:id>/", calendar.TrackDetailView.as_view()),
+    path("rooms/", calendar.RoomListView.as_view()),
+    path("closures/", calendar.ClosureListView.as_view()),
+    path("sessions/", calendar.SessionListView.as_view()),
+    path("sessions/<int:id>/", calendar.SessionDetailView.as_view()),
+    path("sessions/<int:id>/attendance", calendar.AttendanceView.as_view()),
+    path("group-types/", calendar.GroupTypeListView.as_view()),
+    path("topics/", calendar.TopicListView.as_view()),
+    path("hours/", calendar.HoursView.as_view()),
     re_path(r"", not_found),
 ]

@@ -40,6 +40,8 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "authorizations": tenant.records["authorization_id"].pk,
         "enrollments": tenant.records["enrollment_id"].pk,
         "inquiries": tenant.records["inquiry_id"].pk,
+        "sessions": tenant.records["session_id"].pk,
+        "tracks": tenant.records["enrollment_id"].track_id,
     }
 
 

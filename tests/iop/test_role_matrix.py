@@ -111,6 +111,20 @@ API: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/enrollments/{id}/extensions"): ENROLLMENT_MANAGERS,
     ("POST", "/api/v1/inquiries/{id}/status"): INTAKE_MANAGERS,
     ("POST", "/api/v1/inquiries/{id}/admit"): ENROLLMENT_MANAGERS,
+    ("GET", "/api/v1/tracks/"): ALL,
+    ("POST", "/api/v1/tracks/"): ADMIN,
+    ("GET", "/api/v1/tracks/{id}/"): ALL,
+    ("GET", "/api/v1/rooms/"): ALL,
+    ("POST", "/api/v1/rooms/"): ADMIN,
+    ("GET", "/api/v1/closures/"): ALL,
+    ("POST", "/api/v1/closures/"): ADMIN,
+    ("GET", "/api/v1/sessions/"): ALL,
+    ("GET", "/api/v1/sessions/{id}/"): ALL,
+    ("GET", "/api/v1/sessions/{id}/attendance"): ALL,
+    ("POST", "/api/v1/sessions/{id}/attendance"): SCHEDULERS,
+    ("GET", "/api/v1/group-types/"): ALL,
+    ("GET", "/api/v1/topics/"): ALL,
+    ("GET", "/api/v1/hours/"): ALL,
 }
 
 
@@ -181,6 +195,7 @@ def test_api_by_role(clinic_a: Tenant, role: str) -> None:
 def _api_id(tenant: Tenant, template: str) -> int:
     collection = template.removeprefix("/api/v1/").split("/")[0]
     records = {
+        "sessions": "session_id",
         "diagnoses": "diagnosis_id",
         "medications": "medication_id",
         "coverages": "coverage_id",
@@ -191,6 +206,8 @@ def _api_id(tenant: Tenant, template: str) -> int:
     }
     if collection in records:
         return int(tenant.records[records[collection]].pk)
+    if collection == "tracks":
+        return int(tenant.records["enrollment_id"].track_id)
     return {
         "staff": tenant.members[Role.THERAPIST].pk,
         "sites": tenant.site.pk,

@@ -139,3 +139,56 @@ def test_roster_query_budget(clinic_a: Tenant, patients: int) -> None:
     assert page.status_code == 200
     assert page.content.decode().count("data-row") >= patients
     assert len(queries) == ROSTER_QUERIES, [q["sql"][:80] for q in queries]
+
+
+BULK_QUERIES = 10  # pinned; the same for 10 or 300 patients
+
+
+@pytest.mark.parametrize("patients", [10, 300])
+def test_bulk_attendance_endpoint_query_budget(clinic_a: Tenant, patients: int) -> None:
+    from django.test import Client
+
+    session = todays_session(clinic_a, patients=patients - 1)
+    with clinic_context(clinic_a.clinic.pk):
+        ids = list(Attendance.objects.filter(session=session).values_list("id", flat=True))
+    _, secret = factories.api_token(clinic_a.members[Role.FRONT_DESK])
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    client.get("/api/v1/me")
+    body = [{"attendance": pk, "status": "present"} for pk in ids]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/api/v1/sessions/{session.pk}/attendance", body, content_type="application/json"
+        )
+    assert response.status_code == 200, response.content
+    assert {row["status"] for row in response.json()} == {"present"}
+    assert {row["minutes_attended"] for row in response.json()} == {180}
+    assert len(queries) == BULK_QUERIES, [q["sql"][:80] for q in queries]
+
+
+def test_bulk_attendance_refuses_rows_of_another_session(clinic_a: Tenant) -> None:
+    from django.test import Client
+
+    session = todays_session(clinic_a)
+    _, secret = factories.api_token(clinic_a.members[Role.FRONT_DESK])
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    response = client.post(
+        f"/api/v1/sessions/{session.pk}/attendance",
+        [{"attendance": 987654, "status": "present"}],
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "Not on this session's list" in str(response.json()["error"]["fields"])
+
+
+def test_hours_api_reports_the_week(clinic_a: Tenant) -> None:
+    from django.test import Client
+
+    session = todays_session(clinic_a)
+    row = row_of(clinic_a, session)
+    row.session = session
+    calendar.attendance_mark(row, actor=clinic_a.admin.user, status="present")
+    client = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
+    weeks = client.get("/api/v1/hours/").json()
+    mine = next(w for w in weeks if w["patient"] == clinic_a.patient.pk)
+    assert mine["attended_minutes"] >= 180
+    assert client.get("/api/v1/hours/", {"week": "not-a-date"}).status_code == 400
