@@ -196,7 +196,7 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
     def load(name: str, queryset: QuerySet[Any]) -> list[Any]:
         return list(queryset.filter(clinic=clinic, patient=patient)) if name in sections else []
 
-    return Chart(
+    chart = Chart(
         patient=patient,
         enrollments=list(
             Enrollment.objects.filter(clinic=clinic, patient=patient)
@@ -209,6 +209,10 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
         payment_plans=load("insurance", PaymentPlan.objects.all()),
         authorizations=load("insurance", Authorization.objects.select_related("coverage")),
     )
+    from scheduling.ledger import count_billed_units
+
+    count_billed_units(clinic=clinic, authorizations=chart.authorizations)
+    return chart
 
 
 def record_get(

@@ -9,7 +9,9 @@ a week that crosses a daylight-saving change is counted correctly.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from iop.models import Clinic, Patient
@@ -117,3 +119,35 @@ def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[W
         )
         for n in range(weeks)
     ]
+
+
+def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
+    """Set `billed_days` on each authorization: days in its window on which its patient
+    attended at least the clinic's billable minimum (one query for the whole list)."""
+    if not authorizations:
+        return
+    first = min(a.start_date for a in authorizations)
+    last = max(a.end_date for a in authorizations)
+    minutes = (
+        Attendance.objects.filter(
+            clinic=clinic,
+            is_active=True,
+            status__in=ATTENDED,
+            patient_id__in={a.patient_id for a in authorizations},
+            session__day__range=(first, last),
+        )
+        .values_list("patient_id", "session__day")
+        .annotate(total=Sum("minutes_attended"))
+    )
+    billable = {
+        (patient, day)
+        for patient, day, total in minutes
+        if (total or 0) >= clinic.billable_day_minutes
+    }
+    for authorization in authorizations:
+        authorization.billed_days = sum(
+            1
+            for patient, day in billable
+            if patient == authorization.patient_id
+            and authorization.start_date <= day <= authorization.end_date
+        )

@@ -5,6 +5,7 @@ Each kind of record gets the same two endpoints (list + create, retrieve + updat
 patients, like every other id.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +30,7 @@ from iop.models import (
 from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare
 from iop.models.intake import InquiryStatus
 from iop.roles import Capability
+from scheduling.ledger import count_billed_units
 from scheduling.models import Track
 
 from .views import ClinicAPIView, ClinicScopedField, PatientSerializer
@@ -64,7 +66,8 @@ SERIALIZERS = {
     PaymentPlan: record_serializer(PaymentPlan, services.RECORD_FIELDS[PaymentPlan]),
     Authorization: record_serializer(
         Authorization,
-        (*services.RECORD_FIELDS[Authorization], "units_left", "warnings"),
+        (*services.RECORD_FIELDS[Authorization], "billed_days", "units_left", "warnings"),
+        billed_days=serializers.IntegerField(read_only=True),
         coverage=ClinicScopedField(
             queryset=Coverage.objects.all(), allow_null=True, required=False
         ),
@@ -77,10 +80,16 @@ PATIENT_FILTER = OpenApiParameter("patient", OpenApiTypes.INT, description="Only
 
 
 def record_endpoints(
-    model: Any, read: str, write: str
+    model: Any, read: str, write: str, prepare: Callable[..., None] | None = None
 ) -> tuple[type[ClinicAPIView], type[ClinicAPIView]]:
+    """`prepare(clinic=…, records=[…])` adds computed values to a page of records."""
     serializer = SERIALIZERS[model]
     name = model.__name__
+
+    def ready(clinic: Any, records: list[Any]) -> list[Any]:
+        if prepare is not None:
+            prepare(clinic=clinic, authorizations=records)
+        return records
 
     class ListView(ClinicAPIView):
         capabilities = {"GET": read, "POST": write}
@@ -98,7 +107,10 @@ def record_endpoints(
                     raise serializers.ValidationError({"patient": ["A patient id is a number."]})
                 records = records.filter(patient_id=int(patient))
             paginator = self.pagination_class()
-            page: Any = paginator.paginate_queryset(records.order_by("id"), request, view=self)
+            rows: list[Any] = (
+                paginator.paginate_queryset(records.order_by("id"), request, view=self) or []
+            )
+            page = ready(self.clinic, list(rows))
             services.records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
             context = {"request": request}
             return paginator.get_paginated_response(
@@ -136,7 +148,7 @@ def record_endpoints(
 
         @extend_schema(responses=serializer, operation_id=f"{name.lower()}_retrieve")
         def get(self, request: Request, id: int) -> Response:
-            record = self.record(id)
+            record = ready(self.clinic, [self.record(id)])[0]
             services.records_viewed(clinic=self.clinic, actor=self.actor, records=[record])
             return Response(serializer(record, context={"request": request}).data)
 
@@ -165,7 +177,7 @@ PaymentPlanList, PaymentPlanDetail = record_endpoints(
     PaymentPlan, C.PATIENTS_READ, C.PATIENTS_WRITE
 )
 AuthorizationList, AuthorizationDetail = record_endpoints(
-    Authorization, C.PATIENTS_READ, C.PATIENTS_WRITE
+    Authorization, C.PATIENTS_READ, C.PATIENTS_WRITE, prepare=count_billed_units
 )
 
 

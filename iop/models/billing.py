@@ -138,7 +138,10 @@ class Authorization(TenantModel):
     )
     units_authorized = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     units_used = models.PositiveIntegerField(
-        default=0, help_text="Billable days used; counted from attendance once the calendar exists."
+        "units used elsewhere",
+        default=0,
+        help_text="Units used before this system or outside it. Billable days attended here "
+        "are counted automatically.",
     )
     start_date = models.DateField()
     end_date = models.DateField()
@@ -168,18 +171,26 @@ class Authorization(TenantModel):
     def code(self) -> str:
         return self.custom_code if self.service_code == ServiceCode.OTHER else self.service_code
 
+    # Billable days attended in the window, set by `scheduling.ledger.count_billed_units`.
+    billed_days = 0
+
+    @property
+    def units_total(self) -> int:
+        return self.units_used + self.billed_days
+
     @property
     def units_left(self) -> int:
-        return self.units_authorized - self.units_used
+        return self.units_authorized - self.units_total
 
     def warnings(self, today: datetime.date | None = None) -> list[str]:
         """What a biller must act on: units nearly used, or the window about to close."""
         today = today or timezone.localdate()
         found = []
-        if self.units_used > self.units_authorized:
-            found.append(f"{self.units_used - self.units_authorized} units over the authorization")
-        elif self.units_used >= AUTHORIZATION_WARN_RATIO * self.units_authorized:
-            found.append(f"{self.units_used} of {self.units_authorized} units used")
+        used = self.units_total
+        if used > self.units_authorized:
+            found.append(f"{used - self.units_authorized} units over the authorization")
+        elif used >= AUTHORIZATION_WARN_RATIO * self.units_authorized:
+            found.append(f"{used} of {self.units_authorized} units used")
         if (
             self.start_date <= today <= self.end_date
             and (self.end_date - today).days <= AUTHORIZATION_WARN_DAYS

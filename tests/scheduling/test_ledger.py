@@ -126,3 +126,30 @@ def test_billable_day_threshold_is_a_clinic_setting(clinic_a: Tenant) -> None:
     short = group(clinic_a, PAST_MONDAY, 9, hours=2)
     on_list(clinic_a, short, patient, "present")
     assert week(clinic_a, patient, PAST_MONDAY).billable_days == 1
+
+
+def test_authorization_units_count_billable_days(clinic_a: Tenant) -> None:
+    from django.test import Client
+
+    from iop.models import Authorization
+
+    patient = clinic_a.patient
+    for offset in (0, 1, 3):
+        session = group(clinic_a, PAST_MONDAY + datetime.timedelta(offset), 9)
+        status = "late" if offset == 3 else "present"
+        times = (
+            {"arrived_at": session.starts_at + datetime.timedelta(hours=1)} if offset == 3 else {}
+        )
+        on_list(clinic_a, session, patient, status, **times)
+    with clinic_context(clinic_a.clinic.pk):
+        auth = Authorization.objects.create(
+            clinic=clinic_a.clinic, patient=patient, number="A-7", service_code="H0015",
+            units_authorized=2, units_used=1, start_date=PAST_MONDAY,
+            end_date=PAST_MONDAY + datetime.timedelta(days=30),
+        )  # fmt: skip
+    client = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
+    body = client.get(f"/api/v1/authorizations/{auth.pk}/").json()
+    # Two full days bill; the late day (120 minutes) does not. 2 here + 1 elsewhere = 3 of 2.
+    assert body["billed_days"] == 2
+    assert body["units_left"] == -1
+    assert body["warnings"][0] == "1 units over the authorization"
