@@ -124,6 +124,11 @@ class Track(TenantModel):
         if self.active_until and self.active_until < self.active_from:
             raise ValidationError({"active_until": "Must be on or after the start date."})
 
+    @property
+    def weekday_names(self) -> str:
+        names = dict(WEEKDAYS)
+        return ", ".join(names[day] for day in self.weekdays)
+
     def runs_on(self, day: datetime.date) -> bool:
         return (
             self.is_active

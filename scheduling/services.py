@@ -130,6 +130,14 @@ def _cancel_generated(clinic: Clinic, closures: dict[datetime.date, str]) -> int
 # --- Generation -------------------------------------------------------------------------------
 
 
+def generate_on_commit(clinic: Clinic) -> None:
+    """A template changed: regenerate in the worker once the change is committed."""
+    from .tasks import generate_sessions
+
+    clinic_id = clinic.pk
+    transaction.on_commit(lambda: generate_sessions.delay(clinic_id=clinic_id))
+
+
 @dataclass(frozen=True)
 class Generated:
     sessions: int

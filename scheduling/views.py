@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from iop import selectors as core_selectors
 from iop.roles import Capability
-from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url
+from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
 
 from . import selectors, services
+from .forms import BlockFormSet, ClosureForm, RoomForm, TrackForm
 
 C = Capability
 BUTTONS = [
@@ -118,3 +119,98 @@ def weekly_hours(request: HttpRequest) -> HttpResponse:
             "next": monday + datetime.timedelta(weeks=1),
         },
     )
+
+
+# --- Configuration: tracks, rooms, closures ---------------------------------------------------
+
+
+@clinic_page(C.STAFF_READ)
+@require_GET
+def track_list(request: HttpRequest) -> HttpResponse:
+    from django.db.models import Count, Q
+
+    from .models import Closure, Room, Track
+
+    clinic = clinic_of(request)
+    tracks = (
+        Track.objects.filter(clinic=clinic)
+        .select_related("site")
+        .prefetch_related("blocks__group_type", "blocks__room")
+        .annotate(enrolled=Count("enrollments", filter=Q(enrollments__status="active")))
+        .order_by("-is_active", "starts_at", "name")
+    )
+    return render(
+        request,
+        "scheduling/track_list.html",
+        {
+            "tracks": tracks,
+            "rooms": Room.objects.filter(clinic=clinic),
+            "closures": Closure.objects.filter(clinic=clinic, date__gte=timezone.localdate()),
+            "room_form": RoomForm(),
+            "closure_form": ClosureForm(),
+        },
+    )
+
+
+@clinic_page(C.CLINIC_CONFIGURE)
+def track_create(request: HttpRequest) -> HttpResponse:
+    clinic = clinic_of(request)
+    form = TrackForm(request.POST or None, clinic=clinic)
+    blocks = BlockFormSet(request.POST or None, form_kwargs={"clinic": clinic}, prefix="blocks")
+    if request.method == "POST" and form.is_valid() and blocks.is_valid():
+        template = [b.cleaned_data for b in blocks if b.cleaned_data]
+        if not template:  # the common case: one group block per day, the track's hours
+            template = [
+                {"weekday": day, "starts_at": form.cleaned_data["starts_at"],
+                 "ends_at": form.cleaned_data["ends_at"], "kind": "group"}
+                for day in form.cleaned_data["weekdays"]
+            ]  # fmt: skip
+        try:
+            track = services.track_create(
+                clinic=clinic, actor=actor_of(request), blocks=template, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            services.generate_on_commit(clinic)
+            messages.success(
+                request, f"Track “{track.name}” created; its sessions are being generated."
+            )
+            return redirect(clinic_url(request, "track-list"))
+    return render(request, "scheduling/track_form.html", {"form": form, "blocks": blocks})
+
+
+@clinic_page(C.CLINIC_CONFIGURE)
+@require_POST
+def room_create(request: HttpRequest) -> HttpResponse:
+    form = RoomForm(request.POST)
+    if form.is_valid():
+        try:
+            services.room_create(
+                clinic=clinic_of(request), actor=actor_of(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Room added.")
+    else:
+        messages.error(request, "Give the room a name and a capacity.")
+    return redirect(clinic_url(request, "track-list") + "#rooms")
+
+
+@clinic_page(C.CLINIC_CONFIGURE)
+@require_POST
+def closure_create(request: HttpRequest) -> HttpResponse:
+    form = ClosureForm(request.POST)
+    if form.is_valid():
+        try:
+            cancelled = services.closure_add(
+                clinic=clinic_of(request), actor=actor_of(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Closed that day; {cancelled} session(s) cancelled.")
+    else:
+        messages.error(request, "Enter the date and a reason.")
+    return redirect(clinic_url(request, "track-list") + "#closures")

@@ -48,6 +48,10 @@ PAGES: dict[str, set[str]] = {
     "enrollment-extend": ENROLLMENT_MANAGERS,
     "roster": ALL,
     "weekly-hours": ALL,
+    "track-list": ALL,
+    "track-create": ADMIN,
+    "room-create": ADMIN,
+    "closure-create": ADMIN,
     "attendance-mark": SCHEDULERS,
     "walk-in": SCHEDULERS,
     "intake-board": INTAKE_READERS,
@@ -69,7 +73,7 @@ PAGES: dict[str, set[str]] = {
     "audit-list": AUDIT_READERS,
     "audit-export": AUDIT_READERS,
 }
-POST_ONLY = {"token-revoke", "attendance-mark", "walk-in"}
+POST_ONLY = {"token-revoke", "attendance-mark", "walk-in", "room-create", "closure-create"}
 
 # (method, path template) → roles allowed
 API: dict[tuple[str, str], set[str]] = {

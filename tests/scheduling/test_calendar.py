@@ -211,3 +211,38 @@ def test_the_nightly_job_generates_each_clinic_in_its_own_context(
     assert wait_until(lambda: bool(sessions(clinic_a)) and bool(sessions(clinic_b)))
     assert wait_until(lambda: len(sessions(clinic_a)) == len(sessions(clinic_b)) == 12)
     assert {s.track_id for s in sessions(clinic_a)} == {track_of(clinic_a).pk}
+
+
+@pytest.mark.worker
+def test_an_admin_adds_a_track_and_its_sessions_appear(
+    clinic_a: Tenant, celery_worker: object
+) -> None:
+    client = clinic_a.client_for(Role.ADMIN)
+    url = f"/c/{clinic_a.clinic.slug}/tracks/new/"
+    form = {
+        "name": "Evening IOP", "slot": "evening", "weekdays": ["0", "2", "3"],
+        "starts_at": "18:00", "ends_at": "21:00", "capacity": "12", "active_from": "2026-11-01",
+        "blocks-TOTAL_FORMS": "0", "blocks-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    refused = client.post(url, {**form, "weekdays": ["0", "2"]})
+    assert "3 to 5 days" in refused.content.decode()
+    created = client.post(url, form)
+    assert created.status_code == 302
+    with clinic_context(clinic_a.clinic.pk):
+        track = Track.objects.get(clinic=clinic_a.clinic, name="Evening IOP")
+        assert sorted(track.blocks.values_list("weekday", flat=True)) == [0, 2, 3]
+    assert wait_until(lambda: len(sessions(clinic_a, track=track)) == 12)
+    page = client.get(f"/c/{clinic_a.clinic.slug}/tracks/").content.decode()
+    assert "Evening IOP" in page
+    assert "Mon, Wed, Thu" in page
+
+
+def test_closing_a_day_from_the_tracks_page(clinic_a: Tenant) -> None:
+    client = clinic_a.client_for(Role.ADMIN)
+    day = sessions(clinic_a, status="scheduled")[0].day
+    response = client.post(
+        f"/c/{clinic_a.clinic.slug}/closures/new/", {"date": day.isoformat(), "name": "Snow"},
+        follow=True,
+    )  # fmt: skip
+    assert "session(s) cancelled" in response.content.decode()
+    assert sessions(clinic_a, day=day, status="scheduled") == []

@@ -1,0 +1,86 @@
+from typing import Any, cast
+
+from django import forms
+
+from groups.models import GroupType
+from iop.forms import DateInput, StaffChoiceField, limit_to_staff
+from iop.models import Clinic, Membership, Site
+from iop.roles import Role
+
+from .models import WEEKDAYS, BlockKind, Closure, Room, Track
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+class TrackForm(forms.ModelForm):
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple,
+        help_text="IOP tracks meet 3 to 5 days a week.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Track
+        fields = [
+            "name", "slot", "site", "weekdays", "starts_at", "ends_at", "capacity",
+            "active_from", "active_until",
+        ]  # fmt: skip
+        widgets = {
+            "starts_at": TimeInput(),
+            "ends_at": TimeInput(),
+            "active_from": DateInput(),
+            "active_until": DateInput(),
+        }
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["site"]).queryset = Site.objects.filter(
+            clinic=clinic, is_active=True
+        )
+
+    def validate_unique(self) -> None:
+        """The service checks names within the clinic."""
+
+
+class BlockForm(forms.Form):
+    weekday = forms.TypedChoiceField(choices=WEEKDAYS, coerce=int)
+    starts_at = forms.TimeField(widget=TimeInput(), label="Starts")
+    ends_at = forms.TimeField(widget=TimeInput(), label="Ends")
+    kind = forms.ChoiceField(choices=BlockKind.choices, initial=BlockKind.GROUP)
+    group_type = forms.ModelChoiceField(queryset=GroupType.objects.none(), required=False)
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
+    lead = StaffChoiceField(queryset=Membership.objects.none(), required=False)
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["group_type"]).queryset = GroupType.objects.filter(
+            clinic=clinic, is_active=True
+        )
+        cast(forms.ModelChoiceField, self.fields["room"]).queryset = Room.objects.filter(
+            clinic=clinic, is_active=True
+        )
+        limit_to_staff(self.fields["lead"], clinic, (Role.THERAPIST, Role.CASE_MANAGER, Role.ADMIN))
+
+
+BlockFormSet = forms.formset_factory(BlockForm, extra=5, max_num=35)
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "capacity"]
+
+    def validate_unique(self) -> None:
+        """The service checks names within the clinic."""
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = Closure
+        fields = ["date", "name"]
+        widgets = {"date": DateInput()}
+        labels = {"name": "Reason (shown on the roster)"}
+
+    def validate_unique(self) -> None:
+        """The service checks the day within the clinic."""
