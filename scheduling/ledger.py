@@ -39,6 +39,14 @@ class Week:
     billable_minutes: int = 180
 
     @property
+    def hours(self) -> dict[str, float]:
+        """attended, scheduled, minimum and reachable, in hours (one decimal) for display."""
+        return {
+            name: round(getattr(self, name) / 60, 1)
+            for name in ("attended", "scheduled", "minimum", "reachable")
+        }
+
+    @property
     def billable_days(self) -> int:
         return sum(1 for minutes in self.by_day.values() if minutes >= self.billable_minutes)
 

@@ -275,7 +275,8 @@ class Command(BaseCommand):
         tracks = []
         for index, (name, slot, start) in enumerate(TRACK_SPECS):
             day = datetime.datetime.combine(timezone.localdate(), start)
-            half = [(day + datetime.timedelta(minutes=m)).time() for m in (0, 90, 105, 180)]
+            # Two 90-minute groups around a 15-minute break: three hours of service a day.
+            half = [(day + datetime.timedelta(minutes=m)).time() for m in (0, 90, 105, 195)]
             blocks: list[dict[str, Any]] = []
             for weekday in (0, 1, 3):
                 blocks += [
