@@ -65,6 +65,7 @@ clinic_patterns = [
     path("roster/", roster.roster, name="roster"),
     path("roster/attendance/<int:attendance_id>/", roster.attendance_mark, name="attendance-mark"),
     path("roster/sessions/<int:session_id>/walk-in/", roster.walk_in, name="walk-in"),
+    path("roster/sessions/<int:session_id>/topic/", roster.session_topic, name="session-topic"),
     path("hours/", roster.weekly_hours, name="weekly-hours"),
     path("tracks/", roster.track_list, name="track-list"),
     path("tracks/new/", roster.track_create, name="track-create"),

@@ -66,3 +66,26 @@ def session_get(*, clinic: Clinic, session_id: int) -> Session:
 
 def sessions_on(*, clinic: Clinic, day: datetime.date) -> QuerySet[Session]:
     return Session.objects.filter(clinic=clinic, day=day)
+
+
+@dataclass
+class CurriculumProgress:
+    attended: list[str]
+    missed: list[str]
+
+
+def curriculum_for(*, clinic: Clinic, patient_id: int) -> CurriculumProgress:
+    """Which curriculum topics the patient has attended, and which they missed (one query).
+    A topic missed once and attended later counts as attended."""
+    rows = (
+        Attendance.objects.filter(
+            clinic=clinic, patient_id=patient_id, is_active=True, session__topic__isnull=False
+        )
+        .exclude(status="expected")
+        .values_list("session__topic__name", "status")
+    )
+    attended: set[str] = set()
+    missed: set[str] = set()
+    for topic, status in rows:
+        (attended if status in ("present", "late", "left_early") else missed).add(topic)
+    return CurriculumProgress(attended=sorted(attended), missed=sorted(missed - attended))

@@ -382,3 +382,17 @@ def _audit_changes(session: Session, actor: User, rows: list[Attendance]) -> Non
         )
         for row in rows
     )
+
+
+def session_set_topic(session: Session, *, actor: User, topic: Any) -> Session:
+    """Tag an education or skills session with the curriculum topic it covers."""
+    if topic is not None and topic.group_type_id != session.group_type_id:
+        raise ValidationError({"topic": "Choose a topic of this session's group type."})
+    with clinic_context(session.clinic_id):
+        session.topic = topic
+        session.save(update_fields=["topic"])
+        audit_record(
+            clinic=session.clinic, actor=actor, action=AuditAction.CHANGE, obj=session,
+            changed_fields=["topic"],
+        )  # fmt: skip
+    return session

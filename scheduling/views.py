@@ -1,6 +1,7 @@
 """Today's roster: who is due where, and one click per patient to mark attendance."""
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -33,6 +34,15 @@ def _day(request: HttpRequest) -> datetime.date:
         return timezone.localdate()
 
 
+def _topics_by_group_type(clinic: Any) -> dict[int, list[Any]]:
+    from groups.models import Topic
+
+    topics: dict[int, list[Any]] = {}
+    for topic in Topic.objects.filter(clinic=clinic, is_active=True).order_by("order", "name"):
+        topics.setdefault(topic.group_type_id, []).append(topic)
+    return topics
+
+
 @clinic_page(C.PATIENTS_READ)
 @require_GET
 def roster(request: HttpRequest) -> HttpResponse:
@@ -52,6 +62,7 @@ def roster(request: HttpRequest) -> HttpResponse:
             "site_id": site_id,
             "buttons": BUTTONS,
             "can_mark": request.membership.can(C.SCHEDULE_MANAGE),  # type: ignore[attr-defined]
+            "topics": _topics_by_group_type(clinic),
         },
     )
 
@@ -214,3 +225,23 @@ def closure_create(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, "Enter the date and a reason.")
     return redirect(clinic_url(request, "track-list") + "#closures")
+
+
+@clinic_page(C.SCHEDULE_MANAGE)
+@require_POST
+def session_topic(request: HttpRequest, session_id: int) -> HttpResponse:
+    from groups.models import Topic
+
+    clinic = clinic_of(request)
+    session = selectors.session_get(clinic=clinic, session_id=session_id)
+    raw = request.POST.get("topic", "")
+    topic = Topic.objects.filter(clinic=clinic, pk=int(raw)).first() if raw.isdigit() else None
+    try:
+        services.session_set_topic(session, actor=actor_of(request), topic=topic)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Topic saved.")
+    return redirect(
+        f"{clinic_url(request, 'roster')}?date={session.day:%Y-%m-%d}#session-{session.pk}"
+    )

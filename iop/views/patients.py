@@ -139,12 +139,20 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
     services.patient_chart_viewed(patient=chart.patient, actor=actor_of(request))
     from scheduling.ledger import patient_weeks
+    from scheduling.selectors import curriculum_for
 
     weeks = patient_weeks(clinic=clinic_of(request), patient=chart.patient)
+    curriculum = curriculum_for(clinic=clinic_of(request), patient_id=chart.patient.pk)
     return render(
         request,
         "iop/patient_chart.html",
-        {"chart": chart, "patient": chart.patient, "sections": sections, "weeks": weeks},
+        {
+            "chart": chart,
+            "patient": chart.patient,
+            "sections": sections,
+            "weeks": weeks,
+            "curriculum": curriculum,
+        },
     )
 
 

@@ -54,6 +54,7 @@ PAGES: dict[str, set[str]] = {
     "closure-create": ADMIN,
     "attendance-mark": SCHEDULERS,
     "walk-in": SCHEDULERS,
+    "session-topic": SCHEDULERS,
     "intake-board": INTAKE_READERS,
     "inquiry-create": INTAKE_MANAGERS,
     "inquiry-detail": INTAKE_READERS,
@@ -73,7 +74,14 @@ PAGES: dict[str, set[str]] = {
     "audit-list": AUDIT_READERS,
     "audit-export": AUDIT_READERS,
 }
-POST_ONLY = {"token-revoke", "attendance-mark", "walk-in", "room-create", "closure-create"}
+POST_ONLY = {
+    "token-revoke",
+    "attendance-mark",
+    "walk-in",
+    "room-create",
+    "closure-create",
+    "session-topic",
+}
 
 # (method, path template) → roles allowed
 API: dict[tuple[str, str], set[str]] = {

@@ -15,7 +15,7 @@ from scheduling.models import Attendance, Session
 from tests import factories
 from tests.conftest import Tenant
 
-ROSTER_QUERIES = 11  # pinned; the same for 10 or 300 patients
+ROSTER_QUERIES = 12  # pinned; the same for 10 or 300 patients
 
 
 def todays_session(tenant: Tenant, *, patients: int = 0) -> Session:
@@ -192,3 +192,43 @@ def test_hours_api_reports_the_week(clinic_a: Tenant) -> None:
     mine = next(w for w in weeks if w["patient"] == clinic_a.patient.pk)
     assert mine["attended_minutes"] >= 180
     assert client.get("/api/v1/hours/", {"week": "not-a-date"}).status_code == 400
+
+
+def test_topics_tagged_on_sessions_show_attended_and_missed_on_the_chart(clinic_a: Tenant) -> None:
+    from groups.models import GroupType, Topic
+    from groups.services import group_types_create_defaults
+
+    admin = clinic_a.admin.user
+    group_types_create_defaults(clinic=clinic_a.clinic, actor=admin)
+    with clinic_context(clinic_a.clinic.pk):
+        education = GroupType.objects.get(clinic=clinic_a.clinic, kind="education")
+        skills = GroupType.objects.get(clinic=clinic_a.clinic, kind="skills")
+        triggers = Topic.objects.get(clinic=clinic_a.clinic, name="Stress and triggers")
+        trust = Topic.objects.get(clinic=clinic_a.clinic, name="Repairing trust")
+        a_skill = Topic.objects.filter(group_type=skills).first()
+    assert a_skill is not None
+    client = clinic_a.client_for(Role.CASE_MANAGER)
+    marks = {"present": triggers, "absent": trust}
+    for hours_ago, (status, topic) in zip((30, 6), marks.items(), strict=True):
+        start = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=hours_ago)
+        session = calendar.session_create(
+            clinic=clinic_a.clinic, actor=admin, kind="group", day=start.date(),
+            starts_at=start, ends_at=start + datetime.timedelta(hours=1), group_type=education,
+        )  # fmt: skip
+        wrong = client.post(
+            f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/topic/",
+            {"topic": a_skill.pk}, follow=True,
+        )  # fmt: skip
+        assert "Choose a topic of this session" in wrong.content.decode()
+        client.post(
+            f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/topic/", {"topic": topic.pk}
+        )
+        row = calendar.attendance_add(session=session, patient=clinic_a.patient, actor=admin)
+        row.session = session
+        calendar.attendance_mark(row, actor=admin, status=status)
+    chart = client.get(
+        f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/"
+    ).content.decode()
+    section = chart.split('id="curriculum"')[1].split("</section>")[0]
+    assert "Stress and triggers" in section.split("Missed")[0]
+    assert "Repairing trust" in section.split("Missed")[1]
