@@ -67,6 +67,8 @@ clinic_patterns = [
     path("roster/sessions/<int:session_id>/walk-in/", roster.walk_in, name="walk-in"),
     path("roster/sessions/<int:session_id>/topic/", roster.session_topic, name="session-topic"),
     path("hours/", roster.weekly_hours, name="weekly-hours"),
+    path("my-calendar/", roster.my_calendar, name="my-calendar"),
+    path("patients/<int:patient_id>/calendar/", roster.patient_calendar, name="patient-calendar"),
     path("tracks/", roster.track_list, name="track-list"),
     path("tracks/new/", roster.track_create, name="track-create"),
     path("rooms/new/", roster.room_create, name="room-create"),
@@ -97,6 +99,7 @@ urlpatterns = [
     path("session/keepalive", core.session_keepalive, name="session-keepalive"),
     path("accounts/", include("allauth.urls")),
     path("c/<slug:clinic_slug>/", include(clinic_patterns)),
+    path("feeds/<slug:clinic_slug>/<str:token>.ics", roster.ics_feed, name="ics-feed"),
     path("api/v1/", include("iop.api.urls")),
     path(
         "api/schema/",

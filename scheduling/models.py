@@ -290,3 +290,33 @@ class Attendance(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} ({self.session_id})"
+
+
+class CalendarFeed(TenantModel):
+    """A secret-address iCalendar feed of one staff member's or one patient's sessions, for
+    ordinary calendar apps. Only the token's hash is stored; revoking stops it at once.
+    Events carry no patient names: the feed leaves the clinic's systems."""
+
+    membership = models.ForeignKey(
+        "iop.Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "iop.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey("iop.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "token_hash"], name="feed_unique_token"),
+            models.CheckConstraint(
+                condition=Q(membership__isnull=True, patient__isnull=False)
+                | Q(membership__isnull=False, patient__isnull=True),
+                name="feed_for_one_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.pk}"

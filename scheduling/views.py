@@ -245,3 +245,64 @@ def session_topic(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect(
         f"{clinic_url(request, 'roster')}?date={session.day:%Y-%m-%d}#session-{session.pk}"
     )
+
+
+# --- Calendar feeds ---------------------------------------------------------------------------
+
+
+def ics_feed(request: HttpRequest, clinic_slug: str, token: str) -> HttpResponse:
+    """Public by design (calendar apps cannot sign in): the secret token is the key."""
+    from django.http import Http404
+
+    from iop.models import Clinic
+    from iop.tenancy import clinic_context
+
+    from .feeds import feed_sessions, to_ics
+
+    clinic = Clinic.objects.filter(slug=clinic_slug).first()
+    if clinic is None:
+        raise Http404
+    with clinic_context(clinic.pk):
+        sessions = feed_sessions(clinic=clinic, token=token)
+        if sessions is None:
+            raise Http404
+        body = to_ics(clinic=clinic, sessions=sessions, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@clinic_page(C.STAFF_READ)
+def my_calendar(request: HttpRequest) -> HttpResponse:
+    from .feeds import feed_create, feed_revoke
+
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    url = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            feed_revoke(clinic=clinic, actor=actor_of(request), membership=membership)
+            messages.success(request, "Your calendar address no longer works.")
+        else:
+            token = feed_create(clinic=clinic, actor=actor_of(request), membership=membership)
+            url = request.build_absolute_uri(f"/feeds/{clinic.slug}/{token}.ics")
+    return render(request, "scheduling/my_calendar.html", {"feed_url": url})
+
+
+@clinic_page(C.PATIENTS_WRITE)
+@require_POST
+def patient_calendar(request: HttpRequest, patient_id: int) -> HttpResponse:
+    from iop import selectors as patient_selectors
+
+    from .feeds import feed_create, feed_revoke
+
+    clinic = clinic_of(request)
+    patient = patient_selectors.patient_get(clinic=clinic, patient_id=patient_id)
+    if request.POST.get("action") == "revoke":
+        feed_revoke(clinic=clinic, actor=actor_of(request), patient=patient)
+        messages.success(request, "The patient's calendar address no longer works.")
+        return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk))
+    token = feed_create(clinic=clinic, actor=actor_of(request), patient=patient)
+    url = request.build_absolute_uri(f"/feeds/{clinic.slug}/{token}.ics")
+    return render(
+        request, "scheduling/patient_calendar.html", {"patient": patient, "feed_url": url}
+    )

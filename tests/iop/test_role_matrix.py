@@ -55,6 +55,8 @@ PAGES: dict[str, set[str]] = {
     "attendance-mark": SCHEDULERS,
     "walk-in": SCHEDULERS,
     "session-topic": SCHEDULERS,
+    "my-calendar": ALL,
+    "patient-calendar": DEMOGRAPHICS_WRITERS,
     "intake-board": INTAKE_READERS,
     "inquiry-create": INTAKE_MANAGERS,
     "inquiry-detail": INTAKE_READERS,
@@ -76,6 +78,7 @@ PAGES: dict[str, set[str]] = {
 }
 POST_ONLY = {
     "token-revoke",
+    "patient-calendar",
     "attendance-mark",
     "walk-in",
     "room-create",

@@ -246,3 +246,39 @@ def test_closing_a_day_from_the_tracks_page(clinic_a: Tenant) -> None:
     )  # fmt: skip
     assert "session(s) cancelled" in response.content.decode()
     assert sessions(clinic_a, day=day, status="scheduled") == []
+
+
+def test_calendar_feeds_for_staff_and_patients(clinic_a: Tenant, clinic_b: Tenant) -> None:
+    from django.test import Client
+
+    admin = clinic_a.admin.user
+    therapist = clinic_a.members[Role.THERAPIST]
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
+    individual = one_off(clinic_a, start, lead=therapist)
+    calendar.attendance_add(session=individual, patient=clinic_a.patient, actor=admin)
+    # Staff: their own address from "My calendar".
+    page = clinic_a.client_for(Role.THERAPIST).post(f"/c/{clinic_a.clinic.slug}/my-calendar/")
+    url = page.context["feed_url"]
+    path = url.split("testserver")[1]
+    anonymous = Client()
+    ics = anonymous.get(path)
+    assert ics["Content-Type"].startswith("text/calendar")
+    body = ics.content.decode()
+    assert body.startswith("BEGIN:VCALENDAR\r\n")
+    assert f"UID:session-{individual.pk}@" in body
+    assert clinic_a.patient.legal_last_name not in body  # no names leave the clinic
+    # Patient: from the chart; lists their track sessions and the individual one.
+    created = clinic_a.client_for(Role.FRONT_DESK).post(
+        f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/calendar/"
+    )
+    patient_path = created.context["feed_url"].split("testserver")[1]
+    patient_body = anonymous.get(patient_path).content.decode()
+    assert patient_body.count("BEGIN:VEVENT") >= 2
+    # Another clinic's slug with this token, a made-up token, a revoked token: all 404.
+    token = path.rsplit("/", 1)[1]
+    assert anonymous.get(f"/feeds/{clinic_b.clinic.slug}/{token}").status_code == 404
+    assert anonymous.get(f"/feeds/{clinic_a.clinic.slug}/nope.ics").status_code == 404
+    clinic_a.client_for(Role.THERAPIST).post(
+        f"/c/{clinic_a.clinic.slug}/my-calendar/", {"action": "revoke"}
+    )
+    assert anonymous.get(path).status_code == 404
