@@ -42,3 +42,9 @@ def test_mark_attendance_by_click_and_by_keyboard(
     with clinic_context(alpha.clinic.pk):
         statuses = set(Attendance.objects.filter(session=session).values_list("status", flat=True))
     assert {"present", "late"} <= statuses
+
+    # The week's hours now count the three hours just marked.
+    page.get_by_role("link", name="Weekly hours").click()
+    hours_row = page.locator("tr", has_text=alpha.patient.record_number)
+    expect(hours_row).to_contain_text("3.0 h")
+    page.screenshot(path=screenshot_dir / "31-weekly-hours.png", full_page=True)
