@@ -42,6 +42,7 @@ def test_api_never_answers_with_a_server_error(clinic_a: Tenant, api_schema: Any
             max_examples=10,
             deadline=None,
             database=None,
+            derandomize=True,  # the same cases every run: CI never fails by luck
             suppress_health_check=list(HealthCheck),
         )
         def answers_cleanly(case: Any) -> None:

@@ -22,8 +22,10 @@ def todays_session(tenant: Tenant, *, patients: int = 0) -> Session:
     """A three-hour group today with the fixture patient and `patients` more on its list."""
     admin = tenant.admin.user
     start = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=30)
+    # "Today" is the clinic's date, whatever the hour in UTC.
+    local_day = start.astimezone(calendar.clinic_tz(tenant.clinic)).date()
     session = calendar.session_create(
-        clinic=tenant.clinic, actor=admin, kind="group", day=timezone.localdate(),
+        clinic=tenant.clinic, actor=admin, kind="group", day=local_day,
         starts_at=start, ends_at=start + datetime.timedelta(hours=3),
     )  # fmt: skip
     with clinic_context(tenant.clinic.pk):
