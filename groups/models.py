@@ -45,3 +45,51 @@ class Topic(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GroupNote(TenantModel):
+    """The facilitator's note for one group session: a shared part written once, and a short
+    individual part per attendee. Signed notes are final (the service refuses changes)."""
+
+    session = models.OneToOneField(
+        "scheduling.Session", on_delete=models.CASCADE, related_name="group_note"
+    )
+    summary = models.TextField(help_text="What was covered, for everyone who attended.")
+    interventions = models.CharField(max_length=300, blank=True)
+    signed_by = models.ForeignKey(
+        "iop.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "session"], name="groupnote_one_per_session"),
+            models.CheckConstraint(
+                condition=models.Q(signed_at__isnull=True) | models.Q(signed_by__isnull=False),
+                name="groupnote_signed_has_signer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Group note {self.pk}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class GroupNotePart(TenantModel):
+    note = models.ForeignKey(GroupNote, on_delete=models.CASCADE, related_name="parts")
+    patient = models.ForeignKey("iop.Patient", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(blank=True, help_text="Participation, response, progress.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "note", "patient"], name="groupnotepart_one_per_patient"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "patient"], name="groupnotepart_patient")]
+
+    def __str__(self) -> str:
+        return f"Part of {self.note_id}"

@@ -1,9 +1,16 @@
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
 from iop.models import Clinic, User
 from iop.models.audit import AuditAction
-from iop.services.core import audit_record
+from iop.services.core import audit_record, validate_and_save
+from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
 
-from .models import GroupKind, GroupType, Topic
+from .models import GroupKind, GroupNote, GroupNotePart, GroupType, Topic
 
 # A new clinic starts with the usual group types and an education/skills curriculum it can
 # edit (DOMAIN.md: topics from the clinic's patient guide).
@@ -49,3 +56,94 @@ def group_types_create_defaults(*, clinic: Clinic, actor: User | None) -> dict[s
             changed_fields=["group_types", "topics"],
         )
     return created
+
+
+ATTENDED = ("present", "late", "left_early")
+
+
+@dataclass
+class NameMention:
+    patient_id: int
+    mentions: str  # the other attendee's name found in this part
+
+
+def attendees_of(session: Any) -> list[Any]:
+    from scheduling.models import Attendance
+
+    rows = Attendance.objects.filter(session=session, is_active=True, status__in=ATTENDED)
+    return [
+        row.patient for row in rows.select_related("patient").order_by("patient__legal_last_name")
+    ]
+
+
+def group_note_save(
+    *, session: Any, actor: User, summary: str, interventions: str = "", parts: dict[int, str]
+) -> GroupNote:
+    """Save the draft: the shared part and one part per attendee who came."""
+    with clinic_context(session.clinic_id):
+        note = GroupNote.objects.filter(session=session).first()
+        if note is not None and note.is_signed:
+            raise DomainError("This note is signed and final; it cannot be changed.")
+        if note is None:
+            note = GroupNote(clinic_id=session.clinic_id, session=session)
+        note.summary, note.interventions = summary.strip(), interventions.strip()
+        validate_and_save(note)
+        attendees = {p.pk for p in attendees_of(session)}
+        for patient_id, text in parts.items():
+            if patient_id not in attendees:
+                raise ValidationError({"parts": "A part can only be written for someone who came."})
+            GroupNotePart.objects.update_or_create(
+                clinic_id=session.clinic_id, note=note, patient_id=patient_id,
+                defaults={"text": text.strip()},
+            )  # fmt: skip
+        audit_record(
+            clinic=session.clinic, actor=actor, action=AuditAction.CHANGE, obj=note,
+            changed_fields=["summary", "interventions", "parts"],
+        )  # fmt: skip
+    return note
+
+
+def name_mentions(note: GroupNote) -> list[NameMention]:
+    """Parts that name another attendee (a privacy slip: each part goes into one chart)."""
+    attendees = attendees_of(note.session)
+    found = []
+    for part in note.parts.all():
+        text = part.text.lower()
+        for other in attendees:
+            if other.pk == part.patient_id:
+                continue
+            names = {other.legal_first_name, other.legal_last_name, other.preferred_name}
+            hit = next((n for n in names if n and len(n) > 2 and n.lower() in text), None)
+            if hit:
+                found.append(NameMention(patient_id=part.patient_id, mentions=hit))
+    return found
+
+
+def group_note_sign(note: GroupNote, *, actor: User, names_checked: bool = False) -> GroupNote:
+    """Sign: every attendee has their own, non-empty part; no part copies another. A part
+    naming another attendee must be confirmed (`names_checked`) or corrected first."""
+    with clinic_context(note.clinic_id):
+        if note.is_signed:
+            raise DomainError("This note is already signed.")
+        if not note.summary:
+            raise ValidationError({"summary": "Write the shared part first."})
+        parts = {part.patient_id: part.text for part in note.parts.all()}
+        attendees = attendees_of(note.session)
+        empty = [p.display_name for p in attendees if not parts.get(p.pk, "").strip()]
+        if empty:
+            raise ValidationError({"parts": f"Write the part for: {', '.join(empty)}."})
+        texts = [" ".join(parts[p.pk].lower().split()) for p in attendees]
+        if len(set(texts)) < len(texts):
+            raise ValidationError(
+                {"parts": "Two parts are identical; each attendee's part must be their own."}
+            )
+        if name_mentions(note) and not names_checked:
+            message = "A part names another attendee. Remove the name, or confirm it is needed."
+            raise ValidationError({"parts": message})
+        note.signed_by, note.signed_at = actor, timezone.now()
+        note.save(update_fields=["signed_by", "signed_at"])
+        audit_record(
+            clinic=note.session.clinic, actor=actor, action=AuditAction.CHANGE, obj=note,
+            changed_fields=["signed_at", "signed_by"],
+        )  # fmt: skip
+    return note

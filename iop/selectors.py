@@ -215,6 +215,19 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
     return chart
 
 
+def signed_group_notes(*, clinic: Clinic, patient_id: int, limit: int = 20) -> list[Any]:
+    """The patient's parts of signed group notes, newest first, with the shared part."""
+    from groups.models import GroupNotePart
+
+    return list(
+        GroupNotePart.objects.filter(
+            clinic=clinic, patient_id=patient_id, note__signed_at__isnull=False
+        )
+        .select_related("note__session__group_type", "note__session__topic", "note__signed_by")
+        .order_by("-note__session__starts_at")[:limit]
+    )
+
+
 def record_get(
     model: type[RecordT], *, clinic: Clinic, patient: Patient, record_id: int
 ) -> RecordT:

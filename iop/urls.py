@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from groups import views as group_notes
 from iop import health
 from iop.views import core, intake, patients
 from scheduling import views as roster
@@ -66,6 +67,7 @@ clinic_patterns = [
     path("roster/attendance/<int:attendance_id>/", roster.attendance_mark, name="attendance-mark"),
     path("roster/sessions/<int:session_id>/walk-in/", roster.walk_in, name="walk-in"),
     path("roster/sessions/<int:session_id>/topic/", roster.session_topic, name="session-topic"),
+    path("sessions/<int:session_id>/note/", group_notes.group_note, name="group-note"),
     path("hours/", roster.weekly_hours, name="weekly-hours"),
     path("my-calendar/", roster.my_calendar, name="my-calendar"),
     path("patients/<int:patient_id>/calendar/", roster.patient_calendar, name="patient-calendar"),

@@ -143,6 +143,11 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
 
     weeks = patient_weeks(clinic=clinic_of(request), patient=chart.patient)
     curriculum = curriculum_for(clinic=clinic_of(request), patient_id=chart.patient.pk)
+    group_notes = (
+        selectors.signed_group_notes(clinic=clinic_of(request), patient_id=chart.patient.pk)
+        if membership_of(request).can(C.NOTES_READ)
+        else []
+    )
     return render(
         request,
         "iop/patient_chart.html",
@@ -152,6 +157,7 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
             "sections": sections,
             "weeks": weeks,
             "curriculum": curriculum,
+            "group_notes": group_notes,
         },
     )
 

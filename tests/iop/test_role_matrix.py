@@ -56,6 +56,7 @@ PAGES: dict[str, set[str]] = {
     "walk-in": SCHEDULERS,
     "session-topic": SCHEDULERS,
     "my-calendar": ALL,
+    "group-note": {Role.THERAPIST},
     "patient-calendar": DEMOGRAPHICS_WRITERS,
     "intake-board": INTAKE_READERS,
     "inquiry-create": INTAKE_MANAGERS,

@@ -1,0 +1,75 @@
+"""Group notes: a shared part once, a part per attendee; the rules before signing."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from groups import services as notes
+from iop.roles import Role
+from iop.services import DomainError
+from iop.tenancy import clinic_context
+from scheduling import services as calendar
+from scheduling.models import Attendance
+from tests import factories
+from tests.conftest import Tenant
+from tests.scheduling.test_roster import todays_session
+
+
+def group_of_three(tenant: Tenant) -> tuple[object, list[object]]:
+    admin = tenant.admin.user
+    session = todays_session(tenant)
+    others = [
+        factories.patient(tenant.clinic, actor=admin, legal_first_name=n, legal_last_name="Rowe")
+        for n in ("Quinn", "Morgan")
+    ]
+    for patient in others:
+        calendar.attendance_add(session=session, patient=patient, actor=admin)
+    with clinic_context(tenant.clinic.pk):
+        for row in Attendance.objects.filter(session=session):
+            row.session = session
+            calendar.attendance_mark(row, actor=admin, status="present")
+    return session, [tenant.patient, *others]
+
+
+def test_signing_needs_a_distinct_part_for_everyone_who_came(clinic_a: Tenant) -> None:
+    therapist = clinic_a.members[Role.THERAPIST].user
+    session, people = group_of_three(clinic_a)
+    parts = {p.pk: "Engaged and shared openly." for p in people}
+    note = notes.group_note_save(session=session, actor=therapist, summary="Triggers.", parts=parts)
+    with pytest.raises(ValidationError, match="identical"):
+        notes.group_note_sign(note, actor=therapist)
+    parts[people[1].pk] = ""
+    note = notes.group_note_save(session=session, actor=therapist, summary="Triggers.", parts=parts)
+    with pytest.raises(ValidationError, match="Write the part for"):
+        notes.group_note_sign(note, actor=therapist)
+    parts = {p.pk: f"Participated; goal {i}." for i, p in enumerate(people)}
+    parts[people[2].pk] = "Supported Quinn when she spoke."
+    note = notes.group_note_save(session=session, actor=therapist, summary="Triggers.", parts=parts)
+    with pytest.raises(ValidationError, match="names another attendee"):
+        notes.group_note_sign(note, actor=therapist)
+    notes.group_note_sign(note, actor=therapist, names_checked=True)
+    with pytest.raises(DomainError):
+        notes.group_note_save(session=session, actor=therapist, summary="Changed.", parts={})
+
+
+def test_signed_parts_reach_each_chart_and_only_the_treating_team(clinic_a: Tenant) -> None:
+    therapist = clinic_a.members[Role.THERAPIST]
+    session, people = group_of_three(clinic_a)
+    client = clinic_a.client_for(Role.THERAPIST)
+    url = f"/c/{clinic_a.clinic.slug}/sessions/{session.pk}/note/"
+    form = {"summary": "Relapse warning signs.", "action": "sign"}
+    form.update({f"part-{p.pk}": f"Own words {i}" for i, p in enumerate(people)})
+    form[f"part-{people[0].pk}"] = ""
+    refused = client.post(url, form)
+    html = refused.content.decode()
+    assert "Write the part for" in html
+    assert "Own words 1" in html  # nothing typed is lost
+    form[f"part-{people[0].pk}"] = "Own words 0"
+    assert client.post(url, form).status_code == 302
+    chart = f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/"
+    page = client.get(chart).content.decode()
+    assert "Relapse warning signs." in page
+    assert "Own words 0" in page
+    assert "Own words 1" not in page  # another attendee's part stays in their chart
+    front_desk = clinic_a.client_for(Role.FRONT_DESK).get(chart).content.decode()
+    assert "Relapse warning signs." not in front_desk
+    assert therapist.user.display_name
