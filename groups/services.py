@@ -81,7 +81,7 @@ def group_note_save(
 ) -> GroupNote:
     """Save the draft: the shared part and one part per attendee who came."""
     with clinic_context(session.clinic_id):
-        note = GroupNote.objects.filter(session=session).first()
+        note = GroupNote.objects.filter(clinic_id=session.clinic_id, session=session).first()
         if note is not None and note.is_signed:
             raise DomainError("This note is signed and final; it cannot be changed.")
         if note is None:

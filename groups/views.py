@@ -23,7 +23,9 @@ def group_note(request: HttpRequest, session_id: int) -> HttpResponse:
     clinic = clinic_of(request)
     session = calendar.session_get(clinic=clinic, session_id=session_id)
     attendees = services.attendees_of(session)
-    note = GroupNote.objects.filter(session=session).prefetch_related("parts").first()
+    note = (
+        GroupNote.objects.filter(clinic=clinic, session=session).prefetch_related("parts").first()
+    )
     errors: list[str] = []
     if request.method == "POST":
         parts = {p.pk: request.POST.get(f"part-{p.pk}", "") for p in attendees}
