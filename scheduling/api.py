@@ -290,3 +290,99 @@ class HoursView(ClinicAPIView):
         day = serializers.DateField().run_validation(raw) if raw else timezone.localdate()
         weeks = ledger.weeks_for(clinic=self.clinic, start=day)
         return Response(WeekOutput(list(weeks.values()), many=True).data)
+
+
+class GroupNotePartSerializer(serializers.Serializer):
+    patient = serializers.IntegerField(min_value=1)
+    text = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class GroupNoteSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=8000)
+    interventions = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    parts = GroupNotePartSerializer(many=True)
+    signed_at = serializers.DateTimeField(read_only=True)
+    signed_by = serializers.IntegerField(source="signed_by_id", read_only=True, allow_null=True)
+
+
+class GroupNoteSignInput(serializers.Serializer):
+    names_checked = serializers.BooleanField(required=False, default=False)
+
+
+def _note_data(note: Any) -> dict[str, Any]:
+    return {
+        "summary": note.summary,
+        "interventions": note.interventions,
+        "parts": [{"patient": p.patient_id, "text": p.text} for p in note.parts.all()],
+        "signed_at": note.signed_at,
+        "signed_by_id": note.signed_by_id,
+    }
+
+
+class GroupNoteView(ClinicAPIView):
+    """The session's group note (therapists write; the treating team reads)."""
+
+    capabilities = {"GET": C.NOTES_READ, "PUT": C.NOTES_WRITE}
+
+    def note(self, session: Session) -> Any:
+        from groups.models import GroupNote
+
+        return GroupNote.objects.filter(clinic=self.clinic, session=session).first()
+
+    @extend_schema(
+        responses=GroupNoteSerializer,
+        summary="The group note of a session (empty until someone writes it)",
+    )
+    def get(self, request: Request, id: int) -> Response:
+        session = selectors.session_get(clinic=self.clinic, session_id=id)
+        note = self.note(session)
+        if note is None:
+            empty: dict[str, Any] = {
+                "summary": "",
+                "interventions": "",
+                "parts": [],
+                "signed_at": None,
+            }
+            return Response(GroupNoteSerializer({**empty, "signed_by_id": None}).data)
+        return Response(GroupNoteSerializer(_note_data(note)).data)
+
+    @extend_schema(
+        request=GroupNoteSerializer, responses=GroupNoteSerializer, summary="Save the draft"
+    )
+    def put(self, request: Request, id: int) -> Response:
+        from groups import services as notes
+
+        session = selectors.session_get(clinic=self.clinic, session_id=id)
+        data = GroupNoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        note = notes.group_note_save(
+            session=session, actor=self.actor, summary=values["summary"],
+            interventions=values.get("interventions", ""),
+            parts={part["patient"]: part["text"] for part in values["parts"]},
+        )  # fmt: skip
+        return Response(GroupNoteSerializer(_note_data(note)).data)
+
+
+class GroupNoteSignView(GroupNoteView):
+    capabilities = {"POST": C.NOTES_WRITE}
+    http_method_names = ["post", "options"]
+
+    @extend_schema(
+        request=GroupNoteSignInput,
+        responses=GroupNoteSerializer,
+        summary="Sign (400 says which part is missing, copied or names another attendee)",
+    )
+    def post(self, request: Request, id: int) -> Response:
+        from groups import services as notes
+
+        session = selectors.session_get(clinic=self.clinic, session_id=id)
+        data = GroupNoteSignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = self.note(session)
+        if note is None:
+            raise serializers.ValidationError({"summary": ["Write the note before signing it."]})
+        note = notes.group_note_sign(
+            note, actor=self.actor, names_checked=data.validated_data["names_checked"]
+        )
+        return Response(GroupNoteSerializer(_note_data(note)).data)

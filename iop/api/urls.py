@@ -48,6 +48,8 @@ urlpatterns = [
     path("sessions/", calendar.SessionListView.as_view()),
     path("sessions/<int:id>/", calendar.SessionDetailView.as_view()),
     path("sessions/<int:id>/attendance", calendar.AttendanceView.as_view()),
+    path("sessions/<int:id>/note", calendar.GroupNoteView.as_view()),
+    path("sessions/<int:id>/note/sign", calendar.GroupNoteSignView.as_view()),
     path("group-types/", calendar.GroupTypeListView.as_view()),
     path("topics/", calendar.TopicListView.as_view()),
     path("hours/", calendar.HoursView.as_view()),

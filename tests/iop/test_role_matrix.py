@@ -141,6 +141,14 @@ API: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/group-types/"): ALL,
     ("GET", "/api/v1/topics/"): ALL,
     ("GET", "/api/v1/hours/"): ALL,
+    ("GET", "/api/v1/sessions/{id}/note"): {
+        Role.ADMIN,
+        Role.THERAPIST,
+        Role.CASE_MANAGER,
+        Role.AUDITOR,
+    },
+    ("PUT", "/api/v1/sessions/{id}/note"): {Role.THERAPIST},
+    ("POST", "/api/v1/sessions/{id}/note/sign"): {Role.THERAPIST},
 }
 
 

@@ -73,3 +73,30 @@ def test_signed_parts_reach_each_chart_and_only_the_treating_team(clinic_a: Tena
     front_desk = clinic_a.client_for(Role.FRONT_DESK).get(chart).content.decode()
     assert "Relapse warning signs." not in front_desk
     assert therapist.user.display_name
+
+
+def test_group_notes_through_the_api(clinic_a: Tenant) -> None:
+    from django.test import Client
+
+    session, people = group_of_three(clinic_a)
+    _, secret = factories.api_token(clinic_a.members[Role.THERAPIST])
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    url = f"/api/v1/sessions/{session.pk}/note"
+    assert client.get(url).json()["summary"] == ""
+    early = client.post(f"{url}/sign", {}, content_type="application/json")
+    assert early.status_code == 400
+    parts = [
+        {"patient": p.pk, "text": f"Practiced I-statements ({i})."} for i, p in enumerate(people)
+    ]
+    body = {"summary": "Communication skills.", "parts": parts}
+    assert client.put(url, body, content_type="application/json").status_code == 200
+    signed = client.post(f"{url}/sign", {}, content_type="application/json")
+    assert signed.status_code == 200
+    assert signed.json()["signed_at"]
+    again = client.put(url, body, content_type="application/json")
+    assert again.status_code == 409
+    outsider = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user)
+    _, front = factories.api_token(clinic_a.members[Role.FRONT_DESK])
+    refused = Client(headers={"Authorization": f"Bearer {front}"}).get(url)
+    assert refused.status_code == 403  # front desk never reads notes
+    assert outsider.pk
