@@ -70,7 +70,9 @@ class NameMention:
 def attendees_of(session: Any) -> list[Any]:
     from scheduling.models import Attendance
 
-    rows = Attendance.objects.filter(session=session, is_active=True, status__in=ATTENDED)
+    rows = Attendance.objects.filter(
+        clinic_id=session.clinic_id, session=session, is_active=True, status__in=ATTENDED
+    )
     return [
         row.patient for row in rows.select_related("patient").order_by("patient__legal_last_name")
     ]

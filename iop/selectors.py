@@ -168,10 +168,6 @@ class Chart:
         return {DiagnosisCategory.SUBSTANCE_USE, DiagnosisCategory.MENTAL_HEALTH} <= categories
 
     @property
-    def current_medications(self) -> list[Medication]:
-        return [m for m in self.medications if m.is_current]
-
-    @property
     def alerts(self) -> list[tuple[str, str]]:
         """(tone, text) chips for the patient header."""
         found = []
@@ -266,13 +262,6 @@ def inquiry_get(*, clinic: Clinic, inquiry_id: int) -> Inquiry:
         raise Http404("No such inquiry.")
     inquiry.clinic = clinic
     return inquiry
-
-
-def active_staff(*, clinic: Clinic, roles: Iterable[str] | None = None) -> QuerySet[Membership]:
-    staff = Membership.objects.select_related("user").filter(clinic=clinic, is_active=True)
-    if roles is not None:
-        staff = staff.filter(role__in=list(roles))
-    return staff.order_by("user__last_name", "user__first_name")
 
 
 def api_token_list(*, clinic: Clinic) -> QuerySet[ApiToken]:

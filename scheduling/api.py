@@ -3,6 +3,7 @@ attendance (one call marks a whole session), group types and topics, the hours l
 
 from typing import Any
 
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,7 +11,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from groups.models import GroupType, Topic
+from groups import services as notes
+from groups.models import GroupNote, GroupType, Topic
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.models import Membership
 from iop.roles import Capability
@@ -75,8 +77,6 @@ class TrackDetailView(ClinicAPIView):
     def get(self, request: Request, id: int) -> Response:
         track = Track.objects.filter(clinic=self.clinic, pk=id).prefetch_related("blocks").first()
         if track is None:
-            from django.http import Http404
-
             raise Http404
         return Response(TrackSerializer(track).data)
 
@@ -218,7 +218,8 @@ class AttendanceView(ClinicAPIView):
     @extend_schema(responses=AttendanceSerializer(many=True), summary="The session's list")
     def get(self, request: Request, id: int) -> Response:
         session = selectors.session_get(clinic=self.clinic, session_id=id)
-        rows = Attendance.objects.filter(session=session, is_active=True).order_by("id")
+        rows = Attendance.objects.filter(clinic=self.clinic, session=session, is_active=True)
+        rows = rows.order_by("id")
         return Response(AttendanceSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -325,8 +326,6 @@ class GroupNoteView(ClinicAPIView):
     capabilities = {"GET": C.NOTES_READ, "PUT": C.NOTES_WRITE}
 
     def note(self, session: Session) -> Any:
-        from groups.models import GroupNote
-
         return GroupNote.objects.filter(clinic=self.clinic, session=session).first()
 
     @extend_schema(
@@ -350,8 +349,6 @@ class GroupNoteView(ClinicAPIView):
         request=GroupNoteSerializer, responses=GroupNoteSerializer, summary="Save the draft"
     )
     def put(self, request: Request, id: int) -> Response:
-        from groups import services as notes
-
         session = selectors.session_get(clinic=self.clinic, session_id=id)
         data = GroupNoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -374,8 +371,6 @@ class GroupNoteSignView(GroupNoteView):
         summary="Sign (400 says which part is missing, copied or names another attendee)",
     )
     def post(self, request: Request, id: int) -> Response:
-        from groups import services as notes
-
         session = selectors.session_get(clinic=self.clinic, session_id=id)
         data = GroupNoteSignInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404
 
 from iop.models import Clinic
@@ -62,10 +62,6 @@ def session_get(*, clinic: Clinic, session_id: int) -> Session:
     if session is None:
         raise Http404("No such session.")
     return session
-
-
-def sessions_on(*, clinic: Clinic, day: datetime.date) -> QuerySet[Session]:
-    return Session.objects.filter(clinic=clinic, day=day)
 
 
 @dataclass

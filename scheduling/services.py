@@ -348,7 +348,11 @@ def attendance_mark_bulk(
     if bad:
         raise ValidationError({"status": f"Unknown status: {', '.join(sorted(bad))}."})
     with clinic_context(session.clinic_id):
-        rows = list(Attendance.objects.filter(session=session, pk__in=list(changes)))
+        rows = list(
+            Attendance.objects.filter(
+                clinic_id=session.clinic_id, session=session, pk__in=list(changes)
+            )
+        )
         missing = set(changes) - {row.pk for row in rows}
         if missing:
             raise ValidationError({"attendance": f"Not on this session's list: {sorted(missing)}."})

@@ -5,17 +5,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from groups.models import Topic
 from iop import selectors as core_selectors
+from iop.models import Clinic
 from iop.roles import Capability
+from iop.tenancy import clinic_context
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
 
 from . import selectors, services
+from .feeds import feed_create, feed_revoke, feed_sessions, to_ics
 from .forms import BlockFormSet, ClosureForm, RoomForm, TrackForm
+from .ledger import week_start, weeks_for
+from .models import Closure, Room, Track
 
 C = Capability
 BUTTONS = [
@@ -35,8 +42,6 @@ def _day(request: HttpRequest) -> datetime.date:
 
 
 def _topics_by_group_type(clinic: Any) -> dict[int, list[Any]]:
-    from groups.models import Topic
-
     topics: dict[int, list[Any]] = {}
     for topic in Topic.objects.filter(clinic=clinic, is_active=True).order_by("order", "name"):
         topics.setdefault(topic.group_type_id, []).append(topic)
@@ -113,8 +118,6 @@ def walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_GET
 def weekly_hours(request: HttpRequest) -> HttpResponse:
     """Every patient seen this week against the weekly minimum; at-risk and under first."""
-    from .ledger import week_start, weeks_for
-
     clinic = clinic_of(request)
     monday = week_start(_day(request) if "date" in request.GET else timezone.localdate())
     weeks = list(weeks_for(clinic=clinic, start=monday).values())
@@ -138,10 +141,6 @@ def weekly_hours(request: HttpRequest) -> HttpResponse:
 @clinic_page(C.STAFF_READ)
 @require_GET
 def track_list(request: HttpRequest) -> HttpResponse:
-    from django.db.models import Count, Q
-
-    from .models import Closure, Room, Track
-
     clinic = clinic_of(request)
     tracks = (
         Track.objects.filter(clinic=clinic)
@@ -230,8 +229,6 @@ def closure_create(request: HttpRequest) -> HttpResponse:
 @clinic_page(C.SCHEDULE_MANAGE)
 @require_POST
 def session_topic(request: HttpRequest, session_id: int) -> HttpResponse:
-    from groups.models import Topic
-
     clinic = clinic_of(request)
     session = selectors.session_get(clinic=clinic, session_id=session_id)
     raw = request.POST.get("topic", "")
@@ -252,13 +249,6 @@ def session_topic(request: HttpRequest, session_id: int) -> HttpResponse:
 
 def ics_feed(request: HttpRequest, clinic_slug: str, token: str) -> HttpResponse:
     """Public by design (calendar apps cannot sign in): the secret token is the key."""
-    from django.http import Http404
-
-    from iop.models import Clinic
-    from iop.tenancy import clinic_context
-
-    from .feeds import feed_sessions, to_ics
-
     clinic = Clinic.objects.filter(slug=clinic_slug).first()
     if clinic is None:
         raise Http404
@@ -274,8 +264,6 @@ def ics_feed(request: HttpRequest, clinic_slug: str, token: str) -> HttpResponse
 
 @clinic_page(C.STAFF_READ)
 def my_calendar(request: HttpRequest) -> HttpResponse:
-    from .feeds import feed_create, feed_revoke
-
     clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
     url = None
     if request.method == "POST":
@@ -291,12 +279,8 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
 @clinic_page(C.PATIENTS_WRITE)
 @require_POST
 def patient_calendar(request: HttpRequest, patient_id: int) -> HttpResponse:
-    from iop import selectors as patient_selectors
-
-    from .feeds import feed_create, feed_revoke
-
     clinic = clinic_of(request)
-    patient = patient_selectors.patient_get(clinic=clinic, patient_id=patient_id)
+    patient = core_selectors.patient_get(clinic=clinic, patient_id=patient_id)
     if request.POST.get("action") == "revoke":
         feed_revoke(clinic=clinic, actor=actor_of(request), patient=patient)
         messages.success(request, "The patient's calendar address no longer works.")

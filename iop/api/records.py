@@ -8,6 +8,7 @@ patients, like every other id.
 from collections.abc import Callable
 from typing import Any
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -141,8 +142,6 @@ def record_endpoints(
                 .first()
             )
             if record is None:
-                from django.http import Http404
-
                 raise Http404
             return record
 
@@ -271,8 +270,6 @@ class EnrollmentLookup(ClinicAPIView):
             Enrollment.objects.filter(clinic=self.clinic, pk=id).select_related("patient").first()
         )
         if enrollment is None:
-            from django.http import Http404
-
             raise Http404
         return enrollment
 

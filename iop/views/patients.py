@@ -42,6 +42,8 @@ from iop.models import (
 from iop.roles import Capability
 from iop.selectors import PatientFilters
 from iop.services import DomainError
+from scheduling.ledger import patient_weeks
+from scheduling.selectors import curriculum_for
 
 from .core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
 
@@ -138,9 +140,6 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
         clinic=clinic_of(request), patient_id=patient_id, sections=sections
     )
     services.patient_chart_viewed(patient=chart.patient, actor=actor_of(request))
-    from scheduling.ledger import patient_weeks
-    from scheduling.selectors import curriculum_for
-
     weeks = patient_weeks(clinic=clinic_of(request), patient=chart.patient)
     curriculum = curriculum_for(clinic=clinic_of(request), patient_id=chart.patient.pk)
     group_notes = (

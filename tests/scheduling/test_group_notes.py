@@ -52,7 +52,6 @@ def test_signing_needs_a_distinct_part_for_everyone_who_came(clinic_a: Tenant) -
 
 
 def test_signed_parts_reach_each_chart_and_only_the_treating_team(clinic_a: Tenant) -> None:
-    therapist = clinic_a.members[Role.THERAPIST]
     session, people = group_of_three(clinic_a)
     client = clinic_a.client_for(Role.THERAPIST)
     url = f"/c/{clinic_a.clinic.slug}/sessions/{session.pk}/note/"
@@ -72,7 +71,6 @@ def test_signed_parts_reach_each_chart_and_only_the_treating_team(clinic_a: Tena
     assert "Own words 1" not in page  # another attendee's part stays in their chart
     front_desk = clinic_a.client_for(Role.FRONT_DESK).get(chart).content.decode()
     assert "Relapse warning signs." not in front_desk
-    assert therapist.user.display_name
 
 
 def test_group_notes_through_the_api(clinic_a: Tenant) -> None:
@@ -95,8 +93,6 @@ def test_group_notes_through_the_api(clinic_a: Tenant) -> None:
     assert signed.json()["signed_at"]
     again = client.put(url, body, content_type="application/json")
     assert again.status_code == 409
-    outsider = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user)
     _, front = factories.api_token(clinic_a.members[Role.FRONT_DESK])
     refused = Client(headers={"Authorization": f"Bearer {front}"}).get(url)
     assert refused.status_code == 403  # front desk never reads notes
-    assert outsider.pk
