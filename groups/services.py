@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,11 @@ def group_note_save(
     return note
 
 
+def _names(name: str, text: str) -> bool:
+    """Whole words only: "Pat" is not found in "participated"."""
+    return re.search(rf"\b{re.escape(name.lower())}\b", text) is not None
+
+
 def name_mentions(note: GroupNote) -> list[NameMention]:
     """Parts that name another attendee (a privacy slip: each part goes into one chart)."""
     attendees = attendees_of(note.session)
@@ -115,7 +121,7 @@ def name_mentions(note: GroupNote) -> list[NameMention]:
             if other.pk == part.patient_id:
                 continue
             names = {other.legal_first_name, other.legal_last_name, other.preferred_name}
-            hit = next((n for n in names if n and len(n) > 2 and n.lower() in text), None)
+            hit = next((n for n in names if n and len(n) > 2 and _names(n, text)), None)
             if hit:
                 found.append(NameMention(patient_id=part.patient_id, mentions=hit))
     return found

@@ -100,3 +100,92 @@ class MakeAppendOnly(migrations.operations.base.Operation):
 
     def describe(self) -> str:
         return f"Make {self.model_name} append-only"
+
+
+LOCK_FUNCTION = """
+CREATE OR REPLACE FUNCTION iop_refuse_signed_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    signed_column text := TG_ARGV[0];
+    parent_fk text := TG_ARGV[1];
+    parent_table text := TG_ARGV[2];
+    locked boolean := false;
+    rec jsonb;
+BEGIN
+    IF parent_fk IS NULL THEN
+        -- The record itself: its state before the change decides (signing is an UPDATE).
+        locked := to_jsonb(OLD) ->> signed_column IS NOT NULL;
+    ELSE
+        -- A child row: locked if the parent it leaves or joins is signed.
+        FOREACH rec IN ARRAY ARRAY[
+            CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END,
+            CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END
+        ] LOOP
+            CONTINUE WHEN rec IS NULL OR locked;
+            EXECUTE format('SELECT %I IS NOT NULL FROM %I WHERE id = $1',
+                           signed_column, parent_table)
+                INTO locked USING (rec ->> parent_fk)::bigint;
+            locked := coalesce(locked, false);
+        END LOOP;
+    END IF;
+    IF locked THEN
+        RAISE EXCEPTION '% belongs to a signed record and cannot change', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$
+"""
+
+
+class LockWhenSigned(migrations.operations.base.Operation):
+    """Once a record is signed (its `signed_column` is set) the database refuses to change
+    or delete it, for every path (service, API, admin, raw ORM update). With `parent`
+    ("<fk column>", "<model>") the rows of a child table are locked by their parent's
+    signature, and none can be added to a signed parent."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        signed_column: str = "signed_at",
+        parent: tuple[str, str] | None = None,
+    ) -> None:
+        self.model_name = model_name
+        self.signed_column = signed_column
+        self.parent = parent
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        raw = str(to_state.apps.get_model(app_label, self.model_name)._meta.db_table)
+        events = "UPDATE OR DELETE"
+        args = [self.signed_column]
+        if self.parent:
+            fk, parent_model = self.parent
+            parent = to_state.apps.get_model(app_label, parent_model)._meta.db_table
+            events = "INSERT OR UPDATE OR DELETE"
+            args += [fk, parent]
+        schema_editor.execute(LOCK_FUNCTION, params=None)
+        quoted = ", ".join(f"'{arg}'" for arg in args)
+        schema_editor.execute(
+            f"CREATE TRIGGER {raw}_signed_lock BEFORE {events} ON "
+            f"{schema_editor.quote_name(raw)} FOR EACH ROW "
+            f"EXECUTE FUNCTION iop_refuse_signed_change({quoted})"
+        )
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        raw = str(from_state.apps.get_model(app_label, self.model_name)._meta.db_table)
+        schema_editor.execute(
+            f"DROP TRIGGER IF EXISTS {raw}_signed_lock ON {schema_editor.quote_name(raw)}"
+        )
+
+    def describe(self) -> str:
+        return f"Lock {self.model_name} once signed"

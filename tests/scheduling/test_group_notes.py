@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import ProgrammingError, transaction
 
 from groups import services as notes
+from groups.models import GroupNote, GroupNotePart
 from iop.roles import Role
 from iop.services import DomainError
 from iop.tenancy import clinic_context
@@ -49,6 +51,38 @@ def test_signing_needs_a_distinct_part_for_everyone_who_came(clinic_a: Tenant) -
     notes.group_note_sign(note, actor=therapist, names_checked=True)
     with pytest.raises(DomainError):
         notes.group_note_save(session=session, actor=therapist, summary="Changed.", parts={})
+
+
+def test_the_database_refuses_changes_to_a_signed_note(clinic_a: Tenant) -> None:
+    """Not only the service: raw ORM updates, deletes and added parts are refused too."""
+    therapist = clinic_a.members[Role.THERAPIST].user
+    session, people = group_of_three(clinic_a)
+    parts = {p.pk: f"Participated; goal {i}." for i, p in enumerate(people)}
+    note = notes.group_note_save(session=session, actor=therapist, summary="Stress.", parts=parts)
+    with clinic_context(clinic_a.clinic.pk):
+        GroupNotePart.objects.filter(note=note, patient=people[0]).update(text="Draft edit.")
+    notes.group_note_sign(note, actor=therapist)
+    attempts = [
+        lambda: GroupNote.objects.filter(pk=note.pk).update(summary="Rewritten."),
+        lambda: GroupNote.objects.filter(pk=note.pk).update(signed_at=None),
+        lambda: GroupNote.objects.filter(pk=note.pk).delete(),
+        lambda: GroupNotePart.objects.filter(note=note).update(text="Rewritten."),
+        lambda: GroupNotePart.objects.filter(note=note).delete(),
+        lambda: GroupNotePart.objects.create(
+            clinic=clinic_a.clinic, note=note, patient=people[0], text="Late addition."
+        ),
+    ]
+    for attempt in attempts:
+        with (
+            clinic_context(clinic_a.clinic.pk),
+            pytest.raises(ProgrammingError, match="signed"),
+            transaction.atomic(),
+        ):
+            attempt()
+    with clinic_context(clinic_a.clinic.pk):
+        assert GroupNote.objects.get(pk=note.pk).summary == "Stress."
+        texts = GroupNotePart.objects.filter(note=note).values_list("text", flat=True)
+        assert sorted(texts) == ["Draft edit.", "Participated; goal 1.", "Participated; goal 2."]
 
 
 def test_signed_parts_reach_each_chart_and_only_the_treating_team(clinic_a: Tenant) -> None:
