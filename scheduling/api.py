@@ -210,6 +210,8 @@ class AttendanceSerializer(serializers.ModelSerializer):
 class AttendanceChange(serializers.Serializer):
     attendance = serializers.IntegerField(min_value=1)
     status = serializers.ChoiceField(choices=services.MARKABLE)
+    arrived_at = serializers.DateTimeField(required=False, allow_null=True)
+    left_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class AttendanceView(ClinicAPIView):
@@ -231,7 +233,7 @@ class AttendanceView(ClinicAPIView):
         session = selectors.session_get(clinic=self.clinic, session_id=id)
         data = AttendanceChange(data=request.data, many=True)
         data.is_valid(raise_exception=True)
-        changes = {item["attendance"]: item["status"] for item in data.validated_data}
+        changes = {item.pop("attendance"): services.Mark(**item) for item in data.validated_data}
         rows = services.attendance_mark_bulk(session=session, actor=self.actor, changes=changes)
         return Response(AttendanceSerializer(rows, many=True).data)
 

@@ -1,3 +1,4 @@
+import datetime
 from typing import Any, cast
 
 from django import forms
@@ -84,3 +85,16 @@ class ClosureForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         """The service checks the day within the clinic."""
+
+
+class AttendanceTimesForm(forms.Form):
+    """Arrival and departure typed on the roster, as clock times on the session's day."""
+
+    arrived_at = forms.TimeField(required=False, widget=TimeInput(), label="Arrived")
+    left_at = forms.TimeField(required=False, widget=TimeInput(), label="Left")
+
+    def moments(self, day: datetime.date, tz: datetime.tzinfo) -> dict[str, Any]:
+        return {
+            name: datetime.datetime.combine(day, value, tzinfo=tz) if value else None
+            for name, value in self.cleaned_data.items()
+        }

@@ -296,6 +296,31 @@ def minutes_for(
     return max(0, elapsed_minutes(start, end))
 
 
+def _stay(
+    session: Session,
+    status: str,
+    arrived_at: datetime.datetime | None,
+    left_at: datetime.datetime | None,
+) -> tuple[datetime.datetime | None, datetime.datetime | None, int | None]:
+    """Check a mark and work out the stay it records: (arrival, departure, minutes)."""
+    if status not in MARKABLE:
+        raise ValidationError({"status": "Choose present, late, left early, absent or excused."})
+    now = timezone.now()
+    if status == "late" and arrived_at is None:
+        arrived_at = min(max(now, session.starts_at), session.ends_at)
+    if status == "left_early" and left_at is None:
+        left_at = min(max(now, session.starts_at), session.ends_at)
+    if arrived_at and left_at and left_at <= arrived_at:
+        raise ValidationError({"left_at": "The departure must be after the arrival."})
+    if arrived_at and arrived_at >= session.ends_at:
+        raise ValidationError({"arrived_at": "The arrival is after the session ended."})
+    if left_at and left_at <= session.starts_at:
+        raise ValidationError({"left_at": "The departure is before the session started."})
+    if status in ("absent", "excused"):
+        arrived_at = left_at = None
+    return arrived_at, left_at, minutes_for(session, status, arrived_at, left_at)
+
+
 def attendance_mark(
     attendance: Attendance,
     *,
@@ -306,23 +331,11 @@ def attendance_mark(
 ) -> Attendance:
     """One click on the roster. Late needs an arrival and left-early a departure; when the
     front desk gives none, now is used (they are marking as it happens)."""
-    if status not in MARKABLE:
-        raise ValidationError({"status": "Choose present, late, left early, absent or excused."})
     session = attendance.session
-    now = timezone.now()
-    if status == "late" and arrived_at is None:
-        arrived_at = min(max(now, session.starts_at), session.ends_at)
-    if status == "left_early" and left_at is None:
-        left_at = min(max(now, session.starts_at), session.ends_at)
-    if arrived_at and left_at and left_at <= arrived_at:
-        raise ValidationError({"left_at": "The departure must be after the arrival."})
+    stay = _stay(session, status, arrived_at, left_at)
     with clinic_context(attendance.clinic_id):
         attendance.status = status
-        attendance.arrived_at = arrived_at if status in ("late", "left_early", "present") else None
-        attendance.left_at = left_at if status in ("left_early", "present", "late") else None
-        attendance.minutes_attended = minutes_for(
-            session, status, attendance.arrived_at, attendance.left_at
-        )
+        attendance.arrived_at, attendance.left_at, attendance.minutes_attended = stay
         attendance.save(update_fields=["status", "arrived_at", "left_at", "minutes_attended"])
         audit_record(
             clinic=session.clinic, actor=actor, action=AuditAction.CHANGE, obj=attendance,
@@ -339,14 +352,26 @@ def walk_in_add(*, session: Session, patient: Patient, actor: User) -> Attendanc
     return attendance_mark(attendance, actor=actor, status="present")
 
 
+@dataclass(frozen=True)
+class Mark:
+    status: str
+    arrived_at: datetime.datetime | None = None
+    left_at: datetime.datetime | None = None
+
+
 def attendance_mark_bulk(
-    *, session: Session, actor: User, changes: dict[int, str]
+    *, session: Session, actor: User, changes: dict[int, Mark]
 ) -> list[Attendance]:
     """Mark many patients of one session at once (a REST client's roster): a fixed number
     of queries whatever the size of the group — one read, one update, one audit insert."""
-    bad = {status for status in changes.values() if status not in MARKABLE}
-    if bad:
-        raise ValidationError({"status": f"Unknown status: {', '.join(sorted(bad))}."})
+    stays = {}
+    for attendance_id, mark in changes.items():
+        try:
+            stays[attendance_id] = _stay(session, mark.status, mark.arrived_at, mark.left_at)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"attendance": f"{attendance_id}: {' '.join(exc.messages)}"}
+            ) from exc
     with clinic_context(session.clinic_id):
         rows = list(
             Attendance.objects.filter(
@@ -357,9 +382,8 @@ def attendance_mark_bulk(
         if missing:
             raise ValidationError({"attendance": f"Not on this session's list: {sorted(missing)}."})
         for row in rows:
-            row.status = changes[row.pk]
-            row.arrived_at = row.left_at = None
-            row.minutes_attended = minutes_for(session, row.status, None, None)
+            row.status = changes[row.pk].status
+            row.arrived_at, row.left_at, row.minutes_attended = stays[row.pk]
         Attendance.objects.bulk_update(
             rows, ["status", "arrived_at", "left_at", "minutes_attended"], batch_size=500
         )

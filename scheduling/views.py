@@ -20,7 +20,7 @@ from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_er
 
 from . import selectors, services
 from .feeds import feed_create, feed_revoke, feed_sessions, to_ics
-from .forms import BlockFormSet, ClosureForm, RoomForm, TrackForm
+from .forms import AttendanceTimesForm, BlockFormSet, ClosureForm, RoomForm, TrackForm
 from .ledger import week_start, weeks_for
 from .models import Closure, Room, Track
 
@@ -78,9 +78,16 @@ def attendance_mark(request: HttpRequest, attendance_id: int) -> HttpResponse:
     row = selectors.attendance_get(clinic=clinic_of(request), attendance_id=attendance_id)
     previous = row.status
     error = ""
+    times = AttendanceTimesForm(request.POST)
     try:
+        if not times.is_valid():
+            errors = times.errors.items()
+            raise ValidationError([f"{times[f].label}: {' '.join(map(str, e))}" for f, e in errors])
         services.attendance_mark(
-            row, actor=actor_of(request), status=request.POST.get("status", "")
+            row,
+            actor=actor_of(request),
+            status=request.POST.get("status", ""),
+            **times.moments(row.session.day, timezone.get_current_timezone()),
         )
     except ValidationError as exc:
         error = " ".join(exc.messages)

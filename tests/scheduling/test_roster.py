@@ -98,6 +98,33 @@ def test_late_and_left_early_adjust_minutes(clinic_a: Tenant) -> None:
     assert (row.minutes_attended, row.arrived_at) == (0, None)
 
 
+def test_typed_arrival_and_departure_times_set_the_minutes(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    tz = calendar.clinic_tz(clinic_a.clinic)
+    day = datetime.date(2026, 3, 2)
+    start = datetime.datetime.combine(day, datetime.time(9), tzinfo=tz)
+    session = calendar.session_create(
+        clinic=clinic_a.clinic, actor=admin, kind="group", day=day,
+        starts_at=start, ends_at=start + datetime.timedelta(hours=3),
+    )  # fmt: skip
+    row = calendar.attendance_add(session=session, patient=clinic_a.patient, actor=admin)
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    url = f"/c/{clinic_a.clinic.slug}/roster/attendance/{row.pk}/"
+    typed = {"status": "late", "arrived_at": "09:35", "left_at": "11:50"}
+    html = client.post(url, typed, HTTP_HX_REQUEST="true").content.decode()
+    assert all(text in html for text in ("135 min", "in 09:35", "out 11:50"))
+    row = row_of(clinic_a, session)
+    assert row.arrived_at == start + datetime.timedelta(minutes=35)
+    for bad, message in [
+        ({"arrived_at": "7pm"}, "Arrived: Enter a valid time."),
+        ({"arrived_at": "10:00", "left_at": "09:50"}, "departure must be after the arrival"),
+        ({"arrived_at": "12:30"}, "arrival is after the session ended"),
+    ]:
+        html = client.post(url, {"status": "late", **bad}, HTTP_HX_REQUEST="true").content
+        assert message in html.decode()
+        assert row_of(clinic_a, session).minutes_attended == 135  # nothing changed
+
+
 def test_a_bad_status_is_a_message_not_a_crash(clinic_a: Tenant) -> None:
     row = row_of(clinic_a, todays_session(clinic_a))
     response = clinic_a.client_for(Role.FRONT_DESK).post(
@@ -180,6 +207,26 @@ def test_bulk_attendance_refuses_rows_of_another_session(clinic_a: Tenant) -> No
     )
     assert response.status_code == 400
     assert "Not on this session's list" in str(response.json()["error"]["fields"])
+
+
+def test_bulk_attendance_takes_arrival_and_departure(clinic_a: Tenant) -> None:
+    from django.test import Client
+
+    session = todays_session(clinic_a)
+    row = row_of(clinic_a, session)
+    _, secret = factories.api_token(clinic_a.members[Role.FRONT_DESK])
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    url = f"/api/v1/sessions/{session.pk}/attendance"
+    arrived = session.starts_at + datetime.timedelta(minutes=20)
+    mark = {"attendance": row.pk, "status": "late", "arrived_at": arrived.isoformat()}
+    response = client.post(url, [mark], content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()[0]["minutes_attended"] == 160
+    mark["left_at"] = (arrived - datetime.timedelta(minutes=5)).isoformat()
+    response = client.post(url, [mark], content_type="application/json")
+    assert response.status_code == 400
+    assert "departure must be after the arrival" in str(response.json()["error"]["fields"])
+    assert row_of(clinic_a, session).minutes_attended == 160
 
 
 def test_hours_api_reports_the_week(clinic_a: Tenant) -> None:
