@@ -73,6 +73,7 @@ clinic_patterns = [
     path("patients/<int:patient_id>/calendar/", roster.patient_calendar, name="patient-calendar"),
     path("tracks/", roster.track_list, name="track-list"),
     path("tracks/new/", roster.track_create, name="track-create"),
+    path("tracks/<int:track_id>/edit/", roster.track_edit, name="track-edit"),
     path("rooms/new/", roster.room_create, name="room-create"),
     path("closures/new/", roster.closure_create, name="closure-create"),
     path("intake/", intake.intake_board, name="intake-board"),

@@ -3,7 +3,6 @@ attendance (one call marks a whole session), group types and topics, the hours l
 
 from typing import Any
 
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -71,14 +70,26 @@ class TrackListView(ClinicAPIView):
 
 
 class TrackDetailView(ClinicAPIView):
-    capabilities = {"GET": C.STAFF_READ}
+    capabilities = {"GET": C.STAFF_READ, "PATCH": C.CLINIC_CONFIGURE}
 
     @extend_schema(responses=TrackSerializer)
     def get(self, request: Request, id: int) -> Response:
-        track = Track.objects.filter(clinic=self.clinic, pk=id).prefetch_related("blocks").first()
-        if track is None:
-            raise Http404
-        return Response(TrackSerializer(track).data)
+        return Response(TrackSerializer(selectors.track_get(clinic=self.clinic, track_id=id)).data)
+
+    @extend_schema(
+        request=TrackSerializer,
+        responses=TrackSerializer,
+        summary="Change a track; `blocks`, when given, replaces the weekly template from now on",
+    )
+    def patch(self, request: Request, id: int) -> Response:
+        track = selectors.track_get(clinic=self.clinic, track_id=id)
+        data = TrackSerializer(track, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        blocks = fields.pop("blocks", None)
+        services.track_update(track, actor=self.actor, blocks=blocks, **fields)
+        services.generate_on_commit(self.clinic)
+        return Response(TrackSerializer(selectors.track_get(clinic=self.clinic, track_id=id)).data)
 
 
 class RoomSerializer(serializers.ModelSerializer):

@@ -44,6 +44,12 @@ class TrackForm(forms.ModelForm):
         """The service checks names within the clinic."""
 
 
+class TrackEditForm(TrackForm):
+    class Meta(TrackForm.Meta):
+        fields = [*TrackForm.Meta.fields, "is_active"]
+        labels = {"is_active": "Active (uncheck to stop generating sessions)"}
+
+
 class BlockForm(forms.Form):
     weekday = forms.TypedChoiceField(choices=WEEKDAYS, coerce=int)
     starts_at = forms.TimeField(widget=TimeInput(), label="Starts")
@@ -65,6 +71,7 @@ class BlockForm(forms.Form):
 
 
 BlockFormSet = forms.formset_factory(BlockForm, extra=5, max_num=35)
+BlockEditFormSet = forms.formset_factory(BlockForm, extra=3, max_num=35, can_delete=True)
 
 
 class RoomForm(forms.ModelForm):

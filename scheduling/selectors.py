@@ -8,7 +8,7 @@ from django.http import Http404
 
 from iop.models import Clinic
 
-from .models import Attendance, Session
+from .models import Attendance, Session, Track
 
 
 @dataclass
@@ -55,6 +55,13 @@ def attendance_get(*, clinic: Clinic, attendance_id: int) -> Attendance:
     if row is None:
         raise Http404("No such attendance.")
     return row
+
+
+def track_get(*, clinic: Clinic, track_id: int) -> Track:
+    track = Track.objects.filter(clinic=clinic, pk=track_id).prefetch_related("blocks").first()
+    if track is None:
+        raise Http404("No such track.")
+    return track
 
 
 def session_get(*, clinic: Clinic, session_id: int) -> Session:

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +21,15 @@ from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_er
 
 from . import selectors, services
 from .feeds import feed_create, feed_revoke, feed_sessions, to_ics
-from .forms import AttendanceTimesForm, BlockFormSet, ClosureForm, RoomForm, TrackForm
+from .forms import (
+    AttendanceTimesForm,
+    BlockEditFormSet,
+    BlockFormSet,
+    ClosureForm,
+    RoomForm,
+    TrackEditForm,
+    TrackForm,
+)
 from .ledger import week_start, weeks_for
 from .models import Closure, Room, Track
 
@@ -195,6 +204,44 @@ def track_create(request: HttpRequest) -> HttpResponse:
             )
             return redirect(clinic_url(request, "track-list"))
     return render(request, "scheduling/track_form.html", {"form": form, "blocks": blocks})
+
+
+@clinic_page(C.CLINIC_CONFIGURE)
+def track_edit(request: HttpRequest, track_id: int) -> HttpResponse:
+    clinic = clinic_of(request)
+    track = selectors.track_get(clinic=clinic, track_id=track_id)
+    # Not bound to the instance: the service compares the track with what was submitted.
+    initial = model_to_dict(track, fields=TrackEditForm.Meta.fields)
+    form = TrackEditForm(request.POST or None, initial=initial, clinic=clinic)
+    current = [
+        {"weekday": b.weekday, "starts_at": b.starts_at, "ends_at": b.ends_at, "kind": b.kind,
+         "group_type": b.group_type_id, "room": b.room_id, "lead": b.lead_id}
+        for b in track.blocks.all()
+    ]  # fmt: skip
+    blocks = BlockEditFormSet(
+        request.POST or None, initial=current, form_kwargs={"clinic": clinic}, prefix="blocks"
+    )
+    if request.method == "POST" and form.is_valid() and blocks.is_valid():
+        template = [
+            b.cleaned_data
+            for b in blocks
+            if b.cleaned_data and not b.cleaned_data.pop("DELETE", False)
+        ]
+        try:
+            services.track_update(
+                track, actor=actor_of(request), blocks=template, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            services.generate_on_commit(clinic)
+            messages.success(
+                request, f"Track “{track.name}” saved; its coming sessions follow the change."
+            )
+            return redirect(clinic_url(request, "track-list"))
+    return render(
+        request, "scheduling/track_form.html", {"form": form, "blocks": blocks, "track": track}
+    )
 
 
 @clinic_page(C.CLINIC_CONFIGURE)

@@ -105,9 +105,9 @@ def calendar_records(clinic: Clinic) -> dict[str, Any]:
 
     sessions_generate(clinic=clinic)
     with clinic_context(clinic.pk):
-        row = Attendance.objects.filter(clinic=clinic).select_related("session").first()
+        row = Attendance.objects.filter(clinic=clinic).select_related("session__track").first()
     assert row is not None
-    return {"attendance_id": row, "session_id": row.session}
+    return {"attendance_id": row, "session_id": row.session, "track_id": row.session.track}
 
 
 def full_record(patient: Patient, *, actor: User, label: str) -> dict[str, Any]:

@@ -237,6 +237,76 @@ def test_an_admin_adds_a_track_and_its_sessions_appear(
     assert "Mon, Wed, Thu" in page
 
 
+def test_editing_a_running_track_changes_only_its_coming_sessions(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    now = timezone.now()
+    with clinic_context(clinic_a.clinic.pk):
+        track = Track.objects.prefetch_related("blocks").get(pk=track_of(clinic_a).pk)
+        monday, tuesday, _thursday = sorted(track.blocks.all(), key=lambda b: b.weekday)
+    room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Cedar", capacity=12)
+    # History: one Monday session moved five weeks back stands for a session already held.
+    held = sessions(clinic_a, block=monday)[0]
+    back = datetime.timedelta(weeks=5)
+    with clinic_context(clinic_a.clinic.pk):
+        Attendance.objects.filter(session=held).update(
+            starts_at=held.starts_at - back, ends_at=held.ends_at - back
+        )
+        Session.objects.filter(pk=held.pk).update(
+            day=held.day - back, starts_at=held.starts_at - back, ends_at=held.ends_at - back
+        )
+    # A Tuesday the patient was excused from in advance: recorded, so cancelled, not deleted.
+    excused = next(s for s in sessions(clinic_a, block=tuesday) if s.starts_at > now)
+    with clinic_context(clinic_a.clinic.pk):
+        row = Attendance.objects.select_related("session").get(session=excused)
+    calendar.attendance_mark(row, actor=admin, status="excused")
+    hours = {"starts_at": datetime.time(9), "ends_at": datetime.time(12), "kind": "group"}
+    workshop = {"starts_at": datetime.time(13), "ends_at": datetime.time(14), "kind": "workshop"}
+    calendar.track_update(
+        track, actor=admin, name="Morning IOP (new rooms)",
+        blocks=[{"weekday": 0, **hours, "room": room}, {"weekday": 3, **hours},
+                {"weekday": 3, **workshop}],
+    )  # fmt: skip
+    coming_mondays = sessions(clinic_a, block=monday, starts_at__gt=now)
+    assert coming_mondays
+    assert {s.room_id for s in coming_mondays} == {room.pk}
+    assert sessions(clinic_a, pk=held.pk)[0].room_id is None  # history unchanged
+    tuesdays = sessions(clinic_a, track=track, kind="group", day__week_day=3)
+    assert [(s.pk, s.status) for s in tuesdays if s.starts_at > now] == [(excused.pk, "cancelled")]
+    assert excused.pk not in [a.session_id for a in attendance(clinic_a, clinic_a.patient)]
+    calendar.sessions_generate(clinic=clinic_a.clinic)
+    workshops = [a for a in attendance(clinic_a, clinic_a.patient) if a.session.kind == "workshop"]
+    assert workshops
+    assert {a.session.day.weekday() for a in workshops} == {3}
+    with clinic_context(clinic_a.clinic.pk):
+        assert Track.objects.get(pk=track.pk).name == "Morning IOP (new rooms)"
+
+
+def test_an_admin_edits_a_track_on_its_page(clinic_a: Tenant) -> None:
+    client = clinic_a.client_for(Role.ADMIN)
+    track = track_of(clinic_a)
+    url = f"/c/{clinic_a.clinic.slug}/tracks/{track.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert 'value="Morning IOP"' in page
+    assert "Remove" in page
+    form = {
+        "name": "Morning IOP", "slot": "morning", "weekdays": ["0", "1", "3"],
+        "starts_at": "09:00", "ends_at": "12:00", "capacity": "14",
+        "active_from": track.active_from.isoformat(), "is_active": "on",
+        "blocks-TOTAL_FORMS": "3", "blocks-INITIAL_FORMS": "3",
+    }  # fmt: skip
+    for n, day in enumerate(["0", "1", "3"]):
+        form.update({f"blocks-{n}-weekday": day, f"blocks-{n}-starts_at": "09:00",
+                     f"blocks-{n}-ends_at": "12:00", f"blocks-{n}-kind": "group"})  # fmt: skip
+    refused = client.post(url, {**form, "weekdays": ["0", "3", "4"]})
+    assert "A block must fall on one of the track" in refused.content.decode()
+    form["blocks-1-DELETE"] = "on"
+    saved = client.post(url, {**form, "weekdays": ["0", "3", "4"]}, follow=True)
+    assert "coming sessions follow the change" in saved.content.decode()
+    coming = sessions(clinic_a, track=track, starts_at__gt=timezone.now())
+    assert coming
+    assert {s.day.weekday() for s in coming} <= {0, 3}
+
+
 def test_closing_a_day_from_the_tracks_page(clinic_a: Tenant) -> None:
     client = clinic_a.client_for(Role.ADMIN)
     day = sessions(clinic_a, status="scheduled")[0].day
