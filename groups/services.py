@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from iop.models import Clinic, User
 from iop.models.audit import AuditAction
-from iop.services.core import audit_record, validate_and_save
+from iop.services.core import apply_changes, audit_record, validate_and_save
 from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
 
@@ -57,6 +57,47 @@ def group_types_create_defaults(*, clinic: Clinic, actor: User | None) -> dict[s
             changed_fields=["group_types", "topics"],
         )
     return created
+
+
+GROUP_TYPE_TAKEN = ("name", "Another group type already has this name.")
+TOPIC_TAKEN = ("name", "This group type already has a topic with this name.")
+
+
+def group_type_create(*, clinic: Clinic, actor: User, name: str, kind: str) -> GroupType:
+    with clinic_context(clinic.pk):
+        group_type = GroupType(clinic=clinic, name=name, kind=kind)
+        validate_and_save(group_type, unique=GROUP_TYPE_TAKEN)
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=group_type)
+    return group_type
+
+
+def topic_create(
+    *, clinic: Clinic, actor: User, group_type: GroupType, name: str, order: int | None = None
+) -> Topic:
+    """A curriculum topic; without an order it goes last in its group type."""
+    with clinic_context(clinic.pk):
+        if order is None:
+            order = 1 + max(group_type.topics.values_list("order", flat=True), default=0)
+        topic = Topic(clinic=clinic, group_type=group_type, name=name, order=order)
+        validate_and_save(topic, unique=TOPIC_TAKEN, within=("group_type",))
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=topic)
+    return topic
+
+
+def curriculum_update(item: GroupType | Topic, *, actor: User, **fields: Any) -> None:
+    """Rename, reorder or retire a group type or topic. Retired ones stay on the sessions
+    and charts that used them; they are no longer offered for new sessions."""
+    with clinic_context(item.clinic_id):
+        changed = apply_changes(item, fields)
+        if changed:
+            if isinstance(item, Topic):
+                validate_and_save(item, unique=TOPIC_TAKEN, within=("group_type",))
+            else:
+                validate_and_save(item, unique=GROUP_TYPE_TAKEN)
+            audit_record(
+                clinic=item.clinic, actor=actor, action=AuditAction.CHANGE, obj=item,
+                changed_fields=changed,
+            )  # fmt: skip
 
 
 ATTENDED = ("present", "late", "left_early")

@@ -86,6 +86,8 @@ class ClinicSettingsForm(forms.ModelForm):
             "phone",
             "require_mfa",
             "idle_timeout_minutes",
+            "makeup_window_days",
+            "missed_grace_minutes",
             "default_program_weeks",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}

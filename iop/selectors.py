@@ -2,7 +2,7 @@
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from allauth.mfa.models import Authenticator
@@ -151,6 +151,17 @@ class Chart:
     coverages: list[Coverage]
     payment_plans: list[PaymentPlan]
     authorizations: list[Authorization]
+    missed_sessions: list[Any] = field(default_factory=list)  # the last 60 days
+
+    @property
+    def unexcused_recent(self) -> int:
+        """Unexcused misses in the last 14 days (two or more is a risk flag)."""
+        since = timezone.localdate() - datetime.timedelta(days=14)
+        return sum(
+            1
+            for m in self.missed_sessions
+            if not m.excused and m.status != "withdrawn" and m.session.day >= since
+        )
 
     @property
     def current_enrollment(self) -> Enrollment | None:
@@ -182,6 +193,8 @@ class Chart:
             and not any(p.is_active for p in self.payment_plans)
         ):
             found.append(("warn", "Insurance not verified"))
+        if self.unexcused_recent >= 2:
+            found.append(("danger", f"{self.unexcused_recent} unexcused misses in 14 days"))
         return found
 
 
@@ -206,8 +219,19 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
         authorizations=load("insurance", Authorization.objects.select_related("coverage")),
     )
     from scheduling.ledger import count_billed_units
+    from scheduling.models import MissedSession
 
     count_billed_units(clinic=clinic, authorizations=chart.authorizations)
+    chart.missed_sessions = list(
+        MissedSession.objects.filter(
+            clinic=clinic,
+            patient=patient,
+            session__day__gte=timezone.localdate() - datetime.timedelta(days=60),
+        )
+        .exclude(status="withdrawn")
+        .select_related("session__group_type", "session__topic", "makeup__session")
+        .order_by("-session__starts_at")
+    )
     return chart
 
 

@@ -3,9 +3,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from groups import views as group_notes
+from groups import views as groups
 from iop import health
 from iop.views import core, intake, patients
+from scheduling import makeup_views
 from scheduling import views as roster
 
 # One create and one edit page per part of the record; each id has its own name so the
@@ -64,10 +65,23 @@ clinic_patterns = [
         name="enrollment-extend",
     ),
     path("roster/", roster.roster, name="roster"),
+    path("makeups/", makeup_views.makeup_queue, name="makeup-queue"),
+    path("makeups/<int:missed_id>/", makeup_views.makeup_detail, name="makeup-detail"),
+    path("makeups/<int:missed_id>/decide/", makeup_views.makeup_decide, name="makeup-decide"),
+    path("notifications/read/", makeup_views.notifications_read, name="notifications-read"),
     path("roster/attendance/<int:attendance_id>/", roster.attendance_mark, name="attendance-mark"),
     path("roster/sessions/<int:session_id>/walk-in/", roster.walk_in, name="walk-in"),
     path("roster/sessions/<int:session_id>/topic/", roster.session_topic, name="session-topic"),
-    path("sessions/<int:session_id>/note/", group_notes.group_note, name="group-note"),
+    path("sessions/<int:session_id>/note/", groups.group_note, name="group-note"),
+    path("curriculum/", groups.curriculum, name="curriculum"),
+    path("curriculum/group-types/new/", groups.group_type_form, name="group-type-create"),
+    path(
+        "curriculum/group-types/<int:group_type_id>/",
+        groups.group_type_form,
+        name="group-type-edit",
+    ),
+    path("curriculum/topics/new/", groups.topic_form, name="topic-create"),
+    path("curriculum/topics/<int:topic_id>/", groups.topic_form, name="topic-edit"),
     path("hours/", roster.weekly_hours, name="weekly-hours"),
     path("my-calendar/", roster.my_calendar, name="my-calendar"),
     path("patients/<int:patient_id>/calendar/", roster.patient_calendar, name="patient-calendar"),

@@ -3,6 +3,7 @@ attendance (one call marks a whole session), group types and topics, the hours l
 
 from typing import Any
 
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -83,7 +84,7 @@ class TrackDetailView(ClinicAPIView):
     )
     def patch(self, request: Request, id: int) -> Response:
         track = selectors.track_get(clinic=self.clinic, track_id=id)
-        data = TrackSerializer(track, data=request.data, partial=True)
+        data = TrackSerializer(track, data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         blocks = fields.pop("blocks", None)
@@ -253,30 +254,68 @@ class GroupTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = GroupType
         fields = ["id", "name", "kind", "is_active"]
+        read_only_fields = ["id"]
+        validators: list[Any] = []
 
 
 class TopicSerializer(serializers.ModelSerializer):
+    group_type = ClinicScopedField(queryset=GroupType.objects.all())
+
     class Meta:
         model = Topic
         fields = ["id", "group_type", "name", "order", "is_active"]
+        read_only_fields = ["id"]
+        validators: list[Any] = []
 
 
 class GroupTypeListView(ClinicAPIView):
-    capabilities = {"GET": C.STAFF_READ}
+    capabilities = {"GET": C.STAFF_READ, "POST": C.CLINIC_CONFIGURE}
 
     @extend_schema(responses=GroupTypeSerializer(many=True))
     def get(self, request: Request) -> Response:
         types = GroupType.objects.filter(clinic=self.clinic).order_by("id")
         return self.paginated(types, GroupTypeSerializer)
 
+    @extend_schema(request=GroupTypeSerializer, responses={201: GroupTypeSerializer})
+    def post(self, request: Request) -> Response:
+        data = GroupTypeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if k in ("name", "kind")}
+        group_type = notes.group_type_create(clinic=self.clinic, actor=self.actor, **fields)
+        return Response(GroupTypeSerializer(group_type).data, status=201)
+
 
 class TopicListView(ClinicAPIView):
-    capabilities = {"GET": C.STAFF_READ}
+    capabilities = {"GET": C.STAFF_READ, "POST": C.CLINIC_CONFIGURE}
 
     @extend_schema(responses=TopicSerializer(many=True), summary="The curriculum")
     def get(self, request: Request) -> Response:
         topics = Topic.objects.filter(clinic=self.clinic).order_by("group_type_id", "order", "id")
         return self.paginated(topics, TopicSerializer)
+
+    @extend_schema(request=TopicSerializer, responses={201: TopicSerializer})
+    def post(self, request: Request) -> Response:
+        data = TopicSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if k != "is_active"}
+        topic = notes.topic_create(clinic=self.clinic, actor=self.actor, **fields)
+        return Response(TopicSerializer(topic).data, status=201)
+
+
+class TopicDetailView(ClinicAPIView):
+    capabilities = {"PATCH": C.CLINIC_CONFIGURE}
+
+    @extend_schema(
+        request=TopicSerializer, responses=TopicSerializer, summary="Rename, reorder or retire"
+    )
+    def patch(self, request: Request, id: int) -> Response:
+        topic = Topic.objects.filter(clinic=self.clinic, pk=id).first()
+        if topic is None:
+            raise Http404
+        data = TopicSerializer(topic, data=request.data, partial=True, context={"request": request})
+        data.is_valid(raise_exception=True)
+        notes.curriculum_update(topic, actor=self.actor, **data.validated_data)
+        return Response(TopicSerializer(topic).data)
 
 
 class WeekOutput(serializers.Serializer):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils import timezone
 
 from iop.models import TenantModel
 
@@ -320,3 +321,103 @@ class CalendarFeed(TenantModel):
 
     def __str__(self) -> str:
         return f"Calendar feed {self.pk}"
+
+
+class MissedStatus(models.TextChoices):
+    OPEN = "open", "Needs a decision"
+    MADE_UP = "made_up", "Made up"
+    WAIVED = "waived", "Waived"
+    WITHDRAWN = "withdrawn", "Withdrawn (attendance corrected)"
+
+
+class MissedSession(TenantModel):
+    """A session a patient missed (absent or excused), found by the sweep or the moment
+    it is marked: one per attendance row, whoever finds it first. The case manager
+    decides: a make-up (a new attendance linked back to the miss), or a waiver."""
+
+    attendance = models.OneToOneField(Attendance, on_delete=models.CASCADE, related_name="missed")
+    patient = models.ForeignKey("iop.Patient", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    excused = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=MissedStatus.choices, default=MissedStatus.OPEN
+    )
+    detected_at = models.DateTimeField(default=timezone.now)
+    none_found = models.CharField(
+        max_length=300, blank=True, help_text="Why no make-up could be proposed."
+    )
+    makeup = models.OneToOneField(
+        Attendance, null=True, blank=True, on_delete=models.SET_NULL, related_name="makes_up"
+    )
+    resolved_by = models.ForeignKey(
+        "iop.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    waive_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+        indexes = [
+            models.Index(fields=["clinic", "status"], name="missed_status"),
+            models.Index(fields=["clinic", "patient", "detected_at"], name="missed_patient"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="waived") | ~Q(waive_reason=""), name="missed_waived_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="made_up") | Q(makeup__isnull=False),
+                name="missed_made_up_has_attendance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Missed session {self.pk}"
+
+
+class MakeupProposal(TenantModel):
+    """One concrete slot proposed for a miss, ranked: same topic first, then sooner, then the
+    patient's own track. A group miss points at an existing session; an individual miss at
+    a free hour of the therapist's (`session` empty, `lead` and times set)."""
+
+    missed = models.ForeignKey(MissedSession, on_delete=models.CASCADE, related_name="proposals")
+    rank = models.PositiveSmallIntegerField()
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    lead = models.ForeignKey(
+        "iop.Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    same_topic = models.BooleanField(default=False)
+    own_track = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["missed", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "missed", "rank"], name="proposal_rank"),
+            models.CheckConstraint(
+                condition=Q(session__isnull=False) | Q(lead__isnull=False),
+                name="proposal_session_or_lead",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal {self.rank} for {self.missed_id}"
+
+
+class AttendanceTodo(TenantModel):
+    """A past session whose list still has patients nobody marked: a to-do for the front
+    desk (the system never guesses whether they came). Closed when the list is complete."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="todo")
+    unmarked = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session__starts_at"]
+
+    def __str__(self) -> str:
+        return f"Unmarked attendance on {self.session_id}"

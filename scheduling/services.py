@@ -383,6 +383,10 @@ def _stay(
     """Check a mark and work out the stay it records: (arrival, departure, minutes)."""
     if status not in MARKABLE:
         raise ValidationError({"status": "Choose present, late, left early, absent or excused."})
+    if arrived_at and arrived_at >= session.ends_at:
+        raise ValidationError({"arrived_at": "The arrival is after the session ended."})
+    if left_at and left_at <= session.starts_at:
+        raise ValidationError({"left_at": "The departure is before the session started."})
     now = timezone.now()
     if status == "late" and arrived_at is None:
         arrived_at = min(max(now, session.starts_at), session.ends_at)
@@ -390,10 +394,6 @@ def _stay(
         left_at = min(max(now, session.starts_at), session.ends_at)
     if arrived_at and left_at and left_at <= arrived_at:
         raise ValidationError({"left_at": "The departure must be after the arrival."})
-    if arrived_at and arrived_at >= session.ends_at:
-        raise ValidationError({"arrived_at": "The arrival is after the session ended."})
-    if left_at and left_at <= session.starts_at:
-        raise ValidationError({"left_at": "The departure is before the session started."})
     if status in ("absent", "excused"):
         arrived_at = left_at = None
     return arrived_at, left_at, minutes_for(session, status, arrived_at, left_at)
@@ -415,6 +415,7 @@ def attendance_mark(
         attendance.status = status
         attendance.arrived_at, attendance.left_at, attendance.minutes_attended = stay
         attendance.save(update_fields=["status", "arrived_at", "left_at", "minutes_attended"])
+        _sweep_on_commit(attendance.clinic_id, [attendance.pk])
         audit_record(
             clinic=session.clinic, actor=actor, action=AuditAction.CHANGE, obj=attendance,
             patient_id=attendance.patient_id,
@@ -466,7 +467,16 @@ def attendance_mark_bulk(
             rows, ["status", "arrived_at", "left_at", "minutes_attended"], batch_size=500
         )
         _audit_changes(session, actor, rows)
+        _sweep_on_commit(session.clinic_id, [row.pk for row in rows])
     return rows
+
+
+def _sweep_on_commit(clinic_id: int, attendance_ids: list[int]) -> None:
+    """A mark may record a miss (or withdraw one): the worker looks once it is committed.
+    Misses of sessions still running wait for the periodic sweep (the grace period)."""
+    from .tasks import sweep_missed
+
+    sweep_missed.delay_on_commit(clinic_id=clinic_id, attendance_ids=attendance_ids)
 
 
 def _audit_changes(session: Session, actor: User, rows: list[Attendance]) -> None:

@@ -16,3 +16,17 @@ def generate_sessions(*, clinic_id: int) -> None:
     from .services import sessions_generate
 
     sessions_generate(clinic=Clinic.objects.get(pk=clinic_id))
+
+
+@shared_task
+def sweep_missed_everywhere() -> None:
+    """Every few minutes: each clinic's missed-session sweep, in its own context."""
+    for clinic_id in Clinic.objects.values_list("id", flat=True):
+        sweep_missed.delay(clinic_id=clinic_id)
+
+
+@shared_task(base=ClinicTask)
+def sweep_missed(*, clinic_id: int, attendance_ids: list[int] | None = None) -> None:
+    from .makeups import missed_sweep
+
+    missed_sweep(clinic=Clinic.objects.get(pk=clinic_id), attendance_ids=attendance_ids)

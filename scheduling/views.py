@@ -31,7 +31,7 @@ from .forms import (
     TrackForm,
 )
 from .ledger import week_start, weeks_for
-from .models import Closure, Room, Track
+from .models import AttendanceTodo, Closure, Room, Track
 
 C = Capability
 BUTTONS = [
@@ -77,6 +77,9 @@ def roster(request: HttpRequest) -> HttpResponse:
             "buttons": BUTTONS,
             "can_mark": request.membership.can(C.SCHEDULE_MANAGE),  # type: ignore[attr-defined]
             "topics": _topics_by_group_type(clinic),
+            "todos": AttendanceTodo.objects.filter(clinic=clinic, resolved_at__isnull=True)
+            .select_related("session__track", "session__group_type")
+            .order_by("session__starts_at")[:20],
         },
     )
 

@@ -99,15 +99,57 @@ def track(clinic: Clinic, *, actor: User, name: str = "Morning IOP", **fields: A
 
 
 def calendar_records(clinic: Clinic) -> dict[str, Any]:
-    """The clinic's sessions generated; one session and one attendance row to point at."""
+    """The clinic's curriculum and sessions; one of each calendar record to point at."""
+    from groups.models import Topic
+    from groups.services import group_types_create_defaults
     from scheduling.models import Attendance
     from scheduling.services import sessions_generate
 
+    group_types_create_defaults(clinic=clinic, actor=None)  # as clinic_create does
     sessions_generate(clinic=clinic)
     with clinic_context(clinic.pk):
         row = Attendance.objects.filter(clinic=clinic).select_related("session__track").first()
+        topic = Topic.objects.filter(clinic=clinic).select_related("group_type").first()
     assert row is not None
-    return {"attendance_id": row, "session_id": row.session, "track_id": row.session.track}
+    assert topic is not None
+    return {
+        "attendance_id": row, "session_id": row.session, "track_id": row.session.track,
+        "topic_id": topic, "group_type_id": topic.group_type,
+    }  # fmt: skip
+
+
+def past_session(
+    clinic: Clinic,
+    *,
+    actor: User,
+    days_ago: int = 2,
+    hours: tuple[int, int] = (14, 16),
+    **fields: Any,
+) -> Any:
+    """A session that already happened, at the given local hours `days_ago` days back."""
+    from scheduling.services import at, clinic_tz, session_create
+
+    tz = clinic_tz(clinic)
+    day = timezone.localdate(timezone=tz) - datetime.timedelta(days=days_ago)
+    return session_create(
+        clinic=clinic, actor=actor, day=day, starts_at=at(day, datetime.time(hours[0]), tz),
+        ends_at=at(day, datetime.time(hours[1]), tz), **{"kind": "group", **fields},
+    )  # fmt: skip
+
+
+def missed_session(patient: Patient, *, actor: User, status: str = "absent", **fields: Any) -> Any:
+    """The patient absent (or excused) from a past session, swept into a `MissedSession`."""
+    from scheduling.makeups import missed_sweep
+    from scheduling.models import MissedSession
+    from scheduling.services import attendance_add, attendance_mark
+
+    session = past_session(patient.clinic, actor=actor, **fields)
+    row = attendance_add(session=session, patient=patient, actor=actor)
+    row.session = session
+    attendance_mark(row, actor=actor, status=status)
+    missed_sweep(clinic=patient.clinic)
+    with clinic_context(patient.clinic_id):
+        return MissedSession.objects.select_related("session").get(attendance=row)
 
 
 def full_record(patient: Patient, *, actor: User, label: str) -> dict[str, Any]:
@@ -156,6 +198,7 @@ def full_record(patient: Patient, *, actor: User, label: str) -> dict[str, Any]:
             end_date=today + datetime.timedelta(days=60),
         ),
         **calendar_records(patient.clinic),
+        "missed_id": missed_session(patient, actor=actor, days_ago=9, hours=(10, 11)),
         "inquiry_id": services.inquiry_create(
             clinic=patient.clinic,
             actor=actor,

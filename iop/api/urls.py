@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from scheduling import api as calendar
+from scheduling import makeup_api
 
 from . import records, views
 
@@ -52,6 +53,11 @@ urlpatterns = [
     path("sessions/<int:id>/note/sign", calendar.GroupNoteSignView.as_view()),
     path("group-types/", calendar.GroupTypeListView.as_view()),
     path("topics/", calendar.TopicListView.as_view()),
+    path("topics/<int:id>/", calendar.TopicDetailView.as_view()),
     path("hours/", calendar.HoursView.as_view()),
+    path("missed-sessions/", makeup_api.MissedSessionListView.as_view()),
+    path("missed-sessions/<int:id>/", makeup_api.MissedSessionDetailView.as_view()),
+    path("missed-sessions/<int:id>/accept", makeup_api.MissedSessionAcceptView.as_view()),
+    path("missed-sessions/<int:id>/waive", makeup_api.MissedSessionWaiveView.as_view()),
     re_path(r"", not_found),
 ]

@@ -3,6 +3,7 @@ from .billing import Authorization, Coverage, PaymentPlan
 from .care import Diagnosis, Enrollment, EnrollmentExtension, Medication
 from .clinics import Clinic, Membership, Site
 from .intake import Inquiry
+from .notifications import Notification
 from .patients import Patient
 from .tenancy import TenantModel
 from .tokens import ApiToken
@@ -20,6 +21,7 @@ __all__ = [
     "Inquiry",
     "Medication",
     "Membership",
+    "Notification",
     "Patient",
     "PaymentPlan",
     "Site",

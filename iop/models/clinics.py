@@ -52,6 +52,18 @@ class Clinic(models.Model):
     weekly_minimum_minutes_adolescent = models.PositiveIntegerField(
         default=6 * 60, help_text="ASAM 2.1: adolescents need at least 6 hours a week."
     )
+    makeup_window_days = models.PositiveSmallIntegerField(
+        "make-up window (days)",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Make-ups are proposed within this many days of the missed session.",
+    )
+    missed_grace_minutes = models.PositiveSmallIntegerField(
+        "grace after a session ends (minutes)",
+        default=30,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="The missed-session sweep looks at a session this long after it ends.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

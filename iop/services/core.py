@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from iop.middleware import current_request
-from iop.models import ApiToken, AuditEvent, Clinic, Membership, Patient, Site, User
+from iop.models import (
+    ApiToken,
+    AuditEvent,
+    Clinic,
+    Membership,
+    Notification,
+    Patient,
+    Site,
+    User,
+)
 from iop.models.audit import AuditAction
 from iop.models.tokens import hash_token, new_raw_token
 from iop.roles import Role
@@ -95,16 +104,20 @@ def apply_changes(instance: models.Model, fields: dict[str, Any]) -> list[str]:
     return changed
 
 
-def validate_and_save(instance: Any, *, unique: tuple[str, str] | None = None) -> None:
+def validate_and_save(
+    instance: Any, *, unique: tuple[str, str] | None = None, within: tuple[str, ...] = ()
+) -> None:
     """Validate (fields, clean(), constraints) and save. A clash on a clinic-scoped unique
-    field becomes an error on that field; when a concurrent request wins the race and the
+    field (or on it `within` other fields, e.g. a topic's name within its group type)
+    becomes an error on that field; when a concurrent request wins the race and the
     database refuses, the person still gets a message, not a crash."""
     instance.full_clean(validate_constraints=unique is None)
     if unique:
         field, message = unique
+        same = {name: getattr(instance, name) for name in (field, *within)}
         clash = (
             type(instance)
-            ._default_manager.filter(clinic=instance.clinic, **{field: getattr(instance, field)})
+            ._default_manager.filter(clinic=instance.clinic, **same)
             .exclude(pk=instance.pk)
         )
         if clash.exists():
@@ -141,6 +154,10 @@ def clinic_create(
         audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=clinic)
         audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=membership)
         _send_invitation_on_commit(membership)
+        # Every clinic starts with the usual group types and curriculum, theirs to change.
+        from groups.services import group_types_create_defaults
+
+        group_types_create_defaults(clinic=clinic, actor=None)
     return clinic
 
 
@@ -154,6 +171,8 @@ CLINIC_SETTINGS_FIELDS = (
     "default_program_weeks",
     "weekly_minimum_minutes_adult",
     "weekly_minimum_minutes_adolescent",
+    "makeup_window_days",
+    "missed_grace_minutes",
 )
 
 
@@ -233,6 +252,23 @@ def membership_invite(
         audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=membership)
         _send_invitation_on_commit(membership)
     return membership
+
+
+def notify(*, clinic: Clinic, recipient_id: int, message: str, url: str) -> Notification:
+    """An in-app notification and an email saying something is waiting. The email names
+    no patient: mail leaves the clinic's systems (42 CFR Part 2)."""
+    note = Notification.objects.create(
+        clinic=clinic, recipient_id=recipient_id, message=message, url=url
+    )
+    email = User.objects.filter(pk=recipient_id).values_list("email", flat=True).first()
+    if email:
+        body = (
+            f"Something in {clinic.name} is waiting for you.\n\n"
+            f"Sign in to see it: {settings.SITE_URL.rstrip('/')}{url}\n"
+        )
+        subject = f"{clinic.name}: something is waiting for you"
+        transaction.on_commit(lambda: send_email.delay(to=[email], subject=subject, body=body))
+    return note
 
 
 def _send_invitation_on_commit(membership: Membership) -> None:

@@ -247,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.generate_sessions_everywhere",
         "schedule": crontab(hour=2, minute=15),
     },
+    "sweep-missed-sessions": {
+        "task": "scheduling.tasks.sweep_missed_everywhere",
+        "schedule": 10 * 60,
+    },
     "clear-expired-sessions": {
         "task": "iop.tasks.clear_expired_sessions",
         "schedule": 60 * 60,

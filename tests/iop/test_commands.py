@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from groups.models import GroupType
 from iop.models import AuditEvent, Clinic, Membership, Patient, Site
 from iop.roles import Role
 from iop.tenancy import clinic_context
@@ -28,7 +29,14 @@ def test_create_clinic_makes_the_tenant_and_invites_its_admin(celery_worker: obj
     assert wait_until(lambda: len(mail.outbox) == 1)
     assert "Lakeside IOP" in mail.outbox[0].subject
     with clinic_context(clinic.pk):
-        assert AuditEvent.objects.filter(clinic=clinic, action="create").count() == 2
+        created = AuditEvent.objects.filter(clinic=clinic, action="create")
+        # The clinic, its admin's membership, and the starting curriculum.
+        assert sorted(created.values_list("object_type", flat=True)) == [
+            "",
+            "iop.clinic",
+            "iop.membership",
+        ]
+        assert GroupType.objects.filter(clinic=clinic).count() == 4
 
 
 @pytest.mark.django_db

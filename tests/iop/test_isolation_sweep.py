@@ -41,7 +41,9 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "enrollments": tenant.records["enrollment_id"].pk,
         "inquiries": tenant.records["inquiry_id"].pk,
         "sessions": tenant.records["session_id"].pk,
-        "tracks": tenant.records["enrollment_id"].track_id,
+        "tracks": tenant.records["track_id"].pk,
+        "topics": tenant.records["topic_id"].pk,
+        "missed-sessions": tenant.records["missed_id"].pk,
     }
 
 

@@ -9,6 +9,7 @@ import pytest
 from iop.roles import Role
 from tests.conftest import Tenant
 from tests.iop.routes import clinic_routes
+from tests.iop.test_isolation_sweep import api_ids
 
 ALL = set(Role.values)
 ADMIN = {Role.ADMIN}
@@ -47,6 +48,10 @@ PAGES: dict[str, set[str]] = {
     "enrollment-status": ENROLLMENT_MANAGERS,
     "enrollment-extend": ENROLLMENT_MANAGERS,
     "roster": ALL,
+    "makeup-queue": ALL,
+    "makeup-detail": ALL,
+    "makeup-decide": SCHEDULERS,
+    "notifications-read": ALL,
     "weekly-hours": ALL,
     "track-list": ALL,
     "track-create": ADMIN,
@@ -58,6 +63,11 @@ PAGES: dict[str, set[str]] = {
     "session-topic": SCHEDULERS,
     "my-calendar": ALL,
     "group-note": {Role.THERAPIST},
+    "curriculum": ALL,
+    "group-type-create": ADMIN,
+    "group-type-edit": ADMIN,
+    "topic-create": ADMIN,
+    "topic-edit": ADMIN,
     "patient-calendar": DEMOGRAPHICS_WRITERS,
     "intake-board": INTAKE_READERS,
     "inquiry-create": INTAKE_MANAGERS,
@@ -79,6 +89,8 @@ PAGES: dict[str, set[str]] = {
     "audit-export": AUDIT_READERS,
 }
 POST_ONLY = {
+    "makeup-decide",
+    "notifications-read",
     "token-revoke",
     "patient-calendar",
     "attendance-mark",
@@ -141,8 +153,15 @@ API: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/sessions/{id}/attendance"): ALL,
     ("POST", "/api/v1/sessions/{id}/attendance"): SCHEDULERS,
     ("GET", "/api/v1/group-types/"): ALL,
+    ("POST", "/api/v1/group-types/"): ADMIN,
     ("GET", "/api/v1/topics/"): ALL,
+    ("POST", "/api/v1/topics/"): ADMIN,
+    ("PATCH", "/api/v1/topics/{id}/"): ADMIN,
     ("GET", "/api/v1/hours/"): ALL,
+    ("GET", "/api/v1/missed-sessions/"): ALL,
+    ("GET", "/api/v1/missed-sessions/{id}/"): ALL,
+    ("POST", "/api/v1/missed-sessions/{id}/accept"): SCHEDULERS,
+    ("POST", "/api/v1/missed-sessions/{id}/waive"): SCHEDULERS,
     ("GET", "/api/v1/sessions/{id}/note"): {
         Role.ADMIN,
         Role.THERAPIST,
@@ -219,26 +238,9 @@ def test_api_by_role(clinic_a: Tenant, role: str) -> None:
 
 
 def _api_id(tenant: Tenant, template: str) -> int:
+    """The tenant's own object for the collection (registered once, in the isolation sweep)."""
     collection = template.removeprefix("/api/v1/").split("/")[0]
-    records = {
-        "sessions": "session_id",
-        "diagnoses": "diagnosis_id",
-        "medications": "medication_id",
-        "coverages": "coverage_id",
-        "payment-plans": "payment_plan_id",
-        "authorizations": "authorization_id",
-        "enrollments": "enrollment_id",
-        "inquiries": "inquiry_id",
-    }
-    if collection in records:
-        return int(tenant.records[records[collection]].pk)
-    if collection == "tracks":
-        return int(tenant.records["enrollment_id"].track_id)
-    return {
-        "staff": tenant.members[Role.THERAPIST].pk,
-        "sites": tenant.site.pk,
-        "patients": tenant.patient.pk,
-    }.get(collection, 0)
+    return api_ids(tenant)[collection] if "{id}" in template else 0
 
 
 def test_front_desk_never_sees_the_audit_trail_or_admin_pages(clinic_a: Tenant) -> None:

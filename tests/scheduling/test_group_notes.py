@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import ProgrammingError, transaction
 
 from groups import services as notes
-from groups.models import GroupNote, GroupNotePart
+from groups.models import GroupNote, GroupNotePart, GroupType, Topic
 from iop.roles import Role
 from iop.services import DomainError
 from iop.tenancy import clinic_context
@@ -130,3 +130,59 @@ def test_group_notes_through_the_api(clinic_a: Tenant) -> None:
     _, front = factories.api_token(clinic_a.members[Role.FRONT_DESK])
     refused = Client(headers={"Authorization": f"Bearer {front}"}).get(url)
     assert refused.status_code == 403  # front desk never reads notes
+
+
+def test_an_admin_shapes_the_curriculum(clinic_a: Tenant) -> None:
+    client = clinic_a.client_for(Role.ADMIN)
+    base = f"/c/{clinic_a.clinic.slug}/curriculum/"
+    with clinic_context(clinic_a.clinic.pk):
+        skills = GroupType.objects.get(clinic=clinic_a.clinic, kind="skills")
+        last = max(skills.topics.values_list("order", flat=True))
+    assert "Relapse warning signs" in client.get(base).content.decode()
+    added = client.post(
+        f"{base}topics/new/", {"group_type": skills.pk, "name": "Sleep hygiene"}, follow=True
+    )
+    assert "Topic “Sleep hygiene” saved." in added.content.decode()
+    with clinic_context(clinic_a.clinic.pk):
+        topic = Topic.objects.get(clinic=clinic_a.clinic, name="Sleep hygiene")
+    assert topic.order == last + 1  # empty order: last of its group type
+    clash = client.post(f"{base}topics/new/", {"group_type": skills.pk, "name": "Sleep hygiene"})
+    assert "already has a topic with this name" in clash.content.decode()
+    # The same name under another group type is fine.
+    with clinic_context(clinic_a.clinic.pk):
+        education = GroupType.objects.get(clinic=clinic_a.clinic, kind="education")
+    other = client.post(f"{base}topics/new/", {"group_type": education.pk, "name": "Sleep hygiene"})
+    assert other.status_code == 302
+    retired = client.post(
+        f"{base}topics/{topic.pk}/", {"group_type": skills.pk, "name": "Sleep hygiene", "order": 3}
+    )
+    assert retired.status_code == 302
+    with clinic_context(clinic_a.clinic.pk):
+        topic.refresh_from_db()
+    assert (topic.order, topic.is_active) == (3, False)
+    page = client.get(base).content.decode()
+    assert "Retired" in page
+    made = client.post(f"{base}group-types/new/", {"name": "Art therapy", "kind": "process"})
+    assert made.status_code == 302
+    again = client.post(f"{base}group-types/new/", {"name": "Art therapy", "kind": "skills"})
+    assert "Another group type already has this name." in again.content.decode()
+
+
+def test_curriculum_through_the_api(clinic_a: Tenant, clinic_b: Tenant) -> None:
+    from django.test import Client
+
+    client = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
+    made = client.post("/api/v1/group-types/", {"name": "Yoga", "kind": "skills"})
+    assert made.status_code == 201, made.content
+    topic = client.post("/api/v1/topics/", {"group_type": made.json()["id"], "name": "Breath"})
+    assert topic.status_code == 201
+    assert topic.json()["order"] == 1
+    foreign = clinic_b.records["group_type_id"].pk
+    refused = client.post("/api/v1/topics/", {"group_type": foreign, "name": "Breath"})
+    assert refused.status_code == 400
+    patched = client.patch(
+        f"/api/v1/topics/{topic.json()['id']}/",
+        {"is_active": False},
+        content_type="application/json",
+    )
+    assert patched.json()["is_active"] is False

@@ -1,0 +1,517 @@
+"""Missed sessions and make-ups ("life happens").
+
+The sweep runs in the worker: every few minutes for the whole clinic, and at once for rows
+just marked. A session is looked at once it has ended plus the clinic's grace period (a
+patient marked absent at 9:05 may still walk in at 9:30), so nobody is told about a miss
+that was not one. Everything is set-based SQL under a per-clinic advisory lock: running it
+twice, or in two workers at once, records each miss once and proposes one set of slots.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from iop.models import Clinic, Membership, Notification, Patient, User
+from iop.models.audit import AuditAction
+from iop.services.core import audit_record, notify
+from iop.services.errors import DomainError
+from iop.tenancy import clinic_context
+
+from .models import (
+    Attendance,
+    AttendanceTodo,
+    Closure,
+    MakeupProposal,
+    MissedSession,
+    MissedStatus,
+    Session,
+    SessionStatus,
+)
+from .services import at, attendance_add, clinic_tz, session_create
+
+MISSABLE_KINDS = ["group", "workshop", "individual", "family", "check_in"]
+GROUP_KINDS = ("group", "workshop")
+PROPOSALS_PER_MISS = 3
+# Until therapists record their own availability, individual make-ups are proposed within
+# the usual working day, Monday to Friday.
+WORKING_HOURS = (datetime.time(9), datetime.time(17))
+
+
+@dataclass
+class Swept:
+    missed: int = 0
+    proposals: int = 0
+    withdrawn: int = 0
+    todos: int = 0
+
+
+def missed_sweep(
+    *,
+    clinic: Clinic,
+    now: datetime.datetime | None = None,
+    attendance_ids: list[int] | None = None,
+) -> Swept:
+    """Record misses, propose make-ups for the new ones, withdraw misses whose attendance
+    was corrected, keep the front desk's to-dos for unmarked lists, and tell case managers.
+    `attendance_ids` limits the work to rows just marked (the roster's fast path)."""
+    now = now or timezone.now()
+    swept = Swept()
+    with clinic_context(clinic.pk), transaction.atomic():
+        with connection.cursor() as cursor:
+            # One sweep per clinic at a time; a second waits, then finds nothing new.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7341, clinic.pk])
+            swept.withdrawn = _withdraw_corrected(cursor, clinic, now)
+            params: dict[str, Any] = {
+                "clinic": clinic.pk,
+                "now": now,
+                "grace": datetime.timedelta(minutes=clinic.missed_grace_minutes),
+                "kinds": MISSABLE_KINDS,
+                "ids": attendance_ids,
+            }
+            cursor.execute(RECORD_MISSES, params)
+            new = [row[0] for row in cursor.fetchall()]
+            swept.missed = len(new)
+            if new:
+                swept.proposals = _propose_groups(cursor, clinic, new, now)
+                swept.proposals += _propose_individual(clinic, new, now)
+                _explain_none(cursor, clinic, new, now)
+                _notify_case_managers(clinic, new)
+        if attendance_ids is None:
+            swept.todos = _sync_todos(clinic, now)
+    return swept
+
+
+RECORD_MISSES = """
+    INSERT INTO scheduling_missedsession
+        (clinic_id, attendance_id, patient_id, session_id, excused, status, detected_at,
+         none_found, waive_reason)
+    SELECT a.clinic_id, a.id, a.patient_id, a.session_id, a.status = 'excused', 'open',
+           %(now)s, '', ''
+    FROM scheduling_attendance a
+    JOIN scheduling_session s ON s.id = a.session_id
+    WHERE a.clinic_id = %(clinic)s AND a.is_active AND a.status IN ('absent', 'excused')
+      AND s.status <> 'cancelled' AND s.kind = ANY(%(kinds)s)
+      AND s.ends_at + %(grace)s <= %(now)s
+      AND (%(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[]))
+    ON CONFLICT (attendance_id) DO NOTHING
+    RETURNING id
+"""
+
+
+def _withdraw_corrected(cursor: Any, clinic: Clinic, now: datetime.datetime) -> int:
+    """A miss whose attendance was corrected (the patient came after all, or the session
+    was cancelled) is withdrawn; one whose reason changed follows it."""
+    cursor.execute(
+        """
+        UPDATE scheduling_missedsession m
+        SET status = 'withdrawn', resolved_at = %(now)s
+        FROM scheduling_attendance a
+        WHERE a.id = m.attendance_id AND m.clinic_id = %(clinic)s AND m.status = 'open'
+          AND (NOT a.is_active OR a.status NOT IN ('absent', 'excused'))
+        """,
+        {"clinic": clinic.pk, "now": now},
+    )
+    withdrawn = int(cursor.rowcount)
+    cursor.execute(
+        """
+        UPDATE scheduling_missedsession m SET excused = (a.status = 'excused')
+        FROM scheduling_attendance a
+        WHERE a.id = m.attendance_id AND m.clinic_id = %(clinic)s AND m.status = 'open'
+          AND m.excused <> (a.status = 'excused')
+        """,
+        {"clinic": clinic.pk},
+    )
+    return withdrawn
+
+
+# Sessions that could stand in for a missed group: same kind and group type (or, for a
+# group with no type, the same track), scheduled, after now and within the window, with
+# whether each is full and whether it clashes with the patient's other sessions.
+CANDIDATES = """
+    WITH missed AS (
+        SELECT m.id AS missed_id, m.patient_id, s.id AS session_id, s.kind, s.group_type_id,
+               s.topic_id, s.track_id, s.day
+        FROM scheduling_missedsession m
+        JOIN scheduling_session s ON s.id = m.session_id
+        WHERE m.clinic_id = %(clinic)s AND m.id = ANY(%(ids)s) AND s.kind IN ('group', 'workshop')
+    ),
+    candidates AS (
+        SELECT n.missed_id, c.id AS session_id, c.starts_at, c.ends_at, c.day,
+               coalesce(c.topic_id = n.topic_id, false) AS same_topic,
+               coalesce(c.track_id = n.track_id, false) AS own_track,
+               (SELECT count(*) FROM scheduling_attendance a
+                WHERE a.clinic_id = %(clinic)s AND a.session_id = c.id AND a.is_active)
+                   >= coalesce(t.capacity, r.capacity, 2147483647) AS is_full,
+               EXISTS (SELECT 1 FROM scheduling_attendance a
+                       WHERE a.clinic_id = %(clinic)s AND a.patient_id = n.patient_id
+                         AND a.is_active AND a.starts_at < c.ends_at
+                         AND a.ends_at > c.starts_at) AS has_clash
+        FROM missed n
+        JOIN scheduling_session c
+          ON c.clinic_id = %(clinic)s AND c.status = 'scheduled' AND c.kind = n.kind
+         AND c.id <> n.session_id AND c.starts_at > %(now)s AND c.day <= n.day + %(window)s
+         AND (c.group_type_id = n.group_type_id
+              OR (n.group_type_id IS NULL AND c.track_id = n.track_id))
+        LEFT JOIN scheduling_track t ON t.id = c.track_id
+        LEFT JOIN scheduling_room r ON r.id = c.room_id
+    )
+"""
+
+# Constant SQL (every value is a bound parameter).
+INSERT_PROPOSALS = (
+    CANDIDATES  # noqa: S608
+    + """,
+    ranked AS (
+        SELECT *, row_number() OVER (
+            PARTITION BY missed_id
+            ORDER BY same_topic DESC, day, own_track DESC, starts_at, session_id
+        ) AS rank
+        FROM candidates WHERE NOT is_full AND NOT has_clash
+    )
+    INSERT INTO scheduling_makeupproposal
+        (clinic_id, missed_id, rank, session_id, starts_at, ends_at, same_topic, own_track)
+    SELECT %(clinic)s, missed_id, rank, session_id, starts_at, ends_at, same_topic, own_track
+    FROM ranked WHERE rank <= %(limit)s
+    ON CONFLICT DO NOTHING
+"""
+)
+
+WHY_NONE = (
+    CANDIDATES  # noqa: S608
+    + """
+    SELECT n.missed_id, count(c.session_id), count(c.session_id) FILTER (WHERE c.is_full),
+           count(c.session_id) FILTER (WHERE c.has_clash)
+    FROM missed n LEFT JOIN candidates c ON c.missed_id = n.missed_id
+    WHERE NOT EXISTS (SELECT 1 FROM scheduling_makeupproposal p WHERE p.missed_id = n.missed_id)
+    GROUP BY n.missed_id
+"""
+)
+
+
+def _window(clinic: Clinic, new: list[int], now: datetime.datetime) -> dict[str, Any]:
+    return {"clinic": clinic.pk, "ids": new, "now": now, "window": clinic.makeup_window_days}
+
+
+def _propose_groups(cursor: Any, clinic: Clinic, new: list[int], now: datetime.datetime) -> int:
+    cursor.execute(INSERT_PROPOSALS, {**_window(clinic, new, now), "limit": PROPOSALS_PER_MISS})
+    return int(cursor.rowcount)
+
+
+def _explain_none(cursor: Any, clinic: Clinic, new: list[int], now: datetime.datetime) -> None:
+    """Say why a group miss got no proposal, in numbers the case manager can act on."""
+    cursor.execute(WHY_NONE, _window(clinic, new, now))
+    days = clinic.makeup_window_days
+    reasons = {}
+    for missed_id, total, full, clash in cursor.fetchall():
+        if total == 0:
+            reasons[missed_id] = f"No other session of this group within {days} days."
+        else:
+            reasons[missed_id] = (
+                f"All {total} sessions of this group within {days} days are full ({full}) "
+                f"or clash with the patient's schedule ({clash})."
+            )
+    rows = MissedSession.objects.filter(clinic=clinic, pk__in=list(reasons))
+    for missed in rows:
+        missed.none_found = reasons[missed.pk]
+    MissedSession.objects.bulk_update(rows, ["none_found"])
+
+
+def _propose_individual(clinic: Clinic, new: list[int], now: datetime.datetime) -> int:
+    """An individual (or family) miss: the therapist's free hours in the coming week that
+    fit the patient's schedule, soonest first."""
+    misses = MissedSession.objects.filter(
+        clinic=clinic, pk__in=new, session__kind__in=("individual", "family")
+    ).select_related("session__lead", "patient__primary_therapist")
+    proposals = []
+    for missed in misses:
+        lead = missed.session.lead or missed.patient.primary_therapist
+        if lead is None:
+            missed.none_found = "The patient has no primary therapist to see them."
+            missed.save(update_fields=["none_found"])
+            continue
+        slots = free_hours(
+            clinic, lead=lead, patient=missed.patient, missed=missed.session, now=now
+        )
+        if not slots:
+            missed.none_found = (
+                f"{lead.user.display_name} has no free hour that fits the patient's schedule "
+                "in the coming week."
+            )
+            missed.save(update_fields=["none_found"])
+        proposals += [
+            MakeupProposal(
+                clinic=clinic, missed=missed, rank=rank, lead=lead, starts_at=start, ends_at=end
+            )
+            for rank, (start, end) in enumerate(slots[:PROPOSALS_PER_MISS], start=1)
+        ]
+    MakeupProposal.objects.bulk_create(proposals, ignore_conflicts=True)
+    return len(proposals)
+
+
+def free_hours(
+    clinic: Clinic,
+    *,
+    lead: Membership,
+    patient: Patient,
+    missed: Session,
+    now: datetime.datetime,
+    days: int = 7,
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """Slots as long as the missed session, on the hour, within working hours on working
+    days (closures skipped), where neither the therapist nor the patient is booked."""
+    tz = clinic_tz(clinic)
+    length = missed.ends_at - missed.starts_at
+    first = timezone.localtime(now, tz).date()
+    last = first + datetime.timedelta(days=days)
+    busy = [
+        (s.starts_at, s.ends_at)
+        for s in Session.objects.filter(
+            Q(lead=lead) | Q(co_lead=lead), clinic=clinic, day__range=(first, last)
+        ).exclude(status=SessionStatus.CANCELLED)
+    ] + [
+        (a.starts_at, a.ends_at)
+        for a in Attendance.objects.filter(
+            clinic=clinic, patient=patient, is_active=True, starts_at__date__range=(first, last)
+        )
+    ]
+    closed = set(
+        Closure.objects.filter(clinic=clinic, date__range=(first, last)).values_list(
+            "date", flat=True
+        )
+    )
+    slots = []
+    for offset in range(days + 1):
+        day = first + datetime.timedelta(days=offset)
+        if day.weekday() >= 5 or day in closed:
+            continue
+        start = at(day, WORKING_HOURS[0], tz)
+        while start + length <= at(day, WORKING_HOURS[1], tz):
+            end = start + length
+            if start > now and not any(b0 < end and b1 > start for b0, b1 in busy):
+                slots.append((start, end))
+            start += datetime.timedelta(hours=1)
+    return slots
+
+
+def _notify_case_managers(clinic: Clinic, new: list[int]) -> None:
+    counts: dict[int, int] = defaultdict(int)
+    for user_id in MissedSession.objects.filter(clinic=clinic, pk__in=new).values_list(
+        "patient__case_manager__user_id", flat=True
+    ):
+        if user_id:
+            counts[user_id] += 1
+    url = reverse("makeup-queue", kwargs={"clinic_slug": clinic.slug}) + "?mine=1"
+    for user_id, count in counts.items():
+        notify(
+            clinic=clinic,
+            recipient_id=user_id,
+            message=f"{count} missed session{'s' if count > 1 else ''} of your patients "
+            "need a make-up decision.",
+            url=url,
+        )
+
+
+def _sync_todos(clinic: Clinic, now: datetime.datetime) -> int:
+    """Lists of earlier days with patients nobody marked become to-dos; completed lists
+    close theirs. Returns the number of open to-dos."""
+    today = timezone.localtime(now, clinic_tz(clinic)).date()
+    unmarked = (
+        Attendance.objects.filter(
+            clinic=clinic,
+            is_active=True,
+            status="expected",
+            session__day__lt=today,
+            session__day__gte=today - datetime.timedelta(days=30),
+        )
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .values("session_id")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["session_id"]: row["n"] for row in unmarked}
+    AttendanceTodo.objects.bulk_create(
+        [AttendanceTodo(clinic=clinic, session_id=sid, unmarked=n) for sid, n in counts.items()],
+        update_conflicts=True,
+        unique_fields=["session"],
+        update_fields=["unmarked"],
+    )
+    AttendanceTodo.objects.filter(clinic=clinic, resolved_at__isnull=True).exclude(
+        session_id__in=list(counts)
+    ).update(resolved_at=now)
+    AttendanceTodo.objects.filter(clinic=clinic, session_id__in=list(counts)).update(
+        resolved_at=None
+    )
+    return len(counts)
+
+
+# --- Decisions --------------------------------------------------------------------------------
+
+
+def makeup_accept(
+    missed: MissedSession,
+    *,
+    actor: User,
+    proposal: MakeupProposal | None = None,
+    session: Session | None = None,
+) -> Attendance:
+    """Book the make-up: a proposal, or another session picked by hand. The patient is put
+    on its list with a link back to the miss; the hours ledger counts it like any other."""
+    with clinic_context(missed.clinic_id), transaction.atomic():
+        missed = _lock_open(missed)
+        if proposal is not None:
+            if proposal.missed_id != missed.pk:
+                raise ValidationError({"proposal": "That proposal is for another miss."})
+            session = proposal.session or session_create(
+                clinic=missed.clinic, actor=actor, kind=missed.session.kind,
+                day=timezone.localtime(proposal.starts_at, clinic_tz(missed.clinic)).date(),
+                starts_at=proposal.starts_at, ends_at=proposal.ends_at, lead=proposal.lead,
+            )  # fmt: skip
+        if session is None:
+            raise ValidationError({"session": "Choose a proposal or a session."})
+        _check_fits(missed, session)
+        makeup = attendance_add(
+            session=session, patient=missed.patient, actor=actor, makeup_of=missed.attendance
+        )
+        missed.status = MissedStatus.MADE_UP
+        missed.makeup = makeup
+        _resolve(missed, actor, ["status", "makeup"])
+    return makeup
+
+
+def makeup_waive(missed: MissedSession, *, actor: User, reason: str) -> MissedSession:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why no make-up is needed."})
+    with clinic_context(missed.clinic_id), transaction.atomic():
+        missed = _lock_open(missed)
+        missed.status = MissedStatus.WAIVED
+        missed.waive_reason = reason[:300]
+        _resolve(missed, actor, ["status", "waive_reason"])
+    return missed
+
+
+def _lock_open(missed: MissedSession) -> MissedSession:
+    locked = (
+        MissedSession.objects.select_for_update(of=("self",))
+        .select_related("session", "patient", "attendance", "clinic")
+        .get(clinic_id=missed.clinic_id, pk=missed.pk)
+    )
+    if locked.status != MissedStatus.OPEN:
+        raise DomainError(f"This miss was already decided ({locked.get_status_display()}).")
+    return locked
+
+
+def _check_fits(missed: MissedSession, session: Session) -> None:
+    if session.clinic_id != missed.clinic_id or session.status != SessionStatus.SCHEDULED:
+        raise ValidationError({"session": "That session is not on the calendar any more."})
+    if session.starts_at <= timezone.now():
+        raise ValidationError({"session": "That session has already started."})
+    if session.kind != missed.session.kind:
+        raise ValidationError({"session": "A make-up must be the same kind of session."})
+    capacity = (session.track.capacity if session.track else None) or (
+        session.room.capacity if session.room else None
+    )
+    taken = Attendance.objects.filter(clinic_id=session.clinic_id, session=session, is_active=True)
+    if capacity is not None and taken.count() >= capacity:
+        raise ValidationError({"session": f"That session is full ({capacity} places)."})
+
+
+def _resolve(missed: MissedSession, actor: User, changed: list[str]) -> None:
+    missed.resolved_by = actor
+    missed.resolved_at = timezone.now()
+    missed.save(update_fields=[*changed, "resolved_by", "resolved_at"])
+    audit_record(
+        clinic=missed.clinic, actor=actor, action=AuditAction.CHANGE, obj=missed,
+        patient_id=missed.patient_id, changed_fields=changed,
+    )  # fmt: skip
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Option:
+    session: Session
+    same_topic: bool
+    own_track: bool
+    full: bool
+    clash: bool
+
+    @property
+    def bookable(self) -> bool:
+        return not (self.full or self.clash)
+
+
+def makeup_options(missed: MissedSession, *, now: datetime.datetime | None = None) -> list[Option]:
+    """Every session that could stand in for a missed group over the next four weeks, with
+    why the unbookable ones are not (full, or the patient is busy then): "pick another
+    time" on the make-up page."""
+    now = now or timezone.now()
+    source = missed.session
+    sessions = (
+        Session.objects.filter(
+            clinic_id=missed.clinic_id,
+            status=SessionStatus.SCHEDULED,
+            kind=source.kind,
+            starts_at__gt=now,
+            starts_at__lte=now + datetime.timedelta(weeks=4),
+        )
+        .exclude(pk=source.pk)
+        .select_related("track", "room", "topic", "group_type")
+        .annotate(
+            taken=Count("attendance", filter=Q(attendance__is_active=True)),
+            clash=Exists(
+                Attendance.objects.filter(
+                    clinic_id=missed.clinic_id,
+                    patient_id=missed.patient_id,
+                    is_active=True,
+                    starts_at__lt=OuterRef("ends_at"),
+                    ends_at__gt=OuterRef("starts_at"),
+                )
+            ),
+        )
+        .order_by("starts_at")
+    )
+    if source.group_type_id:
+        sessions = sessions.filter(group_type_id=source.group_type_id)
+    elif source.track_id:
+        sessions = sessions.filter(track_id=source.track_id)
+    options = []
+    for s in sessions[:200]:
+        capacity = (s.track.capacity if s.track else None) or (s.room.capacity if s.room else None)
+        options.append(
+            Option(
+                session=s,
+                same_topic=bool(source.topic_id and s.topic_id == source.topic_id),
+                own_track=bool(source.track_id and s.track_id == source.track_id),
+                full=capacity is not None and s.taken >= capacity,
+                clash=s.clash,
+            )
+        )
+    return options
+
+
+def unexcused_misses(*, clinic: Clinic, patient_ids: list[int], days: int = 14) -> dict[int, int]:
+    """Unexcused misses in the last `days` days per patient: two or more is a risk flag."""
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    rows = (
+        MissedSession.objects.filter(
+            clinic=clinic, patient_id__in=patient_ids, excused=False, session__day__gte=since
+        )
+        .exclude(status=MissedStatus.WITHDRAWN)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["patient_id"]: row["n"] for row in rows}
+
+
+def notifications_for(*, clinic: Clinic, user: User, limit: int = 10) -> list[Notification]:
+    return list(
+        Notification.objects.filter(clinic=clinic, recipient=user, read_at__isnull=True)[:limit]
+    )
