@@ -86,9 +86,9 @@ class ClinicSettingsForm(forms.ModelForm):
             "phone",
             "require_mfa",
             "idle_timeout_minutes",
+            "default_program_weeks",
             "makeup_window_days",
             "missed_grace_minutes",
-            "default_program_weeks",
         ]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 

@@ -221,6 +221,9 @@ def _explain_none(cursor: Any, clinic: Clinic, new: list[int], now: datetime.dat
     for missed in rows:
         missed.none_found = reasons[missed.pk]
     MissedSession.objects.bulk_update(rows, ["none_found"])
+    MissedSession.objects.filter(clinic=clinic, pk__in=new, session__kind="check_in").update(
+        none_found="Check-ins are not proposed: book the next one on the calendar, or waive."
+    )
 
 
 def _propose_individual(clinic: Clinic, new: list[int], now: datetime.datetime) -> int:
@@ -414,6 +417,8 @@ def _check_fits(missed: MissedSession, session: Session) -> None:
         raise ValidationError({"session": "That session has already started."})
     if session.kind != missed.session.kind:
         raise ValidationError({"session": "A make-up must be the same kind of session."})
+    # Two people booking the last place at once: the second waits here, then sees it taken.
+    Session.objects.select_for_update().filter(pk=session.pk).first()
     capacity = (session.track.capacity if session.track else None) or (
         session.room.capacity if session.room else None
     )
@@ -454,6 +459,8 @@ def makeup_options(missed: MissedSession, *, now: datetime.datetime | None = Non
     time" on the make-up page."""
     now = now or timezone.now()
     source = missed.session
+    if source.kind not in GROUP_KINDS:
+        return []  # one-to-one meetings are proposed from the therapist's free hours
     sessions = (
         Session.objects.filter(
             clinic_id=missed.clinic_id,

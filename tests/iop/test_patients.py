@@ -13,7 +13,7 @@ from tests.conftest import Tenant
 # is a deliberate decision, not drift. (Inside a test's transaction the clinic setting is put
 # back at the end of the request: one query a real request, the outermost one, skips.)
 PATIENT_LIST_QUERIES = 13
-PATIENT_CHART_QUERIES = 23
+PATIENT_CHART_QUERIES = 24
 API_PATIENT_LIST_QUERIES = 6
 
 
@@ -130,6 +130,8 @@ def test_clinic_settings_save_audit_and_refuse_bad_values(clinic_a: Tenant) -> N
         "default_program_weeks": "12",
         "weekly_minimum_hours_adult": "9",
         "weekly_minimum_hours_adolescent": "6",
+        "makeup_window_days": "10",
+        "missed_grace_minutes": "45",
     }
     refused = client.post(url, form)
     assert refused.status_code == 200
@@ -141,10 +143,12 @@ def test_clinic_settings_save_audit_and_refuse_bad_values(clinic_a: Tenant) -> N
     assert (clinic.timezone, clinic.idle_timeout_minutes, clinic.require_mfa) == (
         "America/Denver", 10, True,
     )  # fmt: skip
+    assert (clinic.makeup_window_days, clinic.missed_grace_minutes) == (10, 45)
     with clinic_context(clinic.pk):
         event = AuditEvent.objects.filter(clinic=clinic, object_type="iop.clinic").latest("id")
     assert set(event.changed_fields) == {
         "timezone", "idle_timeout_minutes", "require_mfa", "default_program_weeks",
+        "makeup_window_days", "missed_grace_minutes",
     }  # fmt: skip
 
 

@@ -28,8 +28,9 @@ from iop.models import (
 )
 from iop.roles import Role
 from iop.tenancy import clinic_context
+from scheduling import makeups
 from scheduling import services as scheduling
-from scheduling.models import Attendance, Session, Track
+from scheduling.models import Attendance, MissedSession, Session, Track
 
 CLINICS = [
     ("demo", "Riverbend Recovery (demo)", "America/Chicago", ["Main campus", "Eastside"]),
@@ -184,6 +185,28 @@ class Command(BaseCommand):
                 )  # fmt: skip
         Session.objects.filter(clinic=clinic, day__gte=start, day__lt=today).update(status="held")
         Attendance.objects.bulk_create(rows, ignore_conflicts=True)
+        # Yesterday's (or the last) evening list was never marked: a to-do for the front desk.
+        last = Session.objects.filter(clinic=clinic, day__lt=today).order_by("-starts_at").first()
+        if last is not None:
+            Attendance.objects.filter(session=last).update(
+                status="expected", arrived_at=None, left_at=None, minutes_attended=None
+            )
+        self._makeups(clinic, rng)
+
+    def _makeups(self, clinic: Clinic, rng: random.Random) -> None:
+        """The sweep finds the misses; a few are already decided, most wait in the queue."""
+        makeups.missed_sweep(clinic=clinic)
+        case_manager = Membership.objects.get(clinic=clinic, role=Role.CASE_MANAGER).user
+        open_misses = list(
+            MissedSession.objects.filter(clinic=clinic, status="open").order_by("detected_at", "id")
+        )
+        for missed in open_misses[:3]:
+            proposal = missed.proposals.first()
+            if proposal is not None:
+                makeups.makeup_accept(missed, actor=case_manager, proposal=proposal)
+        for missed in open_misses[3:5]:
+            reason = rng.choice(["Covered in the individual session.", "Medical appointment."])
+            makeups.makeup_waive(missed, actor=case_manager, reason=reason)
 
     def _patient(
         self, clinic: Clinic, admin: User, rng: random.Random, number: int, team: dict[str, Any]
