@@ -51,7 +51,8 @@ class TrackEditForm(TrackForm):
 
 
 class BlockForm(forms.Form):
-    weekday = forms.TypedChoiceField(choices=WEEKDAYS, coerce=int)
+    # A blank first choice: the empty rows of the template table stay unchanged, and skipped.
+    weekday = forms.TypedChoiceField(choices=[("", "—"), *WEEKDAYS], coerce=int)
     starts_at = forms.TimeField(widget=TimeInput(), label="Starts")
     ends_at = forms.TimeField(widget=TimeInput(), label="Ends")
     kind = forms.ChoiceField(choices=BlockKind.choices, initial=BlockKind.GROUP)

@@ -316,7 +316,7 @@ def _notify_case_managers(clinic: Clinic, new: list[int]) -> None:
             clinic=clinic,
             recipient_id=user_id,
             message=f"{count} missed session{'s' if count > 1 else ''} of your patients "
-            "need a make-up decision.",
+            f"{'need' if count > 1 else 'needs'} a make-up decision.",
             url=url,
         )
 
