@@ -2,6 +2,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from aftercare.urls import api_patterns as aftercare_api
 from scheduling import api as calendar
 
 from . import records, views
@@ -53,5 +54,7 @@ urlpatterns = [
     path("group-types/", calendar.GroupTypeListView.as_view()),
     path("topics/", calendar.TopicListView.as_view()),
     path("hours/", calendar.HoursView.as_view()),
+    # --- aftercare ---
+    *aftercare_api,
     re_path(r"", not_found),
 ]

@@ -42,6 +42,10 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "inquiries": tenant.records["inquiry_id"].pk,
         "sessions": tenant.records["session_id"].pk,
         "tracks": tenant.records["enrollment_id"].track_id,
+        # --- aftercare ---
+        "aftercare-plans": tenant.records["aftercare_plan_id"].pk,
+        "aftercare-pdfs": tenant.records["aftercare_pdf_id"].pk,
+        "follow-ups": tenant.records["follow_up_id"].pk,
     }
 
 
