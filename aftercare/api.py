@@ -182,7 +182,7 @@ class PlanDetailView(PlanLookup):
         return self.output(plan.pk)
 
 
-class TransitionInput(serializers.Serializer):
+class PlanTransitionInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=PlanStatus.choices)
     patient_ack_name = serializers.CharField(
         max_length=170, required=False, default="", allow_blank=True,
@@ -194,13 +194,13 @@ class PlanTransitionView(PlanLookup):
     capabilities = {"POST": C.AFTERCARE_WRITE}
 
     @extend_schema(
-        request=TransitionInput,
+        request=PlanTransitionInput,
         responses={200: PlanOutput},
         summary="To in_review, back to draft, or signed (409 with the allowed moves)",
     )
     def post(self, request: Request, id: int) -> Response:
         plan = self.plan(id)
-        data = TransitionInput(data=request.data)
+        data = PlanTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.aftercare_plan_transition(plan, actor=self.actor, **data.validated_data)
         return self.output(plan.pk)
@@ -325,10 +325,11 @@ class FollowUpOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+FOLLOW_UP_OUTCOMES = [c for c in FollowUpStatus.choices if c[0] != FollowUpStatus.DUE]
+
+
 class FollowUpInput(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=[c for c in FollowUpStatus.choices if c[0] != FollowUpStatus.DUE]
-    )
+    status = serializers.ChoiceField(choices=FOLLOW_UP_OUTCOMES)
     outcome_note = serializers.CharField(max_length=2000)
 
 
