@@ -33,6 +33,9 @@ class Capability:
     ENROLLMENT_MANAGE = "enrollment.manage"  # admit, extend, hold, step down, discharge
     INTAKE_READ = "intake.read"
     INTAKE_MANAGE = "intake.manage"
+    # --- aftercare ---
+    AFTERCARE_READ = "aftercare.read"  # aftercare plans, their PDFs, alumni follow-ups
+    AFTERCARE_WRITE = "aftercare.write"  # write and sign plans, release PDFs, record calls
 
 
 C = Capability
@@ -91,6 +94,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     # Auditor: reads clinical records and the audit trail, never changes anything.
     Role.AUDITOR: frozenset(_READ_CLINICAL | {C.AUDIT_READ}),
 }
+
+
+# --- aftercare: clinical readers read plans; therapists and case managers write them ---
+for _role in (Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.AUDITOR):
+    ROLE_CAPABILITIES[_role] |= {C.AFTERCARE_READ}
+for _role in (Role.THERAPIST, Role.CASE_MANAGER):
+    ROLE_CAPABILITIES[_role] |= {C.AFTERCARE_WRITE}
 
 
 def role_can(role: str, capability: str) -> bool:

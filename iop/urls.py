@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from aftercare.urls import page_patterns as aftercare_pages
 from groups import views as groups
 from iop import health
 from iop.views import core, intake, patients
@@ -108,6 +109,8 @@ clinic_patterns = [
     path("tokens/<int:token_id>/revoke/", core.token_revoke, name="token-revoke"),
     path("audit/", core.audit_list, name="audit-list"),
     path("audit/export.csv", core.audit_export, name="audit-export"),
+    # --- aftercare ---
+    *aftercare_pages,
 ]
 
 urlpatterns = [

@@ -49,14 +49,20 @@ def build_tenant(slug: str) -> Tenant:
     admin = members[Role.ADMIN].user
     token, secret = factories.api_token(members[Role.ADMIN])
     patient = factories.patient(clinic, actor=admin, legal_last_name=f"Patient-{slug}")
+    site = factories.site(clinic, actor=admin, name=f"Site {slug}")
+    records = factories.full_record(patient, actor=admin, label=slug)
+    # --- aftercare: a signed plan, its PDF job, the follow-up calls ---
+    from tests.aftercare.factories import aftercare_records
+
+    records |= aftercare_records(records["enrollment_id"], actor=members[Role.CASE_MANAGER].user)
     return Tenant(
         clinic=clinic,
         members=members,
         patient=patient,
-        site=factories.site(clinic, actor=admin, name=f"Site {slug}"),
+        site=site,
         token=token,
         token_secret=secret,
-        records=factories.full_record(patient, actor=admin, label=slug),
+        records=records,
     )
 
 

@@ -2,6 +2,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from aftercare.urls import api_patterns as aftercare_api
 from scheduling import api as calendar
 from scheduling import makeup_api
 
@@ -59,5 +60,7 @@ urlpatterns = [
     path("missed-sessions/<int:id>/", makeup_api.MissedSessionDetailView.as_view()),
     path("missed-sessions/<int:id>/accept", makeup_api.MissedSessionAcceptView.as_view()),
     path("missed-sessions/<int:id>/waive", makeup_api.MissedSessionWaiveView.as_view()),
+    # --- aftercare ---
+    *aftercare_api,
     re_path(r"", not_found),
 ]

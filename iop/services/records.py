@@ -178,6 +178,11 @@ def enrollment_transition(
             changed_fields=["status", "discharge_type", "ended_on", "status_note"],
         )  # fmt: skip
         _follow_calendar(enrollment)
+        # --- aftercare: leaving the program schedules the alumni follow-up calls ---
+        from aftercare.services import LEAVING_STATUSES, follow_ups_schedule
+
+        if status in LEAVING_STATUSES:
+            follow_ups_schedule(enrollment=enrollment, actor=actor)
     return enrollment
 
 

@@ -217,6 +217,11 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "iop.models.care.EnrollmentStatus",
         "InquiryStatusEnum": "iop.models.intake.InquiryStatus",
         "InquiryActionEnum": "iop.api.records.INQUIRY_ACTIONS",
+        # --- aftercare ---
+        "AftercarePlanStatusEnum": "aftercare.models.PlanStatus",
+        "AftercarePdfStatusEnum": "aftercare.models.PdfStatus",
+        "FollowUpStatusEnum": "aftercare.models.FollowUpStatus",
+        "FollowUpOutcomeEnum": "aftercare.api.FOLLOW_UP_OUTCOMES",
     },
 }
 

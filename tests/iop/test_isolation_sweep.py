@@ -44,6 +44,10 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "tracks": tenant.records["track_id"].pk,
         "topics": tenant.records["topic_id"].pk,
         "missed-sessions": tenant.records["missed_id"].pk,
+        # --- aftercare ---
+        "aftercare-plans": tenant.records["aftercare_plan_id"].pk,
+        "aftercare-pdfs": tenant.records["aftercare_pdf_id"].pk,
+        "follow-ups": tenant.records["follow_up_id"].pk,
     }
 
 

@@ -87,6 +87,18 @@ PAGES: dict[str, set[str]] = {
     "token-revoke": ADMIN,
     "audit-list": AUDIT_READERS,
     "audit-export": AUDIT_READERS,
+    # --- aftercare: clinical readers read; therapists and case managers write ---
+    "aftercare-plan-create": CLINICAL_WRITERS,
+    "aftercare-plan": CLINICAL_READERS,
+    "aftercare-plan-edit": CLINICAL_WRITERS,
+    "aftercare-plan-transition": CLINICAL_WRITERS,
+    "aftercare-plan-revise": CLINICAL_WRITERS,
+    "aftercare-pdf-request": CLINICAL_WRITERS,
+    "aftercare-pdf-status": CLINICAL_READERS,
+    "aftercare-pdf-download": CLINICAL_READERS,
+    "aftercare-pdf-retry": CLINICAL_WRITERS,
+    "follow-up-list": CLINICAL_READERS,
+    "follow-up-edit": CLINICAL_WRITERS,
 }
 POST_ONLY = {
     "makeup-decide",
@@ -98,6 +110,11 @@ POST_ONLY = {
     "room-create",
     "closure-create",
     "session-topic",
+    # --- aftercare ---
+    "aftercare-plan-transition",
+    "aftercare-plan-revise",
+    "aftercare-pdf-request",
+    "aftercare-pdf-retry",
 }
 
 # (method, path template) → roles allowed
@@ -170,6 +187,20 @@ API: dict[tuple[str, str], set[str]] = {
     },
     ("PUT", "/api/v1/sessions/{id}/note"): {Role.THERAPIST},
     ("POST", "/api/v1/sessions/{id}/note/sign"): {Role.THERAPIST},
+    # --- aftercare: clinical readers read; therapists and case managers write ---
+    ("GET", "/api/v1/aftercare-plans/"): CLINICAL_READERS,
+    ("POST", "/api/v1/aftercare-plans/"): CLINICAL_WRITERS,
+    ("GET", "/api/v1/aftercare-plans/{id}/"): CLINICAL_READERS,
+    ("PATCH", "/api/v1/aftercare-plans/{id}/"): CLINICAL_WRITERS,
+    ("POST", "/api/v1/aftercare-plans/{id}/transition"): CLINICAL_WRITERS,
+    ("POST", "/api/v1/aftercare-plans/{id}/revise"): CLINICAL_WRITERS,
+    ("POST", "/api/v1/aftercare-plans/{id}/pdf"): CLINICAL_WRITERS,
+    ("GET", "/api/v1/aftercare-pdfs/{id}"): CLINICAL_READERS,
+    ("POST", "/api/v1/aftercare-pdfs/{id}/retry"): CLINICAL_WRITERS,
+    ("GET", "/api/v1/aftercare-pdfs/{id}/file"): CLINICAL_READERS,
+    ("GET", "/api/v1/follow-ups/"): CLINICAL_READERS,
+    ("GET", "/api/v1/follow-ups/{id}/"): CLINICAL_READERS,
+    ("PATCH", "/api/v1/follow-ups/{id}/"): CLINICAL_WRITERS,
 }
 
 

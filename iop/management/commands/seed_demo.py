@@ -147,6 +147,10 @@ class Command(BaseCommand):
             for number in range(1, INQUIRIES + 1):
                 self._inquiry(clinic, admin, rng, number, team["primary_therapist"])
             self._past_attendance(clinic, rng)
+            # --- aftercare: plans in every state; follow-up calls came with the discharges ---
+            from aftercare.demo import seed_aftercare
+
+            seed_aftercare(clinic, rng)
 
     def _past_attendance(self, clinic: Clinic, rng: random.Random) -> None:
         """Three weeks of held groups with believable attendance (mostly present)."""

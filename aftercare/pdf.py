@@ -1,0 +1,107 @@
+"""The aftercare plan as a printable document: HTML from a template, PDF by WeasyPrint, in
+the worker only (aftercare.tasks). WeasyPrint fetches nothing but our own static files."""
+
+import logging
+import mimetypes
+import zoneinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from iop.models import Site
+
+from .models import AftercarePdf, AftercarePlan
+
+# WeasyPrint's font subsetting logs every glyph table at INFO: noise in the worker's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+# 42 CFR §2.32(a)(1), as amended in 2024: the notice every disclosure made with the
+# patient's consent carries.
+PART2_NOTICE = (
+    "This record which has been disclosed to you is protected by Federal confidentiality "
+    "rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, or "
+    "testimony that describes the information contained in this record, in any civil, "
+    "criminal, administrative, or legislative proceedings by any Federal, State, or local "
+    "authority, against the patient, unless authorized by the consent of the patient, except "
+    "as provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR "
+    "2.64 or 2.65. In addition, the Federal rules prohibit you from making any other use or "
+    "disclosure of this record unless at least one of the following applies: (i) Further use "
+    "or disclosure is expressly permitted by the written consent of the individual whose "
+    "information is being disclosed in this record or as otherwise permitted by 42 CFR part 2. "
+    "(ii) You are a covered entity or business associate and have received the record for "
+    "treatment, payment, or health care operations, or (iii) You have received the record "
+    "from a covered entity or business associate as permitted by 45 CFR part 164, subparts A "
+    "and E. A general authorization for the release of medical or other information is NOT "
+    "sufficient to meet the required elements of written consent to further use or redisclose "
+    "the record (see 42 CFR 2.31)."
+)
+
+
+class FetchRefusedError(ValueError):
+    """A document asked for something other than one of our static files."""
+
+
+def static_roots() -> list[Path]:
+    roots = [Path(d) for d in settings.STATICFILES_DIRS]
+    if settings.STATIC_ROOT:
+        roots.append(Path(settings.STATIC_ROOT))
+    return [root.resolve() for root in roots]
+
+
+class StaticFilesOnly(URLFetcher):
+    """Serves `file://` URLs inside our static folders and refuses everything else: no
+    network (http, https, ftp, data), no other file on the machine."""
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise FetchRefusedError("only our own static files are fetched")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(root) for root in static_roots()) or not path.is_file():
+            raise FetchRefusedError("only our own static files are fetched")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+
+
+def _static_base_url() -> str:
+    return Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
+
+
+def plan_context(plan: AftercarePlan, pdf: AftercarePdf | None = None) -> dict[str, Any]:
+    clinic = plan.clinic
+    site = Site.objects.filter(clinic_id=clinic.pk, is_active=True).order_by("id").first()
+    return {
+        "clinic": clinic,
+        "site": site,
+        "plan": plan,
+        "patient": plan.patient,
+        "enrollment": plan.enrollment,
+        "support_groups": list(plan.support_groups.all()),
+        "contacts": list(plan.contacts.all()),
+        "medications": list(plan.medications.all()),
+        "appointments": list(plan.appointments.all()),
+        "signer": plan.signed_by,
+        "pdf": pdf,
+        "notice": PART2_NOTICE if pdf is not None and pdf.is_release else "",
+        "static_base": _static_base_url(),
+    }
+
+
+def plan_html(plan: AftercarePlan, pdf: AftercarePdf | None = None) -> str:
+    with timezone.override(zoneinfo.ZoneInfo(plan.clinic.timezone)):
+        return render_to_string("aftercare/pdf/plan.html", plan_context(plan, pdf))
+
+
+def html_to_pdf(html: str) -> bytes:
+    document = HTML(string=html, base_url=_static_base_url(), url_fetcher=StaticFilesOnly())
+    return bytes(document.write_pdf())
+
+
+def render_plan_pdf(pdf: AftercarePdf) -> bytes:
+    return html_to_pdf(plan_html(pdf.plan, pdf))
