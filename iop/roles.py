@@ -33,7 +33,6 @@ class Capability:
     ENROLLMENT_MANAGE = "enrollment.manage"  # admit, extend, hold, step down, discharge
     INTAKE_READ = "intake.read"
     INTAKE_MANAGE = "intake.manage"
-    # --- aftercare ---
     AFTERCARE_READ = "aftercare.read"  # aftercare plans, their PDFs, alumni follow-ups
     AFTERCARE_WRITE = "aftercare.write"  # write and sign plans, release PDFs, record calls
 
@@ -47,6 +46,7 @@ _READ_CLINICAL = {
     C.TESTS_READ,
     C.MEDICATIONS_READ,
     C.INTAKE_READ,
+    C.AFTERCARE_READ,
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -64,7 +64,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.THERAPIST: frozenset(
-        _READ_CLINICAL | {C.CLINICAL_WRITE, C.NOTES_WRITE, C.SCHEDULE_MANAGE, C.INTAKE_MANAGE}
+        _READ_CLINICAL
+        | {C.CLINICAL_WRITE, C.NOTES_WRITE, C.SCHEDULE_MANAGE, C.INTAKE_MANAGE, C.AFTERCARE_WRITE}
     ),
     Role.CASE_MANAGER: frozenset(
         _READ_CLINICAL
@@ -74,6 +75,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.SCHEDULE_MANAGE,
             C.ENROLLMENT_MANAGE,
             C.INTAKE_MANAGE,
+            C.AFTERCARE_WRITE,
         }
     ),
     # Front desk: roster, attendance, scheduling, demographics. No notes, no test results.
@@ -94,13 +96,6 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     # Auditor: reads clinical records and the audit trail, never changes anything.
     Role.AUDITOR: frozenset(_READ_CLINICAL | {C.AUDIT_READ}),
 }
-
-
-# --- aftercare: clinical readers read plans; therapists and case managers write them ---
-for _role in (Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER, Role.AUDITOR):
-    ROLE_CAPABILITIES[_role] |= {C.AFTERCARE_READ}
-for _role in (Role.THERAPIST, Role.CASE_MANAGER):
-    ROLE_CAPABILITIES[_role] |= {C.AFTERCARE_WRITE}
 
 
 def role_can(role: str, capability: str) -> bool:

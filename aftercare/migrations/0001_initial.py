@@ -162,7 +162,7 @@ class Migration(migrations.Migration):
                     "local_crisis_resources",
                     models.TextField(
                         blank=True,
-                        help_text="Local crisis line, mobile crisis team, nearest emergency room. 988 is always printed.",
+                        help_text="Local crisis line, mobile crisis team, nearest ER. 988 is always printed.",
                     ),
                 ),
                 (

@@ -243,3 +243,10 @@ def test_a_busy_default_port_falls_back_to_a_free_one(tmp_path: Path) -> None:
     assert "Port 63799 is busy; embedded Redis uses" in result.stdout
     url = next(line for line in result.stdout.splitlines() if line.startswith("redis://"))
     assert ":63799/" not in url
+
+
+def test_models_and_migrations_agree(db: None) -> None:
+    """A model change without its migration would reach production unapplied."""
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
