@@ -246,7 +246,11 @@ SPECS: dict[str, Spec] = {spec.code: spec for spec in (PHQ9, GAD7, AUDIT_C, BAM)
 BAM_USE = (4, 5, 6)
 BAM_RISK = (1, 2, 3, 8, 11, 15)
 BAM_PROTECTIVE = (9, 10, 12, 13, 14, 16)
-AUDIT_C_CUTOFF: dict[str, int] = {ScoringSex.MALE: 4, ScoringSex.FEMALE: 3, ScoringSex.NOT_STATED: 3}
+AUDIT_C_CUTOFF: dict[str, int] = {
+    ScoringSex.MALE: 4,
+    ScoringSex.FEMALE: 3,
+    ScoringSex.NOT_STATED: 3,
+}
 
 
 @dataclass(frozen=True)
