@@ -224,8 +224,6 @@ def caseload(
 ) -> list[CaseloadRow]:
     """One row per patient in an open enrollment (of one case manager, or all), sorted by
     risk. A fixed number of queries whatever the number of patients."""
-    today = clinic_today(clinic)
-    now = timezone.now()
     enrollments = (
         Enrollment.objects.filter(clinic=clinic, status__in=OPEN_STATUSES)
         .select_related("patient", "track")
@@ -243,28 +241,48 @@ def caseload(
     rows = {}
     for enrollment in enrollments:
         enrollment.patient.clinic = clinic
-        rows[enrollment.patient_id] = CaseloadRow(patient=enrollment.patient, enrollment=enrollment)
+        rows[enrollment.patient_id] = CaseloadRow(
+            patient=enrollment.patient, enrollment=enrollment,
+            minimum=_minimum(clinic, enrollment.patient),
+        )  # fmt: skip
     if not rows:
         return []
-    ids = list(rows)
-    patients = [row.patient for row in rows.values()]
+    today = clinic_today(clinic)
+    _add_hours(clinic, rows, today)
+    _add_attendance(clinic, rows, today)
+    _add_tests(clinic, rows)
+    _add_measures(clinic, rows, today)
+    found = list(rows.values())
+    if flag == "any":
+        found = [row for row in found if row.flags]
+    elif flag:
+        found = [row for row in found if any(code == flag for code, _t, _w in row.flags)]
+    found.sort(key=lambda row: -row.risk)  # stable: name order within a risk level
+    return found
 
-    # Hours: last week and this one, one query.
+
+Rows = dict[int, CaseloadRow]
+
+
+def _add_hours(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
+    """Last week and this one from the hours ledger: one query."""
     monday = week_start(today)
-    for (patient_id, start), week in weeks_for(
+    patients = [row.patient for row in rows.values()]
+    ledger = weeks_for(
         clinic=clinic, start=monday - datetime.timedelta(weeks=1), weeks=2, patients=patients
-    ).items():
+    )
+    for (patient_id, start), week in ledger.items():
         if start == monday:
             rows[patient_id].this_week = week
         else:
             rows[patient_id].last_week = week
-    for row in rows.values():
-        row.minimum = _minimum(clinic, row.patient)
 
-    # Attendance rate (28 days) and unexcused misses (14 days), one query.
+
+def _add_attendance(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
+    """Attendance rate (28 days) and unexcused absences (14 days): one query."""
     counts = (
         Attendance.objects.filter(
-            clinic=clinic, patient_id__in=ids, is_active=True, ends_at__lte=now,
+            clinic=clinic, patient_id__in=list(rows), is_active=True, ends_at__lte=timezone.now(),
             session__day__gte=today - datetime.timedelta(days=RATE_WINDOW_DAYS),
         )
         .exclude(session__status="cancelled")
@@ -287,7 +305,11 @@ def caseload(
         row.attended_sessions, row.missed_sessions = item["attended"], item["missed"]
         row.unexcused_14d = item["missed_14"]
 
-    # The last collected test of each patient, one query (DISTINCT ON).
+
+def _add_tests(clinic: Clinic, rows: Rows) -> None:
+    """The last collected test (DISTINCT ON) and the unexpected positives of the last 30
+    days, a lab result overriding the cup: two queries."""
+    ids = list(rows)
     last_tests = (
         DrugTest.objects.filter(clinic=clinic, patient_id__in=ids, collected_at__isnull=False)
         .select_related("panel")
@@ -296,9 +318,7 @@ def caseload(
     )
     for test in last_tests:
         rows[test.patient_id].last_test = test
-
-    # Unexpected positives of the last 30 days (a lab result overrides the cup), one query.
-    since = now - datetime.timedelta(days=UNEXPECTED_WINDOW_DAYS)
+    since = timezone.now() - datetime.timedelta(days=UNEXPECTED_WINDOW_DAYS)
     results = SubstanceResult.objects.filter(
         clinic=clinic, test__patient_id__in=ids, test__collected_at__gte=since
     ).values_list("test_id", "test__patient_id", "substance", "method", "outcome", "expected")
@@ -309,7 +329,10 @@ def caseload(
             if row.last_test is not None and row.last_test.pk == test_id:
                 row.last_test_unexpected = True
 
-    # PHQ-9 and GAD-7, newest first; one query.
+
+def _add_measures(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
+    """PHQ-9 and GAD-7 trends, open safety tasks, measures due: four queries."""
+    ids = list(rows)
     measures = (
         Measure.objects.filter(
             clinic=clinic, patient_id__in=ids, instrument__in=[Instrument.PHQ9, Instrument.GAD7]
@@ -318,25 +341,21 @@ def caseload(
         .values_list("patient_id", "instrument", "administered_on", "total", "band", "answers")
     )
     for patient_id, instrument, on, total, band, answers in measures:
-        trend = rows[patient_id].phq9 if instrument == Instrument.PHQ9 else rows[patient_id].gad7
+        row = rows[patient_id]
+        trend = row.phq9 if instrument == Instrument.PHQ9 else row.gad7
         if trend.latest is None:
             trend.latest, trend.band, trend.on = total, band, on
-            if instrument == Instrument.PHQ9 and answers[8] > 0:
-                rows[patient_id].item9 = True
+            row.item9 = row.item9 or (instrument == Instrument.PHQ9 and answers[8] > 0)
         elif trend.previous is None:
             trend.previous = total
-
-    # Open safety tasks, one query.
-    for patient_id, number in (
+    open_tasks = (
         SafetyTask.objects.filter(clinic=clinic, patient_id__in=ids, closed_at__isnull=True)
         .values_list("patient_id")
         .annotate(n=Count("id"))
         .order_by()
-    ):
+    )
+    for patient_id, number in open_tasks:
         rows[patient_id].open_safety_tasks = number
-        rows[patient_id].item9 = True
-
-    # Measures due, one query (plus the clinic's settings, one).
     settings = settings_for(clinic)
     latest = latest_measure_dates(clinic=clinic, patient_ids=ids)
     for patient_id, row in rows.items():
@@ -344,14 +363,6 @@ def caseload(
             settings=settings, admission=row.enrollment.admission_date,
             latest=latest.get(patient_id, {}), today=today,
         )  # fmt: skip
-
-    found = list(rows.values())
-    if flag == "any":
-        found = [row for row in found if row.flags]
-    elif flag:
-        found = [row for row in found if any(code == flag for code, _t, _w in row.flags)]
-    found.sort(key=lambda row: -row.risk)  # stable: name order within a risk level
-    return found
 
 
 def _minimum(clinic: Clinic, patient: Patient) -> int:

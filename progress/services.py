@@ -82,7 +82,7 @@ def _rating(
 ) -> DailyRating:
     missing = [name for name in RATING_FIELDS if values.get(name) is None]
     if missing:
-        raise ValidationError({name: "Rate from 0 to 10." for name in missing})
+        raise ValidationError(dict.fromkeys(missing, "Rate from 0 to 10."))
     rating = DailyRating(
         clinic=clinic, patient=patient, rated_on=rated_on, recorded_by=actor, **values
     )
@@ -167,7 +167,7 @@ def check_in_create(
 
 # --- Drug test panels ---------------------------------------------------------------------------
 
-URINE_CUTOFFS = {  # ng/mL, common point-of-care cup cutoffs
+URINE_CUTOFFS: dict[str, int] = {  # ng/mL, common point-of-care cup cutoffs
     S.AMPHETAMINES: 1000, S.METHAMPHETAMINE: 1000, S.MDMA: 500, S.COCAINE: 150, S.THC: 50,
     S.OPIATES: 2000, S.OXYCODONE: 100, S.BUPRENORPHINE: 10, S.METHADONE: 300,
     S.BENZODIAZEPINES: 300, S.BARBITURATES: 300, S.PCP: 25, S.FENTANYL: 1,
@@ -187,7 +187,7 @@ DEFAULT_PANELS: list[tuple[str, str, list[str], str]] = [
     ("EtG (alcohol, 500 ng/mL)", SpecimenType.URINE, [S.ETG], ""),
     ("Breathalyzer", SpecimenType.BREATH, [S.ALCOHOL], "g/dL"),
 ]  # fmt: skip
-SPECIAL_CUTOFFS = {S.ETG: (Decimal(500), "ng/mL"), S.ALCOHOL: (Decimal("0.020"), "g/dL")}
+SPECIAL_CUTOFFS: dict[str, tuple[Decimal, str]] = {S.ETG: (Decimal(500), "ng/mL"), S.ALCOHOL: (Decimal("0.020"), "g/dL")}
 
 
 def panel_create(
@@ -242,7 +242,7 @@ def panel_defaults_create(*, clinic: Clinic, actor: User) -> list[DrugTestPanel]
                     name=name,
                     specimen_type=specimen,
                     substances=items,
-                )  # fmt: skip
+                )
             )
     return made
 
@@ -390,6 +390,12 @@ def drug_test_collect(
     return test
 
 
+NEVER_COLLECTED = "A lab confirmation needs a collected specimen; this test was never collected."
+
+
+NEVER_COLLECTED = "A lab confirmation needs a collected specimen; this test was never collected."
+
+
 def drug_test_results_record(
     test: DrugTest, *, actor: User, results: list[dict[str, Any]]
 ) -> list[SubstanceResult]:
@@ -413,11 +419,7 @@ def drug_test_results_record(
     if test.collected_at is None:
         methods = {item.get("method") for item in results}
         if ResultMethod.CONFIRMED in methods:
-            raise ValidationError(
-                {
-                    "method": "A lab confirmation needs a collected specimen; this test was never collected."
-                }
-            )
+            raise ValidationError({"method": NEVER_COLLECTED})
         raise ValidationError({"results": "Record the collection before its results."})
     day = timezone.localdate(test.collected_at, timezone=_tz(test))
     rows = []

@@ -131,7 +131,7 @@ VALIDITY_TABLE = [
     (80, "1.015", "4.5", None, "normal"),  # 4.5 is the low end of normal
     (80, "1.015", "8.99", None, "normal"),
     (80, "1.015", "6.0", "499.9", "normal"),
-    # dilute: creatinine < 20 and SG < 1.003
+    # dilute (creatinine below 20, SG below 1.003)
     (15, "1.002", "6.0", None, "dilute"),
     ("5.01", "1.002", "6.0", None, "dilute"),
     # substituted: creatinine < 2 and SG ≤ 1.001 or ≥ 1.020
