@@ -172,22 +172,25 @@ URINE_CUTOFFS: dict[str, int] = {  # ng/mL, common point-of-care cup cutoffs
     S.OPIATES: 2000, S.OXYCODONE: 100, S.BUPRENORPHINE: 10, S.METHADONE: 300,
     S.BENZODIAZEPINES: 300, S.BARBITURATES: 300, S.PCP: 25, S.FENTANYL: 1,
 }  # fmt: skip
-DEFAULT_PANELS: list[tuple[str, str, list[str], str]] = [
-    ("5-panel cup", SpecimenType.URINE, [S.THC, S.COCAINE, S.OPIATES, S.AMPHETAMINES, S.PCP], ""),
+DEFAULT_PANELS: list[tuple[str, str, list[str]]] = [
+    ("5-panel cup", SpecimenType.URINE, [S.THC, S.COCAINE, S.OPIATES, S.AMPHETAMINES, S.PCP]),
     (
         "10-panel cup", SpecimenType.URINE,
         [S.AMPHETAMINES, S.BARBITURATES, S.BENZODIAZEPINES, S.COCAINE, S.METHAMPHETAMINE,
-         S.METHADONE, S.OPIATES, S.OXYCODONE, S.PCP, S.THC], "",
+         S.METHADONE, S.OPIATES, S.OXYCODONE, S.PCP, S.THC],
     ),
     (
         "12-panel cup with fentanyl", SpecimenType.URINE,
         [S.AMPHETAMINES, S.BARBITURATES, S.BUPRENORPHINE, S.BENZODIAZEPINES, S.COCAINE,
-         S.METHAMPHETAMINE, S.MDMA, S.METHADONE, S.OPIATES, S.OXYCODONE, S.THC, S.FENTANYL], "",
+         S.METHAMPHETAMINE, S.MDMA, S.METHADONE, S.OPIATES, S.OXYCODONE, S.THC, S.FENTANYL],
     ),
-    ("EtG (alcohol, 500 ng/mL)", SpecimenType.URINE, [S.ETG], ""),
-    ("Breathalyzer", SpecimenType.BREATH, [S.ALCOHOL], "g/dL"),
+    ("EtG (alcohol, 500 ng/mL)", SpecimenType.URINE, [S.ETG]),
+    ("Breathalyzer", SpecimenType.BREATH, [S.ALCOHOL]),
 ]  # fmt: skip
-SPECIAL_CUTOFFS: dict[str, tuple[Decimal, str]] = {S.ETG: (Decimal(500), "ng/mL"), S.ALCOHOL: (Decimal("0.020"), "g/dL")}
+SPECIAL_CUTOFFS: dict[str, tuple[Decimal, str]] = {
+    S.ETG: (Decimal(500), "ng/mL"),  # DOMAIN.md: 100–1000 in use, 500 is common
+    S.ALCOHOL: (Decimal("0.020"), "g/dL"),  # breath alcohol concentration
+}
 
 
 def panel_create(
@@ -226,7 +229,7 @@ def panel_defaults_create(*, clinic: Clinic, actor: User) -> list[DrugTestPanel]
     with clinic_context(clinic.pk):
         existing = set(DrugTestPanel.objects.filter(clinic=clinic).values_list("name", flat=True))
         made = []
-        for name, specimen, substances, _unit in DEFAULT_PANELS:
+        for name, specimen, substances in DEFAULT_PANELS:
             if name in existing:
                 continue
             items = []
