@@ -33,6 +33,8 @@ class Capability:
     ENROLLMENT_MANAGE = "enrollment.manage"  # admit, extend, hold, step down, discharge
     INTAKE_READ = "intake.read"
     INTAKE_MANAGE = "intake.manage"
+    # --- progress app ---
+    TESTS_REVIEW = "tests.review"  # a clinician's review of a drug test's results
 
 
 C = Capability
@@ -91,6 +93,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     # Auditor: reads clinical records and the audit trail, never changes anything.
     Role.AUDITOR: frozenset(_READ_CLINICAL | {C.AUDIT_READ}),
 }
+
+
+# --- progress app: clinicians (therapists, case managers) review drug test results ---------
+for _role in (Role.THERAPIST, Role.CASE_MANAGER):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {C.TESTS_REVIEW}
 
 
 def role_can(role: str, capability: str) -> bool:

@@ -49,6 +49,12 @@ def build_tenant(slug: str) -> Tenant:
     admin = members[Role.ADMIN].user
     token, secret = factories.api_token(members[Role.ADMIN])
     patient = factories.patient(clinic, actor=admin, legal_last_name=f"Patient-{slug}")
+    records = factories.full_record(patient, actor=admin, label=slug)
+    # --- progress app: one of each progress record (tests, measures, safety task, check-in)
+    from tests.progress.records import progress_records
+
+    records.update(progress_records(patient, actor=admin, session=records["session_id"]))
+    # --- end progress app
     return Tenant(
         clinic=clinic,
         members=members,
@@ -56,7 +62,7 @@ def build_tenant(slug: str) -> Tenant:
         site=factories.site(clinic, actor=admin, name=f"Site {slug}"),
         token=token,
         token_secret=secret,
-        records=factories.full_record(patient, actor=admin, label=slug),
+        records=records,
     )
 
 

@@ -42,6 +42,13 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "inquiries": tenant.records["inquiry_id"].pk,
         "sessions": tenant.records["session_id"].pk,
         "tracks": tenant.records["enrollment_id"].track_id,
+        # --- progress app
+        "check-ins": tenant.records["check_in_id"].pk,
+        "drug-test-panels": tenant.records["panel_id"].pk,
+        "drug-tests": tenant.records["drug_test_id"].pk,
+        "random-selections": tenant.records["random_selection_id"].pk,
+        "measures": tenant.records["measure_id"].pk,
+        "safety-tasks": tenant.records["safety_task_id"].pk,
     }
 
 

@@ -151,6 +151,51 @@ API: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/sessions/{id}/note/sign"): {Role.THERAPIST},
 }
 
+# --- progress app: check-ins, ratings, drug tests, measures, safety tasks, caseload ---------
+# Test results are clinical: the front desk never reads them; only nurses/techs record them.
+TEST_READERS = CLINICAL_READERS | {Role.NURSE}
+TEST_RECORDERS = {Role.NURSE}
+TEST_REVIEWERS = {Role.THERAPIST, Role.CASE_MANAGER}
+API.update(
+    {
+        ("GET", "/api/v1/check-ins/"): CLINICAL_READERS,
+        ("POST", "/api/v1/check-ins/"): CLINICAL_WRITERS,
+        ("GET", "/api/v1/check-ins/{id}/"): CLINICAL_READERS,
+        ("GET", "/api/v1/daily-ratings/"): CLINICAL_READERS,
+        ("POST", "/api/v1/daily-ratings/"): CLINICAL_WRITERS,
+        ("GET", "/api/v1/drug-test-panels/"): TEST_READERS,
+        ("POST", "/api/v1/drug-test-panels/"): ADMIN,
+        ("GET", "/api/v1/drug-test-panels/{id}/"): TEST_READERS,
+        ("GET", "/api/v1/drug-tests/"): TEST_READERS,
+        ("POST", "/api/v1/drug-tests/"): TEST_RECORDERS,
+        ("GET", "/api/v1/drug-tests/{id}/"): TEST_READERS,
+        ("POST", "/api/v1/drug-tests/{id}/collection"): TEST_RECORDERS,
+        ("POST", "/api/v1/drug-tests/{id}/results"): TEST_RECORDERS,
+        ("POST", "/api/v1/drug-tests/{id}/review"): TEST_REVIEWERS,
+        ("GET", "/api/v1/random-selections/"): TEST_READERS,
+        ("POST", "/api/v1/random-selections/"): TEST_RECORDERS,
+        ("GET", "/api/v1/random-selections/{id}/"): TEST_READERS,
+        ("GET", "/api/v1/instruments/"): CLINICAL_READERS,
+        ("GET", "/api/v1/measures/"): CLINICAL_READERS,
+        ("POST", "/api/v1/measures/"): CLINICAL_WRITERS,
+        ("GET", "/api/v1/measures/{id}/"): CLINICAL_READERS,
+        ("GET", "/api/v1/safety-tasks/"): CLINICAL_READERS,
+        ("GET", "/api/v1/safety-tasks/{id}/"): CLINICAL_READERS,
+        ("POST", "/api/v1/safety-tasks/{id}/close"): CLINICAL_WRITERS,
+        ("GET", "/api/v1/caseload/"): CLINICAL_READERS,
+        ("GET", "/api/v1/patients/{id}/progress"): CLINICAL_READERS,
+    }
+)
+PROGRESS_API_RECORDS = {
+    "check-ins": "check_in_id",
+    "drug-test-panels": "panel_id",
+    "drug-tests": "drug_test_id",
+    "random-selections": "random_selection_id",
+    "measures": "measure_id",
+    "safety-tasks": "safety_task_id",
+}
+# --- end progress app
+
 
 def ids(tenant: Tenant) -> dict[str, int]:
     return {
@@ -232,6 +277,8 @@ def _api_id(tenant: Tenant, template: str) -> int:
         return int(tenant.records[records[collection]].pk)
     if collection == "tracks":
         return int(tenant.records["enrollment_id"].track_id)
+    if collection in PROGRESS_API_RECORDS:  # progress app
+        return int(tenant.records[PROGRESS_API_RECORDS[collection]].pk)
     return {
         "staff": tenant.members[Role.THERAPIST].pk,
         "sites": tenant.site.pk,
