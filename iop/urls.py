@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from groups import views as group_notes
 from iop import health
 from iop.views import core, intake, patients
+from progress.urls import urlpatterns as progress_patterns
 from scheduling import views as roster
 
 # One create and one edit page per part of the record; each id has its own name so the
@@ -93,6 +94,8 @@ clinic_patterns = [
     path("tokens/<int:token_id>/revoke/", core.token_revoke, name="token-revoke"),
     path("audit/", core.audit_list, name="audit-list"),
     path("audit/export.csv", core.audit_export, name="audit-export"),
+    # --- progress app: caseload, progress page, measures, check-ins, drug tests ---
+    *progress_patterns,
 ]
 
 urlpatterns = [

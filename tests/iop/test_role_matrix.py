@@ -186,6 +186,21 @@ API.update(
         ("GET", "/api/v1/patients/{id}/progress"): CLINICAL_READERS,
     }
 )
+PAGES.update(
+    {
+        "caseload": CLINICAL_READERS,
+        "patient-progress": CLINICAL_READERS,
+        "measure-create": CLINICAL_WRITERS,
+        "check-in-create": CLINICAL_WRITERS,
+        "rating-create": CLINICAL_WRITERS,
+        "safety-task-close": CLINICAL_WRITERS,
+        "drug-test-order": TEST_RECORDERS,
+        "drug-test-list": TEST_READERS,
+        "random-selection-run": TEST_RECORDERS,
+        "drug-test-detail": TEST_READERS,
+    }
+)
+POST_ONLY.add("random-selection-run")
 PROGRESS_API_RECORDS = {
     "check-ins": "check_in_id",
     "drug-test-panels": "panel_id",
