@@ -40,8 +40,10 @@ def order(tenant: Tenant, patient_id: int | None = None) -> int:
     return int(response.json()["id"])
 
 
-COLLECTION = {"specimen_type": "urine", "observed": True, "temperature_in_range": True,
-              "custody_id": "CC-77", "creatinine": "15", "specific_gravity": "1.002", "ph": "6.5"}  # fmt: skip
+COLLECTION = {
+    "specimen_type": "urine", "observed": True, "temperature_in_range": True,
+    "custody_id": "CC-77", "creatinine": "15", "specific_gravity": "1.002", "ph": "6.5",
+}  # fmt: skip
 
 
 def collect(tenant: Tenant, test_id: int, **change: Any) -> Any:
