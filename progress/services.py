@@ -234,9 +234,10 @@ def panel_defaults_create(*, clinic: Clinic, actor: User) -> list[DrugTestPanel]
                 continue
             items = []
             for substance in substances:
-                cutoff, unit = SPECIAL_CUTOFFS.get(
-                    substance, (Decimal(URINE_CUTOFFS[substance]), "ng/mL")
-                )
+                if substance in SPECIAL_CUTOFFS:
+                    cutoff, unit = SPECIAL_CUTOFFS[substance]
+                else:
+                    cutoff, unit = Decimal(URINE_CUTOFFS[substance]), "ng/mL"
                 items.append({"substance": substance, "cutoff": cutoff, "unit": unit})
             made.append(
                 panel_create(

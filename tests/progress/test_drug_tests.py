@@ -237,3 +237,18 @@ def _put_on_session(tenant: Tenant, session: Any, count: int) -> None:
                        starts_at=session.starts_at, ends_at=session.ends_at)
             for p in others
         )  # fmt: skip
+
+
+def test_default_panels_with_their_cutoffs_once_per_clinic(clinic_a: Tenant) -> None:
+    from progress.services import panel_defaults_create
+
+    made = panel_defaults_create(clinic=clinic_a.clinic, actor=clinic_a.admin.user)
+    assert panel_defaults_create(clinic=clinic_a.clinic, actor=clinic_a.admin.user) == []
+    panels = api(clinic_a).get("/api/v1/drug-test-panels/").json()["results"]
+    by_name = {p["name"]: p for p in panels}
+    assert {p.name for p in made} <= set(by_name)
+    assert len(by_name["12-panel cup with fentanyl"]["substances"]) == 12
+    assert by_name["EtG (alcohol, 500 ng/mL)"]["substances"] == [
+        {"substance": "etg", "cutoff": "500.000", "unit": "ng/mL"}
+    ]
+    assert by_name["Breathalyzer"]["substances"][0]["unit"] == "g/dL"
