@@ -15,7 +15,7 @@ from .instruments import band_edges
 from .models import DailyRating, DrugTest
 
 WIDTH, HEIGHT = 640, 210
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 10, 30
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 24, 30
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 
@@ -175,13 +175,9 @@ def hours_chart(*, weeks: Sequence[Week], first: datetime.date) -> Chart:
     slot = PLOT_W / max(1, len(weeks))
     bars = []
     for i, (start, attended, minimum, week) in enumerate(hours):
-        css = (
-            "bar-ok"
-            if attended >= minimum
-            else "bar-under"
-            if week.under_minimum
-            else "bar-neutral"
-        )
+        # The current week is still in progress: never drawn as "under" before it ends.
+        under = week.under_minimum and i < len(hours) - 1
+        css = "bar-ok" if attended >= minimum else "bar-under" if under else "bar-neutral"
         bars.append(
             Rect(
                 LEFT + i * slot + slot * 0.15,

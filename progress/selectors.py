@@ -189,9 +189,11 @@ class CaseloadRow:
 
     @property
     def under_minimum(self) -> bool:
+        """Last week ended under the minimum, or this week cannot reach it any more even if
+        every remaining session is attended (the ledger's mid-week projection)."""
         return bool(
             (self.last_week and self.last_week.under_minimum)
-            or (self.this_week and (self.this_week.at_risk or self.this_week.under_minimum))
+            or (self.this_week and self.this_week.at_risk)
         )
 
     @property
