@@ -15,7 +15,7 @@ from .instruments import band_edges
 from .models import DailyRating, DrugTest
 
 WIDTH, HEIGHT = 640, 210
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 24, 30
+LEFT, RIGHT, TOP, BOTTOM = 44, 140, 24, 30  # band names sit right of the plot
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 

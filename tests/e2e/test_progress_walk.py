@@ -21,8 +21,10 @@ from tests.e2e.test_admin_walk import sign_in
 from tests.e2e.test_sign_in_walk import serious_accessibility_issues
 
 pytestmark = pytest.mark.e2e
-NAMES = [("Maria", "Garcia"), ("James", "Walker"), ("Aisha", "Nguyen"), ("Daniel", "Patel"),
-         ("Priya", "Johnson"), ("Marcus", "Kim"), ("Elena", "Lopez"), ("Tyler", "Bennett")]  # fmt: skip
+NAMES = [
+    ("Maria", "Garcia"), ("James", "Walker"), ("Aisha", "Nguyen"), ("Daniel", "Patel"),
+    ("Priya", "Johnson"), ("Marcus", "Kim"), ("Elena", "Lopez"), ("Tyler", "Bennett"),
+]  # fmt: skip
 
 
 def caseload_of_eight(tenant: Tenant) -> None:

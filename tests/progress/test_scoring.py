@@ -229,3 +229,26 @@ def test_random_selection_rounds_up_and_handles_nobody() -> None:
     assert len(select_patients(seed="s", candidates=[1, 2, 3], percent=20)) == 1
     assert select_patients(seed="s", candidates=[], percent=20) == []
     assert select_patients(seed="s", candidates=[5, 6], percent=100) == [5, 6]
+
+
+# --- Measures due (clinic schedule) ----------------------------------------------------------
+
+
+def test_measures_due_at_intake_then_on_the_clinic_schedule() -> None:
+    from progress.models import ProgressSettings
+    from progress.selectors import measures_due
+
+    settings = ProgressSettings()  # defaults: PHQ-9/GAD-7 every 14 days, BAM 7, AUDIT-C intake
+    admitted = datetime.date(2026, 3, 2)
+
+    def due(latest: dict[str, datetime.date], today: datetime.date) -> set[str]:
+        found = measures_due(settings=settings, admission=admitted, latest=latest, today=today)
+        return {d.instrument for d in found}
+
+    assert due({}, admitted) == {"phq9", "gad7", "bam", "audit_c"}
+    done = dict.fromkeys(("phq9", "gad7", "bam", "audit_c"), admitted)
+    assert due(done, admitted + datetime.timedelta(days=6)) == set()
+    assert due(done, admitted + datetime.timedelta(days=7)) == {"bam"}
+    assert due(done, admitted + datetime.timedelta(days=14)) == {"bam", "phq9", "gad7"}
+    # A measure from before this admission does not count as the intake one.
+    assert "phq9" in due({**done, "phq9": admitted - datetime.timedelta(days=1)}, admitted)
