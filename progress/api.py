@@ -57,7 +57,7 @@ def _filtered(view: ClinicAPIView, queryset: Any) -> Any:
 
 
 def _detail(queryset: Any, pk: int) -> Any:
-    return selectors._get(queryset, pk)
+    return selectors.get_or_404(queryset, pk)
 
 
 class AuditedListMixin:

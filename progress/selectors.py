@@ -37,7 +37,7 @@ UNEXPECTED_WINDOW_DAYS = 30
 SCHEDULED = (Instrument.PHQ9, Instrument.GAD7, Instrument.BAM, Instrument.AUDIT_C)
 
 
-def _get(queryset: QuerySet[Any], pk: int) -> Any:
+def get_or_404(queryset: QuerySet[Any], pk: int) -> Any:
     found = queryset.filter(pk=pk).first()
     if found is None:
         raise Http404("Not found.")
@@ -45,21 +45,21 @@ def _get(queryset: QuerySet[Any], pk: int) -> Any:
 
 
 def drug_test_get(*, clinic: Clinic, test_id: int) -> DrugTest:
-    return _get(
+    return get_or_404(
         DrugTest.objects.filter(clinic=clinic).select_related("panel", "patient", "clinic"),
         test_id,
     )
 
 
 def panel_get(*, clinic: Clinic, panel_id: int) -> DrugTestPanel:
-    return _get(DrugTestPanel.objects.filter(clinic=clinic), panel_id)
+    return get_or_404(DrugTestPanel.objects.filter(clinic=clinic), panel_id)
 
 
 def safety_task_get(*, clinic: Clinic, task_id: int, patient: Patient | None = None) -> SafetyTask:
     tasks = SafetyTask.objects.filter(clinic=clinic).select_related("clinic", "patient")
     if patient is not None:
         tasks = tasks.filter(patient=patient)
-    return _get(tasks, task_id)
+    return get_or_404(tasks, task_id)
 
 
 def open_safety_tasks(*, clinic: Clinic, patient_id: int) -> list[SafetyTask]:

@@ -90,3 +90,13 @@ def test_caseload_then_progress_page(
     page.screenshot(path=screenshot_dir / "41-progress.png", full_page=True)
     page.emulate_media(media="print")
     page.screenshot(path=screenshot_dir / "42-progress-print.png", full_page=True)
+    page.emulate_media(media="screen")
+
+    # The latest test, read by the case manager, who reviews it with a comment.
+    page.locator("#tests").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name="Results")).to_be_visible()
+    page.get_by_label("Comment").fill("Dilute specimen: discussed hydration; observed next time.")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_text("Review saved.")).to_be_visible()
+    assert serious_accessibility_issues(page) == []
+    page.screenshot(path=screenshot_dir / "43-drug-test.png", full_page=True)
