@@ -35,6 +35,8 @@ class Capability:
     INTAKE_MANAGE = "intake.manage"
     AFTERCARE_READ = "aftercare.read"  # aftercare plans, their PDFs, alumni follow-ups
     AFTERCARE_WRITE = "aftercare.write"  # write and sign plans, release PDFs, record calls
+    # --- progress app ---
+    TESTS_REVIEW = "tests.review"  # a clinician's review of a drug test's results
 
 
 C = Capability
@@ -96,6 +98,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     # Auditor: reads clinical records and the audit trail, never changes anything.
     Role.AUDITOR: frozenset(_READ_CLINICAL | {C.AUDIT_READ}),
 }
+
+
+# --- progress app: clinicians (therapists, case managers) review drug test results ---------
+for _role in (Role.THERAPIST, Role.CASE_MANAGER):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {C.TESTS_REVIEW}
 
 
 def role_can(role: str, capability: str) -> bool:

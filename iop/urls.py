@@ -7,6 +7,7 @@ from aftercare.urls import page_patterns as aftercare_pages
 from groups import views as groups
 from iop import health
 from iop.views import core, intake, patients
+from progress.urls import urlpatterns as progress_patterns
 from scheduling import makeup_views
 from scheduling import views as roster
 
@@ -111,6 +112,8 @@ clinic_patterns = [
     path("audit/export.csv", core.audit_export, name="audit-export"),
     # --- aftercare ---
     *aftercare_pages,
+    # --- progress app: caseload, progress page, measures, check-ins, drug tests ---
+    *progress_patterns,
 ]
 
 urlpatterns = [

@@ -55,6 +55,11 @@ def build_tenant(slug: str) -> Tenant:
     from tests.aftercare.factories import aftercare_records
 
     records |= aftercare_records(records["enrollment_id"], actor=members[Role.CASE_MANAGER].user)
+    # --- progress app: one of each progress record (tests, measures, safety task, check-in)
+    from tests.progress.records import progress_records
+
+    records.update(progress_records(patient, actor=admin, session=records["session_id"]))
+    # --- end progress app
     return Tenant(
         clinic=clinic,
         members=members,

@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from aftercare.urls import api_patterns as aftercare_api
+from progress import api as progress
 from scheduling import api as calendar
 from scheduling import makeup_api
 
@@ -62,5 +63,27 @@ urlpatterns = [
     path("missed-sessions/<int:id>/waive", makeup_api.MissedSessionWaiveView.as_view()),
     # --- aftercare ---
     *aftercare_api,
+    # --- progress app: check-ins, ratings, drug tests, measures, safety tasks, caseload ---
+    path("check-ins/", progress.CheckInListView.as_view()),
+    path("check-ins/<int:id>/", progress.CheckInDetailView.as_view()),
+    path("daily-ratings/", progress.DailyRatingListView.as_view()),
+    path("drug-test-panels/", progress.PanelListView.as_view()),
+    path("drug-test-panels/<int:id>/", progress.PanelDetailView.as_view()),
+    path("drug-tests/", progress.DrugTestListView.as_view()),
+    path("drug-tests/<int:id>/", progress.DrugTestDetailView.as_view()),
+    path("drug-tests/<int:id>/collection", progress.DrugTestCollectionView.as_view()),
+    path("drug-tests/<int:id>/results", progress.DrugTestResultsView.as_view()),
+    path("drug-tests/<int:id>/review", progress.DrugTestReviewView.as_view()),
+    path("random-selections/", progress.RandomSelectionListView.as_view()),
+    path("random-selections/<int:id>/", progress.RandomSelectionDetailView.as_view()),
+    path("instruments/", progress.InstrumentListView.as_view()),
+    path("measures/", progress.MeasureListView.as_view()),
+    path("measures/<int:id>/", progress.MeasureDetailView.as_view()),
+    path("safety-tasks/", progress.SafetyTaskListView.as_view()),
+    path("safety-tasks/<int:id>/", progress.SafetyTaskDetailView.as_view()),
+    path("safety-tasks/<int:id>/close", progress.SafetyTaskCloseView.as_view()),
+    path("caseload/", progress.CaseloadView.as_view()),
+    path("patients/<int:id>/progress", progress.PatientProgressView.as_view()),
+    # --- end progress app ---
     re_path(r"", not_found),
 ]

@@ -48,6 +48,13 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "aftercare-plans": tenant.records["aftercare_plan_id"].pk,
         "aftercare-pdfs": tenant.records["aftercare_pdf_id"].pk,
         "follow-ups": tenant.records["follow_up_id"].pk,
+        # --- progress app
+        "check-ins": tenant.records["check_in_id"].pk,
+        "drug-test-panels": tenant.records["panel_id"].pk,
+        "drug-tests": tenant.records["drug_test_id"].pk,
+        "random-selections": tenant.records["random_selection_id"].pk,
+        "measures": tenant.records["measure_id"].pk,
+        "safety-tasks": tenant.records["safety_task_id"].pk,
     }
 
 

@@ -13,7 +13,8 @@ from tests.conftest import Tenant
 # is a deliberate decision, not drift. (Inside a test's transaction the clinic setting is put
 # back at the end of the request: one query a real request, the outermost one, skips.)
 PATIENT_LIST_QUERIES = 13
-PATIENT_CHART_QUERIES = 24 + 3  # + aftercare: plans, their PDFs, enrollments without a plan
+# 23, +1 missed sessions, +3 aftercare (plans, PDFs, enrollments without one), +1 safety tasks
+PATIENT_CHART_QUERIES = 28
 API_PATIENT_LIST_QUERIES = 6
 
 

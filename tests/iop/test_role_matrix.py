@@ -203,6 +203,58 @@ API: dict[tuple[str, str], set[str]] = {
     ("PATCH", "/api/v1/follow-ups/{id}/"): CLINICAL_WRITERS,
 }
 
+# --- progress app: check-ins, ratings, drug tests, measures, safety tasks, caseload ---------
+# Test results are clinical: the front desk never reads them; only nurses/techs record them.
+TEST_READERS = CLINICAL_READERS | {Role.NURSE}
+TEST_RECORDERS = {Role.NURSE}
+TEST_REVIEWERS = {Role.THERAPIST, Role.CASE_MANAGER}
+API.update(
+    {
+        ("GET", "/api/v1/check-ins/"): CLINICAL_READERS,
+        ("POST", "/api/v1/check-ins/"): CLINICAL_WRITERS,
+        ("GET", "/api/v1/check-ins/{id}/"): CLINICAL_READERS,
+        ("GET", "/api/v1/daily-ratings/"): CLINICAL_READERS,
+        ("POST", "/api/v1/daily-ratings/"): CLINICAL_WRITERS,
+        ("GET", "/api/v1/drug-test-panels/"): TEST_READERS,
+        ("POST", "/api/v1/drug-test-panels/"): ADMIN,
+        ("GET", "/api/v1/drug-test-panels/{id}/"): TEST_READERS,
+        ("GET", "/api/v1/drug-tests/"): TEST_READERS,
+        ("POST", "/api/v1/drug-tests/"): TEST_RECORDERS,
+        ("GET", "/api/v1/drug-tests/{id}/"): TEST_READERS,
+        ("POST", "/api/v1/drug-tests/{id}/collection"): TEST_RECORDERS,
+        ("POST", "/api/v1/drug-tests/{id}/results"): TEST_RECORDERS,
+        ("POST", "/api/v1/drug-tests/{id}/review"): TEST_REVIEWERS,
+        ("GET", "/api/v1/random-selections/"): TEST_READERS,
+        ("POST", "/api/v1/random-selections/"): TEST_RECORDERS,
+        ("GET", "/api/v1/random-selections/{id}/"): TEST_READERS,
+        ("GET", "/api/v1/instruments/"): CLINICAL_READERS,
+        ("GET", "/api/v1/measures/"): CLINICAL_READERS,
+        ("POST", "/api/v1/measures/"): CLINICAL_WRITERS,
+        ("GET", "/api/v1/measures/{id}/"): CLINICAL_READERS,
+        ("GET", "/api/v1/safety-tasks/"): CLINICAL_READERS,
+        ("GET", "/api/v1/safety-tasks/{id}/"): CLINICAL_READERS,
+        ("POST", "/api/v1/safety-tasks/{id}/close"): CLINICAL_WRITERS,
+        ("GET", "/api/v1/caseload/"): CLINICAL_READERS,
+        ("GET", "/api/v1/patients/{id}/progress"): CLINICAL_READERS,
+    }
+)
+PAGES.update(
+    {
+        "caseload": CLINICAL_READERS,
+        "patient-progress": CLINICAL_READERS,
+        "measure-create": CLINICAL_WRITERS,
+        "check-in-create": CLINICAL_WRITERS,
+        "rating-create": CLINICAL_WRITERS,
+        "safety-task-close": CLINICAL_WRITERS,
+        "drug-test-order": TEST_RECORDERS,
+        "drug-test-list": TEST_READERS,
+        "random-selection-run": TEST_RECORDERS,
+        "drug-test-detail": TEST_READERS,
+    }
+)
+POST_ONLY.add("random-selection-run")
+# --- end progress app
+
 
 def ids(tenant: Tenant) -> dict[str, int]:
     return {

@@ -28,6 +28,7 @@ from iop.models import (
 )
 from iop.roles import Role
 from iop.tenancy import clinic_context
+from progress.demo import seed_progress
 from scheduling import makeups
 from scheduling import services as scheduling
 from scheduling.models import Attendance, MissedSession, Session, Track
@@ -96,6 +97,7 @@ PAST_STATUSES = ["present", "late", "left_early", "absent", "excused"]
 PAST_WEIGHTS = [80, 6, 4, 7, 3]
 REFERRALS = ["residential", "self", "family", "court", "employer", "provider"]
 INQUIRY_STAGES = ["new", "scheduled", "scheduled", "assessed", "new", "referred"]
+PAST_WEEKS = 12
 
 
 class Command(BaseCommand):
@@ -151,14 +153,20 @@ class Command(BaseCommand):
             from aftercare.demo import seed_aftercare
 
             seed_aftercare(clinic, rng)
+            # --- progress app: 12 weeks of measures, check-ins, ratings and drug tests
+            seed_progress(clinic=clinic, admin=admin, nurse=users[Role.NURSE], rng=rng)
 
     def _past_attendance(self, clinic: Clinic, rng: random.Random) -> None:
-        """Three weeks of held groups with believable attendance (mostly present)."""
+        """Twelve weeks of held groups with believable attendance (mostly present): the
+        progress charts show a quarter."""
         from iop.models import Enrollment
 
         today = timezone.localdate()
-        start = today - datetime.timedelta(weeks=3)
-        scheduling.sessions_generate(clinic=clinic, today=start)
+        start = today - datetime.timedelta(weeks=PAST_WEEKS)
+        for weeks_ago in range(PAST_WEEKS, 0, -clinic.generate_weeks_ahead):
+            scheduling.sessions_generate(
+                clinic=clinic, today=today - datetime.timedelta(weeks=weeks_ago)
+            )
         enrollments = list(Enrollment.objects.filter(clinic=clinic, status="active"))
         rows = []
         for session in Session.objects.filter(clinic=clinic, day__gte=start, day__lt=today):

@@ -1,0 +1,673 @@
+"""The progress API: check-ins, daily ratings, drug test panels, orders, random selections,
+collections and results (validity computed server-side), measures (answers in, score out),
+safety tasks, the caseload and a patient's progress series.
+
+Test results are clinical: every drug-test read needs `tests.read` (front desk never has it).
+"""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from iop import selectors as core_selectors
+from iop.api.views import ClinicAPIView, ClinicScopedField
+from iop.models import Membership, Patient
+from iop.roles import Capability
+from iop.services import patient_chart_viewed, records_viewed
+from scheduling.models import Session
+
+from . import selectors, services
+from .instruments import SPECS, Instrument, ScoringSex
+from .models import (
+    Barrier,
+    CheckIn,
+    DailyRating,
+    DrugTest,
+    DrugTestPanel,
+    DrugTestReason,
+    Measure,
+    PanelSubstance,
+    RandomSelection,
+    ResultMethod,
+    ResultOutcome,
+    SafetyTask,
+    SpecimenType,
+    SubstanceResult,
+    VocationalStatus,
+)
+from .selectors import FLAG_CHOICES
+from .validity import Substance
+
+C = Capability
+
+
+class PatientFilter(serializers.Serializer):
+    patient = serializers.IntegerField(required=False, min_value=1, help_text="Only this patient's")
+
+
+def _filtered(view: ClinicAPIView, queryset: Any) -> Any:
+    params = PatientFilter(data=view.request.query_params)
+    params.is_valid(raise_exception=True)
+    if params.validated_data.get("patient"):
+        queryset = queryset.filter(patient_id=params.validated_data["patient"])
+    return queryset
+
+
+def _detail(queryset: Any, pk: int) -> Any:
+    return selectors.get_or_404(queryset, pk)
+
+
+class AuditedListMixin:
+    """Chart records read through the API are audited, one event per record (one query)."""
+
+    def audited_page(self: Any, queryset: Any, serializer: Any) -> Response:
+        paginator = self.pagination_class()
+        page: Any = paginator.paginate_queryset(queryset, self.request, view=self)
+        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
+        return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+# --- Check-ins and daily ratings ----------------------------------------------------------------
+
+
+class RatingsInput(serializers.Serializer):
+    mood = serializers.IntegerField(min_value=0, max_value=10)
+    stress = serializers.IntegerField(min_value=0, max_value=10)
+    cravings = serializers.IntegerField(min_value=0, max_value=10)
+    sleep = serializers.IntegerField(min_value=0, max_value=10)
+
+
+class DailyRatingSerializer(serializers.ModelSerializer):
+    patient = ClinicScopedField(queryset=Patient.objects.all())
+    mood = serializers.IntegerField(min_value=0, max_value=10)
+    stress = serializers.IntegerField(min_value=0, max_value=10)
+    cravings = serializers.IntegerField(min_value=0, max_value=10)
+    sleep = serializers.IntegerField(min_value=0, max_value=10)
+
+    class Meta:
+        model = DailyRating
+        fields = ["id", "patient", "rated_on", "mood", "stress", "cravings", "sleep", "check_in"]
+        read_only_fields = ["id", "check_in"]
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    patient = ClinicScopedField(queryset=Patient.objects.all())
+    session = ClinicScopedField(queryset=Session.objects.all(), required=False, allow_null=True)
+    barriers = serializers.ListField(
+        child=serializers.ChoiceField(choices=Barrier.choices), required=False, max_length=5
+    )
+    vocational_status = serializers.ChoiceField(
+        choices=VocationalStatus.choices, required=False, allow_blank=True
+    )
+    ratings = RatingsInput(required=False, write_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id", "patient", "session", "held_on", "progress", "goals_adjusted", "barriers",
+            "barriers_other", "vocational_status", "vocational_notes", "next_steps", "staff",
+            "ratings", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "staff", "created_at"]
+
+
+class CheckInListView(AuditedListMixin, ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ, "POST": C.CLINICAL_WRITE}
+
+    @extend_schema(parameters=[PatientFilter], responses=CheckInSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = _filtered(self, CheckIn.objects.filter(clinic=self.clinic).order_by("-id"))
+        return self.audited_page(rows, CheckInSerializer)
+
+    @extend_schema(
+        request=CheckInSerializer,
+        responses={201: CheckInSerializer},
+        summary="Record a check-in (optionally with the day's ratings)",
+    )
+    def post(self, request: Request) -> Response:
+        data = CheckInSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        check_in = services.check_in_create(
+            clinic=self.clinic, actor=self.actor, patient=fields.pop("patient"),
+            held_on=fields.pop("held_on"), session=fields.pop("session", None),
+            ratings=fields.pop("ratings", None), **fields,
+        )  # fmt: skip
+        return Response(CheckInSerializer(check_in).data, status=201)
+
+
+class CheckInDetailView(ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ}
+
+    @extend_schema(responses=CheckInSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        check_in = _detail(CheckIn.objects.filter(clinic=self.clinic), id)
+        records_viewed(clinic=self.clinic, actor=self.actor, records=[check_in])
+        return Response(CheckInSerializer(check_in).data)
+
+
+class DailyRatingListView(AuditedListMixin, ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ, "POST": C.CLINICAL_WRITE}
+
+    @extend_schema(parameters=[PatientFilter], responses=DailyRatingSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = _filtered(self, DailyRating.objects.filter(clinic=self.clinic).order_by("-id"))
+        return self.audited_page(rows, DailyRatingSerializer)
+
+    @extend_schema(
+        request=DailyRatingSerializer,
+        responses={201: DailyRatingSerializer},
+        summary="Record the patient's 0–10 ratings for a day",
+    )
+    def post(self, request: Request) -> Response:
+        data = DailyRatingSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        rating = services.daily_rating_record(
+            clinic=self.clinic, actor=self.actor, **data.validated_data
+        )
+        return Response(DailyRatingSerializer(rating).data, status=201)
+
+
+# --- Panels --------------------------------------------------------------------------------------
+
+
+class PanelSubstanceSerializer(serializers.ModelSerializer):
+    substance = serializers.ChoiceField(choices=Substance.choices)
+    cutoff = serializers.DecimalField(
+        max_digits=8, decimal_places=3, min_value=0, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = PanelSubstance
+        fields = ["substance", "cutoff", "unit"]
+
+
+class PanelSerializer(serializers.ModelSerializer):
+    substances = PanelSubstanceSerializer(many=True)
+
+    class Meta:
+        model = DrugTestPanel
+        fields = ["id", "name", "specimen_type", "is_active", "substances"]
+        read_only_fields = ["id", "is_active"]
+        validators: list[Any] = []
+
+
+class PanelListView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ, "POST": C.CLINIC_CONFIGURE}
+
+    @extend_schema(responses=PanelSerializer(many=True), summary="The clinic's test panels")
+    def get(self, request: Request) -> Response:
+        panels = (
+            DrugTestPanel.objects.filter(clinic=self.clinic)
+            .prefetch_related("substances")
+            .order_by("id")
+        )
+        return self.paginated(panels, PanelSerializer)
+
+    @extend_schema(request=PanelSerializer, responses={201: PanelSerializer})
+    def post(self, request: Request) -> Response:
+        data = PanelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        panel = services.panel_create(clinic=self.clinic, actor=self.actor, **data.validated_data)
+        return Response(PanelSerializer(panel).data, status=201)
+
+
+class PanelDetailView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ}
+
+    @extend_schema(responses=PanelSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        panels = DrugTestPanel.objects.filter(clinic=self.clinic).prefetch_related("substances")
+        return Response(PanelSerializer(_detail(panels, id)).data)
+
+
+# --- Drug tests ----------------------------------------------------------------------------------
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    substance = serializers.ChoiceField(choices=Substance.choices)
+    method = serializers.ChoiceField(choices=ResultMethod.choices)
+    outcome = serializers.ChoiceField(choices=ResultOutcome.choices)
+    value = serializers.DecimalField(
+        max_digits=10, decimal_places=3, min_value=0, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = SubstanceResult
+        fields = ["substance", "method", "outcome", "value", "expected", "explained_by"]
+        read_only_fields = ["expected", "explained_by"]
+
+
+class DrugTestSerializer(serializers.ModelSerializer):
+    patient = ClinicScopedField(queryset=Patient.objects.all())
+    panel = ClinicScopedField(queryset=DrugTestPanel.objects.all())
+    reason = serializers.ChoiceField(
+        choices=[c for c in DrugTestReason.choices if c[0] != DrugTestReason.RANDOM],
+        required=False,
+        default=DrugTestReason.SCHEDULED,
+    )
+    results = ResultSerializer(many=True, read_only=True)
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = DrugTest
+        fields = [
+            "id", "patient", "panel", "reason", "selection", "ordered_for", "status",
+            "collected_at", "specimen_type", "observed", "temperature_in_range", "collector",
+            "custody_id", "creatinine", "specific_gravity", "ph", "nitrite", "validity",
+            "results", "reviewed_by", "reviewed_at", "review_comment",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "selection", "collected_at", "specimen_type", "observed",
+            "temperature_in_range", "collector", "custody_id", "creatinine", "specific_gravity",
+            "ph", "nitrite", "validity", "reviewed_by", "reviewed_at", "review_comment",
+        ]  # fmt: skip
+
+
+def _tests(view: ClinicAPIView) -> Any:
+    return (
+        DrugTest.objects.filter(clinic=view.clinic)
+        .select_related("panel", "clinic")
+        .prefetch_related("results")
+    )
+
+
+class DrugTestListView(AuditedListMixin, ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ, "POST": C.TESTS_RECORD}
+
+    @extend_schema(parameters=[PatientFilter], responses=DrugTestSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return self.audited_page(_filtered(self, _tests(self).order_by("-id")), DrugTestSerializer)
+
+    @extend_schema(
+        request=DrugTestSerializer,
+        responses={201: DrugTestSerializer},
+        summary="Order a test (random tests come from a random selection run)",
+    )
+    def post(self, request: Request) -> Response:
+        data = DrugTestSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        test = services.drug_test_order(clinic=self.clinic, actor=self.actor, **data.validated_data)
+        return Response(DrugTestSerializer(test).data, status=201)
+
+
+class DrugTestDetailView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ}
+
+    @extend_schema(responses=DrugTestSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        test = _detail(_tests(self), id)
+        records_viewed(clinic=self.clinic, actor=self.actor, records=[test])
+        return Response(DrugTestSerializer(test).data)
+
+
+class CollectionInput(serializers.Serializer):
+    collected_at = serializers.DateTimeField()
+    specimen_type = serializers.ChoiceField(choices=SpecimenType.choices)
+    observed = serializers.BooleanField()
+    temperature_in_range = serializers.BooleanField(required=False, allow_null=True, default=None)
+    collector = ClinicScopedField(
+        queryset=Membership.objects.all(), required=False, allow_null=True
+    )
+    custody_id = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    creatinine = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    specific_gravity = serializers.DecimalField(
+        max_digits=5, decimal_places=4, min_value=0, required=False, allow_null=True
+    )
+    ph = serializers.DecimalField(
+        max_digits=4, decimal_places=2, min_value=0, max_value=14, required=False, allow_null=True
+    )
+    nitrite = serializers.DecimalField(
+        max_digits=7, decimal_places=1, min_value=0, required=False, allow_null=True
+    )
+
+
+class DrugTestCollectionView(ClinicAPIView):
+    capabilities = {"POST": C.TESTS_RECORD}
+
+    @extend_schema(
+        request=CollectionInput,
+        responses=DrugTestSerializer,
+        summary="Record the collection; specimen validity is computed from the measurements",
+    )
+    def post(self, request: Request, id: int) -> Response:
+        test = _detail(_tests(self), id)
+        data = CollectionInput(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        test = services.drug_test_collect(test, actor=self.actor, **data.validated_data)
+        return Response(DrugTestSerializer(test).data)
+
+
+class ResultsInput(serializers.Serializer):
+    results = ResultSerializer(many=True, allow_empty=False)
+
+
+class DrugTestResultsView(ClinicAPIView):
+    capabilities = {"POST": C.TESTS_RECORD}
+
+    @extend_schema(
+        request=ResultsInput,
+        responses=DrugTestSerializer,
+        summary="Record results per substance (positives marked expected or unexpected)",
+    )
+    def post(self, request: Request, id: int) -> Response:
+        test = _detail(_tests(self), id)
+        data = ResultsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.drug_test_results_record(
+            test, actor=self.actor, results=data.validated_data["results"]
+        )
+        return Response(DrugTestSerializer(_detail(_tests(self), id)).data)
+
+
+class ReviewInput(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000)
+
+
+class DrugTestReviewView(ClinicAPIView):
+    capabilities = {"POST": C.TESTS_REVIEW}
+
+    @extend_schema(request=ReviewInput, responses=DrugTestSerializer, summary="Clinician review")
+    def post(self, request: Request, id: int) -> Response:
+        test = _detail(_tests(self), id)
+        data = ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        test = services.drug_test_review(
+            test, actor=self.actor, comment=data.validated_data["comment"]
+        )
+        return Response(DrugTestSerializer(test).data)
+
+
+class RandomSelectionSerializer(serializers.ModelSerializer):
+    panel = ClinicScopedField(queryset=DrugTestPanel.objects.all())
+    percent = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, help_text="Default: the clinic's rate"
+    )
+
+    class Meta:
+        model = RandomSelection
+        fields = ["id", "day", "panel", "percent", "seed", "candidates", "selected", "created_at"]
+        read_only_fields = ["id", "seed", "candidates", "selected", "created_at"]
+
+
+class RandomSelectionListView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ, "POST": C.TESTS_RECORD}
+
+    @extend_schema(responses=RandomSelectionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = RandomSelection.objects.filter(clinic=self.clinic).order_by("-id")
+        return self.paginated(rows, RandomSelectionSerializer)
+
+    @extend_schema(
+        request=RandomSelectionSerializer,
+        responses={201: RandomSelectionSerializer},
+        summary="Select a share of a day's attendees for a test (seed kept for audit)",
+    )
+    def post(self, request: Request) -> Response:
+        data = RandomSelectionSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        selection = services.random_selection_run(
+            clinic=self.clinic, actor=self.actor, **data.validated_data
+        )
+        return Response(RandomSelectionSerializer(selection).data, status=201)
+
+
+class RandomSelectionDetailView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ}
+
+    @extend_schema(responses=RandomSelectionSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        selection = _detail(RandomSelection.objects.filter(clinic=self.clinic), id)
+        return Response(RandomSelectionSerializer(selection).data)
+
+
+# --- Measures and safety tasks -------------------------------------------------------------------
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    patient = ClinicScopedField(queryset=Patient.objects.all())
+    instrument = serializers.ChoiceField(choices=Instrument.choices)
+    answers = serializers.ListField(child=serializers.IntegerField(), max_length=17)
+    sex = serializers.ChoiceField(
+        choices=ScoringSex.choices, required=False, allow_blank=True, default="",
+        help_text="AUDIT-C only: which cutoff applies",
+    )  # fmt: skip
+    safety_task = serializers.SerializerMethodField(help_text="Opened by PHQ-9 item 9 above 0")
+
+    class Meta:
+        model = Measure
+        fields = [
+            "id", "patient", "instrument", "administered_on", "answers", "sex", "total",
+            "band", "bam_use", "bam_risk", "bam_protective", "safety_task", "created_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "total", "band", "bam_use", "bam_risk", "bam_protective", "created_at",
+        ]  # fmt: skip
+
+    def get_safety_task(self, measure: Measure) -> int | None:
+        try:
+            return int(measure.safety_task.pk)
+        except SafetyTask.DoesNotExist:
+            return None
+
+
+class MeasureListView(AuditedListMixin, ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ, "POST": C.CLINICAL_WRITE}
+
+    @extend_schema(parameters=[PatientFilter], responses=MeasureSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = Measure.objects.filter(clinic=self.clinic).select_related("safety_task")
+        return self.audited_page(_filtered(self, rows.order_by("-id")), MeasureSerializer)
+
+    @extend_schema(
+        request=MeasureSerializer,
+        responses={201: MeasureSerializer},
+        summary="Submit answers; the score, band (or BAM subscales) come back",
+    )
+    def post(self, request: Request) -> Response:
+        data = MeasureSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        measure = services.measure_submit(
+            clinic=self.clinic, actor=self.actor, **data.validated_data
+        )
+        return Response(MeasureSerializer(measure).data, status=201)
+
+
+class MeasureDetailView(ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ}
+
+    @extend_schema(responses=MeasureSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        measures = Measure.objects.filter(clinic=self.clinic).select_related("safety_task")
+        measure = _detail(measures, id)
+        records_viewed(clinic=self.clinic, actor=self.actor, records=[measure])
+        return Response(MeasureSerializer(measure).data)
+
+
+class ItemOutput(serializers.Serializer):
+    text = serializers.CharField()
+    options = serializers.ListField(child=serializers.ListField())
+
+
+class InstrumentOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    stem = serializers.CharField()
+    items = ItemOutput(many=True)
+
+
+class InstrumentListView(ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ}
+
+    @extend_schema(responses=InstrumentOutput(many=True), summary="Item text and answer options")
+    def get(self, request: Request) -> Response:
+        return Response(InstrumentOutput(list(SPECS.values()), many=True).data)
+
+
+class SafetyTaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SafetyTask
+        fields = [
+            "id", "patient", "measure", "assigned_to", "due_on", "reason", "closed_at",
+            "closed_by", "closing_note", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SafetyTaskFilter(PatientFilter):
+    open = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class SafetyTaskListView(ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ}
+
+    @extend_schema(parameters=[SafetyTaskFilter], responses=SafetyTaskSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        params = SafetyTaskFilter(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        tasks = _filtered(self, SafetyTask.objects.filter(clinic=self.clinic).order_by("-id"))
+        if params.validated_data.get("open") is not None:
+            tasks = tasks.filter(closed_at__isnull=params.validated_data["open"])
+        return self.paginated(tasks, SafetyTaskSerializer)
+
+
+class SafetyTaskDetailView(ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ}
+
+    @extend_schema(responses=SafetyTaskSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        task = selectors.safety_task_get(clinic=self.clinic, task_id=id)
+        return Response(SafetyTaskSerializer(task).data)
+
+
+class CloseInput(serializers.Serializer):
+    note = serializers.CharField(max_length=4000)
+
+
+class SafetyTaskCloseView(ClinicAPIView):
+    capabilities = {"POST": C.CLINICAL_WRITE}
+
+    @extend_schema(request=CloseInput, responses=SafetyTaskSerializer, summary="Close with a note")
+    def post(self, request: Request, id: int) -> Response:
+        task = selectors.safety_task_get(clinic=self.clinic, task_id=id)
+        data = CloseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.safety_task_close(task, actor=self.actor, note=data.validated_data["note"])
+        return Response(SafetyTaskSerializer(task).data)
+
+
+# --- Caseload and progress -----------------------------------------------------------------------
+
+
+class CaseloadFilter(serializers.Serializer):
+    case_manager = serializers.IntegerField(required=False, min_value=1, help_text="Membership id")
+    flag = serializers.ChoiceField(choices=FLAG_CHOICES, required=False, default="")
+    q = serializers.CharField(required=False, default="", max_length=100)
+
+
+class TrendOutput(serializers.Serializer):
+    latest = serializers.IntegerField(allow_null=True)
+    previous = serializers.IntegerField(allow_null=True)
+    change = serializers.IntegerField(allow_null=True)
+    band = serializers.CharField()
+
+
+class CaseloadOutput(serializers.Serializer):
+    patient = serializers.IntegerField(source="patient.pk")
+    record_number = serializers.CharField(source="patient.record_number")
+    name = serializers.CharField(source="patient.display_name")
+    hours_this_week = serializers.FloatField()
+    minimum_hours = serializers.FloatField()
+    attendance_rate = serializers.IntegerField(allow_null=True)
+    unexcused_absences_14d = serializers.IntegerField(source="unexcused_14d")
+    last_test_on = serializers.DateTimeField(source="last_test.collected_at", default=None)
+    last_test_unexpected = serializers.BooleanField()
+    phq9 = TrendOutput()
+    gad7 = TrendOutput()
+    open_safety_tasks = serializers.IntegerField()
+    flags = serializers.SerializerMethodField()
+    risk = serializers.IntegerField()
+
+    def get_flags(self, row: Any) -> list[str]:
+        return [code for code, _tone, _words in row.flags]
+
+
+class CaseloadView(ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ}
+
+    @extend_schema(
+        parameters=[CaseloadFilter],
+        responses=CaseloadOutput(many=True),
+        summary="A case manager's caseload (or everyone's), sorted by risk",
+    )
+    def get(self, request: Request) -> Response:
+        params = CaseloadFilter(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        f = params.validated_data
+        rows = selectors.caseload(
+            clinic=self.clinic, case_manager_id=f.get("case_manager"), flag=f["flag"], query=f["q"]
+        )
+        return Response(CaseloadOutput(rows, many=True).data)
+
+
+class PointOutput(serializers.Serializer):
+    on = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+
+
+class ProgressOutput(serializers.Serializer):
+    phq9 = PointOutput(many=True)
+    gad7 = PointOutput(many=True)
+    bam = serializers.ListField(child=serializers.DictField())
+    weekly_hours = serializers.ListField(child=serializers.DictField())
+    attendance_by_week = serializers.ListField(child=serializers.DictField())
+    daily_ratings = serializers.ListField(child=serializers.DictField())
+    tests = serializers.ListField(child=serializers.DictField())
+
+
+class PatientProgressView(ClinicAPIView):
+    capabilities = {"GET": C.CLINICAL_READ}
+
+    @extend_schema(responses=ProgressOutput, summary="A patient's progress series")
+    def get(self, request: Request, id: int) -> Response:
+        patient = core_selectors.patient_get(clinic=self.clinic, patient_id=id)
+        patient_chart_viewed(patient=patient, actor=self.actor)
+        progress = selectors.patient_progress(
+            clinic=self.clinic, patient=patient, include_tests=self.membership.can(C.TESTS_READ)
+        )
+        data = {
+            "phq9": [{"on": m.administered_on, "value": m.total} for m in progress.phq9],
+            "gad7": [{"on": m.administered_on, "value": m.total} for m in progress.gad7],
+            "bam": [
+                {"on": m.administered_on, "use": m.bam_use, "risk": m.bam_risk,
+                 "protective": m.bam_protective}
+                for m in progress.bam
+            ],
+            "weekly_hours": [
+                {"week_start": w.start, "attended_minutes": w.attended,
+                 "minimum_minutes": w.minimum, "scheduled_minutes": w.scheduled}
+                for w in progress.weeks
+            ],
+            "attendance_by_week": [
+                {"week_start": monday, "attended": attended, "on_the_list": listed}
+                for monday, attended, listed in progress.attendance_by_week
+            ],
+            "daily_ratings": [
+                {"on": r.rated_on, "mood": r.mood, "stress": r.stress, "cravings": r.cravings,
+                 "sleep": r.sleep}
+                for r in progress.ratings
+            ],
+            "tests": [
+                {"id": t.pk, "ordered_for": t.ordered_for, "collected_at": t.collected_at,
+                 "validity": t.validity,
+                 "positives": [r.substance for r in t.results.all() if r.outcome == "positive"],
+                 "unexpected": [r.substance for r in t.results.all() if r.unexpected]}
+                for t in progress.tests
+            ],
+        }  # fmt: skip
+        return Response(ProgressOutput(data).data)

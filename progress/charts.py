@@ -1,0 +1,354 @@
+"""Server-rendered SVG charts: geometry computed here, drawn by templates/progress/_chart.html.
+
+No JavaScript and no chart library: every chart is an inline <svg> with a <title> and
+<desc>, labelled axes, the threshold or severity bands drawn, the latest value written in
+words beside it, and a data table as its text alternative. It prints as it shows.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from scheduling.ledger import Week
+
+from .instruments import band_edges
+from .models import DailyRating, DrugTest
+
+WIDTH, HEIGHT = 640, 210
+LEFT, RIGHT, TOP, BOTTOM = 44, 140, 24, 30  # band names sit right of the plot
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+
+@dataclass
+class Point:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass
+class Series:
+    name: str
+    css: str
+    points: list[Point]
+
+    @property
+    def path(self) -> str:
+        return " ".join(
+            f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(self.points)
+        )
+
+
+@dataclass
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    css: str
+    label: str = ""
+
+
+@dataclass
+class Marker:
+    x: float
+    y: float
+    css: str
+    symbol: str
+    label: str
+
+
+@dataclass
+class Chart:
+    slug: str
+    title: str
+    desc: str
+    summary: str  # the latest value in words
+    columns: list[str]
+    rows: list[list[str]]
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    bands: list[Rect] = field(default_factory=list)
+    bars: list[Rect] = field(default_factory=list)
+    series: list[Series] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    threshold: tuple[float, str] | None = None
+    y_label: str = ""
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+    plot_bottom: int = HEIGHT - BOTTOM
+    plot_top: int = TOP
+
+
+class Scale:
+    def __init__(self, first: datetime.date, last: datetime.date, y_max: float) -> None:
+        self.first, self.days = first, max(1, (last - first).days)
+        self.y_max = y_max
+
+    def x(self, day: datetime.date) -> float:
+        return LEFT + PLOT_W * (day - self.first).days / self.days
+
+    def y(self, value: float) -> float:
+        return TOP + PLOT_H * (1 - min(value, self.y_max) / self.y_max)
+
+    def week_ticks(self, mondays: Sequence[datetime.date]) -> list[tuple[float, str]]:
+        return [(self.x(m), f"{m:%b} {m.day}") for m in mondays[::2]]
+
+    def value_ticks(self, step: float) -> list[tuple[float, str]]:
+        ticks, value = [], 0.0
+        while value <= self.y_max + 1e-9:
+            ticks.append((self.y(value), f"{value:g}"))
+            value += step
+        return ticks
+
+
+def mondays_from(first: datetime.date, weeks: int) -> list[datetime.date]:
+    return [first + datetime.timedelta(weeks=n) for n in range(weeks)]
+
+
+BAND_CSS = ["band-0", "band-1", "band-2", "band-3", "band-4"]
+
+
+def measure_chart(
+    *,
+    code: str,
+    name: str,
+    points: list[tuple[datetime.date, int, str]],
+    first: datetime.date,
+    last: datetime.date,
+    maximum: int,
+) -> Chart:
+    """A PHQ-9 or GAD-7 line over its severity bands."""
+    scale = Scale(first, last, maximum)
+    bands = [
+        Rect(
+            LEFT,
+            scale.y(min(high, maximum)),
+            PLOT_W,
+            scale.y(low) - scale.y(min(high, maximum)),
+            BAND_CSS[i],
+            f"{name} {low}–{min(high - 1, maximum)}",
+        )
+        for i, (low, high, name) in enumerate(band_edges(code))
+    ]
+    in_range = [(d, v, b) for d, v, b in points if first <= d <= last]
+    series = Series(
+        name,
+        "line-score",
+        [Point(scale.x(d), scale.y(v), f"{d:%b %-d}: {v} ({b})") for d, v, b in in_range],
+    )
+    if points:
+        day, value, band = points[-1]
+        summary = f"Latest {name}: {value} ({band.lower()}) on {day:%b %-d}"
+        if len(points) > 1:
+            change = value - points[-2][1]
+            summary += (
+                f", {'up' if change > 0 else 'down'} {abs(change)} since the one before"
+                if change
+                else ", unchanged"
+            )
+    else:
+        summary = f"No {name} recorded yet."
+    return Chart(
+        slug=code,
+        title=f"{name} over time",
+        summary=summary,
+        desc=f"{name} totals (0–{maximum}) by date, drawn over the severity bands.",
+        columns=["Date", "Score", "Severity"],
+        rows=[[f"{d:%b %-d, %Y}", str(v), b] for d, v, b in points],
+        y_ticks=scale.value_ticks(5),
+        x_ticks=scale.week_ticks(mondays_from(first, 12)),
+        bands=bands,
+        series=[series] if in_range else [],
+        y_label="score",
+    )
+
+
+def hours_chart(*, weeks: Sequence[Week], first: datetime.date) -> Chart:
+    """Weekly hours attended (bars) against the ASAM weekly minimum (a line)."""
+    hours = [(w.start, w.attended / 60, w.minimum / 60, w) for w in weeks]
+    top = max([6.0, *(h for _s, h, _m, _w in hours), *(m for _s, _h, m, _w in hours)]) + 2
+    last = first + datetime.timedelta(weeks=len(weeks))
+    scale = Scale(first, last, top)
+    slot = PLOT_W / max(1, len(weeks))
+    bars = []
+    for i, (start, attended, minimum, week) in enumerate(hours):
+        # The current week is still in progress: never drawn as "under" before it ends.
+        under = week.under_minimum and i < len(hours) - 1
+        css = "bar-ok" if attended >= minimum else "bar-under" if under else "bar-neutral"
+        bars.append(
+            Rect(
+                LEFT + i * slot + slot * 0.15,
+                scale.y(attended),
+                slot * 0.7,
+                scale.y(0) - scale.y(attended),
+                css,
+                f"Week of {start:%b %-d}: {attended:.1f} h",
+            )
+        )
+    minimum = hours[-1][2] if hours else 9
+    this = hours[-1] if hours else None
+    summary = (
+        f"This week so far: {this[1]:.1f} h of the {minimum:g} h minimum" if this else "No weeks."
+    )
+    return Chart(
+        slug="hours",
+        title="Weekly hours against the minimum",
+        summary=summary,
+        desc=f"Hours attended each week (bars); the line is the {minimum:g}-hour weekly minimum.",
+        columns=["Week of", "Attended (h)", "Scheduled (h)", "Minimum (h)"],
+        rows=[
+            [f"{s:%b %-d}", f"{a:.1f}", f"{w.scheduled / 60:.1f}", f"{m:g}"] for s, a, m, w in hours
+        ],
+        y_ticks=scale.value_ticks(3),
+        x_ticks=scale.week_ticks(mondays_from(first, len(weeks))),
+        bars=bars,
+        threshold=(scale.y(minimum), f"minimum {minimum:g} h"),
+        y_label="hours",
+    )
+
+
+def attendance_chart(*, weeks: list[tuple[datetime.date, int, int]], first: datetime.date) -> Chart:
+    last = first + datetime.timedelta(weeks=len(weeks))
+    scale = Scale(first, last, 100)
+    slot = PLOT_W / max(1, len(weeks))
+    bars = []
+    for i, (monday, attended, listed) in enumerate(weeks):
+        if not listed:
+            continue
+        rate = 100 * attended / listed
+        css = "bar-ok" if rate >= 80 else "bar-under" if rate < 60 else "bar-neutral"
+        bars.append(
+            Rect(
+                LEFT + i * slot + slot * 0.15,
+                scale.y(rate),
+                slot * 0.7,
+                scale.y(0) - scale.y(rate),
+                css,
+                f"Week of {monday:%b %-d}: {attended} of {listed}",
+            )
+        )
+    held = [(m, a, n) for m, a, n in weeks if n]
+    recent = held[-4:]
+    summary = (
+        f"Last 4 weeks: {sum(a for _m, a, _n in recent)} of {sum(n for _m, _a, n in recent)} "
+        "sessions attended"
+        if held
+        else "No sessions held yet."
+    )
+    return Chart(
+        slug="attendance",
+        title="Attendance by week",
+        summary=summary,
+        desc="Share of the week's sessions attended (excused absences not counted).",
+        columns=["Week of", "Attended", "Sessions", "Rate"],
+        rows=[
+            [f"{m:%b %-d}", str(a), str(n), f"{round(100 * a / n)} %" if n else "—"]
+            for m, a, n in weeks
+        ],
+        y_ticks=scale.value_ticks(25),
+        x_ticks=scale.week_ticks(mondays_from(first, len(weeks))),
+        bars=bars,
+        threshold=(scale.y(80), "80 %"),
+        y_label="% attended",
+    )
+
+
+RATING_SERIES = [
+    ("mood", "Mood", "line-mood"),
+    ("stress", "Stress", "line-stress"),
+    ("cravings", "Cravings", "line-cravings"),
+    ("sleep", "Sleep", "line-sleep"),
+]
+
+
+def ratings_chart(
+    *, ratings: Sequence[DailyRating], first: datetime.date, last: datetime.date
+) -> Chart:
+    scale = Scale(first, last, 10)
+    series = [
+        Series(
+            label,
+            css,
+            [
+                Point(
+                    scale.x(r.rated_on),
+                    scale.y(getattr(r, name)),
+                    f"{r.rated_on:%b %-d}: {label.lower()} {getattr(r, name)}",
+                )
+                for r in ratings
+            ],
+        )
+        for name, label, css in RATING_SERIES
+    ]
+    if ratings:
+        r = ratings[-1]
+        summary = (
+            f"Latest ({r.rated_on:%b %-d}): mood {r.mood}, stress {r.stress}, "
+            f"cravings {r.cravings}, sleep {r.sleep} (0–10)"
+        )
+    else:
+        summary = "No daily ratings yet."
+    return Chart(
+        slug="ratings",
+        title="Daily ratings",
+        summary=summary,
+        desc="The patient's own 0–10 ratings of mood, stress, cravings and sleep.",
+        columns=["Date", "Mood", "Stress", "Cravings", "Sleep"],
+        rows=[
+            [f"{r.rated_on:%b %-d}", str(r.mood), str(r.stress), str(r.cravings), str(r.sleep)]
+            for r in ratings
+        ],
+        y_ticks=scale.value_ticks(2),
+        x_ticks=scale.week_ticks(mondays_from(first, 12)),
+        series=series if ratings else [],
+        y_label="0–10",
+    )
+
+
+def tests_chart(*, tests: Sequence[DrugTest], first: datetime.date, last: datetime.date) -> Chart:
+    """Each test on a timeline: negative, expected positive, unexpected positive, a
+    specimen problem, or not collected — shape and word, not colour alone."""
+    scale = Scale(first, last, 1)
+    markers, rows = [], []
+    for test in tests:
+        results = list(test.results.all())
+        unexpected = sorted({r.get_substance_display() for r in results if r.unexpected})
+        expected = sorted(
+            {r.get_substance_display() for r in results if r.outcome == "positive" and r.expected}
+        )
+        day = test.ordered_for
+        if test.collected_at is None:
+            css, symbol, words = "mark-muted", "○", "not collected"
+        elif unexpected:
+            css, symbol, words = "mark-danger", "!", "unexpected: " + ", ".join(unexpected)
+        elif test.validity not in ("normal", "not_tested", ""):
+            css, symbol, words = "mark-warn", "?", test.get_validity_display().lower()
+        elif not results:
+            css, symbol, words = "mark-muted", "…", "awaiting results"
+        elif expected:
+            css, symbol, words = "mark-info", "+", "expected: " + ", ".join(expected)
+        else:
+            css, symbol, words = "mark-ok", "−", "negative"
+        markers.append(
+            Marker(scale.x(day), (TOP + 110 - BOTTOM) / 2, css, symbol, f"{day:%b %-d}: {words}")
+        )
+        rows.append([f"{day:%b %-d}", test.panel.name, test.get_validity_display() or "—", words])
+    latest = rows[-1] if rows else None
+    return Chart(
+        slug="tests",
+        title="Drug and alcohol tests",
+        summary=(
+            f"Latest test {latest[0]}: {latest[3]}" if latest else "No tests in these 12 weeks."
+        ),
+        desc="Each test on a timeline: − negative, + expected positive, ! unexpected positive, "
+        "? specimen problem, ○ not collected.",
+        columns=["Date", "Panel", "Specimen validity", "Result"],
+        rows=rows,
+        x_ticks=scale.week_ticks(mondays_from(first, 12)),
+        markers=markers,
+        height=110,
+        plot_bottom=110 - BOTTOM,
+    )

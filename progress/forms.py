@@ -1,0 +1,228 @@
+"""Browser forms. They parse and show errors; the services decide (and score)."""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from iop.models import Clinic, Membership, Patient
+from scheduling.models import Session, SessionKind
+
+from .instruments import SPECS, Instrument, ScoringSex
+from .models import (
+    Barrier,
+    DrugTestPanel,
+    DrugTestReason,
+    ResultMethod,
+    ResultOutcome,
+    SpecimenType,
+    VocationalStatus,
+)
+from .selectors import FLAG_CHOICES
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def rating_field(label: str, hint: str, *, required: bool = True) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=10, required=required, help_text=hint,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )  # fmt: skip
+
+
+class RatingForm(forms.Form):
+    rated_on = forms.DateField(label="Day rated", widget=DATE)
+    mood = rating_field("Mood", "0 = very low, 10 = very good")
+    stress = rating_field("Stress", "0 = none, 10 = extreme")
+    cravings = rating_field("Cravings", "0 = none, 10 = overwhelming")
+    sleep = rating_field("Sleep", "0 = very poor, 10 = very good")
+
+
+class CheckInForm(forms.Form):
+    held_on = forms.DateField(label="Date", widget=DATE)
+    session = forms.ModelChoiceField(
+        queryset=Session.objects.none(), required=False, label="Check-in session on the calendar"
+    )
+    progress = forms.CharField(
+        label="Progress since last time", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+    goals_adjusted = forms.CharField(
+        label="Goals adjusted", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000, help_text="Free text until treatment plans exist.",
+    )  # fmt: skip
+    barriers = forms.MultipleChoiceField(
+        choices=Barrier.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    barriers_other = forms.CharField(label="Other barrier", required=False, max_length=200)
+    vocational_status = forms.ChoiceField(
+        label="Work and education", choices=[("", "—"), *VocationalStatus.choices], required=False
+    )
+    vocational_notes = forms.CharField(required=False, max_length=300)
+    next_steps = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    mood = rating_field("Today's mood", "0–10", required=False)
+    stress = rating_field("Today's stress", "0–10", required=False)
+    cravings = rating_field("Today's cravings", "0–10", required=False)
+    sleep = rating_field("Last night's sleep", "0–10", required=False)
+
+    def __init__(self, *args: Any, clinic: Clinic, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        field: Any = self.fields["session"]
+        field.queryset = Session.objects.filter(
+            clinic=clinic, kind=SessionKind.CHECK_IN, attendance__patient=patient,
+            day__gte=today - datetime.timedelta(days=14), day__lte=today,
+        ).order_by("-starts_at")  # fmt: skip
+        field.label_from_instance = lambda s: f"{s.starts_at:%b %-d, %-I:%M %p}"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = [
+            name for name in ("mood", "stress", "cravings", "sleep") if data.get(name) is not None
+        ]
+        if given and len(given) < 4:
+            for name in ("mood", "stress", "cravings", "sleep"):
+                if data.get(name) is None:
+                    self.add_error(name, "Rate all four, or none.")
+        return data
+
+
+class MeasureForm(forms.Form):
+    """One radio group per item of the instrument."""
+
+    administered_on = forms.DateField(label="Date completed", widget=DATE)
+
+    def __init__(self, *args: Any, instrument: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spec = SPECS[instrument]
+        for number, item in enumerate(self.spec.items, start=1):
+            self.fields[f"item_{number}"] = forms.TypedChoiceField(
+                label=f"{number}. {item.text}", choices=[(v, t) for v, t in item.options],
+                coerce=int, widget=forms.RadioSelect,
+                error_messages={"required": f"Answer item {number}."},
+            )  # fmt: skip
+        if instrument == Instrument.AUDIT_C:
+            self.fields["sex"] = forms.ChoiceField(
+                label="Sex (for the scoring cutoff)", choices=ScoringSex.choices,
+                widget=forms.RadioSelect,
+                help_text="Positive at 4 or more for men, 3 or more for women.",
+            )  # fmt: skip
+
+    def answers(self) -> list[int]:
+        return [self.cleaned_data[f"item_{n}"] for n in range(1, len(self.spec.items) + 1)]
+
+
+class SafetyTaskCloseForm(forms.Form):
+    note = forms.CharField(
+        label="What was done", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+        help_text="The safety follow-up: who spoke with the patient, the risk assessed, the plan.",
+    )  # fmt: skip
+
+
+class DrugTestOrderForm(forms.Form):
+    panel = forms.ModelChoiceField(queryset=DrugTestPanel.objects.none())
+    ordered_for = forms.DateField(label="Test on", widget=DATE)
+    reason = forms.ChoiceField(
+        choices=[c for c in DrugTestReason.choices if c[0] != DrugTestReason.RANDOM]
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["panel"]
+        field.queryset = DrugTestPanel.objects.filter(clinic=clinic, is_active=True)
+
+
+class RandomSelectionForm(DrugTestOrderForm):
+    percent = forms.IntegerField(label="Share of attendees (%)", min_value=1, max_value=100)
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, clinic=clinic, **kwargs)
+        del self.fields["reason"]
+        self.fields["ordered_for"].label = "Attendees of"
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class CollectionForm(forms.Form):
+    collected_at = forms.DateTimeField(
+        label="Collected at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    specimen_type = forms.ChoiceField(choices=SpecimenType.choices)
+    observed = forms.TypedChoiceField(
+        label="Directly observed", choices=YES_NO, coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    temperature_in_range = forms.TypedChoiceField(
+        label="Temperature in range (32–38 °C)", choices=[("", "Not measured"), *YES_NO],
+        coerce=lambda v: v == "yes", empty_value=None, required=False,
+    )  # fmt: skip
+    collector = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
+    custody_id = forms.CharField(label="Chain-of-custody id", max_length=40, required=False)
+    creatinine = forms.DecimalField(
+        label="Creatinine (mg/dL)", required=False, min_value=0, max_digits=6, decimal_places=2
+    )
+    specific_gravity = forms.DecimalField(
+        required=False, min_value=0, max_digits=5, decimal_places=4
+    )
+    ph = forms.DecimalField(
+        label="pH", required=False, min_value=0, max_value=14, max_digits=4, decimal_places=2
+    )
+    nitrite = forms.DecimalField(
+        label="Nitrite (µg/mL)", required=False, min_value=0, max_digits=7, decimal_places=1
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["collector"]
+        field.queryset = Membership.objects.filter(clinic=clinic, is_active=True).select_related(
+            "user"
+        )
+        field.label_from_instance = lambda m: m.user.display_name
+
+
+class ResultsForm(forms.Form):
+    method = forms.ChoiceField(choices=ResultMethod.choices)
+
+    def __init__(self, *args: Any, substances: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.substances = substances
+        for code, label in substances:
+            self.fields[f"outcome_{code}"] = forms.ChoiceField(
+                label=label, required=False,
+                choices=[("", "Not recorded"), *ResultOutcome.choices],
+            )  # fmt: skip
+            self.fields[f"value_{code}"] = forms.DecimalField(
+                label=f"{label} value", required=False, min_value=0, max_digits=10,
+                decimal_places=3,
+            )  # fmt: skip
+
+    def results(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {
+                "substance": code, "method": data["method"], "outcome": data[f"outcome_{code}"],
+                "value": data.get(f"value_{code}"),
+            }
+            for code, _label in self.substances
+            if data.get(f"outcome_{code}")
+        ]  # fmt: skip
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class CaseloadFilterForm(forms.Form):
+    case_manager = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    flag = forms.ChoiceField(label="Show", choices=FLAG_CHOICES, required=False)
+    q = forms.CharField(label="Name or record number", required=False, max_length=100)
+
+    def __init__(self, *args: Any, case_managers: list[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["case_manager"]
+        field.choices = [("", "All case managers")] + [
+            (m.pk, m.user.display_name) for m in case_managers
+        ]

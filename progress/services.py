@@ -1,0 +1,559 @@
+"""Writes for check-ins, daily ratings, drug tests, measures and safety tasks.
+
+Each service is one transaction in the clinic's context that writes its audit event (field
+names only). Refusals are ValidationErrors on the field concerned (→ 400 / a form error) or
+DomainErrors for a wrong state (→ 409); nothing is saved when one is raised.
+"""
+
+import datetime
+import math
+import random
+import secrets
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from iop.models import Clinic, Medication, Membership, Patient, User
+from iop.models.audit import AuditAction
+from iop.roles import Role
+from iop.services import DomainError
+from iop.services.core import audit_record, validate_and_save
+from iop.tenancy import clinic_context
+from scheduling.models import Attendance, Session, SessionKind
+
+from .instruments import Instrument, score
+from .models import (
+    CheckIn,
+    DailyRating,
+    DrugTest,
+    DrugTestPanel,
+    DrugTestReason,
+    Measure,
+    PanelSubstance,
+    ProgressSettings,
+    RandomSelection,
+    ResultMethod,
+    ResultOutcome,
+    SafetyTask,
+    SpecimenType,
+    SubstanceResult,
+)
+from .validity import Substance, explaining_medication, specimen_validity
+
+S = Substance
+
+
+def clinic_today(clinic: Clinic) -> datetime.date:
+    from scheduling.services import clinic_tz
+
+    return timezone.localdate(timezone=clinic_tz(clinic))
+
+
+def _not_future(field: str, day: datetime.date, clinic: Clinic, what: str) -> None:
+    if day > clinic_today(clinic):
+        raise ValidationError({field: f"{what} cannot be in the future."})
+
+
+def _own_patient(clinic: Clinic, patient: Patient) -> None:
+    if patient.clinic_id != clinic.pk:
+        raise ValidationError({"patient": "No such patient."})
+
+
+# --- Settings -----------------------------------------------------------------------------------
+
+
+def settings_for(clinic: Clinic) -> ProgressSettings:
+    """The clinic's saved settings, or the defaults (unsaved) until it saves its own."""
+    with clinic_context(clinic.pk):
+        found = ProgressSettings.objects.filter(clinic=clinic).first()
+    return found or ProgressSettings(clinic=clinic)
+
+
+# --- Check-ins and daily ratings ----------------------------------------------------------------
+
+RATING_FIELDS = ("mood", "stress", "cravings", "sleep")
+
+
+def _rating(
+    *, clinic: Clinic, actor: User, patient: Patient, rated_on: datetime.date, **values: Any
+) -> DailyRating:
+    missing = [name for name in RATING_FIELDS if values.get(name) is None]
+    if missing:
+        raise ValidationError(dict.fromkeys(missing, "Rate from 0 to 10."))
+    rating = DailyRating(
+        clinic=clinic, patient=patient, rated_on=rated_on, recorded_by=actor, **values
+    )
+    validate_and_save(rating)
+    return rating
+
+
+def daily_rating_record(
+    *,
+    clinic: Clinic,
+    actor: User,
+    patient: Patient,
+    rated_on: datetime.date,
+    mood: int,
+    stress: int,
+    cravings: int,
+    sleep: int,
+) -> DailyRating:
+    _own_patient(clinic, patient)
+    _not_future("rated_on", rated_on, clinic, "The day rated")
+    with clinic_context(clinic.pk):
+        rating = _rating(
+            clinic=clinic, actor=actor, patient=patient, rated_on=rated_on,
+            mood=mood, stress=stress, cravings=cravings, sleep=sleep,
+        )  # fmt: skip
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=rating,
+            patient_id=patient.pk, changed_fields=RATING_FIELDS,
+        )  # fmt: skip
+    return rating
+
+
+CHECK_IN_FIELDS = (
+    "progress", "goals_adjusted", "barriers", "barriers_other", "vocational_status",
+    "vocational_notes", "next_steps",
+)  # fmt: skip
+
+
+def check_in_create(
+    *,
+    clinic: Clinic,
+    actor: User,
+    patient: Patient,
+    held_on: datetime.date,
+    session: Session | None = None,
+    ratings: dict[str, int] | None = None,
+    **fields: Any,
+) -> CheckIn:
+    """A check-in, optionally on a check-in session of the calendar and with the patient's
+    daily ratings taken at it."""
+    _own_patient(clinic, patient)
+    _not_future("held_on", held_on, clinic, "The check-in date")
+    unknown = set(fields) - set(CHECK_IN_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a check-in field: {', '.join(sorted(unknown))}")
+    if session is not None and (
+        session.clinic_id != clinic.pk or session.kind != SessionKind.CHECK_IN
+    ):
+        raise ValidationError({"session": "Link a check-in session of the calendar, or none."})
+    barriers = list(dict.fromkeys(fields.get("barriers") or []))
+    if "other" in barriers and not (fields.get("barriers_other") or "").strip():
+        raise ValidationError({"barriers_other": "Say what the other barrier is."})
+    with clinic_context(clinic.pk):
+        check_in = CheckIn(
+            clinic=clinic, patient=patient, held_on=held_on, session=session, staff=actor,
+            **{**fields, "barriers": barriers},
+        )  # fmt: skip
+        validate_and_save(check_in)
+        if ratings and any(ratings.get(name) is not None for name in RATING_FIELDS):
+            rating = _rating(
+                clinic=clinic, actor=actor, patient=patient, rated_on=held_on,
+                **{name: ratings.get(name) for name in RATING_FIELDS},
+            )  # fmt: skip
+            rating.check_in = check_in
+            rating.save(update_fields=["check_in"])
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=check_in,
+            patient_id=patient.pk, changed_fields=[*fields, "held_on"],
+        )  # fmt: skip
+    return check_in
+
+
+# --- Drug test panels ---------------------------------------------------------------------------
+
+URINE_CUTOFFS: dict[str, int] = {  # ng/mL, common point-of-care cup cutoffs
+    S.AMPHETAMINES: 1000, S.METHAMPHETAMINE: 1000, S.MDMA: 500, S.COCAINE: 150, S.THC: 50,
+    S.OPIATES: 2000, S.OXYCODONE: 100, S.BUPRENORPHINE: 10, S.METHADONE: 300,
+    S.BENZODIAZEPINES: 300, S.BARBITURATES: 300, S.PCP: 25, S.FENTANYL: 1,
+}  # fmt: skip
+DEFAULT_PANELS: list[tuple[str, str, list[str]]] = [
+    ("5-panel cup", SpecimenType.URINE, [S.THC, S.COCAINE, S.OPIATES, S.AMPHETAMINES, S.PCP]),
+    (
+        "10-panel cup", SpecimenType.URINE,
+        [S.AMPHETAMINES, S.BARBITURATES, S.BENZODIAZEPINES, S.COCAINE, S.METHAMPHETAMINE,
+         S.METHADONE, S.OPIATES, S.OXYCODONE, S.PCP, S.THC],
+    ),
+    (
+        "12-panel cup with fentanyl", SpecimenType.URINE,
+        [S.AMPHETAMINES, S.BARBITURATES, S.BUPRENORPHINE, S.BENZODIAZEPINES, S.COCAINE,
+         S.METHAMPHETAMINE, S.MDMA, S.METHADONE, S.OPIATES, S.OXYCODONE, S.THC, S.FENTANYL],
+    ),
+    ("EtG (alcohol, 500 ng/mL)", SpecimenType.URINE, [S.ETG]),
+    ("Breathalyzer", SpecimenType.BREATH, [S.ALCOHOL]),
+]  # fmt: skip
+SPECIAL_CUTOFFS: dict[str, tuple[Decimal, str]] = {
+    S.ETG: (Decimal(500), "ng/mL"),  # DOMAIN.md: 100–1000 in use, 500 is common
+    S.ALCOHOL: (Decimal("0.020"), "g/dL"),  # breath alcohol concentration
+}
+
+
+def panel_create(
+    *,
+    clinic: Clinic,
+    actor: User,
+    name: str,
+    specimen_type: str,
+    substances: list[dict[str, Any]],
+) -> DrugTestPanel:
+    if not substances:
+        raise ValidationError({"substances": "A panel tests for at least one substance."})
+    seen = [item["substance"] for item in substances]
+    if len(seen) != len(set(seen)):
+        raise ValidationError({"substances": "Each substance once per panel."})
+    with clinic_context(clinic.pk):
+        panel = DrugTestPanel(clinic=clinic, name=name, specimen_type=specimen_type)
+        validate_and_save(panel, unique=("name", "Another panel already has this name."))
+        PanelSubstance.objects.bulk_create(
+            PanelSubstance(
+                clinic=clinic, panel=panel, substance=item["substance"],
+                cutoff=item.get("cutoff"), unit=item.get("unit") or "ng/mL",
+            )
+            for item in substances
+        )  # fmt: skip
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=panel,
+            changed_fields=["name", "specimen_type", "substances"],
+        )  # fmt: skip
+    return panel
+
+
+def panel_defaults_create(*, clinic: Clinic, actor: User) -> list[DrugTestPanel]:
+    """The usual panels (5-, 10- and 12-panel cups, EtG, breathalyzer) with common cutoffs;
+    panels the clinic already has (by name) are left alone."""
+    with clinic_context(clinic.pk):
+        existing = set(DrugTestPanel.objects.filter(clinic=clinic).values_list("name", flat=True))
+        made = []
+        for name, specimen, substances in DEFAULT_PANELS:
+            if name in existing:
+                continue
+            items = []
+            for substance in substances:
+                if substance in SPECIAL_CUTOFFS:
+                    cutoff, unit = SPECIAL_CUTOFFS[substance]
+                else:
+                    cutoff, unit = Decimal(URINE_CUTOFFS[substance]), "ng/mL"
+                items.append({"substance": substance, "cutoff": cutoff, "unit": unit})
+            made.append(
+                panel_create(
+                    clinic=clinic,
+                    actor=actor,
+                    name=name,
+                    specimen_type=specimen,
+                    substances=items,
+                )
+            )
+    return made
+
+
+# --- Ordering, random selection -----------------------------------------------------------------
+
+
+def drug_test_order(
+    *,
+    clinic: Clinic,
+    actor: User,
+    patient: Patient,
+    panel: DrugTestPanel,
+    ordered_for: datetime.date,
+    reason: str = DrugTestReason.SCHEDULED,
+) -> DrugTest:
+    _own_patient(clinic, patient)
+    if reason == DrugTestReason.RANDOM:
+        raise ValidationError({"reason": "Random tests come from a random selection run."})
+    if not panel.is_active:
+        raise ValidationError({"panel": "This panel is no longer in use."})
+    with clinic_context(clinic.pk):
+        test = DrugTest(
+            clinic=clinic, patient=patient, panel=panel, reason=reason, ordered_for=ordered_for,
+            ordered_by=actor,
+        )  # fmt: skip
+        validate_and_save(test)
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=test,
+            patient_id=patient.pk, changed_fields=["panel", "reason", "ordered_for"],
+        )  # fmt: skip
+    return test
+
+
+def select_patients(*, seed: str, candidates: Iterable[int], percent: int) -> list[int]:
+    """Reproducible: the same seed, candidates and rate always give the same patients.
+    At least one patient when anyone attended (a 20 % rate of 3 people still tests one)."""
+    pool = sorted(set(candidates))
+    if not pool:
+        return []
+    count = min(len(pool), math.ceil(len(pool) * percent / 100))
+    return sorted(random.Random(seed).sample(pool, count))  # noqa: S311 - seeded from secrets
+
+
+def attendees_on(*, clinic: Clinic, day: datetime.date) -> list[int]:
+    """Patients on the list of any (not cancelled) session that day, in id order."""
+    with clinic_context(clinic.pk):
+        ids = (
+            Attendance.objects.filter(clinic=clinic, session__day=day, is_active=True)
+            .exclude(session__status="cancelled")
+            .exclude(status__in=["absent", "excused"])
+            .values_list("patient_id", flat=True)
+            .distinct()
+        )
+        return sorted(ids)
+
+
+def random_selection_run(
+    *,
+    clinic: Clinic,
+    actor: User,
+    day: datetime.date,
+    panel: DrugTestPanel,
+    percent: int | None = None,
+) -> RandomSelection:
+    """Pick a share of the day's attendees for a test. The seed comes from `secrets` (patients
+    cannot predict it) and is kept with the candidate list and rate, so the pick can be
+    re-run and checked."""
+    percent = percent or settings_for(clinic).random_test_percent
+    if not 1 <= percent <= 100:
+        raise ValidationError({"percent": "Choose a rate from 1 to 100 %."})
+    if not panel.is_active:
+        raise ValidationError({"panel": "This panel is no longer in use."})
+    candidates = attendees_on(clinic=clinic, day=day)
+    if not candidates:
+        raise ValidationError({"day": "Nobody is on a session list that day."})
+    seed = secrets.token_hex(16)
+    selected = select_patients(seed=seed, candidates=candidates, percent=percent)
+    with clinic_context(clinic.pk):
+        selection = RandomSelection(
+            clinic=clinic, day=day, panel=panel, percent=percent, seed=seed,
+            candidates=candidates, selected=selected, created_by=actor,
+        )  # fmt: skip
+        validate_and_save(selection)
+        DrugTest.objects.bulk_create(
+            DrugTest(
+                clinic=clinic, patient_id=patient_id, panel=panel, reason=DrugTestReason.RANDOM,
+                selection=selection, ordered_for=day, ordered_by=actor,
+            )
+            for patient_id in selected
+        )  # fmt: skip
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=selection,
+            changed_fields=["seed", "candidates", "percent", "selected"],
+        )  # fmt: skip
+    return selection
+
+
+# --- Collection, results, review ----------------------------------------------------------------
+
+
+def drug_test_collect(
+    test: DrugTest,
+    *,
+    actor: User,
+    collected_at: datetime.datetime,
+    specimen_type: str,
+    observed: bool,
+    collector: Membership | None = None,
+    temperature_in_range: bool | None = None,
+    custody_id: str = "",
+    creatinine: Decimal | None = None,
+    specific_gravity: Decimal | None = None,
+    ph: Decimal | None = None,
+    nitrite: Decimal | None = None,
+) -> DrugTest:
+    """Record the collection; specimen validity is computed here, never typed."""
+    if test.is_collected:
+        raise DomainError("This test was collected already.")
+    if collected_at > timezone.now():
+        raise ValidationError({"collected_at": "The collection time cannot be in the future."})
+    if collector is not None and (collector.clinic_id != test.clinic_id or not collector.is_active):
+        raise ValidationError({"collector": "Choose a staff member of this clinic."})
+    if specimen_type == SpecimenType.URINE and temperature_in_range is None:
+        raise ValidationError(
+            {"temperature_in_range": "Say whether the urine temperature was in range."}
+        )
+    values = {
+        "collected_at": collected_at, "specimen_type": specimen_type, "observed": observed,
+        "temperature_in_range": temperature_in_range, "custody_id": custody_id,
+        "collector": collector, "creatinine": creatinine, "specific_gravity": specific_gravity,
+        "ph": ph, "nitrite": nitrite,
+    }  # fmt: skip
+    with clinic_context(test.clinic_id):
+        for name, value in values.items():
+            setattr(test, name, value)
+        test.validity = specimen_validity(
+            creatinine=creatinine, specific_gravity=specific_gravity, ph=ph, nitrite=nitrite
+        )
+        validate_and_save(test)
+        audit_record(
+            clinic=test.clinic, actor=actor, action=AuditAction.CHANGE, obj=test,
+            patient_id=test.patient_id, changed_fields=[*values, "validity"],
+        )  # fmt: skip
+    return test
+
+
+NEVER_COLLECTED = "A lab confirmation needs a collected specimen; this test was never collected."
+
+
+NEVER_COLLECTED = "A lab confirmation needs a collected specimen; this test was never collected."
+
+
+def drug_test_results_record(
+    test: DrugTest, *, actor: User, results: list[dict[str, Any]]
+) -> list[SubstanceResult]:
+    """Results per substance. Each positive is marked expected or unexpected against the
+    patient's prescriptions current on the collection day. All or nothing."""
+    if not results:
+        raise ValidationError({"results": "Give at least one result."})
+    with clinic_context(test.clinic_id):
+        on_panel = set(
+            PanelSubstance.objects.filter(clinic=test.clinic_id, panel_id=test.panel_id)
+            .values_list("substance", flat=True)
+        )  # fmt: skip
+        already = set(
+            SubstanceResult.objects.filter(clinic=test.clinic_id, test=test).values_list(
+                "substance", "method"
+            )
+        )
+        medications = list(
+            Medication.objects.filter(clinic=test.clinic_id, patient_id=test.patient_id)
+        )
+    if test.collected_at is None:
+        methods = {item.get("method") for item in results}
+        if ResultMethod.CONFIRMED in methods:
+            raise ValidationError({"method": NEVER_COLLECTED})
+        raise ValidationError({"results": "Record the collection before its results."})
+    day = timezone.localdate(test.collected_at, timezone=_tz(test))
+    rows = []
+    seen = set()
+    for item in results:
+        substance, method, outcome = item["substance"], item["method"], item["outcome"]
+        if substance not in on_panel:
+            raise ValidationError(
+                {"substance": f"“{substance}” is not on the {test.panel.name} panel."}
+            )
+        if (substance, method) in already or (substance, method) in seen:
+            raise ValidationError(
+                {"substance": f"A {method} result for “{substance}” is recorded already."}
+            )
+        seen.add((substance, method))
+        explained = (
+            explaining_medication(substance, medications, day)
+            if outcome == ResultOutcome.POSITIVE
+            else None
+        )
+        rows.append(
+            SubstanceResult(
+                clinic_id=test.clinic_id, test=test, substance=substance, method=method,
+                outcome=outcome, value=item.get("value"), recorded_by=actor,
+                expected=(explained is not None) if outcome == ResultOutcome.POSITIVE else None,
+                explained_by=explained.name if explained is not None else "",
+            )
+        )  # fmt: skip
+    with clinic_context(test.clinic_id):
+        for row in rows:
+            row.full_clean(exclude=["test", "recorded_by"], validate_constraints=False)
+        created = SubstanceResult.objects.bulk_create(rows)
+        audit_record(
+            clinic=test.clinic, actor=actor, action=AuditAction.CHANGE, obj=test,
+            patient_id=test.patient_id, changed_fields=["results"],
+        )  # fmt: skip
+    return created
+
+
+def _tz(test: DrugTest) -> Any:
+    from scheduling.services import clinic_tz
+
+    return clinic_tz(test.clinic)
+
+
+def drug_test_review(test: DrugTest, *, actor: User, comment: str) -> DrugTest:
+    if not comment.strip():
+        raise ValidationError({"comment": "Write the review comment."})
+    if test.collected_at is None:
+        raise DomainError("Nothing to review: the test was not collected.")
+    with clinic_context(test.clinic_id):
+        if not SubstanceResult.objects.filter(clinic=test.clinic_id, test=test).exists():
+            raise DomainError("Nothing to review: no results recorded yet.")
+        test.reviewed_by = actor
+        test.reviewed_at = timezone.now()
+        test.review_comment = comment.strip()
+        test.save(update_fields=["reviewed_by", "reviewed_at", "review_comment"])
+        audit_record(
+            clinic=test.clinic, actor=actor, action=AuditAction.CHANGE, obj=test,
+            patient_id=test.patient_id, changed_fields=["review_comment", "reviewed_at"],
+        )  # fmt: skip
+    return test
+
+
+# --- Measures and safety tasks ------------------------------------------------------------------
+
+
+def measure_submit(
+    *,
+    clinic: Clinic,
+    actor: User,
+    patient: Patient,
+    instrument: str,
+    answers: list[int],
+    administered_on: datetime.date,
+    sex: str = "",
+) -> Measure:
+    """Score the answers and keep them. A PHQ-9 with item 9 above 0 opens a same-day safety
+    task for the patient's primary therapist in the same transaction."""
+    _own_patient(clinic, patient)
+    _not_future("administered_on", administered_on, clinic, "The date given")
+    result = score(instrument, answers, sex=sex)
+    with clinic_context(clinic.pk):
+        measure = Measure(
+            clinic=clinic, patient=patient, instrument=instrument, answers=list(answers),
+            administered_on=administered_on, total=result.total, band=result.band,
+            sex=sex if instrument == Instrument.AUDIT_C else "", recorded_by=actor,
+            bam_use=result.subscales.get("use"), bam_risk=result.subscales.get("risk"),
+            bam_protective=result.subscales.get("protective"),
+        )  # fmt: skip
+        validate_and_save(measure)
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=measure,
+            patient_id=patient.pk, changed_fields=["instrument", "answers"],
+        )  # fmt: skip
+        if result.safety_concern:
+            _safety_task_open(measure, actor=actor)
+    return measure
+
+
+def _safety_task_open(measure: Measure, *, actor: User) -> SafetyTask:
+    patient = measure.patient
+    therapist = patient.primary_therapist
+    if therapist is not None and (not therapist.is_active or therapist.role != Role.THERAPIST):
+        therapist = None
+    task = SafetyTask(
+        clinic_id=measure.clinic_id, patient=patient, measure=measure, assigned_to=therapist,
+        due_on=clinic_today(measure.clinic),
+        reason=f"PHQ-9 item 9 answered {measure.answers[8]} on {measure.administered_on:%b %-d}",
+    )  # fmt: skip
+    task.save()
+    audit_record(
+        clinic=measure.clinic, actor=actor, action=AuditAction.CREATE, obj=task,
+        patient_id=patient.pk, changed_fields=["assigned_to", "due_on"],
+    )  # fmt: skip
+    return task
+
+
+def safety_task_close(task: SafetyTask, *, actor: User, note: str) -> SafetyTask:
+    if not note.strip():
+        raise ValidationError({"note": "Write what was done (the safety follow-up) to close it."})
+    if not task.is_open:
+        raise DomainError("This safety task is closed already.")
+    with clinic_context(task.clinic_id):
+        task.closed_at = timezone.now()
+        task.closed_by = actor
+        task.closing_note = note.strip()
+        task.save(update_fields=["closed_at", "closed_by", "closing_note"])
+        audit_record(
+            clinic=task.clinic, actor=actor, action=AuditAction.CHANGE, obj=task,
+            patient_id=task.patient_id, changed_fields=["closed_at", "closing_note"],
+        )  # fmt: skip
+    return task
