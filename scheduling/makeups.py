@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +34,7 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .services import at, attendance_add, clinic_tz, session_create
+from .services import at, attendance_add, clinic_tz, double_booking_error, session_create
 
 MISSABLE_KINDS = ["group", "workshop", "individual", "family", "check_in"]
 GROUP_KINDS = ("group", "workshop")
@@ -378,7 +378,7 @@ def makeup_accept(
         if session is None:
             raise ValidationError({"session": "Choose a proposal or a session."})
         _check_fits(missed, session)
-        makeup = attendance_add(
+        makeup = _rejoin(missed, session, actor) or attendance_add(
             session=session, patient=missed.patient, actor=actor, makeup_of=missed.attendance
         )
         missed.status = MissedStatus.MADE_UP
@@ -425,6 +425,30 @@ def _check_fits(missed: MissedSession, session: Session) -> None:
     taken = Attendance.objects.filter(clinic_id=session.clinic_id, session=session, is_active=True)
     if capacity is not None and taken.count() >= capacity:
         raise ValidationError({"session": f"That session is full ({capacity} places)."})
+
+
+def _rejoin(missed: MissedSession, session: Session, actor: User) -> Attendance | None:
+    """The patient was once on this session's list and taken off (a track change, a hold):
+    their row comes back as the make-up rather than a second row."""
+    row = Attendance.objects.filter(
+        clinic_id=session.clinic_id, session=session, patient_id=missed.patient_id
+    ).first()
+    if row is None:
+        return None
+    if row.is_active:
+        raise ValidationError({"session": "The patient is already on that session's list."})
+    row.is_active, row.status, row.makeup_of = True, "expected", missed.attendance
+    row.arrived_at = row.left_at = row.minutes_attended = None
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as exc:
+        raise double_booking_error(exc) from None
+    audit_record(
+        clinic=missed.clinic, actor=actor, action=AuditAction.CHANGE, obj=row,
+        patient_id=row.patient_id, changed_fields=["is_active", "status", "makeup_of"],
+    )  # fmt: skip
+    return row
 
 
 def _resolve(missed: MissedSession, actor: User, changed: list[str]) -> None:

@@ -39,10 +39,11 @@ DOUBLE_BOOKED = {
     "session_lead_free": ("lead", "The lead is already running another session at that time."),
     "session_co_lead_free": ("co_lead", "The co-lead is already in another session then."),
     "attendance_patient_free": ("patient", "The patient is already booked at that time."),
+    "attendance_once_per_session": ("patient", "The patient is already on this session's list."),
 }
 
 
-def _double_booking(exc: IntegrityError) -> ValidationError:
+def double_booking_error(exc: IntegrityError) -> ValidationError:
     """The exclusion constraint's refusal, said in the clinic's words, on the right field."""
     for name, (field, message) in DOUBLE_BOOKED.items():
         if name in str(exc):
@@ -331,7 +332,7 @@ def session_create(*, clinic: Clinic, actor: User, **fields: Any) -> Session:
             with transaction.atomic():
                 session.save()
         except IntegrityError as exc:
-            raise _double_booking(exc) from None
+            raise double_booking_error(exc) from None
         audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=session)
     return session
 
@@ -346,7 +347,7 @@ def attendance_add(*, session: Session, patient: Patient, actor: User, **fields:
             with transaction.atomic():
                 attendance.save()
         except IntegrityError as exc:
-            raise _double_booking(exc) from None
+            raise double_booking_error(exc) from None
         audit_record(
             clinic=patient.clinic, actor=actor, action=AuditAction.CREATE, obj=attendance,
             patient_id=patient.pk,

@@ -406,3 +406,22 @@ def test_makeups_through_the_api(clinic_a: Tenant) -> None:
     assert booked.json()["makeup_session"] == mine["proposals"][1]["session"]
     late = client.post(f"{url}/waive", {"reason": "Too late"}, content_type="application/json")
     assert late.status_code == 409
+
+
+def test_a_patient_once_taken_off_a_session_rejoins_it_as_the_makeup(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    skills, _ = skills_with_topic(clinic_a)
+    evening = evening_track(clinic_a, skills)
+    target = evening_sessions(clinic_a, evening)[0]
+    old = calendar.attendance_add(session=target, patient=clinic_a.patient, actor=admin)
+    with clinic_context(clinic_a.clinic.pk):
+        Attendance.objects.filter(pk=old.pk).update(is_active=False)  # e.g. a track change
+    missed = factories.missed_session(clinic_a.patient, actor=admin, group_type=skills)
+    makeup = makeups.makeup_accept(missed, actor=admin, session=target)
+    assert makeup.pk == old.pk
+    with clinic_context(clinic_a.clinic.pk):
+        row = Attendance.objects.get(pk=old.pk)
+    assert (row.is_active, row.status, row.makeup_of_id) == (True, "expected", missed.attendance_id)
+    second = factories.missed_session(clinic_a.patient, actor=admin, group_type=skills, days_ago=4)
+    with pytest.raises(ValidationError, match="already on that session"):
+        makeups.makeup_accept(second, actor=admin, session=target)
