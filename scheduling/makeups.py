@@ -8,7 +8,6 @@ twice, or in two workers at once, records each miss once and proposes one set of
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,25 +141,33 @@ CANDIDATES = """
         JOIN scheduling_session s ON s.id = m.session_id
         WHERE m.clinic_id = %(clinic)s AND m.id = ANY(%(ids)s) AND s.kind IN ('group', 'workshop')
     ),
+    -- Every coming group session once, with how full it is (not once per miss).
+    pool AS MATERIALIZED (
+        SELECT c.id, c.kind, c.group_type_id, c.track_id, c.topic_id, c.starts_at, c.ends_at,
+               c.day, coalesce(t.capacity, r.capacity, 2147483647) AS capacity,
+               (SELECT count(*) FROM scheduling_attendance a
+                WHERE a.clinic_id = %(clinic)s AND a.session_id = c.id AND a.is_active) AS taken
+        FROM scheduling_session c
+        LEFT JOIN scheduling_track t ON t.id = c.track_id
+        LEFT JOIN scheduling_room r ON r.id = c.room_id
+        WHERE c.clinic_id = %(clinic)s AND c.status = 'scheduled'
+          AND c.kind IN ('group', 'workshop') AND c.starts_at > %(now)s
+          AND c.day <= (SELECT max(day) FROM missed) + %(window)s
+    ),
     candidates AS (
         SELECT n.missed_id, c.id AS session_id, c.starts_at, c.ends_at, c.day,
                coalesce(c.topic_id = n.topic_id, false) AS same_topic,
                coalesce(c.track_id = n.track_id, false) AS own_track,
-               (SELECT count(*) FROM scheduling_attendance a
-                WHERE a.clinic_id = %(clinic)s AND a.session_id = c.id AND a.is_active)
-                   >= coalesce(t.capacity, r.capacity, 2147483647) AS is_full,
+               c.taken >= c.capacity AS is_full,
                EXISTS (SELECT 1 FROM scheduling_attendance a
                        WHERE a.clinic_id = %(clinic)s AND a.patient_id = n.patient_id
                          AND a.is_active AND a.starts_at < c.ends_at
                          AND a.ends_at > c.starts_at) AS has_clash
         FROM missed n
-        JOIN scheduling_session c
-          ON c.clinic_id = %(clinic)s AND c.status = 'scheduled' AND c.kind = n.kind
-         AND c.id <> n.session_id AND c.starts_at > %(now)s AND c.day <= n.day + %(window)s
+        JOIN pool c
+          ON c.kind = n.kind AND c.id <> n.session_id AND c.day <= n.day + %(window)s
          AND (c.group_type_id = n.group_type_id
               OR (n.group_type_id IS NULL AND c.track_id = n.track_id))
-        LEFT JOIN scheduling_track t ON t.id = c.track_id
-        LEFT JOIN scheduling_room r ON r.id = c.room_id
     )
 """
 
@@ -185,12 +192,25 @@ INSERT_PROPOSALS = (
 
 WHY_NONE = (
     CANDIDATES  # noqa: S608
-    + """
-    SELECT n.missed_id, count(c.session_id), count(c.session_id) FILTER (WHERE c.is_full),
-           count(c.session_id) FILTER (WHERE c.has_clash)
-    FROM missed n LEFT JOIN candidates c ON c.missed_id = n.missed_id
-    WHERE NOT EXISTS (SELECT 1 FROM scheduling_makeupproposal p WHERE p.missed_id = n.missed_id)
-    GROUP BY n.missed_id
+    + """,
+    counts AS (
+        SELECT n.missed_id, count(c.session_id) AS total,
+               count(c.session_id) FILTER (WHERE c.is_full) AS full_ones,
+               count(c.session_id) FILTER (WHERE c.has_clash) AS clashing
+        FROM missed n LEFT JOIN candidates c ON c.missed_id = n.missed_id
+        WHERE NOT EXISTS (SELECT 1 FROM scheduling_makeupproposal p
+                          WHERE p.missed_id = n.missed_id)
+        GROUP BY n.missed_id
+    )
+    UPDATE scheduling_missedsession m
+    SET none_found = CASE
+        WHEN counts.total = 0
+        THEN format('No other session of this group within %%s days.', %(window)s)
+        ELSE format('All %%s sessions of this group within %%s days are full (%%s) '
+                    'or clash with the patient''s schedule (%%s).',
+                    counts.total, %(window)s, counts.full_ones, counts.clashing)
+    END
+    FROM counts WHERE m.id = counts.missed_id
 """
 )
 
@@ -205,22 +225,8 @@ def _propose_groups(cursor: Any, clinic: Clinic, new: list[int], now: datetime.d
 
 
 def _explain_none(cursor: Any, clinic: Clinic, new: list[int], now: datetime.datetime) -> None:
-    """Say why a group miss got no proposal, in numbers the case manager can act on."""
+    """Say why a miss got no proposal, in numbers the case manager can act on."""
     cursor.execute(WHY_NONE, _window(clinic, new, now))
-    days = clinic.makeup_window_days
-    reasons = {}
-    for missed_id, total, full, clash in cursor.fetchall():
-        if total == 0:
-            reasons[missed_id] = f"No other session of this group within {days} days."
-        else:
-            reasons[missed_id] = (
-                f"All {total} sessions of this group within {days} days are full ({full}) "
-                f"or clash with the patient's schedule ({clash})."
-            )
-    rows = MissedSession.objects.filter(clinic=clinic, pk__in=list(reasons))
-    for missed in rows:
-        missed.none_found = reasons[missed.pk]
-    MissedSession.objects.bulk_update(rows, ["none_found"])
     MissedSession.objects.filter(clinic=clinic, pk__in=new, session__kind="check_in").update(
         none_found="Check-ins are not proposed: book the next one on the calendar, or waive."
     )
@@ -304,12 +310,14 @@ def free_hours(
 
 
 def _notify_case_managers(clinic: Clinic, new: list[int]) -> None:
-    counts: dict[int, int] = defaultdict(int)
-    for user_id in MissedSession.objects.filter(clinic=clinic, pk__in=new).values_list(
-        "patient__case_manager__user_id", flat=True
-    ):
-        if user_id:
-            counts[user_id] += 1
+    counts = dict(
+        MissedSession.objects.filter(
+            clinic=clinic, pk__in=new, patient__case_manager__user_id__isnull=False
+        )
+        .values_list("patient__case_manager__user_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     url = reverse("makeup-queue", kwargs={"clinic_slug": clinic.slug}) + "?mine=1"
     for user_id, count in counts.items():
         notify(

@@ -239,6 +239,8 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# WeasyPrint's caches grow a worker by ~50 MiB per 200 renders: pool children are recycled.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_TIME_LIMIT = 6 * 60
 # Longer than any task's time limit or countdown: otherwise Redis redelivers a message that
@@ -281,6 +283,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": "INFO"},
+        # WeasyPrint narrates every step of every render at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
