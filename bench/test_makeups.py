@@ -55,9 +55,9 @@ def test_sweep_10000_misses(db: None) -> None:
     with clinic_context(clinic.pk):
         Session.objects.filter(clinic=clinic).update(group_type=skills)
         past = list(
-            Session.objects.filter(clinic=clinic, ends_at__lt=timezone.now()).values_list(
-                "id", "track_id", "starts_at", "ends_at"
-            )
+            Session.objects.filter(
+                clinic=clinic, ends_at__lt=timezone.now() - datetime.timedelta(hours=1)
+            ).values_list("id", "track_id", "starts_at", "ends_at")
         )
         rows = [
             Attendance(

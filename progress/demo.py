@@ -54,8 +54,9 @@ def answers_for(code: str, total: int, rng: random.Random, *, item9: int = 0) ->
     fixed = {8: item9} if code == "phq9" else {}
     for index, value in fixed.items():
         answers[index] = value
-    remaining = max(0, total - sum(fixed.values()))
     free = [i for i in range(items) if i not in fixed]
+    # Never more than the free items can hold (else the loop below would not end).
+    remaining = min(max(0, total - sum(fixed.values())), len(free) * top)
     while remaining > 0:
         index = rng.choice(free)
         if answers[index] < top:

@@ -42,7 +42,7 @@ def test_case_manager_books_and_waives_makeups(
     expect(page.get_by_role("heading", name="Make-ups")).to_be_visible()
     expect(page.get_by_text("a make-up decision").first).to_be_visible()
     assert serious_accessibility_issues(page) == []
-    page.screenshot(path=screenshot_dir / "40-makeup-queue.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "50-makeup-queue.png", full_page=True)
 
     name = alpha.patient.display_name
     page.get_by_role("button", name=f"for {name}").first.click()
@@ -51,7 +51,7 @@ def test_case_manager_books_and_waives_makeups(
     page.get_by_role("link", name=f"Another time or waive… for {other.display_name}").click()
     expect(page.get_by_role("heading", name="Another time")).to_be_visible()
     assert serious_accessibility_issues(page) == []
-    page.screenshot(path=screenshot_dir / "41-makeup-detail.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "51-makeup-detail.png", full_page=True)
     page.get_by_role("button", name="Waive the make-up").click()
     expect(page.get_by_text("Say why no make-up is needed.")).to_be_visible()
     page.get_by_label("Reason").fill("Covered in the individual session.")
@@ -72,7 +72,7 @@ def test_admin_edits_the_curriculum_and_a_track(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Group curriculum").click()
     expect(page.get_by_role("heading", name="Group types and curriculum")).to_be_visible()
     assert serious_accessibility_issues(page) == []
-    page.screenshot(path=screenshot_dir / "42-curriculum.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "52-curriculum.png", full_page=True)
     page.get_by_role("link", name="Add a topic to Skills").click()
     page.get_by_label("Name").fill("Sleep hygiene")
     page.get_by_role("button", name="Save").click()
@@ -82,4 +82,4 @@ def test_admin_edits_the_curriculum_and_a_track(
     page.get_by_role("link", name="Edit Morning IOP").click()
     expect(page.get_by_role("heading", name="Edit Morning IOP")).to_be_visible()
     assert serious_accessibility_issues(page) == []
-    page.screenshot(path=screenshot_dir / "43-track-edit.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "53-track-edit.png", full_page=True)
