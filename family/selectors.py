@@ -144,7 +144,7 @@ def may_share(member: FamilyMember, category: str, on: datetime.date | None = No
     )
     label = str(labels[category]).lower()
     if not consents:
-        return Decision(False, f"No consent on file for {member.name}.")
+        return Decision(False, "No consent on file for this family member.")
     for consent in consents:
         state = consent_state(consent, on, tz)
         if state.code == "active" and category in consent.categories:
@@ -288,7 +288,7 @@ class FamilyChart:
     them), the family sessions and the disclosure log."""
 
     members: list[FamilyMember]
-    sessions: list[Session]
+    sessions: list[tuple[Session, list[FamilySessionParticipant]]]
     education: list[FamilySessionParticipant]
     disclosures: list[FamilyDisclosure]
 
@@ -312,33 +312,31 @@ def family_chart(*, clinic: Clinic, patient: Patient, with_consents: bool) -> Fa
             mine = by_member.get(member.pk, [])
             member.consent_rows = [(c, consent_state(c, today, tz)) for c in mine]  # type: ignore[attr-defined]
             member.consent_text = consent_summary(member, mine, today)  # type: ignore[attr-defined]
-    sessions = list(
-        Session.objects.filter(
-            clinic=clinic, kind=SessionKind.FAMILY, attendance__patient_id=patient.pk
-        )
-        .select_related("lead__user")
-        .prefetch_related(
-            Prefetch(
-                "family_participants",
-                queryset=FamilySessionParticipant.objects.select_related("family_member"),
+    # One query for both family sessions and education groups: every list the members are on.
+    participations = (
+        list(
+            FamilySessionParticipant.objects.filter(clinic=clinic, family_member__in=members)
+            .select_related(
+                "family_member", "session__lead__user", "session__group_type", "session__topic"
             )
+            .order_by("-session__starts_at", "family_member__last_name", "id")[:100]
         )
-        .order_by("-starts_at")[:20]
+        if members
+        else []
     )
+    by_session: dict[int, tuple[Session, list[FamilySessionParticipant]]] = {}
+    education = []
+    for row in participations:
+        if row.session.kind == SessionKind.FAMILY:
+            by_session.setdefault(row.session_id, (row.session, []))[1].append(row)
+        else:
+            education.append(row)
+    sessions = list(by_session.values())[:20]
     disclosures = (
         list(disclosure_list(clinic=clinic, patient_id=patient.pk)[:20])
         if with_consents and members
         else []
     )
-    education = (
-        list(
-            participant_list(clinic=clinic)
-            .filter(family_member__in=members, session__kind=SessionKind.GROUP)
-            .select_related("session__topic")[:20]
-        )
-        if members
-        else []
-    )
     return FamilyChart(
-        members=members, sessions=sessions, education=education, disclosures=disclosures
+        members=members, sessions=sessions, education=education[:20], disclosures=disclosures
     )

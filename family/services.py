@@ -97,6 +97,25 @@ def consent_grant(
     whom (this family member), what, why, until when, the patient's signature and its date.
     The names are copied onto the consent as signed. A signed consent is never changed: a
     different scope is a new consent (and the old one revoked if it should end)."""
+    with clinic_context(member.clinic_id):
+        return _consent_grant(
+            member=member, actor=actor, categories=categories, purpose=purpose,
+            patient_signature=patient_signature, signed_on=signed_on, expires_on=expires_on,
+            expiry_event=expiry_event,
+        )  # fmt: skip
+
+
+def _consent_grant(
+    *,
+    member: FamilyMember,
+    actor: User,
+    categories: list[str],
+    purpose: str,
+    patient_signature: str,
+    signed_on: datetime.date | None,
+    expires_on: datetime.date | None,
+    expiry_event: str,
+) -> FamilyConsent:
     clinic, patient = member.clinic, member.patient
     today = clinic_today(clinic)
     signed_on = signed_on or today
@@ -264,19 +283,19 @@ def participant_add(
     group (open to the family of any patient of the clinic)."""
     if member.clinic_id != session.clinic_id:
         raise ValidationError({"family_member": "Choose a family member of this clinic."})
-    if session.kind == SessionKind.FAMILY:
-        on_list = session.attendance.filter(patient_id=member.patient_id).exists()
-        if not on_list:
-            raise ValidationError(
-                {"family_member": "This family session is for another patient's family."}
-            )
-    elif not is_family_education(session):
-        raise ValidationError(
-            {"session": "Family members attend family sessions and family education groups."}
-        )
-    if session.status == "cancelled":
-        raise ValidationError({"session": "This session is cancelled."})
     with clinic_context(session.clinic_id):
+        if session.kind == SessionKind.FAMILY:
+            on_list = session.attendance.filter(patient_id=member.patient_id).exists()
+            if not on_list:
+                raise ValidationError(
+                    {"family_member": "This family session is for another patient's family."}
+                )
+        elif not is_family_education(session):
+            raise ValidationError(
+                {"session": "Family members attend family sessions and family education groups."}
+            )
+        if session.status == "cancelled":
+            raise ValidationError({"session": "This session is cancelled."})
         row = FamilySessionParticipant(
             clinic_id=session.clinic_id, session=session, family_member=member
         )
