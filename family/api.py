@@ -358,19 +358,34 @@ class ParticipantOutput(serializers.ModelSerializer):
 
 
 class FamilySessionOutput(serializers.ModelSerializer):
-    patient = serializers.SerializerMethodField()
+    kind = serializers.SerializerMethodField(help_text="family or family_education")
+    status = serializers.CharField(read_only=True, help_text="scheduled, held or cancelled")
+    patient = serializers.SerializerMethodField(help_text="The patient of a family session")
     participants = ParticipantOutput(source="family_participants", many=True, read_only=True)
 
     class Meta:
         model = Session
         fields = [
-            "id", "kind", "day", "starts_at", "ends_at", "lead", "room", "status", "patient",
-            "participants",
+            "id", "kind", "group_type", "topic", "day", "starts_at", "ends_at", "lead", "room",
+            "status", "patient", "participants",
         ]  # fmt: skip
 
+    def get_kind(self, session: Session) -> str:
+        return "family" if session.kind == "family" else "family_education"
+
     def get_patient(self, session: Session) -> int | None:
+        if session.kind != "family":
+            return None
         rows = list(session.attendance.all())
         return rows[0].patient_id if rows else None
+
+
+class FamilySessionFilter(serializers.Serializer):
+    patient = _id_filter("Only this patient's (their family sessions, their family's groups)")
+    kind = serializers.ChoiceField(
+        choices=[("family", "Family sessions"), ("family_education", "Family education groups")],
+        required=False,
+    )
 
 
 class FamilySessionInput(serializers.Serializer):
@@ -394,13 +409,15 @@ class FamilySessionListView(ClinicAPIView):
     capabilities = {"GET": C.FAMILY_READ, "POST": C.FAMILY_MANAGE}
 
     @extend_schema(
-        parameters=[PatientFilter],
+        parameters=[FamilySessionFilter],
         responses=FamilySessionOutput(many=True),
-        summary="Family sessions (kind family) with their participants",
+        summary="Family sessions and family education groups, with their family participants",
     )
     def get(self, request: Request) -> Response:
-        f = _filters(request, PatientFilter)
-        sessions = selectors.family_session_list(clinic=self.clinic, patient_id=f.get("patient"))
+        f = _filters(request, FamilySessionFilter)
+        sessions = selectors.family_session_list(
+            clinic=self.clinic, patient_id=f.get("patient"), kind=f.get("kind", "")
+        )
         return self.paginated(sessions, FamilySessionOutput)
 
     @extend_schema(

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -210,36 +210,49 @@ def _participants() -> Any:
     )
 
 
-def family_session_list(*, clinic: Clinic, patient_id: int | None = None) -> QuerySet[Session]:
-    """Family sessions (kind "family"), with their patient list and family participants."""
-    sessions = (
-        Session.objects.filter(clinic=clinic, kind=SessionKind.FAMILY)
-        .select_related("lead__user", "room")
-        .prefetch_related("attendance__patient", _participants())
-    )
+FAMILY_SESSION_KINDS = ("family", "family_education")
+IS_FAMILY_SESSION = Q(kind=SessionKind.FAMILY) | Q(
+    kind=SessionKind.GROUP, group_type__kind=GroupKind.FAMILY_EDUCATION
+)
+
+
+def family_session_list(
+    *, clinic: Clinic, patient_id: int | None = None, kind: str = ""
+) -> QuerySet[Session]:
+    """Sessions family members attend — family sessions (kind "family", the patient on the
+    list) and family education groups — with their patient list and family participants.
+    `kind` narrows to "family" or "family_education"; `patient` to the sessions of a
+    patient or of their family."""
+    sessions = Session.objects.filter(clinic=clinic)
+    if kind == "family":
+        sessions = sessions.filter(kind=SessionKind.FAMILY)
+    elif kind == "family_education":
+        sessions = sessions.filter(IS_FAMILY_SESSION & ~Q(kind=SessionKind.FAMILY))
+    else:
+        sessions = sessions.filter(IS_FAMILY_SESSION)
     if patient_id is not None:
-        sessions = sessions.filter(attendance__patient_id=patient_id)
-    return sessions.order_by("-starts_at")
+        ids = Session.objects.filter(
+            Q(attendance__patient_id=patient_id)
+            | Q(family_participants__family_member__patient_id=patient_id),
+            clinic=clinic,
+        ).values("pk")
+        sessions = sessions.filter(pk__in=ids)
+    return (
+        sessions.select_related("group_type", "topic", "lead__user", "room")
+        .prefetch_related("attendance__patient", _participants())
+        .order_by("-starts_at", "-id")
+    )
 
 
 def family_session_get(*, clinic: Clinic, session_id: int) -> Session:
+    """A session family members can attend: a family session or a family education group."""
     session = family_session_list(clinic=clinic).filter(pk=session_id).first()
     if session is None:
         raise Http404("No such family session.")
     return session
 
 
-def participation_session_get(*, clinic: Clinic, session_id: int) -> Session:
-    """A session family members can attend: a family session or a family education group."""
-    session = (
-        Session.objects.filter(clinic=clinic, pk=session_id)
-        .select_related("group_type", "lead__user", "room")
-        .prefetch_related("attendance__patient", _participants())
-        .first()
-    )
-    if session is None or not (session.kind == SessionKind.FAMILY or is_family_education(session)):
-        raise Http404("No such family session.")
-    return session
+participation_session_get = family_session_get
 
 
 def participant_list(

@@ -60,10 +60,10 @@ def build_tenant(slug: str) -> Tenant:
 
     records.update(progress_records(patient, actor=admin, session=records["session_id"]))
     # --- end progress app
-    # --- family app: a family member with a consent, a family session and its participant
+    # --- family app: a family member with a consent, a family education group and its list
     from tests.family.records import family_records
 
-    records |= family_records(patient, actor=admin, therapist=members[Role.THERAPIST])
+    records |= family_records(patient, actor=admin)
     # --- end family app
     return Tenant(
         clinic=clinic,

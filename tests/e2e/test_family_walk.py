@@ -12,7 +12,7 @@ from iop.tenancy import clinic_context
 from tests.conftest import build_tenant
 from tests.e2e.test_admin_walk import sign_in
 from tests.e2e.test_sign_in_walk import serious_accessibility_issues
-from tests.family.records import consent, family_member
+from tests.family.records import consent, family_member, family_session
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +31,10 @@ def test_chart_family_section_consent_share_and_revoke(
         old = consent(father, actor=therapist, categories=["attendance"])
         services.consent_revoke(old, actor=therapist, reason="Revoked by the patient")
         family_member(alpha.patient, actor=therapist, first_name="Kim", may_contact=False)
+        family_session(
+            alpha.patient, actor=therapist, lead=alpha.members[Role.THERAPIST],
+            members=[alpha.records["family_member_id"], father],
+        )  # fmt: skip
     base = str(live_server)
     slug = alpha.clinic.slug
     sign_in(page, base, therapist.email)

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from family import services
 from family.models import FamilyConsent, FamilyMember
-from iop.models import Membership, Patient, User
+from groups.models import GroupType
+from iop.models import Clinic, Membership, Patient, User
 from iop.tenancy import clinic_context
-from scheduling.services import at, clinic_tz
+from scheduling.services import at, clinic_tz, session_create
 
 ALL_CATEGORIES = ["attendance", "progress", "diagnoses", "medications", "drug_tests", "aftercare"]
 
@@ -55,14 +56,29 @@ def family_session(
     )  # fmt: skip
 
 
-def family_records(patient: Patient, *, actor: User, therapist: Membership) -> dict[str, Any]:
-    """One of each family record, keyed by the id names URLs use."""
+def education_group(clinic: Clinic, *, actor: User, days_ahead: int = 45, **fields: Any) -> Any:
+    """A family education group session (no patients on its list: families attend)."""
+    tz = clinic_tz(clinic)
+    day = timezone.localdate(timezone=tz) + datetime.timedelta(days=days_ahead)
+    with clinic_context(clinic.pk):
+        kind = GroupType.objects.get(clinic=clinic, kind="family_education")
+        return session_create(
+            clinic=clinic, actor=actor, kind="group", group_type=kind, day=day,
+            starts_at=at(day, datetime.time(18), tz), ends_at=at(day, datetime.time(19, 30), tz),
+            **fields,
+        )  # fmt: skip
+
+
+def family_records(patient: Patient, *, actor: User) -> dict[str, Any]:
+    """One of each family record, keyed by the id names URLs use. The session is a family
+    education group well after the calendar's horizon, with no staff, room or patient on
+    it: the tenant's own calendar (which other apps' tests count) is left as it was."""
     with clinic_context(patient.clinic_id):
         member = family_member(patient, actor=actor, last_name=f"Rivera-{patient.clinic.slug}")
         member.clinic = patient.clinic
         granted = consent(member, actor=actor)
-        session = family_session(patient, actor=actor, lead=therapist, members=[member])
-        participant = session.family_participants.get()
+        session = education_group(patient.clinic, actor=actor)
+        participant = services.participant_add(session=session, member=member, actor=actor)
     return {
         "family_member_id": member,
         "family_consent_id": granted,

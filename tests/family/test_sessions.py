@@ -33,8 +33,17 @@ def tomorrow_at(tenant: Tenant, hour: int) -> datetime.datetime:
     return at(clinic_today(tenant.clinic) + datetime.timedelta(days=1), datetime.time(hour), tz)
 
 
+def scheduled(tenant: Tenant) -> Session:
+    """The patient, their spouse and the therapist, tomorrow 17:00–18:00."""
+    with clinic_context(tenant.clinic.pk):
+        return family_session(
+            tenant.patient, actor=tenant.admin.user, lead=therapist(tenant),
+            members=[tenant.records["family_member_id"]],
+        )  # fmt: skip
+
+
 def test_a_family_session_puts_everyone_on_the_calendar(clinic_a: Tenant) -> None:
-    session = clinic_a.records["family_session_id"]
+    session = scheduled(clinic_a)
     member = clinic_a.records["family_member_id"]
     with clinic_context(clinic_a.clinic.pk):
         assert session.kind == "family"
@@ -48,6 +57,7 @@ def test_a_family_session_puts_everyone_on_the_calendar(clinic_a: Tenant) -> Non
 
 
 def test_a_busy_therapist_is_refused_in_the_calendars_words(clinic_a: Tenant) -> None:
+    scheduled(clinic_a)
     member = clinic_a.records["family_member_id"]
     other = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user)
     with clinic_context(clinic_a.clinic.pk):
@@ -66,6 +76,7 @@ def test_a_busy_therapist_is_refused_in_the_calendars_words(clinic_a: Tenant) ->
 
 
 def test_a_busy_patient_is_refused_and_nothing_is_left_half_made(clinic_a: Tenant) -> None:
+    scheduled(clinic_a)
     member = clinic_a.records["family_member_id"]
     second = factories.member(clinic_a.clinic, Role.THERAPIST)
     with clinic_context(clinic_a.clinic.pk):
@@ -94,6 +105,7 @@ def test_only_this_patients_family_and_a_therapist(clinic_a: Tenant) -> None:
 
 
 def test_the_scheduling_page_and_its_clash_message(clinic_a: Tenant) -> None:
+    scheduled(clinic_a)
     member = clinic_a.records["family_member_id"]
     client = clinic_a.client_for(Role.CASE_MANAGER)
     url = f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/family/sessions/new/"
@@ -147,13 +159,14 @@ def test_family_education_attendance_is_recorded(clinic_a: Tenant) -> None:
 
 
 def test_family_members_only_join_family_sessions_and_education_groups(clinic_a: Tenant) -> None:
+    family = scheduled(clinic_a)
     member = clinic_a.records["family_member_id"]
     group = clinic_a.records["session_id"]  # a track's group session
     with pytest.raises(ValidationError, match="family education"):
         services.participant_add(session=group, member=member, actor=clinic_a.admin.user)
     with pytest.raises(ValidationError, match="already on this session"):
         services.participant_add(
-            session=clinic_a.records["family_session_id"], member=member,
+            session=family, member=member,
             actor=clinic_a.admin.user,
         )  # fmt: skip
 
@@ -163,6 +176,7 @@ def test_api_family_sessions_and_participants(clinic_a: Tenant) -> None:
 
     client = api_client_for(clinic_a, Role.THERAPIST)
     member = clinic_a.records["family_member_id"]
+    scheduled(clinic_a)
     body = {
         "patient": clinic_a.patient.pk,
         "lead": therapist(clinic_a).pk,
@@ -187,8 +201,12 @@ def test_api_family_sessions_and_participants(clinic_a: Tenant) -> None:
         content_type="application/json",
     )
     assert marked.json()["status"] == "absent"
-    listed = client.get("/api/v1/family-sessions/", {"patient": clinic_a.patient.pk}).json()
+    listed = client.get(
+        "/api/v1/family-sessions/", {"patient": clinic_a.patient.pk, "kind": "family"}
+    ).json()
     assert listed["count"] == 2
+    everything = client.get("/api/v1/family-sessions/", {"patient": clinic_a.patient.pk}).json()
+    assert {row["kind"] for row in everything["results"]} == {"family", "family_education"}
     education = education_session(clinic_a)
     joined = client.post(
         "/api/v1/family-participants/",
