@@ -37,6 +37,11 @@ class Capability:
     AFTERCARE_WRITE = "aftercare.write"  # write and sign plans, release PDFs, record calls
     # --- progress app ---
     TESTS_REVIEW = "tests.review"  # a clinician's review of a drug test's results
+    # --- family app ---
+    FAMILY_READ = "family.read"  # family members' names and contact, family sessions
+    FAMILY_MANAGE = "family.manage"  # add/edit family members, schedule, mark attendance
+    CONSENTS_READ = "consents.read"  # Part 2 consents (what may be shared) and disclosures
+    CONSENTS_MANAGE = "consents.manage"  # record and revoke consents, share with family
 
 
 C = Capability
@@ -103,6 +108,23 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 # --- progress app: clinicians (therapists, case managers) review drug test results ---------
 for _role in (Role.THERAPIST, Role.CASE_MANAGER):
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {C.TESTS_REVIEW}
+
+# --- family app: family members are demographics (the front desk greets and calls them);
+# what a consent allows and what was disclosed is clinical (the treating team and auditors).
+# Nurses/techs have no part in family involvement.
+for _role in (Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {
+        C.FAMILY_READ,
+        C.FAMILY_MANAGE,
+        C.CONSENTS_READ,
+        C.CONSENTS_MANAGE,
+    }
+ROLE_CAPABILITIES[Role.FRONT_DESK] = ROLE_CAPABILITIES[Role.FRONT_DESK] | {C.FAMILY_READ}
+ROLE_CAPABILITIES[Role.AUDITOR] = ROLE_CAPABILITIES[Role.AUDITOR] | {
+    C.FAMILY_READ,
+    C.CONSENTS_READ,
+}
+# --- end family app
 
 
 def role_can(role: str, capability: str) -> bool:

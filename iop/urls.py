@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from aftercare.urls import page_patterns as aftercare_pages
+from family.urls import page_patterns as family_pages
 from groups import views as groups
 from iop import health
 from iop.views import core, intake, patients
@@ -114,6 +115,8 @@ clinic_patterns = [
     *aftercare_pages,
     # --- progress app: caseload, progress page, measures, check-ins, drug tests ---
     *progress_patterns,
+    # --- family app: family members, consents, sharing, family sessions ---
+    *family_pages,
 ]
 
 urlpatterns = [

@@ -60,6 +60,11 @@ def build_tenant(slug: str) -> Tenant:
 
     records.update(progress_records(patient, actor=admin, session=records["session_id"]))
     # --- end progress app
+    # --- family app: a family member with a consent, a family education group and its list
+    from tests.family.records import family_records
+
+    records |= family_records(patient, actor=admin)
+    # --- end family app
     return Tenant(
         clinic=clinic,
         members=members,

@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from aftercare.urls import api_patterns as aftercare_api
+from family.urls import api_patterns as family_api
 from progress import api as progress
 from scheduling import api as calendar
 from scheduling import makeup_api
@@ -85,5 +86,7 @@ urlpatterns = [
     path("caseload/", progress.CaseloadView.as_view()),
     path("patients/<int:id>/progress", progress.PatientProgressView.as_view()),
     # --- end progress app ---
+    # --- family app: family members, consents, disclosures, family sessions ---
+    *family_api,
     re_path(r"", not_found),
 ]

@@ -222,6 +222,11 @@ SPECTACULAR_SETTINGS = {
         "AftercarePdfStatusEnum": "aftercare.models.PdfStatus",
         "FollowUpStatusEnum": "aftercare.models.FollowUpStatus",
         "FollowUpOutcomeEnum": "aftercare.api.FOLLOW_UP_OUTCOMES",
+        # --- family app ---
+        "FamilyShareCategoryEnum": "family.models.ShareCategory",
+        "FamilyDisclosureMethodEnum": "family.models.DisclosureMethod",
+        "FamilyParticipantStatusEnum": "family.models.ParticipantStatus",
+        "FamilyRelationshipEnum": "family.models.Relationship",
     },
 }
 

@@ -55,6 +55,11 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "random-selections": tenant.records["random_selection_id"].pk,
         "measures": tenant.records["measure_id"].pk,
         "safety-tasks": tenant.records["safety_task_id"].pk,
+        # --- family app
+        "family-members": tenant.records["family_member_id"].pk,
+        "family-consents": tenant.records["family_consent_id"].pk,
+        "family-sessions": tenant.records["family_session_id"].pk,
+        "family-participants": tenant.records["family_participant_id"].pk,
     }
 
 

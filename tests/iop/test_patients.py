@@ -14,7 +14,9 @@ from tests.conftest import Tenant
 # back at the end of the request: one query a real request, the outermost one, skips.)
 PATIENT_LIST_QUERIES = 13
 # 23, +1 missed sessions, +3 aftercare (plans, PDFs, enrollments without one), +1 safety tasks
-PATIENT_CHART_QUERIES = 28
+# +5 family app (members, consents, their revocations, family session/education lists,
+# disclosures)
+PATIENT_CHART_QUERIES = 33
 API_PATIENT_LIST_QUERIES = 6
 
 

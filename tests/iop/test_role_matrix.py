@@ -255,6 +255,51 @@ PAGES.update(
 POST_ONLY.add("random-selection-run")
 # --- end progress app
 
+# --- family app: family members are demographics (front desk sees names and contact and
+# family sessions); consents, what may be shared and disclosures are clinical (the treating
+# team and admins manage, auditors read). Nurses/techs have no part in family involvement.
+FAMILY_READERS = ALL - {Role.NURSE}
+FAMILY_MANAGERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER}
+CONSENT_READERS = FAMILY_MANAGERS | {Role.AUDITOR}
+PAGES.update(
+    {
+        "family-member-create": FAMILY_MANAGERS,
+        "family-member-edit": FAMILY_MANAGERS,
+        "family-member": FAMILY_READERS,
+        "family-consent-create": FAMILY_MANAGERS,
+        "family-consent-revoke": FAMILY_MANAGERS,
+        "family-share": FAMILY_MANAGERS,
+        "family-education-add": FAMILY_MANAGERS,
+        "family-session-create": FAMILY_MANAGERS,
+        "family-session": FAMILY_READERS,
+        "family-participant-mark": FAMILY_MANAGERS,
+    }
+)
+POST_ONLY.update({"family-education-add", "family-participant-mark"})
+API.update(
+    {
+        ("GET", "/api/v1/family-members/"): FAMILY_READERS,
+        ("POST", "/api/v1/family-members/"): FAMILY_MANAGERS,
+        ("GET", "/api/v1/family-members/{id}/"): FAMILY_READERS,
+        ("PATCH", "/api/v1/family-members/{id}/"): FAMILY_MANAGERS,
+        ("GET", "/api/v1/family-members/{id}/sharing"): CONSENT_READERS,
+        ("GET", "/api/v1/family-consents/"): CONSENT_READERS,
+        ("POST", "/api/v1/family-consents/"): FAMILY_MANAGERS,
+        ("GET", "/api/v1/family-consents/{id}/"): CONSENT_READERS,
+        ("POST", "/api/v1/family-consents/{id}/revoke"): FAMILY_MANAGERS,
+        ("GET", "/api/v1/family-disclosures/"): CONSENT_READERS,
+        ("POST", "/api/v1/family-disclosures/"): FAMILY_MANAGERS,
+        ("GET", "/api/v1/family-sessions/"): FAMILY_READERS,
+        ("POST", "/api/v1/family-sessions/"): FAMILY_MANAGERS,
+        ("GET", "/api/v1/family-sessions/{id}/"): FAMILY_READERS,
+        ("GET", "/api/v1/family-participants/"): FAMILY_READERS,
+        ("POST", "/api/v1/family-participants/"): FAMILY_MANAGERS,
+        ("GET", "/api/v1/family-participants/{id}/"): FAMILY_READERS,
+        ("PATCH", "/api/v1/family-participants/{id}/"): FAMILY_MANAGERS,
+    }
+)
+# --- end family app
+
 
 def ids(tenant: Tenant) -> dict[str, int]:
     return {

@@ -1,0 +1,118 @@
+"""Demo family involvement for `seed_demo`: family members with consents in each state
+(active, expired, revoked), a disclosure, family sessions (one held, one coming) and family
+education groups with family attendance."""
+
+import datetime
+import random
+from typing import Any
+
+from groups.models import GroupKind, GroupType
+from iop.models import Clinic, Enrollment, Membership, Patient
+from iop.roles import Role
+from scheduling.services import at, attendance_mark, clinic_tz, session_create
+
+from . import services
+from .models import FamilyMember
+from .selectors import clinic_today
+
+WEDNESDAY = 2  # the demo tracks meet Mon/Tue/Thu: Wednesday evenings are free
+
+
+def _wednesday(today: datetime.date, weeks: int) -> datetime.date:
+    """The Wednesday `weeks` away (-1: the last one before today, 1: the next one)."""
+    if weeks < 0:
+        return today - datetime.timedelta(days=(today.weekday() - WEDNESDAY) % 7 or 7)
+    return today + datetime.timedelta(days=(WEDNESDAY - today.weekday()) % 7 or 7)
+
+
+def seed_family(clinic: Clinic, rng: random.Random) -> None:
+    therapist = Membership.objects.filter(clinic=clinic, role=Role.THERAPIST).order_by("id").first()
+    if therapist is None:
+        return
+    actor = therapist.user
+    today = clinic_today(clinic)
+    tz = clinic_tz(clinic)
+    enrollments = (
+        Enrollment.objects.filter(clinic=clinic, status="active")
+        .select_related("patient")
+        .order_by("patient__record_number")[:3]
+    )
+    patients = [e.patient for e in enrollments]
+    if len(patients) < 2:
+        return
+    first, second = patients[0], patients[1]
+
+    def member(patient: Patient, first_name: str, relationship: str, **fields: Any) -> FamilyMember:
+        made = services.family_member_create(
+            patient=patient, actor=actor, first_name=first_name,
+            last_name=patient.legal_last_name, relationship=relationship,
+            phone=f"(555) 017-{rng.randint(1000, 9999)}", **fields,
+        )  # fmt: skip
+        made.clinic = clinic
+        return made
+
+    # Active consent, and one disclosure under it.
+    mother = member(
+        first, "Maria", "parent", email="maria@example.org", preferred_language="Spanish"
+    )
+    services.consent_grant(
+        member=mother, actor=actor, categories=["attendance", "progress", "aftercare"],
+        purpose="To support the patient's recovery and plan aftercare together",
+        expires_on=today + datetime.timedelta(days=180),
+        patient_signature=first.legal_name, signed_on=today - datetime.timedelta(days=14),
+    )  # fmt: skip
+    services.disclosure_record(
+        member=mother, actor=actor, category="attendance", method="phone",
+        summary="Attended every group this week.",
+    )  # fmt: skip
+    # Expired consent.
+    partner = member(first, "Chris", "spouse")
+    services.consent_grant(
+        member=partner, actor=actor, categories=["attendance"],
+        purpose="Attendance updates while the patient is in the program",
+        signed_on=today - datetime.timedelta(days=90),
+        expires_on=today - datetime.timedelta(days=10),
+        patient_signature=first.legal_name,
+    )  # fmt: skip
+    # Revoked consent.
+    brother = member(second, "Sam", "sibling", may_contact=False)
+    revoked = services.consent_grant(
+        member=brother, actor=actor, categories=["attendance", "progress"],
+        purpose="Family support", expiry_event="Discharge from the program",
+        signed_on=today - datetime.timedelta(days=30), patient_signature=second.legal_name,
+    )  # fmt: skip
+    services.consent_revoke(revoked, actor=actor, reason="Revoked by the patient in session")
+    aunt = member(second, "Grace", "other_family")
+
+    # Family sessions: one held last Wednesday (everyone came), one next Wednesday.
+    for weeks in (-1, 1):
+        day = _wednesday(today, weeks)
+        session = services.family_session_schedule(
+            patient=first, actor=actor, lead=therapist, members=[mother, partner],
+            starts_at=at(day, datetime.time(17), tz), ends_at=at(day, datetime.time(18), tz),
+        )  # fmt: skip
+        if weeks < 0:
+            for row in session.family_participants.select_related("family_member", "session"):
+                services.participant_mark(row, actor=actor, status="present")
+            attendance = session.attendance.get()
+            attendance.session = session
+            attendance_mark(attendance, actor=actor, status="present")
+
+    # Family education groups on the same evenings, for every patient's family.
+    education = GroupType.objects.filter(clinic=clinic, kind=GroupKind.FAMILY_EDUCATION).first()
+    if education is None:
+        return
+    topics = list(education.topics.all()[:2])
+    for index, weeks in enumerate((-1, 1)):
+        day = _wednesday(today, weeks)
+        group = session_create(
+            clinic=clinic, actor=actor, kind="group", group_type=education, lead=therapist,
+            day=day, starts_at=at(day, datetime.time(18, 30), tz),
+            ends_at=at(day, datetime.time(20), tz),
+            topic=topics[index] if index < len(topics) else None,
+        )  # fmt: skip
+        for person, mark in ((mother, "present"), (aunt, "absent"), (partner, "present")):
+            services.participant_add(
+                session=group, member=person, actor=actor,
+                status=mark if weeks < 0 else "expected",
+            )  # fmt: skip
