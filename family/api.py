@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.models import Membership, Patient
+from iop.part2 import PART2_NOTICE
 from iop.roles import Capability
 from iop.services import records_viewed
 from scheduling.models import Room, Session
@@ -29,14 +30,6 @@ from .models import (
 
 C = Capability
 MAX_ID = 2**63 - 1
-
-
-def part2_notice() -> str:
-    """42 CFR §2.32: every disclosure made with the patient's consent carries this notice.
-    (Kept with the PDF renderer; imported late so the web process skips WeasyPrint.)"""
-    from aftercare.pdf import PART2_NOTICE
-
-    return PART2_NOTICE
 
 
 def _id_filter(help_text: str) -> serializers.IntegerField:
@@ -301,7 +294,7 @@ class DisclosureOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_notice(self, disclosure: FamilyDisclosure) -> str:
-        return part2_notice()
+        return PART2_NOTICE
 
 
 class DisclosureInput(serializers.Serializer):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iop import selectors as core_selectors
 from iop.models import Membership
+from iop.part2 import PART2_NOTICE
 from iop.roles import Capability
 from iop.services import DomainError, patient_chart_viewed
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
@@ -239,16 +240,10 @@ def share(request: HttpRequest, family_member_id: int) -> HttpResponse:
             "member": member,
             "patient": member.patient,
             "sharing": sharing,
-            "notice": _notice(),
+            "notice": PART2_NOTICE,
         },
         status=status,
     )
-
-
-def _notice() -> str:
-    from .api import part2_notice
-
-    return part2_notice()
 
 
 # --- Family sessions --------------------------------------------------------------------------
