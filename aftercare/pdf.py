@@ -1,7 +1,6 @@
 """The aftercare plan as a printable document: HTML from a template, PDF by WeasyPrint, in
 the worker only (aftercare.tasks). WeasyPrint fetches nothing but our own static files."""
 
-import logging
 import mimetypes
 import zoneinfo
 from pathlib import Path
@@ -18,9 +17,6 @@ from iop.models import Site
 from iop.part2 import PART2_NOTICE
 
 from .models import AftercarePdf, AftercarePlan
-
-# WeasyPrint's font subsetting logs every glyph table at INFO: noise in the worker's log.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 class FetchRefusedError(ValueError):

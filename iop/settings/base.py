@@ -288,7 +288,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": "INFO"},
-        # WeasyPrint narrates every step of every render at INFO.
+        # WeasyPrint narrates every render, and its font subsetting every glyph table, at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
