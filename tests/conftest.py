@@ -60,6 +60,11 @@ def build_tenant(slug: str) -> Tenant:
 
     records.update(progress_records(patient, actor=admin, session=records["session_id"]))
     # --- end progress app
+    # --- therapy: care team, availability, treatment plan, signed note, coming session ---
+    from tests.therapy.records import therapy_records
+
+    records |= therapy_records(patient, members=members, records=records)
+    # --- end therapy
     return Tenant(
         clinic=clinic,
         members=members,
