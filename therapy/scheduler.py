@@ -108,8 +108,8 @@ def week_propose(
 ) -> WeekPlan:
     """Where each active patient's individual session of the week could go (nothing is
     written). Placements do not clash with each other."""
-    week = _Week(clinic, week_of(week_start), now or timezone.now())
     with clinic_context(clinic.pk):
+        week = _Week(clinic, week_of(week_start), now or timezone.now())
         week.load(therapist_id)
     plan = WeekPlan(week_start=week.days[0])
     # Patients keeping last week's time go first: they are the easiest to disappoint.

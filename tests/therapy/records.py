@@ -112,3 +112,65 @@ def therapy_records(
         "availability_id": availability,
         "block_id": block,
     }
+
+
+TRACK_SHAPES = [  # name, weekdays, hours
+    ("Morning", [0, 1, 3], (9, 12)),
+    ("Afternoon", [0, 2, 4], (13, 16)),
+    ("Evening", [1, 2, 3], (18, 21)),
+]
+
+
+def caseload_clinic(
+    clinic: Any, *, actor: Any, therapists: int, patients: int, hours: tuple[int, int] = (8, 18)
+) -> tuple[list[Membership], list[Patient]]:
+    """A clinic with three tracks (with sessions generated), `therapists` therapists working
+    Monday to Friday and `patients` active patients spread over tracks and therapists —
+    bulk-created, so large numbers are quick."""
+    from iop.models import Enrollment
+    from iop.roles import Role
+    from scheduling.services import sessions_generate
+    from tests import factories
+    from therapy.models import Availability
+
+    today = timezone.localdate()
+    tracks = [
+        factories.track(
+            clinic,
+            actor=actor,
+            name=f"{name} IOP",
+            weekdays=days,
+            capacity=500,
+            hours=(datetime.time(start), datetime.time(end)),
+        )
+        for name, days, (start, end) in TRACK_SHAPES
+    ]
+    staff = [factories.member(clinic, Role.THERAPIST) for _ in range(therapists)]
+    services.therapy_settings_get(clinic=clinic)
+    with clinic_context(clinic.pk):
+        Availability.objects.bulk_create(
+            Availability(
+                clinic=clinic, therapist=t, weekday=day, starts_at=datetime.time(hours[0]),
+                ends_at=datetime.time(hours[1]),
+            )
+            for t in staff
+            for day in range(5)
+        )  # fmt: skip
+        people = Patient.objects.bulk_create(
+            Patient(
+                clinic=clinic, record_number=f"T{n:05d}", legal_first_name="Case",
+                legal_last_name=f"P{n:05d}", date_of_birth=datetime.date(1985, 1, 1),
+                primary_therapist=staff[n % therapists],
+            )
+            for n in range(patients)
+        )  # fmt: skip
+        Enrollment.objects.bulk_create(
+            Enrollment(
+                clinic=clinic, patient=p, track=tracks[n % len(tracks)], status="active",
+                admission_date=today - datetime.timedelta(weeks=2),
+                planned_end_date=today + datetime.timedelta(weeks=8),
+            )
+            for n, p in enumerate(people)
+        )  # fmt: skip
+    sessions_generate(clinic=clinic)
+    return staff, people
