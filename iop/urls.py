@@ -10,6 +10,7 @@ from iop.views import core, intake, patients
 from progress.urls import urlpatterns as progress_patterns
 from scheduling import makeup_views
 from scheduling import views as roster
+from therapy.urls import page_patterns as therapy_pages
 
 # One create and one edit page per part of the record; each id has its own name so the
 # cross-clinic sweep knows which object to try.
@@ -114,6 +115,8 @@ clinic_patterns = [
     *aftercare_pages,
     # --- progress app: caseload, progress page, measures, check-ins, drug tests ---
     *progress_patterns,
+    # --- therapy: individual sessions, treatment plans, progress notes ---
+    *therapy_pages,
 ]
 
 urlpatterns = [

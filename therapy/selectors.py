@@ -37,11 +37,12 @@ def team_filter(membership: Membership, *, patient: str = "patient") -> Q:
     supervised = TherapistProfile.objects.filter(
         clinic_id=membership.clinic_id, supervisor=membership
     ).values("membership_id")
+    at = f"{patient}__" if patient else ""  # "" when filtering patients themselves
     return (
-        Q(**{f"{patient}__primary_therapist": membership})
-        | Q(**{f"{patient}__case_manager": membership})
-        | Q(**{f"{patient}__primary_therapist__in": supervised})
-        | Q(**{f"{patient}__case_manager__in": supervised})
+        Q(**{f"{at}primary_therapist": membership})
+        | Q(**{f"{at}case_manager": membership})
+        | Q(**{f"{at}primary_therapist__in": supervised})
+        | Q(**{f"{at}case_manager__in": supervised})
     )
 
 
@@ -61,16 +62,19 @@ def can_read_patient(membership: Membership, patient: Any) -> bool:
 
 
 def note_list(*, clinic: Clinic, membership: Membership) -> QuerySet[ProgressNote]:
-    supervised = TherapistProfile.objects.filter(clinic=clinic, supervisor=membership).values(
-        "membership_id"
-    )
-    mine = Q(author=membership) | Q(author__in=supervised)
     if not membership.can(Capability.NOTES_READ):
         return ProgressNote.objects.none()
+    notes = ProgressNote.objects.filter(clinic=clinic)
+    if membership.role not in WHOLE_CLINIC:
+        # (An empty Q() would swallow the OR: the whole-clinic roles skip the filter.)
+        supervised = TherapistProfile.objects.filter(clinic=clinic, supervisor=membership)
+        notes = notes.filter(
+            team_filter(membership)
+            | Q(author=membership)
+            | Q(author__in=supervised.values("membership_id"))
+        )
     return (
-        ProgressNote.objects.filter(clinic=clinic)
-        .filter(team_filter(membership) | mine)
-        .select_related("session", "patient", "author__user", "signed_by", "modality")
+        notes.select_related("session", "patient", "author__user", "signed_by", "modality")
         .prefetch_related("objectives", "addenda__author", "cosignature__supervisor")
         .order_by("-session__starts_at", "-id")
     )
@@ -187,3 +191,186 @@ def review_state(plan: TreatmentPlan, today: datetime.date) -> str:
     if plan.review_due <= today + datetime.timedelta(days=REVIEW_SOON_DAYS):
         return "due soon"
     return ""
+
+
+@dataclass
+class WeekItem:
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    kind: str  # "session", "open", "away"
+    label: str
+    session: Any = None
+
+
+@dataclass
+class WeekDay:
+    day: datetime.date
+    items: list[WeekItem]
+
+
+def _minus(window: tuple[datetime.datetime, datetime.datetime], busy: list[Any]) -> list[Any]:
+    """A window with the busy intervals cut out."""
+    free = [window]
+    for b0, b1 in busy:
+        free = [
+            piece
+            for f0, f1 in free
+            for piece in ((f0, min(f1, b0)), (max(f0, b1), f1))
+            if piece[1] - piece[0] >= datetime.timedelta(minutes=15)
+        ]
+    return free
+
+
+def therapist_week(
+    *, clinic: Clinic, therapist: Membership, monday: datetime.date
+) -> list[WeekDay]:
+    """The therapist's week: their sessions, their time away and their open time, per day.
+    Four queries whatever the week holds."""
+    from scheduling.models import Session, SessionStatus
+    from scheduling.services import at, clinic_tz
+
+    from .models import Availability, AvailabilityBlock
+
+    tz = clinic_tz(clinic)
+    days = [monday + datetime.timedelta(days=n) for n in range(7)]
+    first, last = at(days[0], datetime.time(0), tz), at(days[-1], datetime.time(23, 59), tz)
+    sessions = list(
+        Session.objects.filter(
+            Q(lead=therapist) | Q(co_lead=therapist),
+            clinic=clinic,
+            starts_at__lt=last,
+            ends_at__gt=first,
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("group_type", "track", "progress_note")
+        .prefetch_related("attendance__patient")
+    )
+    away = list(
+        AvailabilityBlock.objects.filter(
+            clinic=clinic, therapist=therapist, starts_at__lt=last, ends_at__gt=first
+        )
+    )
+    hours = list(Availability.objects.filter(clinic=clinic, therapist=therapist))
+    week = []
+    for day in days:
+        items = []
+        todays = [s for s in sessions if timezone.localtime(s.starts_at, tz).date() == day]
+        for s in todays:
+            people = ", ".join(
+                f"{a.patient.display_name} ({a.patient.record_number})"
+                for a in s.attendance.all() if a.is_active
+            )  # fmt: skip
+            title = s.group_type.name if s.group_type else s.get_kind_display()
+            items.append(
+                WeekItem(
+                    s.starts_at, s.ends_at, "session", f"{title}: {people}" if people else title, s
+                )
+            )
+        day_start, day_end = at(day, datetime.time(0), tz), at(day, datetime.time(23, 59), tz)
+        for b in away:
+            if b.starts_at < day_end and b.ends_at > day_start:
+                items.append(
+                    WeekItem(
+                        max(b.starts_at, day_start),
+                        min(b.ends_at, day_end),
+                        "away",
+                        b.reason or "Away",
+                    )
+                )
+        busy = sorted(
+            [(s.starts_at, s.ends_at) for s in todays] + [(b.starts_at, b.ends_at) for b in away]
+        )
+        for h in hours:
+            if h.weekday == day.weekday():
+                for f0, f1 in _minus((at(day, h.starts_at, tz), at(day, h.ends_at, tz)), busy):
+                    items.append(WeekItem(f0, f1, "open", "Open"))
+        week.append(WeekDay(day, sorted(items, key=lambda i: i.starts_at)))
+    return week
+
+
+@dataclass
+class TherapyPatient:
+    patient: Any
+    plan: TreatmentPlan | None
+    review: str
+    next_session: Any
+    drafts: int
+
+
+def my_patients(
+    *, clinic: Clinic, membership: Membership, today: datetime.date
+) -> list[TherapyPatient]:
+    """The therapist's list: their patients in active care, each with the current plan (and
+    its review reminder), the next individual session and open drafts. Four queries."""
+    from django.db.models import Count
+
+    from iop.models import Patient
+    from scheduling.models import Attendance
+
+    from .models import ProgressNote
+
+    if membership.role == Role.THERAPIST:
+        patients_q = Q(primary_therapist=membership)
+    else:
+        patients_q = (
+            team_filter(membership, patient="") if membership.role not in WHOLE_CLINIC else Q()
+        )
+    patients = list(
+        Patient.objects.filter(patients_q, clinic=clinic, enrollments__status="active")
+        .distinct()
+        .order_by("legal_last_name", "legal_first_name")
+    )
+    ids = [p.pk for p in patients]
+    plans = {
+        plan.patient_id: plan
+        for plan in TreatmentPlan.objects.filter(
+            clinic=clinic,
+            patient_id__in=ids,
+            superseded_at__isnull=True,
+            enrollment__status="active",
+        )
+    }
+    upcoming: dict[int, Any] = {}
+    for row in (
+        Attendance.objects.filter(
+            clinic=clinic,
+            patient_id__in=ids,
+            is_active=True,
+            session__kind="individual",
+            starts_at__gte=timezone.now(),
+        )
+        .select_related("session")
+        .order_by("starts_at")
+    ):
+        upcoming.setdefault(row.patient_id, row.session)
+    drafts = dict(
+        ProgressNote.objects.filter(clinic=clinic, patient_id__in=ids, signed_at__isnull=True)
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values_list("patient_id", "n")
+    )
+    return [
+        TherapyPatient(
+            patient=p,
+            plan=plans.get(p.pk),
+            review=review_state(plans[p.pk], today) if p.pk in plans else "no plan",
+            next_session=upcoming.get(p.pk),
+            drafts=drafts.get(p.pk, 0),
+        )
+        for p in patients
+    ]
+
+
+def chart_summary(*, clinic: Clinic, membership: Membership, patient: Any) -> dict[str, Any]:
+    """The chart's Therapy section: the current plan with its tree, and the notes."""
+    plan = (
+        TreatmentPlan.objects.filter(clinic=clinic, patient=patient, superseded_at__isnull=True)
+        .select_related("enrollment")
+        .first()
+    )
+    notes = list(
+        ProgressNote.objects.filter(clinic=clinic, patient=patient)
+        .select_related("session", "author__user", "modality", "cosignature")
+        .order_by("-session__starts_at")[:20]
+    )
+    return {"plan": plan, "tree": plan_tree(plan) if plan else [], "notes": notes}

@@ -6,6 +6,7 @@ from aftercare.urls import api_patterns as aftercare_api
 from progress import api as progress
 from scheduling import api as calendar
 from scheduling import makeup_api
+from therapy.urls import api_patterns as therapy_api
 
 from . import records, views
 
@@ -85,5 +86,7 @@ urlpatterns = [
     path("caseload/", progress.CaseloadView.as_view()),
     path("patients/<int:id>/progress", progress.PatientProgressView.as_view()),
     # --- end progress app ---
+    # --- therapy: availability, individual sessions, treatment plans, progress notes ---
+    *therapy_api,
     re_path(r"", not_found),
 ]

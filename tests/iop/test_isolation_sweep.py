@@ -55,6 +55,12 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "random-selections": tenant.records["random_selection_id"].pk,
         "measures": tenant.records["measure_id"].pk,
         "safety-tasks": tenant.records["safety_task_id"].pk,
+        # --- therapy
+        "therapy-availability": tenant.records["availability_id"].pk,
+        "therapy-blocks": tenant.records["block_id"].pk,
+        "individual-sessions": tenant.records["therapy_session_id"].pk,
+        "treatment-plans": tenant.records["treatment_plan_id"].pk,
+        "progress-notes": tenant.records["note_id"].pk,
     }
 
 

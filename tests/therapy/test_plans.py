@@ -12,7 +12,7 @@ from iop.services import DomainError
 from iop.tenancy import clinic_context
 from tests.conftest import Tenant
 from therapy import selectors, services
-from therapy.models import Goal, Objective, PlannedIntervention, Problem, TreatmentPlan
+from therapy.models import Objective, PlannedIntervention, Problem, TreatmentPlan
 
 
 def tree_text(plan: TreatmentPlan) -> list[str]:
@@ -33,8 +33,10 @@ def test_review_copies_the_tree_and_keeps_the_old_version(clinic_a: Tenant) -> N
     assert plan.acknowledged_name == "Pat Doe"
     before = tree_text(plan)
     assert before == [
-        ("Drinking daily to cope with stress/Stay sober/One coping skill per craving, 5 of 7 days/"
-        "CBT (cognitive behavioral therapy)")
+        (
+            "Drinking daily to cope with stress/Stay sober/"
+            "One coping skill per craving, 5 of 7 days/CBT (cognitive behavioral therapy)"
+        )
     ]
     new = services.treatment_plan_review(plan, actor=therapist)
     assert new.version == plan.version + 1
