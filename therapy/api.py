@@ -66,7 +66,7 @@ class AvailabilitySerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-class BlockSerializer(serializers.ModelSerializer):
+class TimeAwaySerializer(serializers.ModelSerializer):
     therapist = ClinicScopedField(queryset=Membership.objects.all())
     starts_at = SaneDateTime()
     ends_at = SaneDateTime()
@@ -151,23 +151,23 @@ class AvailabilityDetailView(_RowDetail):
 
 class BlockListView(_RowList):
     capabilities = {"GET": C.SCHEDULE_MANAGE, "POST": C.SCHEDULE_MANAGE}
-    model, serializer = AvailabilityBlock, BlockSerializer
+    model, serializer = AvailabilityBlock, TimeAwaySerializer
 
-    @extend_schema(parameters=[TherapistFilter], responses=BlockSerializer(many=True),
+    @extend_schema(parameters=[TherapistFilter], responses=TimeAwaySerializer(many=True),
                    summary="Therapists' time away (leave, meetings)")  # fmt: skip
     def get(self, request: Request) -> Response:
         return super().get(request)
 
-    @extend_schema(request=BlockSerializer, responses={201: BlockSerializer})
+    @extend_schema(request=TimeAwaySerializer, responses={201: TimeAwaySerializer})
     def post(self, request: Request) -> Response:
         return super().post(request)
 
 
 class BlockDetailView(_RowDetail):
     capabilities = {"GET": C.SCHEDULE_MANAGE, "DELETE": C.SCHEDULE_MANAGE}
-    model, serializer = AvailabilityBlock, BlockSerializer
+    model, serializer = AvailabilityBlock, TimeAwaySerializer
 
-    @extend_schema(responses=BlockSerializer)
+    @extend_schema(responses=TimeAwaySerializer)
     def get(self, request: Request, id: int) -> Response:
         return super().get(request, id)
 
@@ -277,6 +277,9 @@ class MoveInput(serializers.Serializer):
 
 
 class SessionOutput(serializers.ModelSerializer):
+    kind = serializers.CharField()
+    status = serializers.CharField()
+
     class Meta:
         model = Session
         fields = ["id", "kind", "day", "starts_at", "ends_at", "lead", "status"]
@@ -327,7 +330,7 @@ class ProblemOutput(serializers.Serializer):
     goals = GoalOutput(many=True, source="goals.all")
 
 
-class PlanOutput(serializers.ModelSerializer):
+class TreatmentPlanOutput(serializers.ModelSerializer):
     class Meta:
         model = TreatmentPlan
         fields = [
@@ -336,11 +339,11 @@ class PlanOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class PlanTreeOutput(PlanOutput):
+class TreatmentPlanTreeOutput(TreatmentPlanOutput):
     problems = ProblemOutput(many=True, source="tree")
 
-    class Meta(PlanOutput.Meta):
-        fields = [*PlanOutput.Meta.fields, "problems"]
+    class Meta(TreatmentPlanOutput.Meta):
+        fields = [*TreatmentPlanOutput.Meta.fields, "problems"]
 
 
 class PlanInput(serializers.Serializer):
@@ -357,13 +360,13 @@ class _PlanView(ClinicAPIView):
 
     def tree(self, plan: TreatmentPlan) -> Response:
         plan.tree = selectors.plan_tree(plan)  # type: ignore[attr-defined]
-        return Response(PlanTreeOutput(plan).data)
+        return Response(TreatmentPlanTreeOutput(plan).data)
 
 
 class PlanListView(_PlanView):
     capabilities = {"GET": C.NOTES_READ, "POST": C.NOTES_WRITE}
 
-    @extend_schema(parameters=[PatientFilter], responses=PlanOutput(many=True),
+    @extend_schema(parameters=[PatientFilter], responses=TreatmentPlanOutput(many=True),
                    summary="Treatment plans (every version) of the patients you treat")  # fmt: skip
     def get(self, request: Request) -> Response:
         params = PatientFilter(data=request.query_params)
@@ -371,9 +374,9 @@ class PlanListView(_PlanView):
         plans = selectors.plan_list(clinic=self.clinic, membership=self.membership)
         if "patient" in params.validated_data:
             plans = plans.filter(patient_id=params.validated_data["patient"])
-        return self.paginated(plans, PlanOutput)
+        return self.paginated(plans, TreatmentPlanOutput)
 
-    @extend_schema(request=PlanInput, responses={201: PlanTreeOutput},
+    @extend_schema(request=PlanInput, responses={201: TreatmentPlanTreeOutput},
                    summary="Start the treatment plan of an open enrollment")  # fmt: skip
     def post(self, request: Request) -> Response:
         data = PlanInput(data=request.data, context={"request": request})
@@ -390,7 +393,7 @@ class PlanListView(_PlanView):
 class PlanDetailView(_PlanView):
     capabilities = {"GET": C.NOTES_READ}
 
-    @extend_schema(responses=PlanTreeOutput, summary="A plan version with its tree")
+    @extend_schema(responses=TreatmentPlanTreeOutput, summary="A plan version with its tree")
     def get(self, request: Request, id: int) -> Response:
         plan = self.plan(id)
         records_viewed(clinic=self.clinic, actor=self.actor, records=[plan])
@@ -432,7 +435,9 @@ def _part(model: Any, plan: TreatmentPlan, id: int, field: str) -> Any:
 class ProblemAddView(_PlanView):
     capabilities = {"POST": C.NOTES_WRITE}
 
-    @extend_schema(request=ProblemInput, responses={201: PlanTreeOutput}, summary="Add a problem")
+    @extend_schema(
+        request=ProblemInput, responses={201: TreatmentPlanTreeOutput}, summary="Add a problem"
+    )
     def post(self, request: Request, id: int) -> Response:
         plan = self.plan(id)
         data = ProblemInput(data=request.data, context={"request": request})
@@ -444,7 +449,9 @@ class ProblemAddView(_PlanView):
 class GoalAddView(_PlanView):
     capabilities = {"POST": C.NOTES_WRITE}
 
-    @extend_schema(request=GoalInput, responses={201: PlanTreeOutput}, summary="Add a goal")
+    @extend_schema(
+        request=GoalInput, responses={201: TreatmentPlanTreeOutput}, summary="Add a goal"
+    )
     def post(self, request: Request, id: int) -> Response:
         plan = self.plan(id)
         data = GoalInput(data=request.data)
@@ -460,7 +467,7 @@ class GoalAddView(_PlanView):
 class ObjectiveAddView(_PlanView):
     capabilities = {"POST": C.NOTES_WRITE}
 
-    @extend_schema(request=ObjectiveInput, responses={201: PlanTreeOutput},
+    @extend_schema(request=ObjectiveInput, responses={201: TreatmentPlanTreeOutput},
                    summary="Add a measurable objective with its target date")  # fmt: skip
     def post(self, request: Request, id: int) -> Response:
         plan = self.plan(id)
@@ -478,7 +485,7 @@ class ObjectiveAddView(_PlanView):
 class PlannedInterventionAddView(_PlanView):
     capabilities = {"POST": C.NOTES_WRITE}
 
-    @extend_schema(request=PlannedInterventionInput, responses={201: PlanTreeOutput},
+    @extend_schema(request=PlannedInterventionInput, responses={201: TreatmentPlanTreeOutput},
                    summary="Add an intervention to an objective")  # fmt: skip
     def post(self, request: Request, id: int) -> Response:
         plan = self.plan(id)
@@ -496,7 +503,7 @@ class PlannedInterventionAddView(_PlanView):
 class PlanReviewView(_PlanView):
     capabilities = {"POST": C.NOTES_WRITE}
 
-    @extend_schema(request=None, responses={201: PlanTreeOutput},
+    @extend_schema(request=None, responses={201: TreatmentPlanTreeOutput},
                    summary="Review: a new version copies the tree")  # fmt: skip
     def post(self, request: Request, id: int) -> Response:
         plan = services.treatment_plan_review(self.plan(id), actor=self.actor)
@@ -512,7 +519,7 @@ class AcknowledgeInput(serializers.Serializer):
 class PlanAcknowledgeView(_PlanView):
     capabilities = {"POST": C.NOTES_WRITE}
 
-    @extend_schema(request=AcknowledgeInput, responses=PlanTreeOutput,
+    @extend_schema(request=AcknowledgeInput, responses=TreatmentPlanTreeOutput,
                    summary="Record the patient's participation in this version")  # fmt: skip
     def post(self, request: Request, id: int) -> Response:
         plan = self.plan(id)

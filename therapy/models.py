@@ -269,8 +269,9 @@ class ProgressNote(TenantModel):
     """The note of one individual or family session. Once signed, PostgreSQL refuses any
     change or deletion; corrections are addenda."""
 
+    # A draft goes with its session; a signed note's lock refuses the session's deletion.
     session = models.OneToOneField(
-        "scheduling.Session", on_delete=models.PROTECT, related_name="progress_note"
+        "scheduling.Session", on_delete=models.CASCADE, related_name="progress_note"
     )
     patient = models.ForeignKey("iop.Patient", on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey("iop.Membership", on_delete=models.PROTECT, related_name="+")
@@ -350,7 +351,12 @@ class NoteObjective(TenantModel):
 class NoteAddendum(TenantModel):
     """A correction or late entry to a signed note. Append-only (database trigger)."""
 
-    note = models.ForeignKey(ProgressNote, on_delete=models.PROTECT, related_name="addenda")
+    # No database foreign key: an append-only table refuses the row lock a key check takes
+    # when a draft note is deleted. Addenda only ever point at signed notes, which the
+    # database refuses to delete.
+    note = models.ForeignKey(
+        ProgressNote, on_delete=models.PROTECT, related_name="addenda", db_constraint=False
+    )
     author = models.ForeignKey("iop.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     text = models.TextField()
@@ -366,7 +372,10 @@ class NoteCosignature(TenantModel):
     """The supervisor's co-signature of a supervised clinician's signed note. Its own
     append-only row: the signed note itself can no longer change."""
 
-    note = models.OneToOneField(ProgressNote, on_delete=models.PROTECT, related_name="cosignature")
+    # No database foreign key, as for addenda: co-signatures only point at signed notes.
+    note = models.OneToOneField(
+        ProgressNote, on_delete=models.PROTECT, related_name="cosignature", db_constraint=False
+    )
     supervisor = models.ForeignKey("iop.User", on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(auto_now_add=True)
 

@@ -280,7 +280,12 @@ class Booked:
 
 
 def week_book(
-    *, clinic: Clinic, actor: User, week_start: datetime.date, therapist_id: int | None = None
+    *,
+    clinic: Clinic,
+    actor: User,
+    week_start: datetime.date,
+    therapist_id: int | None = None,
+    now: datetime.datetime | None = None,
 ) -> Booked:
     """Book the week's proposals: two bulk inserts and one bulk audit insert. If the
     database refuses the batch (someone booked meanwhile), rows are retried one by one
@@ -289,7 +294,9 @@ def week_book(
     with clinic_context(clinic.pk), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7342, clinic.pk])
-        plan = week_propose(clinic=clinic, week_start=week_start, therapist_id=therapist_id)
+        plan = week_propose(
+            clinic=clinic, week_start=week_start, therapist_id=therapist_id, now=now
+        )
         sessions = [_session(clinic, p, tz) for p in plan.placed]
         try:
             with transaction.atomic():

@@ -14,7 +14,8 @@ from tests.conftest import Tenant
 # back at the end of the request: one query a real request, the outermost one, skips.)
 PATIENT_LIST_QUERIES = 13
 # 23, +1 missed sessions, +3 aftercare (plans, PDFs, enrollments without one), +1 safety tasks
-PATIENT_CHART_QUERIES = 28
+# +6 therapy (current plan, notes, the plan's tree: problems, goals, objectives, interventions)
+PATIENT_CHART_QUERIES = 34
 API_PATIENT_LIST_QUERIES = 6
 
 

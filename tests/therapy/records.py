@@ -1,7 +1,7 @@
 """One of each therapy record for a test tenant, through the real services: the patient's
 care team, a therapist's weekly hours and a block, a treatment plan with its tree, a past
-individual session with a signed note and an addendum, and a coming individual session.
-Keyed by the id names the URLs and sweeps use."""
+individual session with a draft note (a draft goes with its session, so the calendar's
+tests may still clear the calendar). Keyed by the id names the URLs and sweeps use."""
 
 import datetime
 from typing import Any
@@ -68,9 +68,12 @@ def therapy_records(
     admin = members[Role.ADMIN].user
     clinic = patient.clinic
     with clinic_context(clinic.pk):
-        core.patient_update(
-            patient=patient, actor=admin, primary_therapist=therapist, case_manager=case_manager
-        )
+        core.patient_update(patient=patient, actor=admin, primary_therapist=therapist)
+    # The case manager joins the treating team as the therapist's clinical supervisor (the
+    # patient's own case-manager field stays empty: the caseload tests rely on it).
+    services.therapist_profile_set(
+        membership=therapist, actor=admin, needs_cosign=False, supervisor=case_manager
+    )
     weekly_hours(therapist)
     tz = clinic_tz(clinic)
     now = timezone.now()
@@ -96,11 +99,6 @@ def therapy_records(
         session=past, author=therapist, objectives=objectives,
         texts={"data": "Reported two cravings.", "assessment": "Engaged.", "plan": "Urge surfing."},
     )  # fmt: skip
-    note = services.progress_note_sign(note, signer=therapist)
-    services.note_addendum_add(note, actor=therapist.user, text="Late entry: phone check-in.")
-    coming = individual_session(
-        patient, lead=therapist, day=today + datetime.timedelta(days=2), hour=17
-    )
     availability = services.availability_add(
         clinic=clinic, actor=therapist.user, therapist=therapist, weekday=5,
         starts_at=datetime.time(9), ends_at=datetime.time(12),
@@ -108,7 +106,7 @@ def therapy_records(
     return {
         "treatment_plan_id": plan,
         "note_id": note,
-        "therapy_session_id": coming,
+        "therapy_session_id": past,
         "availability_id": availability,
         "block_id": block,
     }

@@ -95,7 +95,7 @@ def test_a_signed_note_cannot_change_through_the_service(clinic_a: Tenant) -> No
 def test_the_database_refuses_changes_to_a_signed_note(clinic_a: Tenant) -> None:
     """Every path: raw ORM update and delete of the note, its linked objectives, its
     addenda and co-signature; a new objective link on a signed note."""
-    note = clinic_a.records["note_id"]  # signed, with an objective and an addendum
+    note = signed_record_note(clinic_a)  # with an objective and an addendum
     with clinic_context(clinic_a.clinic.pk):
         objective_id = NoteObjective.objects.get(note=note).objective_id
     attempts = [
@@ -132,6 +132,14 @@ def test_the_database_refuses_changes_to_a_signed_note(clinic_a: Tenant) -> None
         assert kept.data == "Reported two cravings."
         assert kept.is_signed
         assert NoteAddendum.objects.get(note=note).text == "Late entry: phone check-in."
+
+
+def signed_record_note(tenant: Tenant) -> ProgressNote:
+    """The tenant's draft note, signed, with an addendum."""
+    therapist = tenant.members[Role.THERAPIST]
+    note = services.progress_note_sign(tenant.records["note_id"], signer=therapist)
+    services.note_addendum_add(note, actor=therapist.user, text="Late entry: phone check-in.")
+    return note
 
 
 def raw(sql: str, *params: object) -> None:
@@ -187,7 +195,7 @@ def test_a_supervised_clinicians_note_is_final_only_once_co_signed(clinic_a: Ten
 
 
 def test_a_note_without_supervision_is_final_when_signed(clinic_a: Tenant) -> None:
-    note = clinic_a.records["note_id"]
+    note = signed_record_note(clinic_a)
     with clinic_context(clinic_a.clinic.pk):
         assert selectors.is_final(ProgressNote.objects.get(pk=note.pk))
 

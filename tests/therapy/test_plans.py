@@ -10,6 +10,7 @@ from django.utils import timezone
 from iop.roles import Role
 from iop.services import DomainError
 from iop.tenancy import clinic_context
+from scheduling.services import clinic_tz
 from tests.conftest import Tenant
 from therapy import selectors, services
 from therapy.models import Objective, PlannedIntervention, Problem, TreatmentPlan
@@ -42,7 +43,8 @@ def test_review_copies_the_tree_and_keeps_the_old_version(clinic_a: Tenant) -> N
     assert new.version == plan.version + 1
     assert tree_text(new) == before
     assert new.acknowledged_at is None  # the patient takes part in each version
-    assert new.review_due == timezone.localdate() + datetime.timedelta(days=30)
+    today = timezone.localdate(timezone=clinic_tz(clinic_a.clinic))
+    assert new.review_due == today + datetime.timedelta(days=30)
     with clinic_context(plan.clinic_id):
         old = TreatmentPlan.objects.get(pk=plan.pk)
     assert old.superseded_at is not None

@@ -230,7 +230,7 @@ class Migration(migrations.Migration):
                 (
                     "session",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="progress_note",
                         to="scheduling.session",
                     ),
@@ -316,6 +316,7 @@ class Migration(migrations.Migration):
                     models.OneToOneField(
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="cosignature",
+                        db_constraint=False,
                         to="therapy.progressnote",
                     ),
                 ),
@@ -353,6 +354,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="addenda",
+                        db_constraint=False,
                         to="therapy.progressnote",
                     ),
                 ),

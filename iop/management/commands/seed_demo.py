@@ -155,6 +155,10 @@ class Command(BaseCommand):
             seed_aftercare(clinic, rng)
             # --- progress app: 12 weeks of measures, check-ins, ratings and drug tests
             seed_progress(clinic=clinic, admin=admin, nurse=users[Role.NURSE], rng=rng)
+            # --- therapy: availability, weekly individual sessions, plans, signed notes
+            from therapy.demo import seed_therapy
+
+            seed_therapy(clinic, rng)
 
     def _past_attendance(self, clinic: Clinic, rng: random.Random) -> None:
         """Twelve weeks of held groups with believable attendance (mostly present): the
