@@ -79,7 +79,9 @@ class TimeAwaySerializer(serializers.ModelSerializer):
 
 
 class TherapistFilter(serializers.Serializer):
-    therapist = serializers.IntegerField(required=False, min_value=1, help_text="Membership id")
+    therapist = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**62, help_text="Membership id"
+    )
 
 
 class _RowList(ClinicAPIView):
@@ -209,7 +211,9 @@ class InterventionListView(ClinicAPIView):
 
 class WeekInput(serializers.Serializer):
     week = SaneDate(required=False, help_text="Any day of the week; this week by default")
-    therapist = serializers.IntegerField(required=False, min_value=1, help_text="Membership id")
+    therapist = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**62, help_text="Membership id"
+    )
 
 
 class PlacementOutput(serializers.Serializer):
@@ -351,7 +355,9 @@ class PlanInput(serializers.Serializer):
 
 
 class PatientFilter(serializers.Serializer):
-    patient = serializers.IntegerField(required=False, min_value=1, help_text="Patient id")
+    patient = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**62, help_text="Patient id"
+    )
 
 
 class _PlanView(ClinicAPIView):
@@ -409,18 +415,24 @@ class ProblemInput(serializers.Serializer):
 
 
 class GoalInput(serializers.Serializer):
-    problem = serializers.IntegerField(min_value=1, help_text="A problem of this version")
+    problem = serializers.IntegerField(
+        min_value=1, max_value=2**62, help_text="A problem of this version"
+    )
     description = Text
 
 
 class ObjectiveInput(serializers.Serializer):
-    goal = serializers.IntegerField(min_value=1, help_text="A goal of this version")
+    goal = serializers.IntegerField(
+        min_value=1, max_value=2**62, help_text="A goal of this version"
+    )
     description = Text
     target_date = SaneDate()
 
 
 class PlannedInterventionInput(serializers.Serializer):
-    objective = serializers.IntegerField(min_value=1, help_text="An objective of this version")
+    objective = serializers.IntegerField(
+        min_value=1, max_value=2**62, help_text="An objective of this version"
+    )
     intervention = ClinicScopedField(queryset=Intervention.objects.all())
     frequency = serializers.CharField(max_length=80, required=False, allow_blank=True)
 
@@ -611,7 +623,7 @@ class NoteCreateInput(NoteInput):
 
 
 class NoteFilter(serializers.Serializer):
-    patient = serializers.IntegerField(required=False, min_value=1)
+    patient = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
     signed = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 

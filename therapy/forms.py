@@ -137,4 +137,6 @@ def week_param(value: str | None, today: datetime.date) -> datetime.date:
         day = datetime.date.fromisoformat(value or "")
     except ValueError:
         day = today
+    if not 2000 <= day.year <= 2100:
+        day = today
     return day - datetime.timedelta(days=day.weekday())

@@ -157,10 +157,12 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 
 def _int(value: Any) -> int:
+    """An id from a form; anything else (or out of range) is no id."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if 0 < number < 2**62 else 0
 
 
 def _with_therapist(request: HttpRequest, name: str, therapist: Membership, **extra: Any) -> str:
