@@ -34,6 +34,7 @@ from .forms import (
     week_param,
 )
 from .models import (
+    FORMAT_FIELDS,
     Availability,
     AvailabilityBlock,
     Goal,
@@ -192,7 +193,7 @@ def week(request: HttpRequest) -> HttpResponse:
             "monday": monday, "days": days,
             "previous": monday - datetime.timedelta(weeks=1),
             "next": monday + datetime.timedelta(weeks=1),
-            "tz": clinic.timezone,
+            "tz": clinic.timezone, "now": timezone.now(),
         },
     )  # fmt: skip
 
@@ -347,7 +348,14 @@ def note_write(request: HttpRequest, therapy_session_id: int) -> HttpResponse:
     return render(
         request,
         "therapy/note_form.html",
-        {"form": form, "session": session, "patient": patient, "note": note, "format": note_format},
+        {
+            "form": form,
+            "session": session,
+            "patient": patient,
+            "note": note,
+            "format": note_format,
+            "sections": FORMAT_FIELDS[note_format],
+        },
     )
 
 

@@ -48,6 +48,7 @@ def test_week_plan_and_note(
     page.get_by_label("Assessment").fill("Using skills; motivation high.")
     page.get_by_label("Plan", exact=True).fill("Continue the urge log; next session Tuesday.")
     page.get_by_label("Modality used").select_option(label="Motivational interviewing")
+    page.get_by_label("One coping skill per craving").check()
     messages: list[str] = []
     page.once("dialog", lambda d: (messages.append(d.message), d.accept()))
     page.get_by_role("button", name=f"Sign note for {alpha.patient.display_name}").click()
@@ -57,5 +58,6 @@ def test_week_plan_and_note(
     page.get_by_role("button", name="Add addendum").click()
     expect(page.get_by_text("Addendum added.")).to_be_visible()
     assert serious_accessibility_issues(page) == []
+    expect(page.get_by_text("One coping skill per craving, 5 of 7 days")).to_be_visible()
     page.screenshot(path=screenshot_dir / "72-progress-note.png", full_page=True)
     assert session.pk
