@@ -86,9 +86,9 @@ def therapy_records(
         records["enrollment_id"], actor=therapist.user, diagnosis=records["diagnosis_id"]
     )
     today = timezone.localdate(timezone=tz)
-    past = individual_session(
-        patient, lead=therapist, day=today - datetime.timedelta(days=3), hour=17
-    )
+    # Last week's Saturday: past, and outside this week's hours the roster tests count.
+    last_saturday = today - datetime.timedelta(days=today.weekday() + 2)
+    past = individual_session(patient, lead=therapist, day=last_saturday, hour=17)
     with clinic_context(clinic.pk):
         row = Attendance.objects.get(session=past)
     row.session = past
