@@ -11,6 +11,7 @@ from iop.views import core, intake, patients
 from progress.urls import urlpatterns as progress_patterns
 from scheduling import makeup_views
 from scheduling import views as roster
+from therapy.urls import page_patterns as therapy_pages
 
 # One create and one edit page per part of the record; each id has its own name so the
 # cross-clinic sweep knows which object to try.
@@ -117,6 +118,8 @@ clinic_patterns = [
     *progress_patterns,
     # --- family app: family members, consents, sharing, family sessions ---
     *family_pages,
+    # --- therapy: individual sessions, treatment plans, progress notes ---
+    *therapy_pages,
 ]
 
 urlpatterns = [

@@ -65,6 +65,11 @@ def build_tenant(slug: str) -> Tenant:
 
     records |= family_records(patient, actor=admin)
     # --- end family app
+    # --- therapy: care team, availability, treatment plan, signed note, coming session ---
+    from tests.therapy.records import therapy_records
+
+    records |= therapy_records(patient, members=members, records=records)
+    # --- end therapy
     return Tenant(
         clinic=clinic,
         members=members,

@@ -7,6 +7,7 @@ from family.urls import api_patterns as family_api
 from progress import api as progress
 from scheduling import api as calendar
 from scheduling import makeup_api
+from therapy.urls import api_patterns as therapy_api
 
 from . import records, views
 
@@ -88,5 +89,7 @@ urlpatterns = [
     # --- end progress app ---
     # --- family app: family members, consents, disclosures, family sessions ---
     *family_api,
+    # --- therapy: availability, individual sessions, treatment plans, progress notes ---
+    *therapy_api,
     re_path(r"", not_found),
 ]

@@ -56,6 +56,9 @@ def test_a_change_records_field_names_never_values(clinic_a: Tenant) -> None:
             "pronouns": "they/them",
             "date_of_birth": "1990-05-17",
             "language": "English",
+            # The care team's selects post their current values, as a browser does.
+            "primary_therapist": clinic_a.patient.primary_therapist_id or "",
+            "case_manager": clinic_a.patient.case_manager_id or "",
         },
     )
     assert response.status_code == 302

@@ -60,6 +60,12 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "family-consents": tenant.records["family_consent_id"].pk,
         "family-sessions": tenant.records["family_session_id"].pk,
         "family-participants": tenant.records["family_participant_id"].pk,
+        # --- therapy
+        "therapy-availability": tenant.records["availability_id"].pk,
+        "therapy-blocks": tenant.records["block_id"].pk,
+        "individual-sessions": tenant.records["therapy_session_id"].pk,
+        "treatment-plans": tenant.records["treatment_plan_id"].pk,
+        "progress-notes": tenant.records["note_id"].pk,
     }
 
 

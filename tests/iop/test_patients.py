@@ -16,7 +16,8 @@ PATIENT_LIST_QUERIES = 13
 # 23, +1 missed sessions, +3 aftercare (plans, PDFs, enrollments without one), +1 safety tasks
 # +5 family app (members, consents, their revocations, family session/education lists,
 # disclosures)
-PATIENT_CHART_QUERIES = 33
+# +6 therapy (current plan, notes, the plan's tree: problems, goals, objectives, interventions)
+PATIENT_CHART_QUERIES = 39
 API_PATIENT_LIST_QUERIES = 6
 
 

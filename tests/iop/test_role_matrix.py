@@ -377,3 +377,69 @@ def test_front_desk_never_sees_the_audit_trail_or_admin_pages(clinic_a: Tenant) 
     assert "Audit trail" not in html
     assert "API tokens" not in html
     assert "Clinic settings" not in html
+
+
+# --- therapy: notes and plans for the treating team; scheduling for schedulers ------------
+NOTE_WRITERS = {Role.THERAPIST}
+PAGES.update(
+    {
+        "therapy-home": CLINICAL_READERS,
+        "therapy-week": SCHEDULERS,
+        "therapy-availability": SCHEDULERS,
+        "therapy-schedule": SCHEDULERS,
+        "therapy-settings": ADMIN,
+        "therapy-session-move": SCHEDULERS,
+        "therapy-note-write": NOTE_WRITERS,
+        "therapy-notes-unsigned": NOTE_WRITERS,
+        "therapy-note": CLINICAL_READERS,
+        "therapy-note-sign": NOTE_WRITERS,
+        "therapy-note-addendum": NOTE_WRITERS,
+        "therapy-note-cosign": NOTE_WRITERS,
+        "treatment-plan-create": NOTE_WRITERS,
+        "treatment-plan": CLINICAL_READERS,
+        "treatment-plan-review": NOTE_WRITERS,
+        "treatment-plan-acknowledge": NOTE_WRITERS,
+    }
+)
+POST_ONLY |= {
+    "therapy-note-sign",
+    "therapy-note-addendum",
+    "therapy-note-cosign",
+    "treatment-plan-create",
+    "treatment-plan-review",
+    "treatment-plan-acknowledge",
+}
+API.update(
+    {
+        ("GET", "/api/v1/therapy-availability/"): ALL,
+        ("POST", "/api/v1/therapy-availability/"): SCHEDULERS,
+        ("GET", "/api/v1/therapy-availability/{id}/"): ALL,
+        ("DELETE", "/api/v1/therapy-availability/{id}/"): SCHEDULERS,
+        ("GET", "/api/v1/therapy-blocks/"): SCHEDULERS,
+        ("POST", "/api/v1/therapy-blocks/"): SCHEDULERS,
+        ("GET", "/api/v1/therapy-blocks/{id}/"): SCHEDULERS,
+        ("DELETE", "/api/v1/therapy-blocks/{id}/"): SCHEDULERS,
+        ("GET", "/api/v1/interventions/"): ALL,
+        ("POST", "/api/v1/interventions/"): ADMIN,
+        ("GET", "/api/v1/individual-sessions/proposals"): SCHEDULERS,
+        ("POST", "/api/v1/individual-sessions/book"): SCHEDULERS,
+        ("POST", "/api/v1/individual-sessions/{id}/move"): SCHEDULERS,
+        ("GET", "/api/v1/treatment-plans/"): CLINICAL_READERS,
+        ("POST", "/api/v1/treatment-plans/"): NOTE_WRITERS,
+        ("GET", "/api/v1/treatment-plans/{id}/"): CLINICAL_READERS,
+        ("POST", "/api/v1/treatment-plans/{id}/problems"): NOTE_WRITERS,
+        ("POST", "/api/v1/treatment-plans/{id}/goals"): NOTE_WRITERS,
+        ("POST", "/api/v1/treatment-plans/{id}/objectives"): NOTE_WRITERS,
+        ("POST", "/api/v1/treatment-plans/{id}/interventions"): NOTE_WRITERS,
+        ("POST", "/api/v1/treatment-plans/{id}/review"): NOTE_WRITERS,
+        ("POST", "/api/v1/treatment-plans/{id}/acknowledge"): NOTE_WRITERS,
+        ("GET", "/api/v1/progress-notes/"): CLINICAL_READERS,
+        ("POST", "/api/v1/progress-notes/"): NOTE_WRITERS,
+        ("GET", "/api/v1/progress-notes/{id}/"): CLINICAL_READERS,
+        ("PATCH", "/api/v1/progress-notes/{id}/"): NOTE_WRITERS,
+        ("POST", "/api/v1/progress-notes/{id}/sign"): NOTE_WRITERS,
+        ("POST", "/api/v1/progress-notes/{id}/addenda"): NOTE_WRITERS,
+        ("POST", "/api/v1/progress-notes/{id}/cosign"): NOTE_WRITERS,
+    }
+)
+# --- end therapy

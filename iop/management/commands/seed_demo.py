@@ -159,6 +159,10 @@ class Command(BaseCommand):
             from family.demo import seed_family
 
             seed_family(clinic, rng)
+            # --- therapy: availability, weekly individual sessions, plans, signed notes
+            from therapy.demo import seed_therapy
+
+            seed_therapy(clinic, rng)
 
     def _past_attendance(self, clinic: Clinic, rng: random.Random) -> None:
         """Twelve weeks of held groups with believable attendance (mostly present): the

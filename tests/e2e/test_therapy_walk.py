@@ -1,0 +1,63 @@
+"""Individual therapy in a real browser: the therapist's week, a treatment plan, writing and
+signing a progress note (the confirmation names the patient), the signed note."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from iop.roles import Role
+from scheduling.services import clinic_tz
+from tests.conftest import build_tenant
+from tests.e2e.test_admin_walk import sign_in
+from tests.e2e.test_sign_in_walk import serious_accessibility_issues
+from tests.therapy.records import individual_session
+
+pytestmark = pytest.mark.e2e
+
+
+def test_week_plan_and_note(
+    live_server: object, page: Page, screenshot_dir: Path, transactional_db: None
+) -> None:
+    alpha = build_tenant("alpha")
+    therapist = alpha.members[Role.THERAPIST]
+    tz = clinic_tz(alpha.clinic)
+    yesterday = timezone.localdate(timezone=tz) - datetime.timedelta(days=1)
+    session = individual_session(alpha.patient, lead=therapist, day=yesterday, hour=19)
+    base, slug = str(live_server), alpha.clinic.slug
+    sign_in(page, base, therapist.user.email)
+
+    coming = individual_session(
+        alpha.patient, lead=therapist, day=yesterday + datetime.timedelta(days=3), hour=17
+    )
+    page.goto(f"{base}/c/{slug}/therapy/week/?week={coming.day:%Y-%m-%d}")
+    expect(page.get_by_role("link", name="Move").first).to_be_visible()
+    assert serious_accessibility_issues(page) == []
+    page.screenshot(path=screenshot_dir / "70-therapy-week.png", full_page=True)
+
+    page.goto(f"{base}/c/{slug}/therapy/plans/{alpha.records['treatment_plan_id'].pk}/")
+    expect(page.get_by_text("Goal: Stay sober")).to_be_visible()
+    assert serious_accessibility_issues(page) == []
+    page.screenshot(path=screenshot_dir / "71-treatment-plan.png", full_page=True)
+
+    page.goto(f"{base}/c/{slug}/therapy/notes/unsigned/")
+    page.get_by_role("link", name="Write the note").first.click()
+    page.get_by_label("Data").fill("Arrived on time. Reported one craving on Saturday.")
+    page.get_by_label("Assessment").fill("Using skills; motivation high.")
+    page.get_by_label("Plan", exact=True).fill("Continue the urge log; next session Tuesday.")
+    page.get_by_label("Modality used").select_option(label="Motivational interviewing")
+    page.get_by_label("One coping skill per craving").check()
+    messages: list[str] = []
+    page.once("dialog", lambda d: (messages.append(d.message), d.accept()))
+    page.get_by_role("button", name=f"Sign note for {alpha.patient.display_name}").click()
+    expect(page.get_by_text("Signed by")).to_be_visible()
+    assert alpha.patient.display_name in messages[0]
+    page.get_by_label("Add an addendum").fill("Late entry: called Monday, doing well.")
+    page.get_by_role("button", name="Add addendum").click()
+    expect(page.get_by_text("Addendum added.")).to_be_visible()
+    assert serious_accessibility_issues(page) == []
+    expect(page.get_by_text("One coping skill per craving, 5 of 7 days")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "72-progress-note.png", full_page=True)
+    assert session.pk

@@ -1,0 +1,137 @@
+"""Demo individual therapy for `seed_demo`: the therapist's weekly hours and a team meeting,
+two past weeks of individual sessions with signed DAP notes (a draft left to sign, an
+addendum), this week's and next week's sessions booked by the scheduler, and a treatment
+plan per patient in active care (one reviewed into a second version, one overdue)."""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from iop.models import Clinic, Diagnosis, Enrollment, Membership
+from iop.roles import Role
+from iop.tenancy import clinic_context
+from scheduling.models import Attendance, Session
+from scheduling.services import at, attendance_mark, clinic_tz
+
+from . import scheduler, services
+from .models import Intervention, Objective, TreatmentPlan
+
+PROBLEMS = [
+    ("Daily drinking to manage stress after work", "Stay sober one day at a time",
+     "Use one coping skill at each craving, 5 of 7 days", "CBT"),
+    ("Panic attacks on the bus and at work", "Travel to work without leaving early",
+     "Ride the bus 4 days a week using paced breathing", "DBT"),
+    ("Conflict at home after relapse", "Rebuild trust with family",
+     "One honest check-in with spouse each evening", "Motivational"),
+    ("Opioid cravings when alone in the evening", "Keep evenings safe",
+     "Attend an evening meeting or call a sponsor 4 nights a week", "Relapse"),
+]  # fmt: skip
+NOTES = [
+    ("Reported {n} cravings this week; used urge surfing twice. Attended all groups.",
+     "Engaged and motivated; insight into triggers improving. No safety concerns.",
+     "Practice the thought record daily; review it next session."),
+    ("Described an argument at home on Sunday; left the room and called a sponsor.",
+     "Applying distress-tolerance skills; mood brighter than last week.",
+     "Role-play the family conversation next week; keep the mood log."),
+]  # fmt: skip
+
+
+def seed_therapy(clinic: Clinic, rng: random.Random) -> None:
+    therapist = Membership.objects.get(clinic=clinic, role=Role.THERAPIST)
+    actor = therapist.user
+    tz = clinic_tz(clinic)
+    today = timezone.localdate(timezone=tz)
+    monday = scheduler.week_of(today)
+    services.therapy_settings_get(clinic=clinic)
+    for weekday in range(5):
+        services.availability_add(
+            clinic=clinic, actor=actor, therapist=therapist, weekday=weekday,
+            starts_at=datetime.time(8), ends_at=datetime.time(18),
+        )  # fmt: skip
+    meeting = at(monday + datetime.timedelta(days=9), datetime.time(12), tz)
+    services.availability_block_add(
+        clinic=clinic, actor=actor, therapist=therapist, starts_at=meeting,
+        ends_at=meeting + datetime.timedelta(hours=1), reason="Clinical team meeting",
+    )  # fmt: skip
+    _plans(clinic, therapist, rng, today)
+    # Two weeks of history, booked as if the scheduler ran before each week began.
+    for weeks_back in (2, 1):
+        start = monday - datetime.timedelta(weeks=weeks_back)
+        booked = scheduler.week_book(
+            clinic=clinic, actor=actor, week_start=start,
+            now=at(start, datetime.time(0), tz) - datetime.timedelta(days=1),
+        )  # fmt: skip
+        _held(clinic, therapist, booked.sessions, rng)
+    for week in (monday, monday + datetime.timedelta(weeks=1)):
+        scheduler.week_book(clinic=clinic, actor=actor, week_start=week)
+
+
+def _plans(clinic: Clinic, therapist: Membership, rng: random.Random, today: datetime.date) -> None:
+    actor = therapist.user
+    with clinic_context(clinic.pk):
+        interventions = {i.name.split()[0]: i for i in Intervention.objects.filter(clinic=clinic)}
+        enrollments = list(
+            Enrollment.objects.filter(clinic=clinic, status="active").select_related("patient")
+        )
+    for n, enrollment in enumerate(enrollments):
+        plan = services.treatment_plan_create(enrollment=enrollment, actor=actor)
+        with clinic_context(clinic.pk):
+            diagnosis = Diagnosis.objects.filter(
+                clinic=clinic, patient_id=enrollment.patient_id, is_active=True
+            ).first()
+        for k in range(1 + n % 2):
+            problem, goal, objective, method = PROBLEMS[(n + k) % len(PROBLEMS)]
+            p = services.plan_problem_add(
+                plan, actor=actor, description=problem, diagnosis=diagnosis if k == 0 else None
+            )
+            g = services.plan_goal_add(plan, actor=actor, problem=p, description=goal)
+            o = services.plan_objective_add(
+                plan, actor=actor, goal=g, description=objective,
+                target_date=today + datetime.timedelta(days=rng.randint(14, 45)),
+            )  # fmt: skip
+            services.plan_intervention_add(
+                plan, actor=actor, objective=o, intervention=interventions[method],
+                frequency="weekly individual session",
+            )  # fmt: skip
+        services.treatment_plan_acknowledge(plan, actor=actor, name=enrollment.patient.legal_name)
+        if n == 0:
+            services.treatment_plan_review(plan, actor=actor)
+        elif n == 1:
+            with clinic_context(clinic.pk):
+                TreatmentPlan.objects.filter(pk=plan.pk).update(
+                    review_due=today - datetime.timedelta(days=2)
+                )
+
+
+def _held(
+    clinic: Clinic, therapist: Membership, sessions: list[Session], rng: random.Random
+) -> None:
+    """Mark each past session held and write its note: signed, but for one draft."""
+    now = timezone.now()
+    for n, session in enumerate(sessions):
+        if session.starts_at > now:
+            continue
+        with clinic_context(clinic.pk):
+            row = Attendance.objects.select_related("session").get(session=session)
+            objectives = list(
+                Objective.objects.filter(
+                    clinic=clinic, plan__patient_id=row.patient_id, plan__superseded_at__isnull=True
+                )[:1]
+            )
+        attendance_mark(row, actor=therapist.user, status="present")
+        data, assessment, plan = NOTES[n % len(NOTES)]
+        with clinic_context(clinic.pk):
+            modality = rng.choice(list(Intervention.objects.filter(clinic=clinic)))
+        note = services.progress_note_save(
+            session=session, author=therapist, objectives=objectives, modality=modality,
+            texts={"data": data.format(n=rng.randint(1, 4)), "assessment": assessment,
+                   "plan": plan},
+        )  # fmt: skip
+        if n == len(sessions) - 1:
+            continue  # one left to sign: the unsigned-notes list has work on it
+        note = services.progress_note_sign(note, signer=therapist)
+        if n == 0:
+            services.note_addendum_add(
+                note, actor=therapist.user, text="Late entry: patient called on Friday, stable."
+            )
