@@ -8,6 +8,7 @@ twice, or in two workers at once, records each miss once and proposes one set of
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +39,8 @@ from .services import at, attendance_add, clinic_tz, double_booking_error, sessi
 MISSABLE_KINDS = ["group", "workshop", "individual", "family", "check_in"]
 GROUP_KINDS = ("group", "workshop")
 PROPOSALS_PER_MISS = 3
-# Until therapists record their own availability, individual make-ups are proposed within
-# the usual working day, Monday to Friday.
+# Individual make-ups follow the therapist's recorded weekly hours; for a therapist who has
+# recorded none, the usual working day, Monday to Friday.
 WORKING_HOURS = (datetime.time(9), datetime.time(17))
 
 
@@ -273,12 +274,22 @@ def free_hours(
     now: datetime.datetime,
     days: int = 7,
 ) -> list[tuple[datetime.datetime, datetime.datetime]]:
-    """Slots as long as the missed session, on the hour, within working hours on working
-    days (closures skipped), where neither the therapist nor the patient is booked."""
+    """Slots as long as the missed session, on the hour, within the therapist's weekly hours
+    (the usual working day when they have recorded none), closures and time away skipped,
+    where neither the therapist nor the patient is booked."""
+    from therapy.models import Availability, AvailabilityBlock
+
     tz = clinic_tz(clinic)
     length = missed.ends_at - missed.starts_at
     first = timezone.localtime(now, tz).date()
     last = first + datetime.timedelta(days=days)
+    windows: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
+    for weekday, t0, t1 in Availability.objects.filter(clinic=clinic, therapist=lead).values_list(
+        "weekday", "starts_at", "ends_at"
+    ):
+        windows[weekday].append((t0, t1))
+    if not windows:
+        windows.update({weekday: [WORKING_HOURS] for weekday in range(5)})
     busy = [
         (s.starts_at, s.ends_at)
         for s in Session.objects.filter(
@@ -290,6 +301,9 @@ def free_hours(
             clinic=clinic, patient=patient, is_active=True, starts_at__date__range=(first, last)
         )
     ]
+    busy += AvailabilityBlock.objects.filter(
+        clinic=clinic, therapist=lead, starts_at__date__lte=last, ends_at__date__gte=first
+    ).values_list("starts_at", "ends_at")
     closed = set(
         Closure.objects.filter(clinic=clinic, date__range=(first, last)).values_list(
             "date", flat=True
@@ -298,15 +312,16 @@ def free_hours(
     slots = []
     for offset in range(days + 1):
         day = first + datetime.timedelta(days=offset)
-        if day.weekday() >= 5 or day in closed:
+        if day in closed:
             continue
-        start = at(day, WORKING_HOURS[0], tz)
-        while start + length <= at(day, WORKING_HOURS[1], tz):
-            end = start + length
-            if start > now and not any(b0 < end and b1 > start for b0, b1 in busy):
-                slots.append((start, end))
-            start += datetime.timedelta(hours=1)
-    return slots
+        for t0, t1 in sorted(windows.get(day.weekday(), [])):
+            start = at(day, t0, tz)
+            while start + length <= at(day, t1, tz):
+                end = start + length
+                if start > now and not any(b0 < end and b1 > start for b0, b1 in busy):
+                    slots.append((start, end))
+                start += datetime.timedelta(hours=1)
+    return sorted(slots)
 
 
 def _notify_case_managers(clinic: Clinic, new: list[int]) -> None:

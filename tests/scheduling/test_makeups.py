@@ -30,6 +30,7 @@ from scheduling.models import (
 )
 from tests import factories
 from tests.conftest import Tenant, wait_until
+from therapy.models import Availability
 
 
 def skills_with_topic(tenant: Tenant) -> tuple[GroupType, Topic]:
@@ -205,12 +206,20 @@ def test_an_individual_miss_gets_the_therapists_free_hours(clinic_a: Tenant) -> 
                 "starts_at", "ends_at"
             )
         )
+    with clinic_context(clinic_a.clinic.pk):
+        hours = set(
+            Availability.objects.filter(therapist=therapist).values_list(
+                "weekday", "starts_at", "ends_at"
+            )
+        )
+    assert hours  # the tenant's therapist records weekly hours
     for slot in slots:
-        local = slot.starts_at.astimezone(tz)
+        local, local_end = slot.starts_at.astimezone(tz), slot.ends_at.astimezone(tz)
         assert slot.lead_id == therapist.pk
-        assert local.weekday() < 5
-        assert local.hour >= 9
-        assert slot.ends_at.astimezone(tz).hour <= 17
+        assert any(
+            day == local.weekday() and t0 <= local.time() and local_end.time() <= t1
+            for day, t0, t1 in hours
+        )
         assert slot.ends_at - slot.starts_at == datetime.timedelta(hours=1)
         assert not any(a < slot.ends_at and b > slot.starts_at for a, b in busy)
     assert [s.starts_at for s in slots] == sorted(s.starts_at for s in slots)
