@@ -35,12 +35,12 @@ def test_week_plan_and_note(
     page.goto(f"{base}/c/{slug}/therapy/week/?week={coming.day:%Y-%m-%d}")
     expect(page.get_by_role("link", name="Move").first).to_be_visible()
     assert serious_accessibility_issues(page) == []
-    page.screenshot(path=screenshot_dir / "70-therapy-week.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "80-therapy-week.png", full_page=True)
 
     page.goto(f"{base}/c/{slug}/therapy/plans/{alpha.records['treatment_plan_id'].pk}/")
     expect(page.get_by_text("Goal: Stay sober")).to_be_visible()
     assert serious_accessibility_issues(page) == []
-    page.screenshot(path=screenshot_dir / "71-treatment-plan.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "81-treatment-plan.png", full_page=True)
 
     page.goto(f"{base}/c/{slug}/therapy/notes/unsigned/")
     page.get_by_role("link", name="Write the note").first.click()
@@ -59,5 +59,5 @@ def test_week_plan_and_note(
     expect(page.get_by_text("Addendum added.")).to_be_visible()
     assert serious_accessibility_issues(page) == []
     expect(page.get_by_text("One coping skill per craving, 5 of 7 days")).to_be_visible()
-    page.screenshot(path=screenshot_dir / "72-progress-note.png", full_page=True)
+    page.screenshot(path=screenshot_dir / "82-progress-note.png", full_page=True)
     assert session.pk
