@@ -59,7 +59,8 @@ def makeup_queue(request: HttpRequest) -> HttpResponse:
             "session__lead__user",
         )
         .prefetch_related("proposals__session__track", "proposals__lead__user")
-        .order_by("session__starts_at" if status == MissedStatus.OPEN else "-resolved_at")
+        # Newest first: the recent misses are the ones a make-up can still be found for.
+        .order_by("-session__starts_at" if status == MissedStatus.OPEN else "-resolved_at")
     )
     if mine:
         rows = rows.filter(patient__case_manager=membership)

@@ -10,6 +10,7 @@ import random
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -218,13 +219,30 @@ class Command(BaseCommand):
         makeups.missed_sweep(clinic=clinic)
         case_manager = Membership.objects.get(clinic=clinic, role=Role.CASE_MANAGER).user
         open_misses = list(
-            MissedSession.objects.filter(clinic=clinic, status="open").order_by("detected_at", "id")
+            MissedSession.objects.filter(clinic=clinic, status="open")
+            .select_related("session")
+            .order_by("detected_at", "id")
         )
-        for missed in open_misses[:3]:
-            proposal = missed.proposals.first()
-            if proposal is not None:
-                makeups.makeup_accept(missed, actor=case_manager, proposal=proposal)
-        for missed in open_misses[3:5]:
+        # The weeks before the make-up window were dealt with at the time; of the recent
+        # ones, three are booked and one waived, the rest wait in the queue.
+        window = timezone.localdate() - datetime.timedelta(days=clinic.makeup_window_days)
+        recent = [m for m in open_misses if m.session.day >= window]
+        for missed in open_misses:
+            if missed.session.day < window:
+                makeups.makeup_waive(
+                    missed, actor=case_manager, reason="Discussed at the weekly check-in."
+                )
+        bookable = [m for m in recent if m.proposals.exists()]
+        booked: set[int] = set()
+        for missed in bookable:
+            if len(booked) == 3:
+                break
+            try:  # two misses of one patient may propose the same session
+                makeups.makeup_accept(missed, actor=case_manager, proposal=missed.proposals.first())
+            except ValidationError:
+                continue
+            booked.add(missed.pk)
+        for missed in [m for m in bookable if m.pk not in booked][:1]:
             reason = rng.choice(["Covered in the individual session.", "Medical appointment."])
             makeups.makeup_waive(missed, actor=case_manager, reason=reason)
 
