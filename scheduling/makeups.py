@@ -407,6 +407,14 @@ def makeup_accept(
         missed.status = MissedStatus.MADE_UP
         missed.makeup = makeup
         _resolve(missed, actor, ["status", "makeup"])
+        # The patient is busy then now: their other misses stop proposing that time.
+        MakeupProposal.objects.filter(
+            clinic_id=missed.clinic_id,
+            missed__patient_id=missed.patient_id,
+            missed__status=MissedStatus.OPEN,
+            starts_at__lt=makeup.ends_at,
+            ends_at__gt=makeup.starts_at,
+        ).delete()
     return makeup
 
 

@@ -434,3 +434,18 @@ def test_a_patient_once_taken_off_a_session_rejoins_it_as_the_makeup(clinic_a: T
     second = factories.missed_session(clinic_a.patient, actor=admin, group_type=skills, days_ago=4)
     with pytest.raises(ValidationError, match="already on that session"):
         makeups.makeup_accept(second, actor=admin, session=target)
+
+
+def test_booking_one_miss_withdraws_that_time_from_the_patients_other_misses(
+    clinic_a: Tenant,
+) -> None:
+    admin = clinic_a.admin.user
+    skills, _ = skills_with_topic(clinic_a)
+    evening_track(clinic_a, skills)
+    first = factories.missed_session(clinic_a.patient, actor=admin, group_type=skills)
+    second = factories.missed_session(clinic_a.patient, actor=admin, group_type=skills, days_ago=3)
+    shared = proposals(first)[0].session_id
+    assert shared in [p.session_id for p in proposals(second)]
+    makeups.makeup_accept(first, actor=admin, proposal=proposals(first)[0])
+    assert shared not in [p.session_id for p in proposals(second)]
+    assert proposals(second)  # the others remain
