@@ -449,7 +449,7 @@ def _check_fits(missed: MissedSession, session: Session) -> None:
     if session.kind != missed.session.kind:
         raise ValidationError({"session": "A make-up must be the same kind of session."})
     # Two people booking the last place at once: the second waits here, then sees it taken.
-    Session.objects.select_for_update().filter(pk=session.pk).first()
+    Session.objects.select_for_update().filter(clinic_id=session.clinic_id, pk=session.pk).first()
     capacity = (session.track.capacity if session.track else None) or (
         session.room.capacity if session.room else None
     )

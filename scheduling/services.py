@@ -161,14 +161,16 @@ def _take_off_calendar(sessions: Any, now: datetime.datetime) -> None:
     """Coming sessions that will no longer happen: deleted when nothing was recorded on
     them, otherwise cancelled (with their lists emptied) so what was recorded stays."""
     coming = sessions.filter(starts_at__gt=now, status=SessionStatus.SCHEDULED)
-    recorded = coming.filter(
-        Q(attendance__status__in=MARKABLE[1:]) | Q(group_note__isnull=False)
-    ).values("pk")
-    Attendance.objects.filter(session__in=coming.filter(pk__in=recorded)).update(is_active=False)
-    coming.filter(pk__in=recorded).update(
-        status=SessionStatus.CANCELLED, cancel_reason="The track's schedule changed", block=None
+    recorded = list(
+        coming.filter(Q(attendance__status__in=MARKABLE[1:]) | Q(group_note__isnull=False))
+        .values_list("pk", flat=True)
+        .distinct()
     )
     coming.exclude(pk__in=recorded).delete()
+    Attendance.objects.filter(session_id__in=recorded).update(is_active=False)
+    Session.objects.filter(pk__in=recorded).update(
+        status=SessionStatus.CANCELLED, cancel_reason="The track's schedule changed", block=None
+    )
 
 
 def _restaff(sessions: Any, staffing: dict[str, int | None]) -> None:
