@@ -2,7 +2,6 @@
 the worker only (aftercare.tasks). WeasyPrint fetches nothing but our own static files."""
 
 import mimetypes
-import zoneinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -13,6 +12,7 @@ from django.utils import timezone
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from iop import clock
 from iop.models import Site
 from iop.part2 import PART2_NOTICE
 
@@ -70,7 +70,7 @@ def plan_context(plan: AftercarePlan, pdf: AftercarePdf | None = None) -> dict[s
 
 
 def plan_html(plan: AftercarePlan, pdf: AftercarePdf | None = None) -> str:
-    with timezone.override(zoneinfo.ZoneInfo(plan.clinic.timezone)):
+    with timezone.override(clock.zone(plan.clinic)):
         return render_to_string("aftercare/pdf/plan.html", plan_context(plan, pdf))
 
 

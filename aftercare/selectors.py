@@ -1,12 +1,10 @@
 """Reads for aftercare. Every read takes the clinic; another clinic's object is a 404, the
 same as a missing one."""
 
-import datetime
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
-from django.utils import timezone
 
 from iop.models import Clinic, Membership, Patient
 
@@ -103,9 +101,3 @@ def follow_up_get(*, clinic: Clinic, follow_up_id: int) -> FollowUp:
     if follow_up is None:
         raise Http404("No such follow-up.")
     return follow_up
-
-
-def today_in(clinic: Clinic) -> datetime.date:
-    import zoneinfo
-
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Max
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Enrollment, Medication, Membership, User
 from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus
@@ -104,7 +104,7 @@ def _write_lists(plan: AftercarePlan, lists: dict[str, list[dict[str, Any]]]) ->
 
 
 def _current_medications(enrollment: Enrollment) -> list[dict[str, Any]]:
-    today = timezone.localdate()
+    today = clock.today(enrollment.clinic)
     rows = Medication.objects.filter(clinic_id=enrollment.clinic_id, patient=enrollment.patient_id)
     return [
         {"name": m.name, "dose": m.dose, "frequency": m.frequency, "prescriber": m.prescriber}
@@ -226,7 +226,7 @@ def aftercare_plan_transition(
                 )
             if problems:
                 raise ValidationError(problems)
-            now = timezone.now()
+            now = clock.now()
             plan.signed_by, plan.signed_at = actor, now
             plan.patient_ack_name, plan.patient_ack_at = patient_ack_name.strip(), now
             changed += ["signed_by", "signed_at", "patient_ack_name", "patient_ack_at"]
@@ -390,7 +390,7 @@ def aftercare_pdf_render(*, clinic_id: int, pdf_id: int) -> AftercarePdf:
         _test_fault()
         pdf.content, pdf.size = content, len(content)
         pdf.sha256 = hashlib.sha256(content).hexdigest()
-        pdf.status, pdf.error_code, pdf.rendered_at = PdfStatus.DONE, "", timezone.now()
+        pdf.status, pdf.error_code, pdf.rendered_at = PdfStatus.DONE, "", clock.now()
         pdf.save(update_fields=["content", "size", "sha256", "status", "error_code", "rendered_at"])
     return pdf
 
@@ -409,7 +409,7 @@ def follow_ups_schedule(*, enrollment: Enrollment, actor: User | None) -> list[F
     """Check-in calls 1, 3, 6 and 12 months after the patient left, assigned to their case
     manager. Idempotent (one per month per enrollment). None when the latest signed plan
     says the patient does not want the calls."""
-    left_on = enrollment.ended_on or timezone.localdate()
+    left_on = enrollment.ended_on or clock.today(enrollment.clinic)
     with clinic_context(enrollment.clinic_id):
         latest = (
             AftercarePlan.objects.filter(
@@ -452,7 +452,7 @@ def follow_up_record(
         raise ValidationError({"outcome_note": "Write what happened (one line is enough)."})
     with clinic_context(follow_up.clinic_id):
         follow_up.status, follow_up.outcome_note = status, outcome_note.strip()
-        follow_up.recorded_by, follow_up.recorded_at = actor, timezone.now()
+        follow_up.recorded_by, follow_up.recorded_at = actor, clock.now()
         follow_up.save(update_fields=["status", "outcome_note", "recorded_by", "recorded_at"])
         audit_record(
             clinic=follow_up.enrollment.clinic, actor=actor, action=AuditAction.CHANGE,

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from iop import clock
 from iop import selectors as core_selectors
 from iop.models import Enrollment
 from iop.roles import Capability
@@ -272,7 +273,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "aftercare/follow_up_list.html",
-        {"page": page, "mine": mine, "show_all": show_all, "today": selectors.today_in(clinic)},
+        {"page": page, "mine": mine, "show_all": show_all, "today": clock.today(clinic)},
     )
 
 

@@ -5,9 +5,8 @@ import time
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from iop import services
+from iop import clock, services
 from iop.models import Clinic
 from iop.tenancy import clinic_context
 from scheduling import services as calendar
@@ -32,9 +31,9 @@ def test_generate_50_tracks_12_weeks(db: None) -> None:
         with clinic_context(tenant.clinic.pk):
             track = Track.objects.filter(clinic=tenant.clinic).order_by("id")[n % 50]
         services.enrollment_create(
-            patient=patient, actor=admin, track=track, admission_date=timezone.localdate()
+            patient=patient, actor=admin, track=track, admission_date=clock.today(tenant.clinic)
         )
-    today = timezone.localdate()
+    today = clock.today(tenant.clinic)
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         result = calendar.sessions_generate(clinic=tenant.clinic, today=today)

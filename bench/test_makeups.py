@@ -5,9 +5,9 @@ import time
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from groups.models import GroupType
+from iop import clock
 from iop.models import Clinic, Enrollment, Patient
 from iop.tenancy import clinic_context
 from scheduling import makeups
@@ -31,7 +31,7 @@ def test_sweep_10000_misses(db: None) -> None:
             clinic, actor=admin, name=f"Track {n:02d}", capacity=200,
             hours=(start, datetime.time(start.hour + 3)),
         )  # fmt: skip
-    today = timezone.localdate()
+    today = clock.today(clinic)
     with clinic_context(clinic.pk):
         skills = GroupType.objects.get(clinic=clinic, kind="skills")
         tracks = list(Track.objects.filter(clinic=clinic).order_by("id"))
@@ -56,7 +56,7 @@ def test_sweep_10000_misses(db: None) -> None:
         Session.objects.filter(clinic=clinic).update(group_type=skills)
         past = list(
             Session.objects.filter(
-                clinic=clinic, ends_at__lt=timezone.now() - datetime.timedelta(hours=1)
+                clinic=clinic, ends_at__lt=clock.now() - datetime.timedelta(hours=1)
             ).values_list("id", "track_id", "starts_at", "ends_at")
         )
         rows = [

@@ -6,10 +6,9 @@ import time
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from iop import clock
 from iop.roles import Role
-from scheduling.services import clinic_tz
 from tests import factories
 from tests.therapy.records import caseload_clinic
 from therapy import scheduler
@@ -19,7 +18,7 @@ def test_schedule_500_patients_40_therapists(db: None) -> None:
     clinic = factories.ClinicFactory(slug="bench-therapy", generate_weeks_ahead=3)
     admin = factories.member(clinic, Role.ADMIN).user
     caseload_clinic(clinic, actor=admin, therapists=40, patients=500)
-    monday = scheduler.week_of(timezone.localdate(timezone=clinic_tz(clinic)))
+    monday = clock.week_start(clock.today(clinic))
     monday += datetime.timedelta(weeks=1)
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()

@@ -9,13 +9,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from iop import clock
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.models import Membership, Patient
 from iop.part2 import PART2_NOTICE
 from iop.roles import Capability
 from iop.services import records_viewed
 from scheduling.models import Room, Session
-from scheduling.services import clinic_tz
 
 from . import selectors, services
 from .models import (
@@ -172,8 +172,8 @@ class ConsentOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def _state(self, consent: FamilyConsent) -> selectors.ConsentState:
-        tz = clinic_tz(self.context["clinic"])
-        return selectors.consent_state(consent, selectors.clinic_today(self.context["clinic"]), tz)
+        tz = clock.zone(self.context["clinic"])
+        return selectors.consent_state(consent, clock.today(self.context["clinic"]), tz)
 
     def get_state(self, consent: FamilyConsent) -> str:
         return self._state(consent).code

@@ -8,12 +8,11 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from groups.models import GroupKind
+from iop import clock
 from iop.models import Clinic, Patient
 from scheduling.models import Session, SessionKind
-from scheduling.services import clinic_tz
 
 from .models import (
     ConsentRevocation,
@@ -23,11 +22,6 @@ from .models import (
     FamilySessionParticipant,
     ShareCategory,
 )
-
-
-def clinic_today(clinic: Clinic) -> datetime.date:
-    return timezone.localdate(timezone=clinic_tz(clinic))
-
 
 # --- Family members ---------------------------------------------------------------------------
 
@@ -102,8 +96,8 @@ class ConsentState:
 
 def consent_state(consent: FamilyConsent, on: datetime.date, tz: datetime.tzinfo) -> ConsentState:
     revocation: ConsentRevocation | None = getattr(consent, "revocation", None)
-    if revocation is not None and timezone.localdate(revocation.revoked_at, timezone=tz) <= on:
-        when = timezone.localdate(revocation.revoked_at, timezone=tz)
+    if revocation is not None and revocation.revoked_at.astimezone(tz).date() <= on:
+        when = revocation.revoked_at.astimezone(tz).date()
         return ConsentState("revoked", f"Consent revoked on {when:%Y-%m-%d}")
     if consent.signed_on > on:
         return ConsentState("future", f"Consent only starts on {consent.signed_on:%Y-%m-%d}")
@@ -137,8 +131,8 @@ def may_share(member: FamilyMember, category: str, on: datetime.date | None = No
     labels = dict(ShareCategory.choices)
     if category not in labels:
         return Decision(False, "Not a kind of information a consent can cover.")
-    tz = clinic_tz(member.clinic)
-    on = on or timezone.localdate(timezone=tz)
+    tz = clock.zone(member.clinic)
+    on = on or clock.today(member.clinic)
     consents = with_revocations(
         list(FamilyConsent.objects.filter(clinic_id=member.clinic_id, family_member=member))
     )
@@ -168,7 +162,7 @@ def consent_summary(member: FamilyMember, consents: list[FamilyConsent], on: dat
     """One line for lists: the state of the member's best consent (no categories)."""
     if not consents:
         return "No consent"
-    tz = clinic_tz(member.clinic)
+    tz = clock.zone(member.clinic)
     states = [consent_state(c, on, tz) for c in consents]
     for state in states:
         if state.code == "active":
@@ -309,7 +303,7 @@ class FamilyChart:
 def family_chart(*, clinic: Clinic, patient: Patient, with_consents: bool) -> FamilyChart:
     """A fixed number of queries whatever the number of members, consents and sessions."""
     members = list(FamilyMember.objects.filter(clinic=clinic, patient=patient))
-    today = clinic_today(clinic)
+    today = clock.today(clinic)
     if with_consents:
         consents = (
             with_revocations(list(FamilyConsent.objects.filter(clinic=clinic, patient=patient)))
@@ -319,7 +313,7 @@ def family_chart(*, clinic: Clinic, patient: Patient, with_consents: bool) -> Fa
         by_member: dict[int, list[FamilyConsent]] = {}
         for consent in consents:
             by_member.setdefault(consent.family_member_id, []).append(consent)
-        tz = clinic_tz(clinic)
+        tz = clock.zone(clinic)
         for member in members:
             member.clinic = clinic
             mine = by_member.get(member.pk, [])

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Membership, Patient, User
 from iop.models.audit import AuditAction
 from iop.roles import Role
@@ -16,7 +16,7 @@ from iop.services import DomainError, audit_record
 from iop.services.core import apply_changes, validate_and_save
 from iop.tenancy import clinic_context
 from scheduling.models import Room, Session, SessionKind
-from scheduling.services import attendance_add, clinic_tz, session_create
+from scheduling.services import attendance_add, session_create
 
 from .models import (
     ConsentRevocation,
@@ -27,7 +27,7 @@ from .models import (
     ParticipantStatus,
     ShareCategory,
 )
-from .selectors import clinic_today, is_family_education, may_share
+from .selectors import is_family_education, may_share
 
 MEMBER_FIELDS = (
     "first_name",
@@ -117,7 +117,7 @@ def _consent_grant(
     expiry_event: str,
 ) -> FamilyConsent:
     clinic, patient = member.clinic, member.patient
-    today = clinic_today(clinic)
+    today = clock.today(clinic)
     signed_on = signed_on or today
     problems: dict[str, str] = {}
     chosen = [c for c in ShareCategory.values if c in set(categories)]
@@ -180,12 +180,12 @@ def consent_revoke(consent: FamilyConsent, *, actor: User, reason: str = "") -> 
             clinic_id=consent.clinic_id, consent=consent
         ).first()
         if done is not None:
-            when = timezone.localdate(done.revoked_at, timezone=clinic_tz(consent.clinic))
+            when = clock.local_date(consent.clinic, done.revoked_at)
             raise DomainError(f"This consent was already revoked on {when:%Y-%m-%d}.")
         revocation = ConsentRevocation(
             clinic_id=consent.clinic_id,
             consent=consent,
-            revoked_at=timezone.now(),
+            revoked_at=clock.now(),
             revoked_by=actor,
             reason=reason.strip(),
         )
@@ -263,7 +263,7 @@ def family_session_schedule(
         problems["members"] = "Choose family members of this patient who are still involved."
     if problems:
         raise ValidationError(problems)
-    tz = clinic_tz(patient.clinic)
+    tz = clock.zone(patient.clinic)
     with clinic_context(patient.clinic_id), transaction.atomic():
         session = session_create(
             clinic=patient.clinic, actor=actor, kind=SessionKind.FAMILY,
@@ -321,7 +321,7 @@ def _apply_status(row: FamilySessionParticipant, status: str, actor: User) -> No
     if status == ParticipantStatus.EXPECTED:
         row.marked_by, row.marked_at = None, None
     else:
-        row.marked_by, row.marked_at = actor, timezone.now()
+        row.marked_by, row.marked_at = actor, clock.now()
 
 
 def participant_mark(

@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from iop import clock
 from iop import selectors as core_selectors
 from iop.models import Membership
 from iop.part2 import PART2_NOTICE
 from iop.roles import Capability
 from iop.services import DomainError, patient_chart_viewed
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
-from scheduling.services import clinic_tz
 
 from . import selectors, services
 from .forms import (
@@ -105,8 +105,8 @@ def member_detail(request: HttpRequest, family_member_id: int) -> HttpResponse:
     patient_chart_viewed(patient=member.patient, actor=actor_of(request))
     context: dict[str, Any] = {"member": member, "patient": member.patient}
     if _membership(request).can(C.CONSENTS_READ):
-        today = selectors.clinic_today(clinic)
-        tz = clinic_tz(clinic)
+        today = clock.today(clinic)
+        tz = clock.zone(clinic)
         consents = selectors.with_revocations(
             list(selectors.consent_list(clinic=clinic, member_id=member.pk))
         )
@@ -125,7 +125,7 @@ def member_detail(request: HttpRequest, family_member_id: int) -> HttpResponse:
     )
     if _membership(request).can(C.FAMILY_MANAGE):
         sessions = selectors.family_education_sessions(
-            clinic=clinic, around=selectors.clinic_today(clinic)
+            clinic=clinic, around=clock.today(clinic)
         ).exclude(family_participants__family_member=member)
         context["education_form"] = EducationForm(sessions=sessions)
     return render(request, "family/member_detail.html", context)
@@ -137,9 +137,7 @@ def education_add(request: HttpRequest, family_member_id: int) -> HttpResponse:
     """Put the family member on a family education group session."""
     clinic = clinic_of(request)
     member = _member(request, family_member_id)
-    sessions = selectors.family_education_sessions(
-        clinic=clinic, around=selectors.clinic_today(clinic)
-    )
+    sessions = selectors.family_education_sessions(clinic=clinic, around=clock.today(clinic))
     form = EducationForm(request.POST, sessions=sessions)
     if form.is_valid():
         try:
@@ -164,7 +162,7 @@ def education_add(request: HttpRequest, family_member_id: int) -> HttpResponse:
 def consent_create(request: HttpRequest, family_member_id: int) -> HttpResponse:
     clinic = clinic_of(request)
     member = _member(request, family_member_id)
-    form = ConsentForm(request.POST or None, initial={"signed_on": selectors.clinic_today(clinic)})
+    form = ConsentForm(request.POST or None, initial={"signed_on": clock.today(clinic)})
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_grant(member=member, actor=actor_of(request), **form.cleaned_data)
@@ -215,7 +213,7 @@ def share(request: HttpRequest, family_member_id: int) -> HttpResponse:
     (§2.25) and audited, what is refused says why."""
     clinic = clinic_of(request)
     member = _member(request, family_member_id)
-    today = selectors.clinic_today(clinic)
+    today = clock.today(clinic)
     form = ShareForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

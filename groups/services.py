@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, User
 from iop.models.audit import AuditAction
 from iop.services.core import apply_changes, audit_record, validate_and_save
@@ -189,7 +189,7 @@ def group_note_sign(note: GroupNote, *, actor: User, names_checked: bool = False
         if name_mentions(note) and not names_checked:
             message = "A part names another attendee. Remove the name, or confirm it is needed."
             raise ValidationError({"parts": message})
-        note.signed_by, note.signed_at = actor, timezone.now()
+        note.signed_by, note.signed_at = actor, clock.now()
         note.save(update_fields=["signed_by", "signed_at"])
         audit_record(
             clinic=note.session.clinic, actor=actor, action=AuditAction.CHANGE, obj=note,

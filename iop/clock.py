@@ -55,6 +55,12 @@ def today(clinic: Clinic) -> datetime.date:
     return local_now(clinic).date()
 
 
+def latest_today() -> datetime.date:
+    """Today's date where it is furthest ahead (UTC+14): a date after it is in the future for
+    every clinic, whichever zone it is in. For checks that do not know the clinic."""
+    return now().astimezone(zone_named("Etc/GMT-14")).date()
+
+
 def week_start(day: datetime.date) -> datetime.date:
     """The Monday of the week `day` falls in (clinic weeks run Monday to Sunday)."""
     return day - datetime.timedelta(days=(day.weekday() - MONDAY) % 7)
@@ -93,9 +99,11 @@ def day_bounds(
     """The instants where the clinic's day `first` starts and the day after `last` starts:
     a half-open range for "everything on these local days"."""
     last = first if last is None else last
-    return at(clinic, first, datetime.time.min), at(
-        clinic, last + datetime.timedelta(days=1), datetime.time.min
-    )
+    start = at(clinic, first, datetime.time.min)
+    end = at(clinic, last + datetime.timedelta(days=1), datetime.time.min)
+    # In UTC: Python subtracts two datetimes of one zone by wall clock, an hour off across a
+    # daylight-saving change.
+    return start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
 
 
 def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:

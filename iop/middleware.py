@@ -3,7 +3,6 @@
 import contextvars
 import logging
 import re
-import time
 import uuid
 import zoneinfo
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from iop import tenancy
+from iop import clock, tenancy
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -83,7 +82,7 @@ class IdleLogoffMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and SESSION_IDLE_LIMIT in request.session:
-            now = time.time()
+            now = clock.timestamp()
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             limit = int(request.session[SESSION_IDLE_LIMIT])
             if now - last_seen > limit:

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone
 
+from iop import clock
 from iop.models import (
     ApiToken,
     AuditEvent,
@@ -156,7 +156,7 @@ class Chart:
     @property
     def unexcused_recent(self) -> int:
         """Unexcused misses in the last 14 days (two or more is a risk flag)."""
-        since = timezone.localdate() - datetime.timedelta(days=14)
+        since = clock.today(self.patient.clinic) - datetime.timedelta(days=14)
         return sum(
             1
             for m in self.missed_sessions
@@ -226,7 +226,7 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
         MissedSession.objects.filter(
             clinic=clinic,
             patient=patient,
-            session__day__gte=timezone.localdate() - datetime.timedelta(days=60),
+            session__day__gte=clock.today(clinic) - datetime.timedelta(days=60),
         )
         .exclude(status="withdrawn")
         .select_related("session__group_type", "session__topic", "makeup__session")
@@ -268,7 +268,7 @@ def inquiry_list(*, clinic: Clinic) -> QuerySet[Inquiry]:
 
 def inquiry_board(*, clinic: Clinic, closed_days: int = 30) -> dict[str, list[Inquiry]]:
     """Open inquiries by stage, and those closed in the last `closed_days` days."""
-    since = timezone.now() - datetime.timedelta(days=closed_days)
+    since = clock.now() - datetime.timedelta(days=closed_days)
     inquiries = (
         inquiry_list(clinic=clinic)
         .filter(Q(status__in=OPEN_INQUIRY) | Q(updated_at__gte=since))
@@ -332,7 +332,7 @@ def audit_event_list(*, clinic: Clinic, filters: AuditFilters) -> QuerySet[Audit
         events = events.filter(actor_id=filters.actor_id)
     if filters.action:
         events = events.filter(action=filters.action)
-    tz = clinic_tz(clinic)
+    tz = clock.zone(clinic)
     if filters.date_from:
         start = datetime.datetime.combine(filters.date_from, datetime.time.min, tzinfo=tz)
         events = events.filter(created_at__gte=start)

@@ -8,6 +8,7 @@ from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from iop import clock
 from iop.middleware import SESSION_CLINIC_COUNT, SESSION_IDLE_LIMIT, SESSION_LAST_SEEN
 from iop.models import Membership, User
 from iop.models.audit import AuditAction
@@ -18,15 +19,13 @@ DEFAULT_IDLE_MINUTES = 15
 
 @receiver(auth_signals.user_logged_in)
 def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    import time
-
     minutes = [
         m.clinic.idle_timeout_minutes
         for m in Membership.objects.select_related("clinic").filter(user=user, is_active=True)
     ]
     request.session[SESSION_IDLE_LIMIT] = 60 * min(minutes or [DEFAULT_IDLE_MINUTES])
     request.session[SESSION_CLINIC_COUNT] = len(minutes)
-    request.session[SESSION_LAST_SEEN] = time.time()
+    request.session[SESSION_LAST_SEEN] = clock.timestamp()
     audit_for_user_clinics(user=user, action=AuditAction.LOGIN)
 
 

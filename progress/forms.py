@@ -4,8 +4,8 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Membership, Patient
 from scheduling.models import Session, SessionKind
 
@@ -69,7 +69,7 @@ class CheckInForm(forms.Form):
 
     def __init__(self, *args: Any, clinic: Clinic, patient: Patient, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
+        today = clock.today(clinic)
         field: Any = self.fields["session"]
         field.queryset = Session.objects.filter(
             clinic=clinic, kind=SessionKind.CHECK_IN, attendance__patient=patient,

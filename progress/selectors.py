@@ -8,12 +8,12 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Enrollment, Membership, Patient
 from iop.models.care import OPEN_STATUSES
 from iop.roles import Role
-from scheduling.ledger import ATTENDED, Week, patient_weeks, week_start, weeks_for
+from scheduling.ledger import ATTENDED, Week, patient_weeks, weeks_for
 from scheduling.models import Attendance
 
 from .instruments import Instrument
@@ -29,7 +29,7 @@ from .models import (
     SafetyTask,
     SubstanceResult,
 )
-from .services import clinic_today, settings_for
+from .services import settings_for
 
 MISSED_WINDOW_DAYS = 14
 RATE_WINDOW_DAYS = 28
@@ -249,7 +249,7 @@ def caseload(
         )  # fmt: skip
     if not rows:
         return []
-    today = clinic_today(clinic)
+    today = clock.today(clinic)
     _add_hours(clinic, rows, today)
     _add_attendance(clinic, rows, today)
     _add_tests(clinic, rows)
@@ -268,7 +268,7 @@ Rows = dict[int, CaseloadRow]
 
 def _add_hours(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
     """Last week and this one from the hours ledger: one query."""
-    monday = week_start(today)
+    monday = clock.week_start(today)
     patients = [row.patient for row in rows.values()]
     ledger = weeks_for(
         clinic=clinic, start=monday - datetime.timedelta(weeks=1), weeks=2, patients=patients
@@ -284,7 +284,7 @@ def _add_attendance(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
     """Attendance rate (28 days) and unexcused absences (14 days): one query."""
     counts = (
         Attendance.objects.filter(
-            clinic=clinic, patient_id__in=list(rows), is_active=True, ends_at__lte=timezone.now(),
+            clinic=clinic, patient_id__in=list(rows), is_active=True, ends_at__lte=clock.now(),
             session__day__gte=today - datetime.timedelta(days=RATE_WINDOW_DAYS),
         )
         .exclude(session__status="cancelled")
@@ -320,7 +320,7 @@ def _add_tests(clinic: Clinic, rows: Rows) -> None:
     )
     for test in last_tests:
         rows[test.patient_id].last_test = test
-    since = timezone.now() - datetime.timedelta(days=UNEXPECTED_WINDOW_DAYS)
+    since = clock.now() - datetime.timedelta(days=UNEXPECTED_WINDOW_DAYS)
     results = SubstanceResult.objects.filter(
         clinic=clinic, test__patient_id__in=ids, test__collected_at__gte=since
     ).values_list("test_id", "test__patient_id", "substance", "method", "outcome", "expected")
@@ -412,8 +412,8 @@ PROGRESS_WEEKS = 12
 
 
 def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -> Progress:
-    today = clinic_today(clinic)
-    first_monday = week_start(today) - datetime.timedelta(weeks=PROGRESS_WEEKS - 1)
+    today = clock.today(clinic)
+    first_monday = clock.week_start(today) - datetime.timedelta(weeks=PROGRESS_WEEKS - 1)
     measures = list(
         Measure.objects.filter(clinic=clinic, patient=patient).order_by("administered_on", "id")
     )
@@ -427,14 +427,14 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
     rows = (
         Attendance.objects.filter(
             clinic=clinic, patient=patient, is_active=True, session__day__gte=first_monday,
-            ends_at__lte=timezone.now(),
+            ends_at__lte=clock.now(),
         )
         .exclude(session__status="cancelled")
         .exclude(status="excused")
         .values_list("session__day", "status")
     )  # fmt: skip
     for day, status in rows:
-        counts = attendance[week_start(day)]
+        counts = attendance[clock.week_start(day)]
         counts[1] += 1
         counts[0] += status in ATTENDED
     tests: list[DrugTest] = []

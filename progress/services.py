@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Medication, Membership, Patient, User
 from iop.models.audit import AuditAction
 from iop.roles import Role
@@ -46,14 +46,8 @@ from .validity import Substance, explaining_medication, specimen_validity
 S = Substance
 
 
-def clinic_today(clinic: Clinic) -> datetime.date:
-    from scheduling.services import clinic_tz
-
-    return timezone.localdate(timezone=clinic_tz(clinic))
-
-
 def _not_future(field: str, day: datetime.date, clinic: Clinic, what: str) -> None:
-    if day > clinic_today(clinic):
+    if day > clock.today(clinic):
         raise ValidationError({field: f"{what} cannot be in the future."})
 
 
@@ -366,7 +360,7 @@ def drug_test_collect(
     """Record the collection; specimen validity is computed here, never typed."""
     if test.is_collected:
         raise DomainError("This test was collected already.")
-    if collected_at > timezone.now():
+    if collected_at > clock.now():
         raise ValidationError({"collected_at": "The collection time cannot be in the future."})
     if collector is not None and (collector.clinic_id != test.clinic_id or not collector.is_active):
         raise ValidationError({"collector": "Choose a staff member of this clinic."})
@@ -425,7 +419,7 @@ def drug_test_results_record(
         if ResultMethod.CONFIRMED in methods:
             raise ValidationError({"method": NEVER_COLLECTED})
         raise ValidationError({"results": "Record the collection before its results."})
-    day = timezone.localdate(test.collected_at, timezone=_tz(test))
+    day = clock.local_date(test.clinic, test.collected_at)
     rows = []
     seen = set()
     for item in results:
@@ -463,12 +457,6 @@ def drug_test_results_record(
     return created
 
 
-def _tz(test: DrugTest) -> Any:
-    from scheduling.services import clinic_tz
-
-    return clinic_tz(test.clinic)
-
-
 def drug_test_review(test: DrugTest, *, actor: User, comment: str) -> DrugTest:
     if not comment.strip():
         raise ValidationError({"comment": "Write the review comment."})
@@ -478,7 +466,7 @@ def drug_test_review(test: DrugTest, *, actor: User, comment: str) -> DrugTest:
         if not SubstanceResult.objects.filter(clinic=test.clinic_id, test=test).exists():
             raise DomainError("Nothing to review: no results recorded yet.")
         test.reviewed_by = actor
-        test.reviewed_at = timezone.now()
+        test.reviewed_at = clock.now()
         test.review_comment = comment.strip()
         test.save(update_fields=["reviewed_by", "reviewed_at", "review_comment"])
         audit_record(
@@ -531,7 +519,7 @@ def _safety_task_open(measure: Measure, *, actor: User) -> SafetyTask:
         therapist = None
     task = SafetyTask(
         clinic_id=measure.clinic_id, patient=patient, measure=measure, assigned_to=therapist,
-        due_on=clinic_today(measure.clinic),
+        due_on=clock.today(measure.clinic),
         reason=f"PHQ-9 item 9 answered {measure.answers[8]} on {measure.administered_on:%b %-d}",
     )  # fmt: skip
     task.save()
@@ -548,7 +536,7 @@ def safety_task_close(task: SafetyTask, *, actor: User, note: str) -> SafetyTask
     if not task.is_open:
         raise DomainError("This safety task is closed already.")
     with clinic_context(task.clinic_id):
-        task.closed_at = timezone.now()
+        task.closed_at = clock.now()
         task.closed_by = actor
         task.closing_note = note.strip()
         task.save(update_fields=["closed_at", "closed_by", "closing_note"])

@@ -8,15 +8,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from iop import clock
 from iop import selectors as core
 from iop.roles import Capability, Role
 from iop.services import DomainError, patient_chart_viewed
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
 from iop.views.patients import chart_sections, membership_of
-from scheduling.ledger import week_start
 
 from . import charts, selectors, services
 from .forms import (
@@ -86,9 +85,9 @@ def patient_progress(request: HttpRequest, patient_id: int) -> HttpResponse:
     progress = selectors.patient_progress(
         clinic=clinic, patient=patient, include_tests=membership.can(C.TESTS_READ)
     )
-    today = services.clinic_today(clinic)
-    first = week_start(today) - datetime.timedelta(weeks=selectors.PROGRESS_WEEKS - 1)
-    last = week_start(today) + datetime.timedelta(days=7)
+    today = clock.today(clinic)
+    first = clock.week_start(today) - datetime.timedelta(weeks=selectors.PROGRESS_WEEKS - 1)
+    last = clock.week_start(today) + datetime.timedelta(days=7)
     figures = [
         charts.measure_chart(
             code=code,
@@ -146,7 +145,7 @@ def measure_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     instrument = request.GET.get("instrument", Instrument.PHQ9)
     if instrument not in SPECS:
         instrument = Instrument.PHQ9
-    today = services.clinic_today(clinic)
+    today = clock.today(clinic)
     form = MeasureForm(
         request.POST or None, instrument=instrument, initial={"administered_on": today}
     )
@@ -199,7 +198,7 @@ def check_in_create(request: HttpRequest, patient_id: int) -> HttpResponse:
         request.POST or None,
         clinic=clinic,
         patient=patient,
-        initial={"held_on": services.clinic_today(clinic)},
+        initial={"held_on": clock.today(clinic)},
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -226,7 +225,7 @@ def check_in_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 def rating_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = clinic_of(request)
     patient = core.patient_get(clinic=clinic, patient_id=patient_id)
-    form = RatingForm(request.POST or None, initial={"rated_on": services.clinic_today(clinic)})
+    form = RatingForm(request.POST or None, initial={"rated_on": clock.today(clinic)})
     if request.method == "POST" and form.is_valid():
         try:
             services.daily_rating_record(
@@ -272,7 +271,7 @@ def safety_task_close(request: HttpRequest, patient_id: int, safety_task_id: int
 @require_GET
 def drug_test_list(request: HttpRequest) -> HttpResponse:
     clinic = clinic_of(request)
-    today = services.clinic_today(clinic)
+    today = clock.today(clinic)
     tests = list(
         DrugTest.objects.filter(clinic=clinic, ordered_for__gte=today - datetime.timedelta(days=7))
         .select_related("panel", "patient")
@@ -329,7 +328,7 @@ def drug_test_order(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = clinic_of(request)
     patient = core.patient_get(clinic=clinic, patient_id=patient_id)
     form = DrugTestOrderForm(
-        request.POST or None, clinic=clinic, initial={"ordered_for": services.clinic_today(clinic)}
+        request.POST or None, clinic=clinic, initial={"ordered_for": clock.today(clinic)}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -358,7 +357,7 @@ def drug_test_detail(request: HttpRequest, drug_test_id: int) -> HttpResponse:
     ]
     action = request.POST.get("action", "")
     bound = request.POST if request.method == "POST" else None
-    now = timezone.localtime(timezone=core.clinic_tz(clinic)).replace(second=0, microsecond=0)
+    now = clock.local_now(clinic).replace(second=0, microsecond=0)
     forms_ = {
         "collect": CollectionForm(
             bound if action == "collect" else None,

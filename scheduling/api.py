@@ -4,7 +4,6 @@ attendance (one call marks a whole session), group types and topics, the hours l
 from typing import Any
 
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 
 from groups import services as notes
 from groups.models import GroupNote, GroupType, Topic
+from iop import clock
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.models import Membership
 from iop.roles import Capability
@@ -340,7 +340,7 @@ class HoursView(ClinicAPIView):
     )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("week")
-        day = serializers.DateField().run_validation(raw) if raw else timezone.localdate()
+        day = serializers.DateField().run_validation(raw) if raw else clock.today(self.clinic)
         weeks = ledger.weeks_for(clinic=self.clinic, start=day)
         return Response(WeekOutput(list(weeks.values()), many=True).data)
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Membership, Patient, User
 from iop.models.audit import AuditAction
 from iop.models.tokens import hash_token
@@ -33,7 +33,7 @@ def feed_create(
         existing = CalendarFeed.objects.filter(
             clinic=clinic, membership=membership, patient=patient, revoked_at__isnull=True
         )
-        existing.update(revoked_at=timezone.now())
+        existing.update(revoked_at=clock.now())
         feed = CalendarFeed.objects.create(
             clinic=clinic, membership=membership, patient=patient,
             token_hash=hash_token(token), created_by=actor,
@@ -50,7 +50,7 @@ def feed_revoke(*, clinic: Clinic, actor: User, membership: Membership | None = 
     with clinic_context(clinic.pk):
         count = CalendarFeed.objects.filter(
             clinic=clinic, membership=membership, patient=patient, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        ).update(revoked_at=clock.now())
         audit_record(
             clinic=clinic, actor=actor, action=AuditAction.CHANGE,
             patient_id=patient.pk if patient else None, changed_fields=["revoked_at"],
@@ -65,7 +65,7 @@ def feed_sessions(*, clinic: Clinic, token: str) -> Iterable[Session] | None:
     ).first()
     if feed is None:
         return None
-    since = timezone.now() - WINDOW_BACK
+    since = clock.now() - WINDOW_BACK
     sessions = Session.objects.filter(clinic=clinic, starts_at__gte=since).exclude(
         status="cancelled"
     )
@@ -86,7 +86,7 @@ def _stamp(moment: datetime.datetime) -> str:
 
 def to_ics(*, clinic: Clinic, sessions: Iterable[Session], host: str) -> str:
     """No patient names or clinical detail: a calendar app is outside the clinic."""
-    now = _stamp(timezone.now())
+    now = _stamp(clock.now())
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

@@ -12,18 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Sum
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Patient
 
 from .models import Attendance
-from .services import at, clinic_tz, elapsed_minutes
+from .services import elapsed_minutes
 
 ATTENDED = ("present", "late", "left_early")
-
-
-def week_start(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
 
 
 @dataclass
@@ -75,10 +71,10 @@ def weeks_for(
     *, clinic: Clinic, start: datetime.date, weeks: int = 1, patients: list[Patient] | None = None
 ) -> dict[tuple[int, datetime.date], Week]:
     """The ledger for `weeks` weeks from the Monday of `start`: one query for all patients."""
-    tz = clinic_tz(clinic)
-    first = week_start(start)
-    begin = at(first, datetime.time.min, tz)
-    end = at(first + datetime.timedelta(weeks=weeks), datetime.time.min, tz)
+    tz = clock.zone(clinic)
+    first = clock.week_start(start)
+    begin = clock.at(tz, first, datetime.time.min)
+    end = clock.at(tz, first + datetime.timedelta(weeks=weeks), datetime.time.min)
     rows = (
         Attendance.objects.filter(
             clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
@@ -88,10 +84,10 @@ def weeks_for(
     )
     if patients is not None:
         rows = rows.filter(patient__in=patients)
-    now = timezone.now()
+    now = clock.now()
     ledger: dict[tuple[int, datetime.date], Week] = {}
     for row in rows:
-        monday = week_start(row.session.day)
+        monday = clock.week_start(row.session.day)
         week = ledger.get((row.patient_id, monday))
         if week is None:
             week = ledger[(row.patient_id, monday)] = Week(
@@ -112,7 +108,7 @@ def weeks_for(
 
 def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[Week]:
     """The patient's last `weeks` weeks up to this one, oldest first (empty weeks included)."""
-    this_monday = week_start(timezone.localdate(timezone=clinic_tz(clinic)))
+    this_monday = clock.week_start(clock.today(clinic))
     first = this_monday - datetime.timedelta(weeks=weeks - 1)
     ledger = weeks_for(clinic=clinic, start=first, weeks=weeks, patients=[patient])
     return [

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from iop import clock
 from iop.models import Notification
 from iop.roles import Capability
 from iop.services import DomainError
@@ -139,7 +139,7 @@ def _decide(request: HttpRequest, missed: MissedSession) -> None:
     if proposal is None and session is None:
         raise ValidationError("That time is not available any more; choose another.")
     makeup = makeups.makeup_accept(missed, actor=actor, proposal=proposal, session=session)
-    when = timezone.localtime(makeup.starts_at)
+    when = clock.local(missed.clinic, makeup.starts_at)
     messages.success(
         request,
         f"Make-up booked for {missed.patient.display_name}: {when:%a %b %-d, %-I:%M %p}.",
@@ -151,5 +151,5 @@ def _decide(request: HttpRequest, missed: MissedSession) -> None:
 def notifications_read(request: HttpRequest) -> HttpResponse:
     Notification.objects.filter(
         clinic=clinic_of(request), recipient=actor_of(request), read_at__isnull=True
-    ).update(read_at=timezone.now())
+    ).update(read_at=clock.now())
     return redirect(clinic_url(request, "makeup-queue"))

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Membership, Notification, Patient, User
 from iop.models.audit import AuditAction
 from iop.services.core import audit_record, notify
@@ -34,7 +34,7 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .services import at, attendance_add, clinic_tz, double_booking_error, session_create
+from .services import attendance_add, double_booking_error, session_create
 
 MISSABLE_KINDS = ["group", "workshop", "individual", "family", "check_in"]
 GROUP_KINDS = ("group", "workshop")
@@ -61,7 +61,7 @@ def missed_sweep(
     """Record misses, propose make-ups for the new ones, withdraw misses whose attendance
     was corrected, keep the front desk's to-dos for unmarked lists, and tell case managers.
     `attendance_ids` limits the work to rows just marked (the roster's fast path)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     swept = Swept()
     with clinic_context(clinic.pk), transaction.atomic():
         with connection.cursor() as cursor:
@@ -279,9 +279,9 @@ def free_hours(
     where neither the therapist nor the patient is booked."""
     from therapy.models import Availability, AvailabilityBlock
 
-    tz = clinic_tz(clinic)
+    tz = clock.zone(clinic)
     length = missed.ends_at - missed.starts_at
-    first = timezone.localtime(now, tz).date()
+    first = now.astimezone(tz).date()
     last = first + datetime.timedelta(days=days)
     windows: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
     for weekday, t0, t1 in Availability.objects.filter(clinic=clinic, therapist=lead).values_list(
@@ -315,8 +315,8 @@ def free_hours(
         if day in closed:
             continue
         for t0, t1 in sorted(windows.get(day.weekday(), [])):
-            start = at(day, t0, tz)
-            while start + length <= at(day, t1, tz):
+            start = clock.at(tz, day, t0)
+            while start + length <= clock.at(tz, day, t1):
                 end = start + length
                 if start > now and not any(b0 < end and b1 > start for b0, b1 in busy):
                     slots.append((start, end))
@@ -347,7 +347,7 @@ def _notify_case_managers(clinic: Clinic, new: list[int]) -> None:
 def _sync_todos(clinic: Clinic, now: datetime.datetime) -> int:
     """Lists of earlier days with patients nobody marked become to-dos; completed lists
     close theirs. Returns the number of open to-dos."""
-    today = timezone.localtime(now, clinic_tz(clinic)).date()
+    today = clock.local(clinic, now).date()
     unmarked = (
         Attendance.objects.filter(
             clinic=clinic,
@@ -395,7 +395,7 @@ def makeup_accept(
                 raise ValidationError({"proposal": "That proposal is for another miss."})
             session = proposal.session or session_create(
                 clinic=missed.clinic, actor=actor, kind=missed.session.kind,
-                day=timezone.localtime(proposal.starts_at, clinic_tz(missed.clinic)).date(),
+                day=clock.local(missed.clinic, proposal.starts_at).date(),
                 starts_at=proposal.starts_at, ends_at=proposal.ends_at, lead=proposal.lead,
             )  # fmt: skip
         if session is None:
@@ -444,7 +444,7 @@ def _lock_open(missed: MissedSession) -> MissedSession:
 def _check_fits(missed: MissedSession, session: Session) -> None:
     if session.clinic_id != missed.clinic_id or session.status != SessionStatus.SCHEDULED:
         raise ValidationError({"session": "That session is not on the calendar any more."})
-    if session.starts_at <= timezone.now():
+    if session.starts_at <= clock.now():
         raise ValidationError({"session": "That session has already started."})
     if session.kind != missed.session.kind:
         raise ValidationError({"session": "A make-up must be the same kind of session."})
@@ -484,7 +484,7 @@ def _rejoin(missed: MissedSession, session: Session, actor: User) -> Attendance 
 
 def _resolve(missed: MissedSession, actor: User, changed: list[str]) -> None:
     missed.resolved_by = actor
-    missed.resolved_at = timezone.now()
+    missed.resolved_at = clock.now()
     missed.save(update_fields=[*changed, "resolved_by", "resolved_at"])
     audit_record(
         clinic=missed.clinic, actor=actor, action=AuditAction.CHANGE, obj=missed,
@@ -512,7 +512,7 @@ def makeup_options(missed: MissedSession, *, now: datetime.datetime | None = Non
     """Every session that could stand in for a missed group over the next four weeks, with
     why the unbookable ones are not (full, or the patient is busy then): "pick another
     time" on the make-up page."""
-    now = now or timezone.now()
+    now = now or clock.now()
     source = missed.session
     if source.kind not in GROUP_KINDS:
         return []  # one-to-one meetings are proposed from the therapist's free hours
@@ -561,7 +561,7 @@ def makeup_options(missed: MissedSession, *, now: datetime.datetime | None = Non
 
 def unexcused_misses(*, clinic: Clinic, patient_ids: list[int], days: int = 14) -> dict[int, int]:
     """Unexcused misses in the last `days` days per patient: two or more is a risk flag."""
-    since = timezone.localdate() - datetime.timedelta(days=days)
+    since = clock.today(clinic) - datetime.timedelta(days=days)
     rows = (
         MissedSession.objects.filter(
             clinic=clinic, patient_id__in=patient_ids, excused=False, session__day__gte=since

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
-from django.utils import timezone
 
+from iop import clock
 from iop.models import TenantModel
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -342,7 +342,7 @@ class MissedSession(TenantModel):
     status = models.CharField(
         max_length=10, choices=MissedStatus.choices, default=MissedStatus.OPEN
     )
-    detected_at = models.DateTimeField(default=timezone.now)
+    detected_at = models.DateTimeField(default=clock.now)
     none_found = models.CharField(
         max_length=300, blank=True, help_text="Why no make-up could be proposed."
     )
@@ -413,7 +413,7 @@ class AttendanceTodo(TenantModel):
 
     session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="todo")
     unmarked = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

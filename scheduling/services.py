@@ -9,8 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Patient, User
 from iop.models.audit import AuditAction
 from iop.services.core import apply_changes, audit_record, validate_and_save
@@ -119,7 +119,7 @@ def track_update(
     with clinic_context(track.clinic_id):
         changed = apply_changes(track, fields)
         validate_and_save(track)
-        now = timezone.now()
+        now = clock.now()
         kept: list[TrackBlock] = []
         if blocks is not None:
             wanted = {tuple(b[k] for k in BLOCK_SHAPE): b for b in blocks}
@@ -229,8 +229,8 @@ def sessions_generate(*, clinic: Clinic, today: datetime.date | None = None) -> 
     """Keep every active track's sessions generated `clinic.generate_weeks_ahead` weeks ahead
     from its weekly template, skipping closures, and every patient on the track on their
     lists. Idempotent: a second run creates nothing (unique block × day; ON CONFLICT)."""
-    tz = clinic_tz(clinic)
-    today = today or timezone.localdate(timezone=tz)
+    tz = clock.zone(clinic)
+    today = today or clock.today(clinic)
     last = today + datetime.timedelta(weeks=clinic.generate_weeks_ahead)
     with clinic_context(clinic.pk):
         closures = dict(
@@ -254,8 +254,8 @@ def sessions_generate(*, clinic: Clinic, today: datetime.date | None = None) -> 
                             track=track,
                             block=block,
                             day=day,
-                            starts_at=at(day, block.starts_at, tz),
-                            ends_at=at(day, block.ends_at, tz),
+                            starts_at=clock.at(tz, day, block.starts_at),
+                            ends_at=clock.at(tz, day, block.ends_at),
                             room_id=block.room_id,
                             lead_id=block.lead_id,
                             group_type_id=block.group_type_id,
@@ -291,7 +291,7 @@ def _add_track_attendance(
         "clinic": clinic.pk,
         "since": since,
         "until": until,
-        "now": timezone.now(),
+        "now": clock.now(),
         "patient": patient_id,
     }
     with connection.cursor() as cursor:
@@ -305,7 +305,7 @@ def attendance_follow_enrollment(*, patient: Patient) -> None:
     hold or leaving never requires recreating anything. Past and recorded attendance, and
     sessions outside tracks (individual, family, make-ups), are left alone."""
     clinic = patient.clinic
-    now = timezone.now()
+    now = clock.now()
     with clinic_context(clinic.pk):
         enrollment = patient.enrollments.filter(status="active").select_related("track").first()
         future = Attendance.objects.filter(
@@ -316,9 +316,7 @@ def attendance_follow_enrollment(*, patient: Patient) -> None:
             future.delete()
             return
         future.exclude(session__track=enrollment.track).delete()
-        last = timezone.localdate(timezone=clinic_tz(clinic)) + datetime.timedelta(
-            weeks=clinic.generate_weeks_ahead
-        )
+        last = clock.today(clinic) + datetime.timedelta(weeks=clinic.generate_weeks_ahead)
         _add_track_attendance(
             clinic=clinic, since=enrollment.admission_date, until=last, patient_id=patient.pk
         )
@@ -390,7 +388,7 @@ def _stay(
         raise ValidationError({"arrived_at": "The arrival is after the session ended."})
     if left_at and left_at <= session.starts_at:
         raise ValidationError({"left_at": "The departure is before the session started."})
-    now = timezone.now()
+    now = clock.now()
     if status == "late" and arrived_at is None:
         arrived_at = min(max(now, session.starts_at), session.ends_at)
     if status == "left_early" and left_at is None:

@@ -9,10 +9,10 @@ from django.db.models import Count, Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from groups.models import Topic
+from iop import clock
 from iop import selectors as core_selectors
 from iop.models import Clinic
 from iop.roles import Capability
@@ -30,7 +30,7 @@ from .forms import (
     TrackEditForm,
     TrackForm,
 )
-from .ledger import week_start, weeks_for
+from .ledger import weeks_for
 from .models import AttendanceTodo, Closure, Room, Track
 
 C = Capability
@@ -44,10 +44,11 @@ BUTTONS = [
 
 
 def _day(request: HttpRequest) -> datetime.date:
+    """The `?date=` asked for, else the clinic's today."""
     try:
         return datetime.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        return timezone.localdate()
+        return clock.today(clinic_of(request))
 
 
 def _topics_by_group_type(clinic: Any) -> dict[int, list[Any]]:
@@ -99,7 +100,7 @@ def attendance_mark(request: HttpRequest, attendance_id: int) -> HttpResponse:
             row,
             actor=actor_of(request),
             status=request.POST.get("status", ""),
-            **times.moments(row.session.day, timezone.get_current_timezone()),
+            **times.moments(row.session.day, clock.zone(clinic_of(request))),
         )
     except ValidationError as exc:
         error = " ".join(exc.messages)
@@ -138,7 +139,7 @@ def walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
 def weekly_hours(request: HttpRequest) -> HttpResponse:
     """Every patient seen this week against the weekly minimum; at-risk and under first."""
     clinic = clinic_of(request)
-    monday = week_start(_day(request) if "date" in request.GET else timezone.localdate())
+    monday = clock.week_start(_day(request))
     weeks = list(weeks_for(clinic=clinic, start=monday).values())
     weeks.sort(key=lambda w: (not w.under_minimum, not w.at_risk, w.patient.legal_last_name))
     return render(
@@ -174,7 +175,7 @@ def track_list(request: HttpRequest) -> HttpResponse:
         {
             "tracks": tracks,
             "rooms": Room.objects.filter(clinic=clinic),
-            "closures": Closure.objects.filter(clinic=clinic, date__gte=timezone.localdate()),
+            "closures": Closure.objects.filter(clinic=clinic, date__gte=clock.today(clinic)),
             "room_form": RoomForm(),
             "closure_form": ClosureForm(),
         },

@@ -6,9 +6,8 @@ import itertools
 from typing import Any
 
 import factory
-from django.utils import timezone
 
-from iop import services
+from iop import clock, services
 from iop.models import (
     ApiToken,
     Authorization,
@@ -88,7 +87,7 @@ def track(clinic: Clinic, *, actor: User, name: str = "Morning IOP", **fields: A
     start, end = fields.pop("hours", (datetime.time(9), datetime.time(12)))
     values = {
         "slot": "morning", "weekdays": [0, 1, 3], "starts_at": start, "ends_at": end,
-        "active_from": timezone.localdate() - datetime.timedelta(days=90), **fields,
+        "active_from": clock.today(clinic) - datetime.timedelta(days=90), **fields,
     }  # fmt: skip
     blocks = [
         {"weekday": day, "starts_at": start, "ends_at": end, "kind": "group"}
@@ -127,13 +126,13 @@ def past_session(
     **fields: Any,
 ) -> Any:
     """A session that already happened, at the given local hours `days_ago` days back."""
-    from scheduling.services import at, clinic_tz, session_create
+    from scheduling.services import session_create
 
-    tz = clinic_tz(clinic)
-    day = timezone.localdate(timezone=tz) - datetime.timedelta(days=days_ago)
+    tz = clock.zone(clinic)
+    day = clock.today(clinic) - datetime.timedelta(days=days_ago)
     return session_create(
-        clinic=clinic, actor=actor, day=day, starts_at=at(day, datetime.time(hours[0]), tz),
-        ends_at=at(day, datetime.time(hours[1]), tz), **{"kind": "group", **fields},
+        clinic=clinic, actor=actor, day=day, starts_at=clock.at(tz, day, datetime.time(hours[0])),
+        ends_at=clock.at(tz, day, datetime.time(hours[1])), **{"kind": "group", **fields},
     )  # fmt: skip
 
 
@@ -154,7 +153,7 @@ def missed_session(patient: Patient, *, actor: User, status: str = "absent", **f
 
 def full_record(patient: Patient, *, actor: User, label: str) -> dict[str, Any]:
     """One of each part of a chart, through the services; keyed by the id names URLs use."""
-    today = timezone.localdate()
+    today = clock.today(patient.clinic)
     enrollment = services.enrollment_create(
         patient=patient,
         actor=actor,

@@ -7,19 +7,18 @@ import datetime
 from typing import Any
 
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from iop import clock
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.models import Diagnosis, Enrollment, Membership
 from iop.roles import Capability
 from iop.services import records_viewed
 from scheduling import selectors as calendar
 from scheduling.models import Session
-from scheduling.services import clinic_tz
 
 from . import scheduler, selectors, services
 from .models import (
@@ -242,7 +241,7 @@ class BookedOutput(WeekPlanOutput):
 
 
 def _week(self: ClinicAPIView, data: dict[str, Any]) -> tuple[datetime.date, int | None]:
-    today = timezone.localdate(timezone=clinic_tz(self.clinic))
+    today = clock.today(self.clinic)
     return data.get("week", today), data.get("therapist")
 
 

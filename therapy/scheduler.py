@@ -24,8 +24,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from iop import clock
 from iop.models import AuditEvent, Clinic, Membership, User
 from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus
@@ -41,7 +41,7 @@ from scheduling.models import (
     SessionStatus,
     TrackBlock,
 )
-from scheduling.services import at, clinic_tz, double_booking_error
+from scheduling.services import double_booking_error
 
 from .models import Availability, AvailabilityBlock
 from .services import therapy_settings_get
@@ -53,11 +53,6 @@ NO_THERAPIST = "no primary therapist assigned"
 NO_DAYS = "no program days left this week"
 NO_AVAILABILITY = "therapist has no availability on the patient's days"
 FULLY_BOOKED = "fully booked this week"
-
-
-def week_of(day: datetime.date) -> datetime.date:
-    """The Monday of the day's week."""
-    return day - datetime.timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)
@@ -109,7 +104,7 @@ def week_propose(
     """Where each active patient's individual session of the week could go (nothing is
     written). Placements do not clash with each other."""
     with clinic_context(clinic.pk):
-        week = _Week(clinic, week_of(week_start), now or timezone.now())
+        week = _Week(clinic, clock.week_start(week_start), now or clock.now())
         week.load(therapist_id)
     plan = WeekPlan(week_start=week.days[0])
     # Patients keeping last week's time go first: they are the easiest to disappoint.
@@ -129,10 +124,10 @@ class _Week:
     """One clinic's week, loaded in a fixed number of queries, then placed in memory."""
 
     def __init__(self, clinic: Clinic, monday: datetime.date, now: datetime.datetime) -> None:
-        self.clinic, self.now, self.tz = clinic, now, clinic_tz(clinic)
+        self.clinic, self.now, self.tz = clinic, now, clock.zone(clinic)
         self.days = [monday + datetime.timedelta(days=n) for n in range(7)]
-        self.first = at(self.days[0], datetime.time(0), self.tz)
-        self.last = at(self.days[-1] + datetime.timedelta(days=1), datetime.time(0), self.tz)
+        self.first = clock.at(self.tz, self.days[0], datetime.time(0))
+        self.last = clock.at(self.tz, self.days[-1] + datetime.timedelta(days=1), datetime.time(0))
         minutes = therapy_settings_get(clinic=clinic).session_minutes
         self.length = datetime.timedelta(minutes=minutes)
         self.patients: list[_Patient] = []
@@ -215,11 +210,14 @@ class _Week:
 
     def windows(self, therapist: int, day: datetime.date) -> list[Interval]:
         tz = self.tz
-        return [(at(day, s, tz), at(day, e, tz)) for s, e in self.hours[(therapist, day.weekday())]]
+        return [
+            (clock.at(tz, day, s), clock.at(tz, day, e))
+            for s, e in self.hours[(therapist, day.weekday())]
+        ]
 
     def fits(self, p: _Patient, therapist: int, start: datetime.datetime) -> bool:
         end = start + self.length
-        day = timezone.localtime(start, self.tz).date()
+        day = start.astimezone(self.tz).date()
         return (
             start > self.now
             and day not in self.closed
@@ -233,17 +231,17 @@ class _Week:
         """Start times in order of preference, lazily: most patients take the first."""
         tz = self.tz
         if p.id in self.cadence:
-            local = timezone.localtime(self.cadence[p.id], tz)
+            local = self.cadence[p.id].astimezone(tz)
             yield (
-                at(local.date() + datetime.timedelta(days=7), local.time(), tz),
+                clock.at(tz, local.date() + datetime.timedelta(days=7), local.time()),
                 ("same time as last week"),
             )
         for day in days:
             for starts in self.slots[(p.track_id, day.weekday())]:
-                yield at(day, starts, tz), "individual slot"
+                yield clock.at(tz, day, starts), "individual slot"
         for day in days:
-            yield at(day, p.track_end, tz), "next to track hours"
-            yield at(day, p.track_start, tz) - self.length, "next to track hours"
+            yield clock.at(tz, day, p.track_end), "next to track hours"
+            yield clock.at(tz, day, p.track_start) - self.length, "next to track hours"
         for day in days:
             for w0, w1 in self.windows(therapist, day):
                 start = w0
@@ -255,7 +253,7 @@ class _Week:
         days = [
             d for d in self.days
             if d.weekday() in p.weekdays and d not in self.closed and d >= p.admitted
-            and at(d + datetime.timedelta(days=1), datetime.time(0), self.tz) > self.now
+            and clock.at(self.tz, d + datetime.timedelta(days=1), datetime.time(0)) > self.now
         ]  # fmt: skip
         for start, how in self.candidates(p, therapist, days):
             if self.fits(p, therapist, start):
@@ -290,7 +288,7 @@ def week_book(
     """Book the week's proposals: two bulk inserts and one bulk audit insert. If the
     database refuses the batch (someone booked meanwhile), rows are retried one by one
     and the refused ones reported as fully booked."""
-    tz = clinic_tz(clinic)
+    tz = clock.zone(clinic)
     with clinic_context(clinic.pk), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7342, clinic.pk])
@@ -312,7 +310,7 @@ def week_book(
 
 def _session(clinic: Clinic, p: Placement, tz: Any) -> Session:
     return Session(
-        clinic=clinic, kind=SessionKind.INDIVIDUAL, day=timezone.localtime(p.starts_at, tz).date(),
+        clinic=clinic, kind=SessionKind.INDIVIDUAL, day=p.starts_at.astimezone(tz).date(),
         starts_at=p.starts_at, ends_at=p.ends_at, lead_id=p.therapist_id,
     )  # fmt: skip
 
@@ -371,7 +369,7 @@ def session_move(session: Session, *, actor: User, starts_at: datetime.datetime)
     length, within their working hours and outside their blocks. The database refuses a
     time when the therapist or the patient is booked."""
     clinic = session.clinic
-    tz = clinic_tz(clinic)
+    tz = clock.zone(clinic)
     with clinic_context(clinic.pk):
         if session.kind not in (SessionKind.INDIVIDUAL, SessionKind.FAMILY):
             raise ValidationError({"session": "Only individual and family sessions move here."})
@@ -379,14 +377,14 @@ def session_move(session: Session, *, actor: User, starts_at: datetime.datetime)
             raise DomainError("Only a scheduled session can be moved.")
         if hasattr(session, "progress_note"):
             raise DomainError("The session already has a note; it stays where it happened.")
-        if starts_at <= timezone.now():
+        if starts_at <= clock.now():
             raise ValidationError({"starts_at": "Choose a time in the future."})
         ends_at = starts_at + (session.ends_at - session.starts_at)
-        local = timezone.localtime(starts_at, tz)
+        local = starts_at.astimezone(tz)
         lead: Membership | None = session.lead
         if lead is not None:
             wins = [
-                (at(local.date(), s, tz), at(local.date(), e, tz))
+                (clock.at(tz, local.date(), s), clock.at(tz, local.date(), e))
                 for s, e in Availability.objects.filter(
                     clinic=clinic, therapist=lead, weekday=local.weekday()
                 ).values_list("starts_at", "ends_at")

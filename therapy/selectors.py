@@ -9,8 +9,8 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Membership
 from iop.roles import Capability, Role
 
@@ -131,14 +131,14 @@ def notes_todo(*, clinic: Clinic, membership: Membership) -> NoteTodo:
             cosignature__isnull=True,
         )
     )
-    since = timezone.now() - datetime.timedelta(days=30)
+    since = clock.now() - datetime.timedelta(days=30)
     sessions = list(
         Session.objects.filter(
             clinic=clinic,
             lead=membership,
             kind__in=["individual", "family"],
             starts_at__gte=since,
-            starts_at__lte=timezone.now(),
+            starts_at__lte=clock.now(),
             progress_note__isnull=True,
         )
         .exclude(status=SessionStatus.CANCELLED)
@@ -227,13 +227,15 @@ def therapist_week(
     """The therapist's week: their sessions, their time away and their open time, per day.
     Four queries whatever the week holds."""
     from scheduling.models import Session, SessionStatus
-    from scheduling.services import at, clinic_tz
 
     from .models import Availability, AvailabilityBlock
 
-    tz = clinic_tz(clinic)
+    tz = clock.zone(clinic)
     days = [monday + datetime.timedelta(days=n) for n in range(7)]
-    first, last = at(days[0], datetime.time(0), tz), at(days[-1], datetime.time(23, 59), tz)
+    first, last = (
+        clock.at(tz, days[0], datetime.time(0)),
+        clock.at(tz, days[-1], datetime.time(23, 59)),
+    )
     sessions = list(
         Session.objects.filter(
             Q(lead=therapist) | Q(co_lead=therapist),
@@ -254,7 +256,7 @@ def therapist_week(
     week = []
     for day in days:
         items = []
-        todays = [s for s in sessions if timezone.localtime(s.starts_at, tz).date() == day]
+        todays = [s for s in sessions if s.starts_at.astimezone(tz).date() == day]
         for s in todays:
             people = ", ".join(
                 f"{a.patient.display_name} ({a.patient.record_number})"
@@ -266,7 +268,10 @@ def therapist_week(
                     s.starts_at, s.ends_at, "session", f"{title}: {people}" if people else title, s
                 )
             )
-        day_start, day_end = at(day, datetime.time(0), tz), at(day, datetime.time(23, 59), tz)
+        day_start, day_end = (
+            clock.at(tz, day, datetime.time(0)),
+            clock.at(tz, day, datetime.time(23, 59)),
+        )
         for b in away:
             if b.starts_at < day_end and b.ends_at > day_start:
                 items.append(
@@ -282,7 +287,9 @@ def therapist_week(
         )
         for h in hours:
             if h.weekday == day.weekday():
-                for f0, f1 in _minus((at(day, h.starts_at, tz), at(day, h.ends_at, tz)), busy):
+                for f0, f1 in _minus(
+                    (clock.at(tz, day, h.starts_at), clock.at(tz, day, h.ends_at)), busy
+                ):
                     items.append(WeekItem(f0, f1, "open", "Open"))
         week.append(WeekDay(day, sorted(items, key=lambda i: i.starts_at)))
     return week
@@ -337,7 +344,7 @@ def my_patients(
             patient_id__in=ids,
             is_active=True,
             session__kind="individual",
-            starts_at__gte=timezone.now(),
+            starts_at__gte=clock.now(),
         )
         .select_related("session")
         .order_by("starts_at")

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic, Diagnosis, Enrollment, Membership, User
 from iop.models.audit import AuditAction
 from iop.models.care import DiagnosisCategory
@@ -218,9 +218,8 @@ def treatment_plan_create(*, enrollment: Enrollment, actor: User) -> TreatmentPl
 
 
 def _review_due(clinic: Clinic, settings: TherapySettings) -> datetime.date:
-    from scheduling.services import clinic_tz
 
-    today = timezone.localdate(timezone=clinic_tz(clinic))
+    today = clock.today(clinic)
     return today + datetime.timedelta(days=settings.plan_review_days)
 
 
@@ -320,7 +319,7 @@ def treatment_plan_acknowledge(plan: TreatmentPlan, *, actor: User, name: str) -
         raise ValidationError({"name": "Write the patient's name as they acknowledged the plan."})
     with clinic_context(plan.clinic_id):
         _open_plan(plan)
-        plan.acknowledged_name, plan.acknowledged_at = name, timezone.now()
+        plan.acknowledged_name, plan.acknowledged_at = name, clock.now()
         plan.save(update_fields=["acknowledged_name", "acknowledged_at"])
         audit_record(
             clinic=plan.clinic, actor=actor, action=AuditAction.CHANGE, obj=plan,
@@ -338,7 +337,7 @@ def treatment_plan_review(plan: TreatmentPlan, *, actor: User) -> TreatmentPlan:
     with clinic_context(clinic.pk):
         plan = TreatmentPlan.objects.select_for_update().get(clinic=clinic, pk=plan.pk)
         _open_plan(plan)
-        plan.superseded_at = timezone.now()
+        plan.superseded_at = clock.now()
         plan.save(update_fields=["superseded_at"])
         new = TreatmentPlan.objects.create(
             clinic=clinic, enrollment_id=plan.enrollment_id, patient_id=plan.patient_id,
@@ -508,7 +507,7 @@ def progress_note_sign(note: ProgressNote, *, signer: Membership) -> ProgressNot
             raise DomainError("This note is already signed.")
         if signer.pk != note.author_id:
             raise DomainError("Only the note's author signs it.")
-        if note.session.starts_at > timezone.now():
+        if note.session.starts_at > clock.now():
             raise DomainError("The session has not happened yet; sign after it.")
         empty = [name for name in note.fields_in_format if not getattr(note, name).strip()]
         if empty:
@@ -517,7 +516,7 @@ def progress_note_sign(note: ProgressNote, *, signer: Membership) -> ProgressNot
             clinic_id=note.clinic_id, membership_id=note.author_id
         ).first()
         note.cosign_required = bool(profile and profile.needs_cosign)
-        note.signed_by, note.signed_at = signer.user, timezone.now()
+        note.signed_by, note.signed_at = signer.user, clock.now()
         note.save(update_fields=["signed_by", "signed_at", "cosign_required", "updated_at"])
         audit_record(
             clinic=signer.clinic, actor=signer.user, action=AuditAction.CHANGE, obj=note,

@@ -9,9 +9,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from iop import clock
 from iop import selectors as core
 from iop.models import Diagnosis, Membership
 from iop.roles import Capability, Role
@@ -19,7 +19,6 @@ from iop.services import DomainError, records_viewed
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
 from scheduling import selectors as calendar
 from scheduling.models import Session
-from scheduling.services import clinic_tz
 
 from . import scheduler, selectors, services
 from .forms import (
@@ -55,10 +54,6 @@ def membership_of(request: HttpRequest) -> Membership:
     return request.membership  # type: ignore[attr-defined]
 
 
-def today_of(request: HttpRequest) -> datetime.date:
-    return timezone.localdate(timezone=clinic_tz(clinic_of(request)))
-
-
 def chosen_therapist(request: HttpRequest) -> Membership | None:
     """A therapist works on their own week; others (admins, schedulers) pick one."""
     me = membership_of(request)
@@ -83,7 +78,9 @@ def _refusal(request: HttpRequest, exc: ValidationError | DomainError) -> None:
 @require_GET
 def therapy_home(request: HttpRequest) -> HttpResponse:
     rows = selectors.my_patients(
-        clinic=clinic_of(request), membership=membership_of(request), today=today_of(request)
+        clinic=clinic_of(request),
+        membership=membership_of(request),
+        today=clock.today(clinic_of(request)),
     )
     return render(request, "therapy/home.html", {"rows": rows})
 
@@ -142,7 +139,7 @@ def availability(request: HttpRequest) -> HttpResponse:
     hours = Availability.objects.filter(clinic=clinic, therapist=therapist) if therapist else []
     blocks = (
         AvailabilityBlock.objects.filter(
-            clinic=clinic, therapist=therapist, ends_at__gte=timezone.now()
+            clinic=clinic, therapist=therapist, ends_at__gte=clock.now()
         )
         if therapist
         else []
@@ -179,7 +176,7 @@ def _with_therapist(request: HttpRequest, name: str, therapist: Membership, **ex
 def week(request: HttpRequest) -> HttpResponse:
     clinic = clinic_of(request)
     therapist = chosen_therapist(request)
-    monday = week_param(request.GET.get("week"), today_of(request))
+    monday = week_param(request.GET.get("week"), clock.today(clinic_of(request)))
     days = (
         selectors.therapist_week(clinic=clinic, therapist=therapist, monday=monday)
         if therapist
@@ -193,7 +190,7 @@ def week(request: HttpRequest) -> HttpResponse:
             "monday": monday, "days": days,
             "previous": monday - datetime.timedelta(weeks=1),
             "next": monday + datetime.timedelta(weeks=1),
-            "tz": clinic.timezone, "now": timezone.now(),
+            "tz": clinic.timezone, "now": clock.now(),
         },
     )  # fmt: skip
 
@@ -205,7 +202,9 @@ def schedule(request: HttpRequest) -> HttpResponse:
     clinic = clinic_of(request)
     mine = membership_of(request).role == Role.THERAPIST
     therapist_id = membership_of(request).pk if mine else None
-    monday = week_param(request.POST.get("week") or request.GET.get("week"), today_of(request))
+    monday = week_param(
+        request.POST.get("week") or request.GET.get("week"), clock.today(clinic_of(request))
+    )
     if request.method == "POST":
         booked = scheduler.week_book(
             clinic=clinic, actor=actor_of(request), week_start=monday, therapist_id=therapist_id
@@ -256,8 +255,8 @@ def session_move(request: HttpRequest, therapy_session_id: int) -> HttpResponse:
     me = membership_of(request)
     if me.role == Role.THERAPIST and me.pk not in (session.lead_id, session.co_lead_id):
         raise PermissionDenied("Only the session's therapist moves it.")
-    tz = clinic_tz(clinic_of(request))
-    initial = {"starts_at": timezone.localtime(session.starts_at, tz).replace(tzinfo=None)}
+    tz = clock.zone(clinic_of(request))
+    initial = {"starts_at": session.starts_at.astimezone(tz).replace(tzinfo=None)}
     form = MoveForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -269,7 +268,7 @@ def session_move(request: HttpRequest, therapy_session_id: int) -> HttpResponse:
             session.refresh_from_db()
         else:
             messages.success(request, "Session moved.")
-            monday = scheduler.week_of(timezone.localtime(session.starts_at, tz).date())
+            monday = clock.week_start(session.starts_at.astimezone(tz).date())
             return redirect(
                 _with_therapist(
                     request, "therapy-week", session.lead or me, week=f"{monday:%Y-%m-%d}"
@@ -487,7 +486,7 @@ def plan_detail(request: HttpRequest, treatment_plan_id: int) -> HttpResponse:
         {
             "plan": plan, "patient": plan.patient, "tree": tree, "versions": versions,
             "errors": errors, "post": request.POST if errors else {},
-            "review": selectors.review_state(plan, today_of(request)),
+            "review": selectors.review_state(plan, clock.today(clinic_of(request))),
             "diagnoses": Diagnosis.objects.filter(
                 clinic=clinic, patient=plan.patient, is_active=True
             ),

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.utils import timezone
+
+from iop import clock
 
 
 class AuditAction(models.TextChoices):
@@ -43,7 +44,7 @@ class AuditEvent(models.Model):
     changed_fields = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]

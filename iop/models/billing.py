@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+
+from iop import clock
 
 from .tenancy import TenantModel
 
@@ -184,7 +185,7 @@ class Authorization(TenantModel):
 
     def warnings(self, today: datetime.date | None = None) -> list[str]:
         """What a biller must act on: units nearly used, or the window about to close."""
-        today = today or timezone.localdate()
+        today = today or clock.today(self.clinic)
         found = []
         used = self.units_total
         if used > self.units_authorized:

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+
+from iop import clock
 
 from .tenancy import TenantModel
 
@@ -88,7 +89,7 @@ class Medication(TenantModel):
 
     @property
     def is_current(self) -> bool:
-        return self.stopped_on is None or self.stopped_on >= timezone.localdate()
+        return self.stopped_on is None or self.stopped_on >= clock.today(self.clinic)
 
 
 class LevelOfCare(models.TextChoices):
@@ -197,12 +198,12 @@ class Enrollment(TenantModel):
 
     def week_number(self, today: datetime.date | None = None) -> int:
         """Week N of the program (1-based), counted from admission."""
-        today = today or timezone.localdate()
+        today = today or clock.today(self.clinic)
         end = self.ended_on or today
         return max(1, (min(end, today) - self.admission_date).days // 7 + 1)
 
     def days_left(self, today: datetime.date | None = None) -> int:
-        today = today or timezone.localdate()
+        today = today or clock.today(self.clinic)
         return max(0, (self.planned_end_date - today).days)
 
 

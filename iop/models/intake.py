@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from .patients import validate_past_date
+from .patients import refuse_unborn, validate_past_date
 from .tenancy import TenantModel
 
 
@@ -90,6 +90,9 @@ class Inquiry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.get_status_display()})"
+
+    def clean(self) -> None:
+        refuse_unborn(self, self.date_of_birth)
 
     @property
     def display_name(self) -> str:

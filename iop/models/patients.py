@@ -2,14 +2,24 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+
+from iop import clock
 
 from .tenancy import TenantModel
 
+PAST_DATE_MESSAGE = "Date of birth must be in the past."
+
 
 def validate_past_date(value: datetime.date) -> None:
-    if value >= timezone.localdate():
-        raise ValidationError("Date of birth must be in the past.")
+    """No date that is today or later anywhere on Earth; `refuse_unborn` then applies the
+    clinic's own today, which a field validator cannot know."""
+    if value >= clock.latest_today():
+        raise ValidationError(PAST_DATE_MESSAGE)
+
+
+def refuse_unborn(record: TenantModel, date_of_birth: datetime.date | None) -> None:
+    if date_of_birth and record.clinic_id and date_of_birth >= clock.today(record.clinic):
+        raise ValidationError({"date_of_birth": PAST_DATE_MESSAGE})
 
 
 class Patient(TenantModel):
@@ -58,6 +68,9 @@ class Patient(TenantModel):
     def __str__(self) -> str:
         return f"{self.display_name} ({self.record_number})"
 
+    def clean(self) -> None:
+        refuse_unborn(self, self.date_of_birth)
+
     @property
     def display_name(self) -> str:
         first = self.preferred_name or self.legal_first_name
@@ -69,9 +82,8 @@ class Patient(TenantModel):
 
     @property
     def age(self) -> int:
-        today = timezone.localdate()
-        born = self.date_of_birth
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        """Age on the clinic's today."""
+        return clock.age_on(self.date_of_birth, clock.today(self.clinic))
 
     @property
     def is_adolescent(self) -> bool:

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 
+from iop import clock
 from iop.middleware import current_request
 from iop.models import (
     ApiToken,
@@ -352,7 +352,7 @@ def api_token_create(*, membership: Membership, actor: User, name: str) -> tuple
 def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     with transaction.atomic():
         if token.revoked_at is None:
-            token.revoked_at = timezone.now()
+            token.revoked_at = clock.now()
             token.save(update_fields=["revoked_at"])
             audit_record(
                 clinic=token.membership.clinic, actor=actor, action=AuditAction.CHANGE, obj=token,
@@ -363,7 +363,7 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
 
 def api_token_touch(*, token: ApiToken) -> None:
     """Record use, at most once a minute per token (no write on every request)."""
-    now = timezone.now()
+    now = clock.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

@@ -6,8 +6,8 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 
+from iop import clock
 from iop.models import (
     Authorization,
     Coverage,
@@ -58,7 +58,7 @@ def _stamp_verification(record: Any, actor: User, changed: list[str]) -> None:
     """Whoever marks a coverage verified (or denied) is recorded as the verifier."""
     if isinstance(record, Coverage) and "verification_status" in changed:
         record.verified_by = actor
-        record.verified_on = record.verified_on or timezone.localdate()
+        record.verified_on = record.verified_on or clock.today(record.clinic)
 
 
 def record_create(model: type[Record], *, patient: Patient, actor: User, **fields: Any) -> Record:
@@ -168,7 +168,7 @@ def enrollment_transition(
         enrollment.status = status
         enrollment.discharge_type = discharge_type
         enrollment.status_note = note
-        enrollment.ended_on = None if enrollment.is_open else (on or timezone.localdate())
+        enrollment.ended_on = None if enrollment.is_open else (on or clock.today(enrollment.clinic))
         if enrollment.ended_on and enrollment.ended_on < enrollment.admission_date:
             raise ValidationError({"on": "The end date cannot be before the admission date."})
         validate_and_save(enrollment)

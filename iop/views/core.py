@@ -17,11 +17,10 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from iop import selectors, services
+from iop import clock, selectors, services
 from iop.forms import (
     ApiTokenForm,
     AuditFilterForm,
@@ -303,7 +302,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{clinic_url(request, 'audit-list')}?{request.GET.urlencode()}")
     clinic = clinic_of(request)
     services.audit_record(clinic=clinic, actor=actor_of(request), action=AuditAction.EXPORT)
-    stamp = timezone.localtime(timezone=selectors.clinic_tz(clinic)).strftime("%Y%m%d-%H%M")
+    stamp = clock.local_now(clinic).strftime("%Y%m%d-%H%M")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{clinic.slug}-{stamp}.csv"'
     writer = csv.writer(response)

@@ -5,10 +5,9 @@ from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from iop import selectors, services
+from iop import clock, selectors, services
 from iop.forms import AdmitForm, InquiryForm, InquiryStatusForm, ScheduleAssessmentForm
 from iop.models.intake import InquiryStatus
 from iop.roles import Capability
@@ -41,7 +40,7 @@ def intake_board(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "iop/intake_board.html",
-        {"columns": columns, "closed": closed, "now": timezone.now()},
+        {"columns": columns, "closed": closed, "now": clock.now()},
     )
 
 
@@ -147,7 +146,7 @@ def inquiry_admit(request: HttpRequest, inquiry_id: int) -> HttpResponse:
         request.POST or None,
         clinic=clinic,
         initial={
-            "admission_date": timezone.localdate(),
+            "admission_date": clock.today(clinic),
             "date_of_birth": inquiry.date_of_birth,
             "primary_therapist": inquiry.assessor if inquiry.assessor_id else None,
             # A case manager admitting someone usually takes them on.

@@ -3,10 +3,9 @@
 import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from aftercare import services
 from aftercare.models import AftercarePlan
+from iop import clock
 from iop.models import Enrollment, User
 
 FULL_PLAN: dict[str, Any] = {
@@ -25,7 +24,7 @@ FULL_PLAN: dict[str, Any] = {
     "local_crisis_resources": "County Mobile Crisis 555-0199",
     "follow_up_phone": "555-0100",
 }
-NEXT_WEEK = timezone.now().replace(microsecond=0) + datetime.timedelta(days=9)
+NEXT_WEEK = clock.now().replace(microsecond=0) + datetime.timedelta(days=9)
 FULL_LISTS: dict[str, list[dict[str, Any]]] = {
     "support_groups": [
         {"name": "Sunrise Serenity", "kind": "aa", "meeting_day": 1,

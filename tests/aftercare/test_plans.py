@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
-from django.utils import timezone
 
 from aftercare import services
 from aftercare.models import AftercarePlan, FollowUp, SupportContact
+from iop import clock
 from iop import services as core
 from iop.models import AuditEvent, Enrollment, Medication
 from iop.roles import Role
@@ -37,7 +37,7 @@ def new_enrollment(
         patient=patient,
         actor=admin,
         track=track,
-        admission_date=admitted or timezone.localdate() - datetime.timedelta(days=30),
+        admission_date=admitted or clock.today(tenant.clinic) - datetime.timedelta(days=30),
     )
 
 

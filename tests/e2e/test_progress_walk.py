@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from iop import clock
 from iop import services as core
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from progress.demo import seed_progress
-from progress.services import clinic_today
 from scheduling.models import Attendance, Session
-from scheduling.services import at, clinic_tz
 from tests import factories
 from tests.conftest import Tenant, build_tenant
 from tests.e2e.test_admin_walk import sign_in
@@ -28,8 +27,8 @@ NAMES = [
 
 
 def caseload_of_eight(tenant: Tenant) -> None:
-    today = clinic_today(tenant.clinic)
-    tz = clinic_tz(tenant.clinic)
+    today = clock.today(tenant.clinic)
+    tz = clock.zone(tenant.clinic)
     manager = tenant.members[Role.CASE_MANAGER]
     patients = []
     for first, last in NAMES:
@@ -50,7 +49,8 @@ def caseload_of_eight(tenant: Tenant) -> None:
                 continue
             session = Session.objects.create(
                 clinic=tenant.clinic, kind="group", day=day, status="held",
-                starts_at=at(day, datetime.time(5), tz), ends_at=at(day, datetime.time(8), tz),
+                starts_at=clock.at(tz, day, datetime.time(5)),
+                ends_at=clock.at(tz, day, datetime.time(8)),
             )  # fmt: skip
             Attendance.objects.bulk_create(
                 Attendance(

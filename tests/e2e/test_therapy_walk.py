@@ -5,11 +5,10 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from iop import clock
 from iop.roles import Role
-from scheduling.services import clinic_tz
 from tests.conftest import build_tenant
 from tests.e2e.test_admin_walk import sign_in
 from tests.e2e.test_sign_in_walk import serious_accessibility_issues
@@ -23,8 +22,7 @@ def test_week_plan_and_note(
 ) -> None:
     alpha = build_tenant("alpha")
     therapist = alpha.members[Role.THERAPIST]
-    tz = clinic_tz(alpha.clinic)
-    yesterday = timezone.localdate(timezone=tz) - datetime.timedelta(days=1)
+    yesterday = clock.today(alpha.clinic) - datetime.timedelta(days=1)
     session = individual_session(alpha.patient, lead=therapist, day=yesterday, hour=19)
     base, slug = str(live_server), alpha.clinic.slug
     sign_in(page, base, therapist.user.email)

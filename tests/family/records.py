@@ -3,14 +3,13 @@
 import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from family import services
 from family.models import FamilyConsent, FamilyMember
 from groups.models import GroupType
+from iop import clock
 from iop.models import Clinic, Membership, Patient, User
 from iop.tenancy import clinic_context
-from scheduling.services import at, clinic_tz, session_create
+from scheduling.services import session_create
 
 ALL_CATEGORIES = ["attendance", "progress", "diagnoses", "medications", "drug_tests", "aftercare"]
 
@@ -32,7 +31,7 @@ def consent(member: FamilyMember, *, actor: User, **fields: Any) -> FamilyConsen
         "categories": ["attendance", "progress"],
         "purpose": "To support the patient's recovery",
         "patient_signature": member.patient.legal_name,
-        "expires_on": timezone.localdate() + datetime.timedelta(days=180),
+        "expires_on": clock.today(member.clinic) + datetime.timedelta(days=180),
         **fields,
     }
     return services.consent_grant(member=member, actor=actor, **values)
@@ -47,24 +46,25 @@ def family_session(
     days_ahead: int = 1,
     hours: tuple[int, int] = (17, 18),
 ) -> Any:
-    tz = clinic_tz(patient.clinic)
-    day = timezone.localdate(timezone=tz) + datetime.timedelta(days=days_ahead)
+    tz = clock.zone(patient.clinic)
+    day = clock.today(patient.clinic) + datetime.timedelta(days=days_ahead)
     return services.family_session_schedule(
         patient=patient, actor=actor, lead=lead, members=members,
-        starts_at=at(day, datetime.time(hours[0]), tz),
-        ends_at=at(day, datetime.time(hours[1]), tz),
+        starts_at=clock.at(tz, day, datetime.time(hours[0])),
+        ends_at=clock.at(tz, day, datetime.time(hours[1])),
     )  # fmt: skip
 
 
 def education_group(clinic: Clinic, *, actor: User, days_ahead: int = 45, **fields: Any) -> Any:
     """A family education group session (no patients on its list: families attend)."""
-    tz = clinic_tz(clinic)
-    day = timezone.localdate(timezone=tz) + datetime.timedelta(days=days_ahead)
+    tz = clock.zone(clinic)
+    day = clock.today(clinic) + datetime.timedelta(days=days_ahead)
     with clinic_context(clinic.pk):
         kind = GroupType.objects.get(clinic=clinic, kind="family_education")
         return session_create(
             clinic=clinic, actor=actor, kind="group", group_type=kind, day=day,
-            starts_at=at(day, datetime.time(18), tz), ends_at=at(day, datetime.time(19, 30), tz),
+            starts_at=clock.at(tz, day, datetime.time(18)),
+            ends_at=clock.at(tz, day, datetime.time(19, 30)),
             **fields,
         )  # fmt: skip
 

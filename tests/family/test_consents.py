@@ -11,6 +11,7 @@ from django.db import DatabaseError, transaction
 
 from family import selectors, services
 from family.models import ConsentRevocation, FamilyConsent, FamilyDisclosure, FamilyMember
+from iop import clock
 from iop.models import AuditEvent
 from iop.roles import Role
 from iop.services import DomainError
@@ -20,7 +21,7 @@ from tests.family.records import consent, family_member
 
 
 def today(tenant: Tenant) -> datetime.date:
-    return selectors.clinic_today(tenant.clinic)
+    return clock.today(tenant.clinic)
 
 
 def days(n: int) -> datetime.timedelta:

@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from family import services
 from family.models import FamilySessionParticipant
 from groups.models import GroupType
+from iop import clock
 from iop.models import AuditEvent
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session
-from scheduling.services import at, clinic_tz
 from tests import factories
 from tests.conftest import Tenant
 from tests.family.records import consent, family_member, family_session
@@ -27,10 +27,11 @@ def therapist(tenant: Tenant) -> Any:
 
 
 def tomorrow_at(tenant: Tenant, hour: int) -> datetime.datetime:
-    tz = clinic_tz(tenant.clinic)
-    from family.selectors import clinic_today
+    tz = clock.zone(tenant.clinic)
 
-    return at(clinic_today(tenant.clinic) + datetime.timedelta(days=1), datetime.time(hour), tz)
+    return clock.at(
+        tz, clock.today(tenant.clinic) + datetime.timedelta(days=1), datetime.time(hour)
+    )
 
 
 def scheduled(tenant: Tenant) -> Session:

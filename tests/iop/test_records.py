@@ -6,9 +6,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
 
-from iop import services
+from iop import clock, services
 from iop.models import AuditEvent, Enrollment, Inquiry, Patient
 from iop.models.care import EnrollmentStatus
 from iop.roles import Role
@@ -53,7 +52,7 @@ def test_admission_creates_patient_and_enrollment_without_retyping(clinic_a: Ten
         date_of_birth=datetime.date(1994, 3, 2), referral_source="residential",
     )  # fmt: skip
     services.inquiry_schedule_assessment(
-        inquiry, actor=cm.user, at=timezone.now() + datetime.timedelta(days=1), assessor=therapist
+        inquiry, actor=cm.user, at=clock.now() + datetime.timedelta(days=1), assessor=therapist
     )
     services.inquiry_set_status(inquiry, actor=cm.user, status="assessed")
     patient, enrollment = services.inquiry_admit(
@@ -167,13 +166,13 @@ def test_discharge_needs_its_type_and_ends_the_episode(clinic_a: Tenant) -> None
     services.enrollment_transition(
         enrollment, actor=actor, status="discharged", discharge_type="against_advice"
     )
-    assert enrollment.ended_on == timezone.localdate()
+    assert enrollment.ended_on == clock.today(clinic_a.clinic)
     # The episode ended: a new admission is allowed now.
     services.enrollment_create(
         patient=clinic_a.patient,
         actor=actor,
         track=evening(clinic_a),
-        admission_date=timezone.localdate(),
+        admission_date=clock.today(clinic_a.clinic),
     )
 
 

@@ -6,15 +6,14 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
+from iop import clock
 from iop.models import Patient, User
 from progress import services
 
 
 def progress_records(patient: Patient, *, actor: User, session: Any) -> dict[str, Any]:
     clinic = patient.clinic
-    today = services.clinic_today(clinic)
+    today = clock.today(clinic)
     panel = services.panel_create(
         clinic=clinic, actor=actor, name="5-panel cup", specimen_type="urine",
         substances=[{"substance": s, "cutoff": Decimal(c)} for s, c in
@@ -24,7 +23,7 @@ def progress_records(patient: Patient, *, actor: User, session: Any) -> dict[str
         clinic=clinic, actor=actor, patient=patient, panel=panel, ordered_for=today
     )
     services.drug_test_collect(
-        test, actor=actor, collected_at=timezone.now() - datetime.timedelta(hours=1),
+        test, actor=actor, collected_at=clock.now() - datetime.timedelta(hours=1),
         specimen_type="urine", observed=False, temperature_in_range=True, custody_id="COC-1",
         creatinine=Decimal(80), specific_gravity=Decimal("1.015"), ph=Decimal(6),
     )  # fmt: skip

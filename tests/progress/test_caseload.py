@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from iop import clock
 from iop import services as core
 from iop.models import Medication, Patient
 from iop.roles import Role
@@ -17,7 +17,6 @@ from iop.tenancy import clinic_context
 from progress import selectors, services
 from progress.models import DrugTest, Measure, SubstanceResult
 from scheduling.models import Attendance, Session
-from scheduling.services import at, clinic_tz
 from tests import factories
 from tests.conftest import Tenant
 
@@ -31,21 +30,22 @@ def enrolled(tenant: Tenant, name: str, **fields: Any) -> Patient:
     )  # fmt: skip
     core.enrollment_create(
         patient=patient, actor=tenant.admin.user, track=tenant.records["enrollment_id"].track,
-        admission_date=services.clinic_today(tenant.clinic) - datetime.timedelta(days=30),
+        admission_date=clock.today(tenant.clinic) - datetime.timedelta(days=30),
     )  # fmt: skip
     return patient
 
 
 def past_sessions(tenant: Tenant, patient: Patient, statuses: dict[int, str]) -> None:
     """Held 3-hour sessions `days_ago → status` before dawn (clear of generated ones)."""
-    tz = clinic_tz(tenant.clinic)
-    today = services.clinic_today(tenant.clinic)
+    tz = clock.zone(tenant.clinic)
+    today = clock.today(tenant.clinic)
     with clinic_context(tenant.clinic.pk):
         for days_ago, status in statuses.items():
             day = today - datetime.timedelta(days=days_ago)
             session = Session.objects.create(
                 clinic=tenant.clinic, kind="group", day=day, status="held",
-                starts_at=at(day, datetime.time(5), tz), ends_at=at(day, datetime.time(8), tz),
+                starts_at=clock.at(tz, day, datetime.time(5)),
+                ends_at=clock.at(tz, day, datetime.time(8)),
             )  # fmt: skip
             Attendance.objects.create(
                 clinic=tenant.clinic, session=session, patient=patient, status=status,
@@ -58,17 +58,17 @@ def phq9(tenant: Tenant, patient: Patient, days_ago: int, answers: list[int]) ->
     services.measure_submit(
         clinic=tenant.clinic, actor=tenant.admin.user, patient=patient, instrument="phq9",
         answers=answers,
-        administered_on=services.clinic_today(tenant.clinic) - datetime.timedelta(days=days_ago),
+        administered_on=clock.today(tenant.clinic) - datetime.timedelta(days=days_ago),
     )  # fmt: skip
 
 
 def collected_test(tenant: Tenant, patient: Patient, results: list[dict[str, Any]]) -> None:
     test = services.drug_test_order(
         clinic=tenant.clinic, actor=tenant.admin.user, patient=patient,
-        panel=tenant.records["panel_id"], ordered_for=services.clinic_today(tenant.clinic),
+        panel=tenant.records["panel_id"], ordered_for=clock.today(tenant.clinic),
     )  # fmt: skip
     services.drug_test_collect(
-        test, actor=tenant.admin.user, collected_at=timezone.now() - datetime.timedelta(hours=2),
+        test, actor=tenant.admin.user, collected_at=clock.now() - datetime.timedelta(hours=2),
         specimen_type="urine", observed=True, temperature_in_range=True,
         creatinine=Decimal(90), specific_gravity=Decimal("1.018"), ph=Decimal(6),
     )  # fmt: skip
@@ -139,7 +139,7 @@ def test_item9_flag_stays_until_the_task_is_closed(clinic_a: Tenant) -> None:
 
 def test_under_the_weekly_minimum_last_week(clinic_a: Tenant) -> None:
     patient = enrolled(clinic_a, "Short")
-    today = services.clinic_today(clinic_a.clinic)
+    today = clock.today(clinic_a.clinic)
     last_monday = today - datetime.timedelta(days=today.weekday() + 7)
     days_ago = (today - last_monday).days
     past_sessions(clinic_a, patient, {days_ago: "present", days_ago - 1: "absent"})
@@ -182,7 +182,7 @@ def _busy_patients(tenant: Tenant, count: int) -> None:
     """`count` patients with a bit of everything: an enrollment, measures, a collected test
     with a positive, attendance in the window."""
     track = tenant.records["enrollment_id"].track
-    today = services.clinic_today(tenant.clinic)
+    today = clock.today(tenant.clinic)
     patients = [enrolled(tenant, f"Busy{n:03d}") for n in range(count)]
     with clinic_context(tenant.clinic.pk):
         Measure.objects.bulk_create(
@@ -196,7 +196,7 @@ def _busy_patients(tenant: Tenant, count: int) -> None:
         tests = DrugTest.objects.bulk_create(
             DrugTest(clinic=tenant.clinic, patient=p, panel=tenant.records["panel_id"],
                      reason="scheduled", ordered_for=today, ordered_by=tenant.admin.user,
-                     collected_at=timezone.now(), specimen_type="urine", validity="normal")
+                     collected_at=clock.now(), specimen_type="urine", validity="normal")
             for p in patients
         )  # fmt: skip
         SubstanceResult.objects.bulk_create(
@@ -239,7 +239,7 @@ def test_progress_page_draws_accessible_charts(clinic_a: Tenant) -> None:
     phq9(clinic_a, patient, 0, [1, 1, 1, 1, 1, 0, 0, 0, 0])
     services.daily_rating_record(
         clinic=clinic_a.clinic, actor=clinic_a.admin.user, patient=patient,
-        rated_on=services.clinic_today(clinic_a.clinic), mood=6, stress=4, cravings=3, sleep=7,
+        rated_on=clock.today(clinic_a.clinic), mood=6, stress=4, cravings=3, sleep=7,
     )  # fmt: skip
     collected_test(
         clinic_a, patient, [{"substance": "thc", "method": "presumptive", "outcome": "negative"}]

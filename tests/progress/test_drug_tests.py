@@ -5,17 +5,16 @@ kept from the front desk."""
 
 import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.test import Client
-from django.utils import timezone
 
+from iop import clock
 from iop import services as core
 from iop.models import Medication
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from progress.models import DrugTest, RandomSelection, SubstanceResult
-from progress.services import attendees_on, clinic_today, select_patients
+from progress.services import attendees_on, select_patients
 from tests import factories
 from tests.conftest import Tenant
 
@@ -34,7 +33,7 @@ def order(tenant: Tenant, patient_id: int | None = None) -> int:
         api(tenant),
         "/api/v1/drug-tests/",
         {"patient": patient_id or tenant.patient.pk, "panel": tenant.records["panel_id"].pk,
-         "ordered_for": clinic_today(tenant.clinic).isoformat()},
+         "ordered_for": clock.today(tenant.clinic).isoformat()},
     )  # fmt: skip
     assert response.status_code == 201, response.content
     return int(response.json()["id"])
@@ -47,7 +46,7 @@ COLLECTION = {
 
 
 def collect(tenant: Tenant, test_id: int, **change: Any) -> Any:
-    collected = (timezone.now() - datetime.timedelta(minutes=5)).isoformat()
+    collected = (clock.now() - datetime.timedelta(minutes=5)).isoformat()
     return post(
         api(tenant), f"/api/v1/drug-tests/{test_id}/collection",
         {"collected_at": collected, **COLLECTION, **change},
@@ -66,7 +65,7 @@ def test_validity_is_computed_by_the_server_never_typed(clinic_a: Tenant) -> Non
 
 def test_a_collection_time_in_the_future_is_refused(clinic_a: Tenant) -> None:
     test_id = order(clinic_a)
-    later = (timezone.now() + datetime.timedelta(hours=2)).isoformat()
+    later = (clock.now() + datetime.timedelta(hours=2)).isoformat()
     response = collect(clinic_a, test_id, collected_at=later)
     assert response.status_code == 400
     assert "collected_at" in response.json()["error"]["fields"]
@@ -104,7 +103,7 @@ def test_positives_are_expected_only_with_a_matching_current_prescription(
     clinic_a: Tenant,
 ) -> None:
     patient = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user)
-    today = clinic_today(clinic_a.clinic)
+    today = clock.today(clinic_a.clinic)
     core.record_create(
         Medication, patient=patient, actor=clinic_a.admin.user,
         name="buprenorphine/naloxone", started_on=today - datetime.timedelta(days=30),
@@ -202,7 +201,7 @@ def test_drug_test_page_records_collection_and_results(clinic_a: Tenant) -> None
     web = clinic_a.client_for(Role.NURSE)
     url = f"/c/{clinic_a.clinic.slug}/drug-tests/{test_id}/"
     # Staff type the clinic's wall-clock time.
-    local = timezone.localtime(timezone=ZoneInfo(clinic_a.clinic.timezone))
+    local = clock.local_now(clinic_a.clinic)
     future = (local + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     refused = web.post(url, {"action": "collect", "collected_at": future, "specimen_type": "urine",
                              "observed": "yes", "temperature_in_range": "yes"})  # fmt: skip

@@ -6,11 +6,11 @@ import datetime
 
 from django.test import Client
 
+from iop import clock
 from iop import services as core
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from progress.models import CheckIn, DailyRating, Measure, SafetyTask
-from progress.services import clinic_today
 from tests import factories
 from tests.conftest import Tenant
 
@@ -33,7 +33,7 @@ def count(model: type, tenant: Tenant, **filters: object) -> int:
 def test_measures_are_scored_by_the_server(clinic_a: Tenant) -> None:
     client = api(clinic_a, Role.CASE_MANAGER)
     patient = new_patient(clinic_a)
-    today = clinic_today(clinic_a.clinic).isoformat()
+    today = clock.today(clinic_a.clinic).isoformat()
     phq = client.post(
         "/api/v1/measures/",
         {"patient": patient, "instrument": "phq9", "administered_on": today,
@@ -68,7 +68,7 @@ def test_measures_are_scored_by_the_server(clinic_a: Tenant) -> None:
 def test_bad_answers_are_field_errors_and_nothing_is_saved(clinic_a: Tenant) -> None:
     client = api(clinic_a, Role.THERAPIST)
     patient = new_patient(clinic_a)
-    today = clinic_today(clinic_a.clinic)
+    today = clock.today(clinic_a.clinic)
     before = count(Measure, clinic_a)
     cases = [
         ({"answers": [0] * 8}, "answers"),  # missing an item
@@ -90,7 +90,7 @@ def test_item9_opens_a_same_day_safety_task_for_the_primary_therapist(clinic_a: 
     therapist = clinic_a.members[Role.THERAPIST]
     patient_id = new_patient(clinic_a, primary_therapist=therapist)
     client = api(clinic_a, Role.CASE_MANAGER)
-    today = clinic_today(clinic_a.clinic)
+    today = clock.today(clinic_a.clinic)
     response = client.post(
         "/api/v1/measures/",
         {"patient": patient_id, "instrument": "phq9", "administered_on": today.isoformat(),
@@ -137,7 +137,7 @@ def test_no_safety_task_when_item9_is_zero(clinic_a: Tenant) -> None:
     api(clinic_a, Role.THERAPIST).post(
         "/api/v1/measures/",
         {"patient": patient_id, "instrument": "phq9",
-         "administered_on": clinic_today(clinic_a.clinic).isoformat(), "answers": [3] * 8 + [0]},
+         "administered_on": clock.today(clinic_a.clinic).isoformat(), "answers": [3] * 8 + [0]},
         content_type="application/json",
     )  # fmt: skip
     assert count(SafetyTask, clinic_a) == before
@@ -149,7 +149,7 @@ def test_measure_page_scores_and_shows_errors_beside_items(clinic_a: Tenant) -> 
     url = f"/c/{clinic_a.clinic.slug}/patients/{patient_id}/measures/new/?instrument=gad7"
     page = web.get(url).content.decode()
     assert "Not being able to stop or control worrying" in page
-    today = clinic_today(clinic_a.clinic).isoformat()
+    today = clock.today(clinic_a.clinic).isoformat()
     partial = web.post(url, {"administered_on": today, "item_1": "1"}).content.decode()
     assert "Answer item 2." in partial
     answers = {f"item_{n}": "2" for n in range(1, 8)}
@@ -160,7 +160,7 @@ def test_measure_page_scores_and_shows_errors_beside_items(clinic_a: Tenant) -> 
 def test_check_in_with_ratings_and_barriers(clinic_a: Tenant) -> None:
     patient_id = new_patient(clinic_a)
     client = api(clinic_a, Role.CASE_MANAGER)
-    today = clinic_today(clinic_a.clinic).isoformat()
+    today = clock.today(clinic_a.clinic).isoformat()
     body = {"patient": patient_id, "held_on": today, "progress": "Two job interviews.",
             "barriers": ["transport", "childcare"], "vocational_status": "seeking",
             "ratings": {"mood": 7, "stress": 5, "cravings": 2, "sleep": 6}}  # fmt: skip
@@ -187,7 +187,7 @@ def test_check_in_with_ratings_and_barriers(clinic_a: Tenant) -> None:
 def test_daily_ratings_out_of_range_or_missing_are_refused(clinic_a: Tenant) -> None:
     patient_id = new_patient(clinic_a)
     client = api(clinic_a, Role.THERAPIST)
-    today = clinic_today(clinic_a.clinic).isoformat()
+    today = clock.today(clinic_a.clinic).isoformat()
     ok = {
         "patient": patient_id,
         "rated_on": today,
@@ -217,7 +217,7 @@ def test_check_in_page_asks_for_all_four_ratings_or_none(clinic_a: Tenant) -> No
     patient_id = new_patient(clinic_a)
     web = clinic_a.client_for(Role.CASE_MANAGER)
     url = f"/c/{clinic_a.clinic.slug}/patients/{patient_id}/check-ins/new/"
-    today = clinic_today(clinic_a.clinic).isoformat()
+    today = clock.today(clinic_a.clinic).isoformat()
     page = web.post(url, {"held_on": today, "progress": "ok", "mood": "5"}).content.decode()
     assert "Rate all four, or none." in page
     assert count(CheckIn, clinic_a, patient_id=patient_id) == 0
@@ -236,7 +236,7 @@ def test_the_care_team_fields_are_on_the_patient(clinic_a: Tenant) -> None:
     response = api(clinic_a, Role.CASE_MANAGER).post(
         "/api/v1/measures/",
         {"patient": patient_id, "instrument": "phq9",
-         "administered_on": clinic_today(clinic_a.clinic).isoformat(), "answers": [0] * 8 + [2]},
+         "administered_on": clock.today(clinic_a.clinic).isoformat(), "answers": [0] * 8 + [2]},
         content_type="application/json",
     )  # fmt: skip
     with clinic_context(clinic_a.clinic.pk):

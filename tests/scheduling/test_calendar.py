@@ -7,9 +7,8 @@ import zoneinfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from iop import services
+from iop import clock, services
 from iop.models import Patient
 from iop.roles import Role
 from iop.tenancy import clinic_context
@@ -34,7 +33,7 @@ def attendance(tenant: Tenant, patient: Patient) -> list[Attendance]:
     """The patient's coming sessions (what rolling admission manages)."""
     with clinic_context(tenant.clinic.pk):
         return list(
-            Attendance.objects.filter(patient=patient, is_active=True, ends_at__gt=timezone.now())
+            Attendance.objects.filter(patient=patient, is_active=True, ends_at__gt=clock.now())
             .select_related("session__track")
             .order_by("starts_at")
         )
@@ -91,7 +90,7 @@ def test_closures_are_skipped_and_cancel_what_was_generated(clinic_a: Tenant) ->
 
 def test_rolling_admission_adds_moves_and_removes_future_attendance(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
-    today = timezone.localdate()
+    today = clock.today(clinic_a.clinic)
     morning = track_of(clinic_a)
     evening = factories.track(
         clinic_a.clinic, actor=admin, name="Evening IOP", slot="evening",
@@ -102,12 +101,12 @@ def test_rolling_admission_adds_moves_and_removes_future_attendance(clinic_a: Te
     on_list = attendance(clinic_a, clinic_a.patient)
     assert on_list
     assert {a.session.track for a in on_list} == {morning}
-    assert all(a.starts_at >= timezone.now() for a in on_list)
+    assert all(a.starts_at >= clock.now() for a in on_list)
     # A new patient joins the running track: no recreation, just their rows.
     newcomer = factories.patient(clinic_a.clinic, actor=admin, legal_last_name="Newcomer")
     services.enrollment_create(patient=newcomer, actor=admin, track=morning, admission_date=today)
     assert len(attendance(clinic_a, newcomer)) == len(
-        [s for s in sessions(clinic_a, track=morning) if s.starts_at >= timezone.now()]
+        [s for s in sessions(clinic_a, track=morning) if s.starts_at >= clock.now()]
     )
     # Changing track moves the future rows.
     enrollment = clinic_a.records["enrollment_id"]
@@ -144,7 +143,7 @@ def test_no_room_staff_or_patient_is_double_booked(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
     room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 1")
     therapist = clinic_a.members[Role.THERAPIST]
-    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=2)
     first = one_off(clinic_a, start, room=room, lead=therapist)
     with pytest.raises(ValidationError) as refused:
         one_off(clinic_a, start + datetime.timedelta(minutes=30), room=room)
@@ -167,7 +166,7 @@ def test_no_room_staff_or_patient_is_double_booked(clinic_a: Tenant) -> None:
 def test_a_cancelled_session_frees_the_room(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
     room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 2")
-    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=3)
+    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=3)
     first = one_off(clinic_a, start, room=room)
     with clinic_context(clinic_a.clinic.pk):
         Session.objects.filter(pk=first.pk).update(status="cancelled")
@@ -176,7 +175,7 @@ def test_a_cancelled_session_frees_the_room(clinic_a: Tenant) -> None:
 
 def test_other_clinics_rows_never_conflict(clinic_a: Tenant, clinic_b: Tenant) -> None:
     """Constraints are per clinic (they lead with clinic_id)."""
-    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=4)
+    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=4)
     one_off(clinic_a, start)
     one_off(clinic_b, start)
 
@@ -184,7 +183,7 @@ def test_other_clinics_rows_never_conflict(clinic_a: Tenant, clinic_b: Tenant) -
 def test_the_database_refuses_overlaps_even_without_the_service(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
     room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 3")
-    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=5)
+    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=5)
     one_off(clinic_a, start, room=room)
     with clinic_context(clinic_a.clinic.pk), pytest.raises(IntegrityError), transaction.atomic():
         Session.objects.create(
@@ -240,7 +239,7 @@ def test_an_admin_adds_a_track_and_its_sessions_appear(
 
 def test_editing_a_running_track_changes_only_its_coming_sessions(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
-    now = timezone.now()
+    now = clock.now()
     with clinic_context(clinic_a.clinic.pk):
         track = Track.objects.prefetch_related("blocks").get(pk=track_of(clinic_a).pk)
         monday, tuesday, _thursday = sorted(track.blocks.all(), key=lambda b: b.weekday)
@@ -303,7 +302,7 @@ def test_an_admin_edits_a_track_on_its_page(clinic_a: Tenant) -> None:
     form["blocks-1-DELETE"] = "on"
     saved = client.post(url, {**form, "weekdays": ["0", "3", "4"]}, follow=True)
     assert "coming sessions follow the change" in saved.content.decode()
-    coming = sessions(clinic_a, track=track, starts_at__gt=timezone.now())
+    coming = sessions(clinic_a, track=track, starts_at__gt=clock.now())
     assert coming
     assert {s.day.weekday() for s in coming} <= {0, 3}
 
@@ -324,7 +323,7 @@ def test_calendar_feeds_for_staff_and_patients(clinic_a: Tenant, clinic_b: Tenan
 
     admin = clinic_a.admin.user
     therapist = clinic_a.members[Role.THERAPIST]
-    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
+    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=1)
     individual = one_off(clinic_a, start, lead=therapist)
     calendar.attendance_add(session=individual, patient=clinic_a.patient, actor=admin)
     # Staff: their own address from "My calendar".

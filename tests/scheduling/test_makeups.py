@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from groups.models import GroupType, Topic
+from iop import clock
 from iop.models import Notification
 from iop.roles import Role
 from iop.services import DomainError
@@ -53,7 +53,7 @@ def evening_track(tenant: Tenant, group_type: GroupType, **fields: object) -> Tr
 
 def evening_sessions(tenant: Tenant, track: Track) -> list[Session]:
     with clinic_context(tenant.clinic.pk):
-        now = timezone.now()
+        now = clock.now()
         return list(Session.objects.filter(track=track, starts_at__gt=now).order_by("starts_at"))
 
 
@@ -113,7 +113,7 @@ def test_no_proposal_says_why(clinic_a: Tenant) -> None:
     assert missed.none_found == "No other session of this group within 14 days."
     evening = evening_track(clinic_a, skills, capacity=1)
     with clinic_context(clinic_a.clinic.pk):
-        others = list(Session.objects.filter(track=evening, starts_at__gt=timezone.now()))
+        others = list(Session.objects.filter(track=evening, starts_at__gt=clock.now()))
     for session in others:
         filler = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user)
         calendar.attendance_add(session=session, patient=filler, actor=clinic_a.admin.user)
@@ -132,10 +132,12 @@ def test_a_miss_waits_for_the_grace_period_and_a_correction_withdraws_it(
     clinic_a: Tenant,
 ) -> None:
     admin = clinic_a.admin.user
-    now = timezone.now()
+    now = clock.now()
+    starts_at = now - datetime.timedelta(hours=2)
     session = calendar.session_create(
-        clinic=clinic_a.clinic, actor=admin, kind="group", day=timezone.localdate(),
-        starts_at=now - datetime.timedelta(hours=2), ends_at=now - datetime.timedelta(minutes=10),
+        clinic=clinic_a.clinic, actor=admin, kind="group",
+        day=clock.local_date(clinic_a.clinic, starts_at), starts_at=starts_at,
+        ends_at=now - datetime.timedelta(minutes=10),
     )  # fmt: skip
     row = calendar.attendance_add(session=session, patient=clinic_a.patient, actor=admin)
     row.session = session

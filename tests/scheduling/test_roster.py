@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Patient
 from iop.roles import Role
 from iop.tenancy import clinic_context
@@ -21,7 +21,7 @@ ROSTER_QUERIES = 13  # pinned; the same for 10 or 300 patients
 def todays_session(tenant: Tenant, *, patients: int = 0) -> Session:
     """A three-hour group today with the fixture patient and `patients` more on its list."""
     admin = tenant.admin.user
-    start = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=30)
+    start = clock.now().replace(microsecond=0) - datetime.timedelta(minutes=30)
     # "Today" is the clinic's date, whatever the hour in UTC.
     local_day = start.astimezone(calendar.clinic_tz(tenant.clinic)).date()
     session = calendar.session_create(
@@ -259,7 +259,7 @@ def test_topics_tagged_on_sessions_show_attended_and_missed_on_the_chart(clinic_
     client = clinic_a.client_for(Role.CASE_MANAGER)
     marks = {"present": triggers, "absent": trust}
     for hours_ago, (status, topic) in zip((30, 6), marks.items(), strict=True):
-        start = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=hours_ago)
+        start = clock.now().replace(microsecond=0) - datetime.timedelta(hours=hours_ago)
         session = calendar.session_create(
             clinic=clinic_a.clinic, actor=admin, kind="group", day=start.date(),
             starts_at=start, ends_at=start + datetime.timedelta(hours=1), group_type=education,

@@ -6,13 +6,12 @@ tests may still clear the calendar). Keyed by the id names the URLs and sweeps u
 import datetime
 from typing import Any
 
-from django.utils import timezone
-
+from iop import clock
 from iop import services as core
 from iop.models import Membership, Patient
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance
-from scheduling.services import at, attendance_add, attendance_mark, clinic_tz, session_create
+from scheduling.services import attendance_add, attendance_mark, session_create
 from therapy import services
 from therapy.models import Intervention, Objective
 
@@ -21,8 +20,7 @@ def individual_session(
     patient: Patient, *, lead: Membership, day: datetime.date, hour: int, minute: int = 0
 ) -> Any:
     """An individual session with the patient on its list (50 minutes)."""
-    tz = clinic_tz(patient.clinic)
-    start = at(day, datetime.time(hour, minute), tz)
+    start = clock.at(patient.clinic, day, datetime.time(hour, minute))
     session = session_create(
         clinic=patient.clinic, actor=lead.user, kind="individual", day=day, starts_at=start,
         ends_at=start + datetime.timedelta(minutes=50), lead=lead,
@@ -49,7 +47,7 @@ def plan_with_tree(enrollment: Any, *, actor: Any, diagnosis: Any = None) -> Any
     goal = services.plan_goal_add(plan, actor=actor, problem=problem, description="Stay sober")
     objective = services.plan_objective_add(
         plan, actor=actor, goal=goal, description="One coping skill per craving, 5 of 7 days",
-        target_date=timezone.localdate() + datetime.timedelta(days=28),
+        target_date=clock.today(plan.clinic) + datetime.timedelta(days=28),
     )  # fmt: skip
     with clinic_context(plan.clinic_id):
         cbt = Intervention.objects.get(clinic_id=plan.clinic_id, name__startswith="CBT")
@@ -75,8 +73,7 @@ def therapy_records(
         membership=therapist, actor=admin, needs_cosign=False, supervisor=case_manager
     )
     weekly_hours(therapist)
-    tz = clinic_tz(clinic)
-    now = timezone.now()
+    now = clock.now()
     block = services.availability_block_add(
         clinic=clinic, actor=therapist.user, therapist=therapist,
         starts_at=now + datetime.timedelta(days=30), ends_at=now + datetime.timedelta(days=31),
@@ -85,7 +82,7 @@ def therapy_records(
     plan = plan_with_tree(
         records["enrollment_id"], actor=therapist.user, diagnosis=records["diagnosis_id"]
     )
-    today = timezone.localdate(timezone=tz)
+    today = clock.today(patient.clinic)
     # Last week's Saturday: past, and outside this week's hours the roster tests count.
     last_saturday = today - datetime.timedelta(days=today.weekday() + 2)
     past = individual_session(patient, lead=therapist, day=last_saturday, hour=17)
@@ -131,7 +128,7 @@ def caseload_clinic(
     from tests import factories
     from therapy.models import Availability
 
-    today = timezone.localdate()
+    today = clock.today(clinic)
     tracks = [
         factories.track(
             clinic,

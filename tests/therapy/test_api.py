@@ -5,14 +5,12 @@ input answered with field errors."""
 import datetime
 
 from django.test import Client
-from django.utils import timezone
 
+from iop import clock
 from iop.roles import Role
-from scheduling.services import clinic_tz
 from tests import factories
 from tests.conftest import Tenant
 from tests.therapy.records import individual_session
-from therapy import scheduler
 
 
 def api(tenant: Tenant, role: str) -> Client:
@@ -22,7 +20,7 @@ def api(tenant: Tenant, role: str) -> Client:
 
 def test_a_note_through_the_api_from_draft_to_addendum(clinic_a: Tenant) -> None:
     client = api(clinic_a, Role.THERAPIST)
-    day = timezone.localdate(timezone=clinic_tz(clinic_a.clinic)) - datetime.timedelta(days=1)
+    day = clock.today(clinic_a.clinic) - datetime.timedelta(days=1)
     session = individual_session(
         clinic_a.patient, lead=clinic_a.members[Role.THERAPIST], day=day, hour=19
     )
@@ -107,7 +105,7 @@ def test_the_plan_tree_and_its_review_through_the_api(clinic_a: Tenant) -> None:
 
 def test_propose_book_and_move_through_the_api(clinic_a: Tenant) -> None:
     client = api(clinic_a, Role.FRONT_DESK)
-    monday = scheduler.week_of(timezone.localdate()) + datetime.timedelta(weeks=2)
+    monday = clock.this_week(clinic_a.clinic) + datetime.timedelta(weeks=2)
     proposed = client.get("/api/v1/individual-sessions/proposals", {"week": f"{monday}"}).json()
     assert [p["patient"] for p in proposed["placed"]] == [clinic_a.patient.pk]
     booked = client.post(
@@ -116,7 +114,7 @@ def test_propose_book_and_move_through_the_api(clinic_a: Tenant) -> None:
     assert booked.status_code == 201
     session_id = booked.json()["sessions"][0]
     target = datetime.datetime.combine(
-        monday + datetime.timedelta(days=4), datetime.time(15), tzinfo=clinic_tz(clinic_a.clinic)
+        monday + datetime.timedelta(days=4), datetime.time(15), tzinfo=clock.zone(clinic_a.clinic)
     )
     moved = client.post(
         f"/api/v1/individual-sessions/{session_id}/move", {"starts_at": target.isoformat()},

@@ -7,12 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import ProgrammingError, connection, transaction
 from django.db.models import ProtectedError
-from django.utils import timezone
 
+from iop import clock
 from iop.roles import Role
 from iop.services import DomainError
 from iop.tenancy import clinic_context
-from scheduling.services import clinic_tz
 from tests import factories
 from tests.conftest import Tenant
 from tests.therapy.records import individual_session
@@ -23,7 +22,7 @@ DAP = {"data": "Came on time; two cravings.", "assessment": "Motivated.", "plan"
 
 
 def past_session(tenant: Tenant, *, days_ago: int = 1, hour: int = 19) -> object:
-    day = timezone.localdate(timezone=clinic_tz(tenant.clinic)) - datetime.timedelta(days=days_ago)
+    day = clock.today(tenant.clinic) - datetime.timedelta(days=days_ago)
     return individual_session(
         tenant.patient, lead=tenant.members[Role.THERAPIST], day=day, hour=hour
     )

@@ -5,10 +5,9 @@ import datetime
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from iop import clock
 from iop.roles import Role
-from scheduling.services import clinic_tz
 from tests.conftest import Tenant
 from tests.therapy.records import individual_session
 
@@ -25,8 +24,7 @@ def week_queries(tenant: Tenant, week: datetime.date) -> int:
 
 
 def test_the_week_view_shows_sessions_and_open_time_in_pinned_queries(clinic_a: Tenant) -> None:
-    tz = clinic_tz(clinic_a.clinic)
-    monday = timezone.localdate(timezone=tz) + datetime.timedelta(weeks=3)
+    monday = clock.today(clinic_a.clinic) + datetime.timedelta(weeks=3)
     monday -= datetime.timedelta(days=monday.weekday())
 
     def book(n: int) -> None:
@@ -72,7 +70,7 @@ def test_the_chart_shows_the_therapy_section_to_the_team_only(clinic_a: Tenant) 
 
 def test_write_and_sign_a_note_in_the_browser_flow(clinic_a: Tenant) -> None:
     client = clinic_a.client_for(Role.THERAPIST)
-    day = timezone.localdate(timezone=clinic_tz(clinic_a.clinic)) - datetime.timedelta(days=1)
+    day = clock.today(clinic_a.clinic) - datetime.timedelta(days=1)
     session = individual_session(
         clinic_a.patient, lead=clinic_a.members[Role.THERAPIST], day=day, hour=19
     )

@@ -5,12 +5,11 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import ProgrammingError, transaction
-from django.utils import timezone
 
+from iop import clock
 from iop.roles import Role
 from iop.services import DomainError
 from iop.tenancy import clinic_context
-from scheduling.services import clinic_tz
 from tests.conftest import Tenant
 from therapy import selectors, services
 from therapy.models import Objective, PlannedIntervention, Problem, TreatmentPlan
@@ -43,7 +42,7 @@ def test_review_copies_the_tree_and_keeps_the_old_version(clinic_a: Tenant) -> N
     assert new.version == plan.version + 1
     assert tree_text(new) == before
     assert new.acknowledged_at is None  # the patient takes part in each version
-    today = timezone.localdate(timezone=clinic_tz(clinic_a.clinic))
+    today = clock.today(clinic_a.clinic)
     assert new.review_due == today + datetime.timedelta(days=30)
     with clinic_context(plan.clinic_id):
         old = TreatmentPlan.objects.get(pk=plan.pk)
@@ -60,7 +59,9 @@ def test_the_database_keeps_a_superseded_version_as_it_was(clinic_a: Tenant) -> 
     plan = clinic_a.records["treatment_plan_id"]
     services.treatment_plan_review(plan, actor=therapist)
     attempts = [
-        lambda: TreatmentPlan.objects.filter(pk=plan.pk).update(review_due=timezone.localdate()),
+        lambda: TreatmentPlan.objects.filter(pk=plan.pk).update(
+            review_due=datetime.date(2026, 1, 1)
+        ),
         lambda: TreatmentPlan.objects.filter(pk=plan.pk).update(superseded_at=None),
         lambda: Problem.objects.filter(plan=plan).update(description="Rewritten"),
         lambda: PlannedIntervention.objects.filter(plan=plan).delete(),
@@ -93,7 +94,7 @@ def test_one_current_plan_per_enrollment_and_review_reminders(clinic_a: Tenant) 
     plan = clinic_a.records["treatment_plan_id"]
     with pytest.raises(ValidationError):
         services.treatment_plan_create(enrollment=plan.enrollment, actor=therapist)
-    today = timezone.localdate()
+    today = clock.today(plan.clinic)
     assert selectors.review_state(plan, today) == ""
     assert selectors.review_state(plan, plan.review_due - datetime.timedelta(days=3)) == "due soon"
     assert selectors.review_state(plan, plan.review_due + datetime.timedelta(days=1)) == "overdue"

@@ -7,13 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Clinic
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session
-from scheduling.services import clinic_tz
 from tests import factories
 from tests.therapy.records import caseload_clinic
 from therapy import scheduler, services
@@ -30,8 +29,8 @@ def clinic(db: None) -> Clinic:
 
 
 def next_monday(clinic: Clinic) -> datetime.date:
-    today = timezone.localdate(timezone=clinic_tz(clinic))
-    return scheduler.week_of(today) + datetime.timedelta(weeks=1)
+    today = clock.today(clinic)
+    return clock.week_start(today) + datetime.timedelta(weeks=1)
 
 
 def overlapping_pairs(clinic: Clinic) -> int:
@@ -93,18 +92,18 @@ def test_100_patients_across_10_therapists_are_placed_without_conflicts(clinic: 
     assert len(plan.placed) >= 80
     assert len(booked.sessions) == len(plan.placed)
     assert overlapping_pairs(clinic) == 0
-    tz = clinic_tz(clinic)
+    tz = clock.zone(clinic)
     with clinic_context(clinic.pk):
         therapist_of = {p.pk: p.primary_therapist_id for p in people}
         for session in Session.objects.filter(clinic=clinic, kind="individual"):
-            local = timezone.localtime(session.starts_at, tz)
+            local = session.starts_at.astimezone(tz)
             assert monday <= local.date() < monday + datetime.timedelta(days=7)
             row = Attendance.objects.get(session=session)
             assert session.lead_id == therapist_of[row.patient_id]
             hours = Availability.objects.filter(
                 therapist_id=session.lead_id, weekday=local.weekday()
             )
-            end = timezone.localtime(session.ends_at, tz).time()
+            end = session.ends_at.astimezone(tz).time()
             assert any(h.starts_at <= local.time() and end <= h.ends_at for h in hours)
     # Most are next to their track hours (before or after), as a clinic wants.
     assert sum(p.how == "next to track hours" for p in plan.placed) >= len(plan.placed) // 2
@@ -133,7 +132,7 @@ def test_a_block_takes_time_out_and_a_move_respects_it(clinic: Clinic) -> None:
     admin = factories.member(clinic, Role.ADMIN).user
     staff, _people = caseload_clinic(clinic, actor=admin, therapists=1, patients=3)
     monday = next_monday(clinic)
-    tz = clinic_tz(clinic)
+    tz = clock.zone(clinic)
     week_start = datetime.datetime.combine(monday, datetime.time(0), tzinfo=tz)
     services.availability_block_add(
         clinic=clinic, actor=admin, therapist=staff[0], starts_at=week_start,

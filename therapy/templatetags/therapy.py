@@ -3,11 +3,10 @@
 from typing import Any
 
 from django import template
-from django.utils import timezone
 
+from iop import clock
 from iop.models import Patient
 from iop.roles import Capability
-from scheduling.services import clinic_tz
 from therapy import selectors
 
 register = template.Library()
@@ -20,7 +19,7 @@ def therapy_section(context: Any, patient: Patient) -> dict[str, Any]:
     if not selectors.can_read_patient(membership, patient):
         return {"hidden": True}
     summary = selectors.chart_summary(clinic=clinic, membership=membership, patient=patient)
-    today = timezone.localdate(timezone=clinic_tz(clinic))
+    today = clock.today(clinic)
     plan = summary["plan"]
     return summary | {
         "clinic": clinic,
