@@ -101,7 +101,8 @@ def patient_list(*, clinic: Clinic, filters: PatientFilters | None = None) -> Qu
     )
     patients = (
         Patient.objects.filter(clinic=clinic)
-        .select_related("primary_therapist__user", "case_manager__user")
+        # The clinic rides along: each row's age is on the clinic's today.
+        .select_related("clinic", "primary_therapist__user", "case_manager__user")
         .annotate(
             enrollment_status=Subquery(latest.values("status")[:1]),
             enrollment_track_id=Subquery(latest.values("track_id")[:1]),
@@ -198,19 +199,31 @@ class Chart:
         return found
 
 
+def with_clinic(rows: Iterable[RecordT], clinic: Clinic) -> list[RecordT]:
+    """The rows with their clinic attached: their dates ask the clinic's clock, and the
+    clinic is known already (no query per row to load it again)."""
+    found = list(rows)
+    for row in found:
+        row.clinic = clinic  # type: ignore[attr-defined]
+    return found
+
+
 def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Chart:
     """The chart, with only the sections the reader may see loaded."""
     patient = patient_get(clinic=clinic, patient_id=patient_id)
 
     def load(name: str, queryset: QuerySet[Any]) -> list[Any]:
-        return list(queryset.filter(clinic=clinic, patient=patient)) if name in sections else []
+        if name not in sections:
+            return []
+        return with_clinic(queryset.filter(clinic=clinic, patient=patient), clinic)
 
     chart = Chart(
         patient=patient,
-        enrollments=list(
+        enrollments=with_clinic(
             Enrollment.objects.filter(clinic=clinic, patient=patient)
             .select_related("track")
-            .prefetch_related("extensions")
+            .prefetch_related("extensions"),
+            clinic,
         ),
         diagnoses=load("diagnoses", Diagnosis.objects.all()),
         medications=load("medications", Medication.objects.all()),

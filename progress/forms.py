@@ -75,7 +75,9 @@ class CheckInForm(forms.Form):
             clinic=clinic, kind=SessionKind.CHECK_IN, attendance__patient=patient,
             day__gte=today - datetime.timedelta(days=14), day__lte=today,
         ).order_by("-starts_at")  # fmt: skip
-        field.label_from_instance = lambda s: f"{s.starts_at:%b %-d, %-I:%M %p}"
+        field.label_from_instance = lambda s: (
+            f"{clock.local(clinic, s.starts_at):%b %-d, %-I:%M %p}"
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

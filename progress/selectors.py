@@ -222,10 +222,16 @@ def case_managers(*, clinic: Clinic) -> list[Membership]:
 
 
 def caseload(
-    *, clinic: Clinic, case_manager_id: int | None = None, flag: str = "", query: str = ""
+    *,
+    clinic: Clinic,
+    case_manager_id: int | None = None,
+    flag: str = "",
+    query: str = "",
+    now: datetime.datetime | None = None,
 ) -> list[CaseloadRow]:
     """One row per patient in an open enrollment (of one case manager, or all), sorted by
-    risk. A fixed number of queries whatever the number of patients."""
+    risk, as it stands at `now` (the clock's, unless given). A fixed number of queries
+    whatever the number of patients."""
     enrollments = (
         Enrollment.objects.filter(clinic=clinic, status__in=OPEN_STATUSES)
         .select_related("patient", "track")
@@ -242,17 +248,18 @@ def caseload(
         )
     rows = {}
     for enrollment in enrollments:
-        enrollment.patient.clinic = clinic
+        enrollment.clinic = enrollment.patient.clinic = clinic
         rows[enrollment.patient_id] = CaseloadRow(
             patient=enrollment.patient, enrollment=enrollment,
             minimum=_minimum(clinic, enrollment.patient),
         )  # fmt: skip
     if not rows:
         return []
-    today = clock.today(clinic)
-    _add_hours(clinic, rows, today)
-    _add_attendance(clinic, rows, today)
-    _add_tests(clinic, rows)
+    now = now or clock.now()
+    today = clock.local_date(clinic, now)
+    _add_hours(clinic, rows, today, now)
+    _add_attendance(clinic, rows, today, now)
+    _add_tests(clinic, rows, now)
     _add_measures(clinic, rows, today)
     found = list(rows.values())
     if flag == "any":
@@ -266,12 +273,16 @@ def caseload(
 Rows = dict[int, CaseloadRow]
 
 
-def _add_hours(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
+def _add_hours(clinic: Clinic, rows: Rows, today: datetime.date, now: datetime.datetime) -> None:
     """Last week and this one from the hours ledger: one query."""
     monday = clock.week_start(today)
     patients = [row.patient for row in rows.values()]
     ledger = weeks_for(
-        clinic=clinic, start=monday - datetime.timedelta(weeks=1), weeks=2, patients=patients
+        clinic=clinic,
+        start=monday - datetime.timedelta(weeks=1),
+        weeks=2,
+        patients=patients,
+        now=now,
     )
     for (patient_id, start), week in ledger.items():
         if start == monday:
@@ -280,11 +291,13 @@ def _add_hours(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
             rows[patient_id].last_week = week
 
 
-def _add_attendance(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
+def _add_attendance(
+    clinic: Clinic, rows: Rows, today: datetime.date, now: datetime.datetime
+) -> None:
     """Attendance rate (28 days) and unexcused absences (14 days): one query."""
     counts = (
         Attendance.objects.filter(
-            clinic=clinic, patient_id__in=list(rows), is_active=True, ends_at__lte=clock.now(),
+            clinic=clinic, patient_id__in=list(rows), is_active=True, ends_at__lte=now,
             session__day__gte=today - datetime.timedelta(days=RATE_WINDOW_DAYS),
         )
         .exclude(session__status="cancelled")
@@ -308,7 +321,7 @@ def _add_attendance(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
         row.unexcused_14d = item["missed_14"]
 
 
-def _add_tests(clinic: Clinic, rows: Rows) -> None:
+def _add_tests(clinic: Clinic, rows: Rows, now: datetime.datetime) -> None:
     """The last collected test (DISTINCT ON) and the unexpected positives of the last 30
     days, a lab result overriding the cup: two queries."""
     ids = list(rows)
@@ -320,7 +333,7 @@ def _add_tests(clinic: Clinic, rows: Rows) -> None:
     )
     for test in last_tests:
         rows[test.patient_id].last_test = test
-    since = clock.now() - datetime.timedelta(days=UNEXPECTED_WINDOW_DAYS)
+    since = now - datetime.timedelta(days=UNEXPECTED_WINDOW_DAYS)
     results = SubstanceResult.objects.filter(
         clinic=clinic, test__patient_id__in=ids, test__collected_at__gte=since
     ).values_list("test_id", "test__patient_id", "substance", "method", "outcome", "expected")

@@ -62,15 +62,21 @@ class Week:
 
 
 def minimum_for(clinic: Clinic, patient: Patient) -> int:
-    if patient.is_adolescent:
+    if clock.age_on(patient.date_of_birth, clock.today(clinic)) < 18:
         return clinic.weekly_minimum_minutes_adolescent
     return clinic.weekly_minimum_minutes_adult
 
 
 def weeks_for(
-    *, clinic: Clinic, start: datetime.date, weeks: int = 1, patients: list[Patient] | None = None
+    *,
+    clinic: Clinic,
+    start: datetime.date,
+    weeks: int = 1,
+    patients: list[Patient] | None = None,
+    now: datetime.datetime | None = None,
 ) -> dict[tuple[int, datetime.date], Week]:
-    """The ledger for `weeks` weeks from the Monday of `start`: one query for all patients."""
+    """The ledger for `weeks` weeks from the Monday of `start`, as it stands at `now` (what is
+    still possible), one query for all patients."""
     tz = clock.zone(clinic)
     first = clock.week_start(start)
     begin = clock.at(tz, first, datetime.time.min)
@@ -84,7 +90,7 @@ def weeks_for(
     )
     if patients is not None:
         rows = rows.filter(patient__in=patients)
-    now = clock.now()
+    now = now or clock.now()
     ledger: dict[tuple[int, datetime.date], Week] = {}
     for row in rows:
         monday = clock.week_start(row.session.day)

@@ -1,12 +1,15 @@
 """Shared fixtures. Everything runs against real PostgreSQL and Redis (`make test` starts
 them); jobs run on a real Celery worker where the job's behaviour is the point."""
 
+import datetime
 import time
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 
@@ -21,6 +24,35 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+# Zones far from the default clinic's: the clinic's date and week differ from UTC's for much
+# of the day. Date-sensitive tests run in them too (`parametrize("clinic_zone", FAR_ZONES)`).
+DEFAULT_ZONE = "America/Chicago"
+FAR_ZONES = ["Pacific/Honolulu", "Asia/Kolkata"]
+
+
+@pytest.fixture
+def clinic_zone() -> str:
+    """The time zone the tenant fixtures' clinics keep; parametrize it to move them."""
+    return DEFAULT_ZONE
+
+
+@pytest.fixture(autouse=True)
+def _instant(request: pytest.FixtureRequest) -> Iterator[None]:
+    """`@pytest.mark.instant("2026-12-07 07:00")` runs the test (and the fixtures it uses)
+    from that wall-clock time in the clinic's zone; an ISO instant with an offset ("…Z") is
+    taken as it is. The clock ticks on from there. Unmarked tests run on the real clock, which
+    CI also moves with libfaketime: they must hold at any hour."""
+    marker = request.node.get_closest_marker("instant")
+    if marker is None:
+        yield
+        return
+    when = datetime.datetime.fromisoformat(marker.args[0].replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zoneinfo.ZoneInfo(request.getfixturevalue("clinic_zone")))
+    with time_machine.travel(when, tick=True):
+        yield
 
 
 @dataclass
@@ -43,8 +75,8 @@ class Tenant:
         return client
 
 
-def build_tenant(slug: str) -> Tenant:
-    clinic = factories.ClinicFactory(slug=slug, name=f"Clinic {slug}")
+def build_tenant(slug: str, zone: str = DEFAULT_ZONE) -> Tenant:
+    clinic = factories.ClinicFactory(slug=slug, name=f"Clinic {slug}", timezone=zone)
     members = {role: factories.member(clinic, role) for role in Role.values}
     admin = members[Role.ADMIN].user
     token, secret = factories.api_token(members[Role.ADMIN])
@@ -82,13 +114,13 @@ def build_tenant(slug: str) -> Tenant:
 
 
 @pytest.fixture
-def clinic_a(db: None) -> Tenant:
-    return build_tenant("alpha")
+def clinic_a(db: None, clinic_zone: str) -> Tenant:
+    return build_tenant("alpha", clinic_zone)
 
 
 @pytest.fixture
-def clinic_b(db: None) -> Tenant:
-    return build_tenant("bravo")
+def clinic_b(db: None, clinic_zone: str) -> Tenant:
+    return build_tenant("bravo", clinic_zone)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from progress import selectors, services
 from progress.models import DrugTest, Measure, SubstanceResult
 from scheduling.models import Attendance, Session
 from tests import factories
-from tests.conftest import Tenant
+from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
 
 CASELOAD_QUERIES = 20  # pinned: the same for 5 or 80 patients
 
@@ -137,6 +137,10 @@ def test_item9_flag_stays_until_the_task_is_closed(clinic_a: Tenant) -> None:
     assert "item9" not in flags_of(clinic_a, patient)
 
 
+# A Monday before the track's first session: this week can still reach the minimum, so the
+# flag speaks of last week alone.
+@pytest.mark.instant("2026-12-07 07:00")
+@pytest.mark.parametrize("clinic_zone", [DEFAULT_ZONE, *FAR_ZONES])
 def test_under_the_weekly_minimum_last_week(clinic_a: Tenant) -> None:
     patient = enrolled(clinic_a, "Short")
     today = clock.today(clinic_a.clinic)

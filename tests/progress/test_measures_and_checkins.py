@@ -4,6 +4,7 @@ is closed with a note; check-ins and daily ratings."""
 
 import datetime
 
+import pytest
 from django.test import Client
 
 from iop import clock
@@ -11,8 +12,9 @@ from iop import services as core
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from progress.models import CheckIn, DailyRating, Measure, SafetyTask
+from scheduling import services as calendar
 from tests import factories
-from tests.conftest import Tenant
+from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
 
 
 def api(tenant: Tenant, role: str) -> Client:
@@ -243,3 +245,19 @@ def test_the_care_team_fields_are_on_the_patient(clinic_a: Tenant) -> None:
         task = SafetyTask.objects.get(pk=response.json()["safety_task"])
     assert task.assigned_to_id is None
     assert "answered 2" in task.reason
+
+
+@pytest.mark.instant("2026-12-02 17:00")
+@pytest.mark.parametrize("clinic_zone", [DEFAULT_ZONE, *FAR_ZONES])
+def test_the_check_in_form_names_sessions_by_the_clinic_time(clinic_a: Tenant) -> None:
+    today = clock.today(clinic_a.clinic)
+    begin = clock.at(clinic_a.clinic, today, datetime.time(16))
+    session = calendar.session_create(
+        clinic=clinic_a.clinic, actor=clinic_a.admin.user, kind="check_in", day=today,
+        starts_at=begin, ends_at=begin + datetime.timedelta(minutes=30),
+    )  # fmt: skip
+    calendar.attendance_add(session=session, patient=clinic_a.patient, actor=clinic_a.admin.user)
+    page = clinic_a.client_for(Role.CASE_MANAGER).get(
+        f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/check-ins/new/"
+    )
+    assert "Dec 2, 4:00 PM" in page.content.decode()

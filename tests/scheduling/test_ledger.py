@@ -3,13 +3,17 @@
 import datetime
 import zoneinfo
 
+import pytest
+from django.test import Client
+
+from iop import clock
 from iop.models import Clinic, Patient
 from iop.tenancy import clinic_context
 from scheduling import services as calendar
 from scheduling.ledger import weeks_for
 from scheduling.models import Attendance, Session
 from tests import factories
-from tests.conftest import Tenant
+from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 PAST_MONDAY = datetime.date(2026, 11, 9)
@@ -153,3 +157,26 @@ def test_authorization_units_count_billable_days(clinic_a: Tenant) -> None:
     assert body["billed_days"] == 2
     assert body["units_left"] == -1
     assert body["warnings"][0] == "1 units over the authorization"
+
+
+# Sunday 23:30 on the clinic's wall clock: UTC (and any server clock on it) says Monday.
+@pytest.mark.instant("2026-12-06 23:30")
+@pytest.mark.parametrize("clinic_zone", [DEFAULT_ZONE, *FAR_ZONES])
+def test_the_api_and_the_page_speak_of_the_clinic_week_late_on_sunday(clinic_a: Tenant) -> None:
+    patient = adult(clinic_a)
+    tz = clock.zone(clinic_a.clinic)
+    saturday = datetime.date(2026, 12, 5)
+    begin = clock.at(tz, saturday, datetime.time(9))
+    session = calendar.session_create(
+        clinic=clinic_a.clinic, actor=clinic_a.admin.user, kind="group", day=saturday,
+        starts_at=begin, ends_at=begin + datetime.timedelta(hours=3),
+    )  # fmt: skip
+    on_list(clinic_a, session, patient, "present")
+    api = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
+    weeks = {w["patient"]: w for w in api.get("/api/v1/hours/").json()}
+    assert weeks[patient.pk]["week_start"] == "2026-11-30"
+    assert weeks[patient.pk]["attended_minutes"] == 180
+    page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/hours/")
+    html = page.content.decode()
+    assert "Weekly hours · Nov 30–Dec 6, 2026" in html
+    assert "Ledger" in html

@@ -19,7 +19,7 @@ from iop.services import DomainError
 from iop.tenancy import clinic_context
 from scheduling import makeups
 from scheduling import services as calendar
-from scheduling.ledger import week_start, weeks_for
+from scheduling.ledger import weeks_for
 from scheduling.models import (
     Attendance,
     AttendanceTodo,
@@ -175,7 +175,7 @@ def test_accepting_books_the_makeup_and_the_ledger_counts_it(clinic_a: Tenant) -
     def attended() -> int:
         with clinic_context(clinic_a.clinic.pk):
             ledger = weeks_for(clinic=clinic_a.clinic, start=makeup.session.day)
-        week = ledger.get((clinic_a.patient.pk, week_start(makeup.session.day)))
+        week = ledger.get((clinic_a.patient.pk, clock.week_start(makeup.session.day)))
         return week.attended if week else 0
 
     before = attended()
