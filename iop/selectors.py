@@ -129,10 +129,13 @@ def patient_list(*, clinic: Clinic, filters: PatientFilters | None = None) -> Qu
     return patients
 
 
-def patient_get(*, clinic: Clinic, patient_id: int) -> Patient:
+def patient_get(*, clinic: Clinic, patient_id: int, **annotations: Any) -> Patient:
+    """The patient, or the same 404 for another clinic's and a missing one. `annotations`
+    ride along in the same query (the chart's counts)."""
     patient = (
         Patient.objects.filter(clinic=clinic, pk=patient_id)
         .select_related("primary_therapist__user", "case_manager__user")
+        .annotate(**annotations)
         .first()
     )
     if patient is None:
@@ -153,16 +156,8 @@ class Chart:
     payment_plans: list[PaymentPlan]
     authorizations: list[Authorization]
     missed_sessions: list[Any] = field(default_factory=list)  # the last 60 days
-
-    @property
-    def unexcused_recent(self) -> int:
-        """Unexcused misses in the last 14 days (two or more is a risk flag)."""
-        since = clock.today(self.patient.clinic) - datetime.timedelta(days=14)
-        return sum(
-            1
-            for m in self.missed_sessions
-            if not m.excused and m.status != "withdrawn" and m.session.day >= since
-        )
+    unexcused_recent: int = 0  # the ledger's unexcused misses (the miss-risk rule)
+    miss_risk: bool = False
 
     @property
     def current_enrollment(self) -> Enrollment | None:
@@ -194,7 +189,7 @@ class Chart:
             and not any(p.is_active for p in self.payment_plans)
         ):
             found.append(("warn", "Insurance not verified"))
-        if self.unexcused_recent >= 2:
+        if self.miss_risk:
             found.append(("danger", f"{self.unexcused_recent} unexcused misses in 14 days"))
         return found
 
@@ -210,7 +205,13 @@ def with_clinic(rows: Iterable[RecordT], clinic: Clinic) -> list[RecordT]:
 
 def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Chart:
     """The chart, with only the sections the reader may see loaded."""
-    patient = patient_get(clinic=clinic, patient_id=patient_id)
+    from scheduling import ledger
+
+    patient = patient_get(
+        clinic=clinic,
+        patient_id=patient_id,
+        unexcused_misses=ledger.unexcused_misses_of_outer_patient(clinic=clinic, now=clock.now()),
+    )
 
     def load(name: str, queryset: QuerySet[Any]) -> list[Any]:
         if name not in sections:
@@ -231,10 +232,11 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
         payment_plans=load("insurance", PaymentPlan.objects.all()),
         authorizations=load("insurance", Authorization.objects.select_related("coverage")),
     )
-    from scheduling.ledger import count_billed_units
     from scheduling.models import MissedSession
 
-    count_billed_units(clinic=clinic, authorizations=chart.authorizations)
+    chart.unexcused_recent = patient.unexcused_misses  # type: ignore[attr-defined]
+    chart.miss_risk = ledger.miss_risk(chart.unexcused_recent)
+    ledger.count_billed_units(clinic=clinic, authorizations=chart.authorizations)
     chart.missed_sessions = list(
         MissedSession.objects.filter(
             clinic=clinic,

@@ -13,6 +13,7 @@ from iop import clock
 from iop.models import Clinic, Enrollment, Membership, Patient
 from iop.models.care import OPEN_STATUSES
 from iop.roles import Role
+from scheduling import ledger
 from scheduling.ledger import ATTENDED, Week, patient_weeks, weeks_for
 from scheduling.models import Attendance
 
@@ -31,7 +32,6 @@ from .models import (
 )
 from .services import settings_for
 
-MISSED_WINDOW_DAYS = 14
 RATE_WINDOW_DAYS = 28
 UNEXPECTED_WINDOW_DAYS = 30
 SCHEDULED = (Instrument.PHQ9, Instrument.GAD7, Instrument.BAM, Instrument.AUDIT_C)
@@ -179,7 +179,7 @@ class CaseloadRow:
             found.append(("item9", "danger", "PHQ-9 item 9: safety follow-up"))
         if self.unexpected_recent:
             found.append(("unexpected", "danger", "Unexpected positive"))
-        if self.unexcused_14d >= 2:
+        if ledger.miss_risk(self.unexcused_14d):
             found.append(("missed", "warn", f"{self.unexcused_14d} unexcused misses in 14 days"))
         if self.phq9.change is not None and self.phq9.change >= 5:
             found.append(("phq9_up", "warn", f"PHQ-9 up {self.phq9.change} points"))
@@ -305,13 +305,7 @@ def _add_attendance(
         .annotate(
             attended=Count("id", filter=Q(status__in=ATTENDED)),
             absent=Count("id", filter=Q(status="absent")),
-            missed_14=Count(
-                "id",
-                filter=Q(
-                    status="absent",
-                    session__day__gte=today - datetime.timedelta(days=MISSED_WINDOW_DAYS),
-                ),
-            ),
+            missed_14=Count("id", filter=ledger.unexcused_miss(today=today, now=now)),
         )
         .order_by()
     )  # fmt: skip

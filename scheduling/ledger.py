@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from iop import clock
 from iop.models import Clinic, Patient
@@ -20,6 +21,9 @@ from .models import Attendance
 from .services import elapsed_minutes
 
 ATTENDED = ("present", "late", "left_early")
+# The miss-risk flag: this many unexcused misses within the window (chart, caseload, make-ups).
+MISS_RISK = 2
+MISS_WINDOW_DAYS = 14
 
 
 @dataclass
@@ -161,3 +165,51 @@ def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
             if patient == authorization.patient_id
             and authorization.start_date <= day <= authorization.end_date
         )
+
+
+def unexcused_miss(*, today: datetime.date, now: datetime.datetime) -> Q:
+    """The one rule for an unexcused miss that counts towards the risk flag, as a filter on
+    attendance: marked absent (not excused) on a session of the last `MISS_WINDOW_DAYS` days
+    that has ended and was not cancelled. The attendance mark is the source, so the chart,
+    the caseload and the make-ups queue agree from the moment it is made (the missed-session
+    record waits out the grace period)."""
+    return Q(
+        is_active=True,
+        status="absent",
+        ends_at__lte=now,
+        session__day__gte=today - datetime.timedelta(days=MISS_WINDOW_DAYS),
+    ) & ~Q(session__status="cancelled")
+
+
+def unexcused_misses(
+    *, clinic: Clinic, patient_ids: list[int], now: datetime.datetime | None = None
+) -> dict[int, int]:
+    """Unexcused misses per patient (`unexcused_miss`), one query; `MISS_RISK` or more is
+    the risk flag (`miss_risk`)."""
+    now = now or clock.now()
+    rows = (
+        Attendance.objects.filter(clinic=clinic, patient_id__in=patient_ids)
+        .filter(unexcused_miss(today=clock.local_date(clinic, now), now=now))
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["patient_id"]: row["n"] for row in rows}
+
+
+def unexcused_misses_of_outer_patient(*, clinic: Clinic, now: datetime.datetime) -> Coalesce:
+    """`unexcused_misses` as an annotation on a patient query (`OuterRef("pk")`): the chart
+    gets its count with the patient, in the same query."""
+    misses = (
+        Attendance.objects.filter(clinic=clinic, patient=OuterRef("pk"))
+        .filter(unexcused_miss(today=clock.local_date(clinic, now), now=now))
+        .order_by()
+        .values("patient")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(misses, output_field=IntegerField()), Value(0))
+
+
+def miss_risk(misses: int) -> bool:
+    return misses >= MISS_RISK

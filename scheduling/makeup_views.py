@@ -13,7 +13,7 @@ from iop.roles import Capability
 from iop.services import DomainError
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url
 
-from . import makeups
+from . import ledger, makeups
 from .models import MakeupProposal, MissedSession, MissedStatus, Session
 
 C = Capability
@@ -66,7 +66,7 @@ def makeup_queue(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(patient__case_manager=membership)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     inbox = makeups.notifications_for(clinic=clinic, user=actor_of(request))
-    risk = makeups.unexcused_misses(clinic=clinic, patient_ids=[m.patient_id for m in page])
+    risk = ledger.unexcused_misses(clinic=clinic, patient_ids=[m.patient_id for m in page])
     return render(
         request,
         "scheduling/makeup_queue.html",
@@ -77,7 +77,7 @@ def makeup_queue(request: HttpRequest) -> HttpResponse:
             "mine": mine,
             "extra": f"&status={status}" + ("&mine=1" if mine else ""),
             "inbox": inbox,
-            "at_risk": {pid for pid, n in risk.items() if n >= 2},
+            "at_risk": {pid for pid, n in risk.items() if ledger.miss_risk(n)},
             "can_decide": membership.can(C.SCHEDULE_MANAGE),
         },
     )

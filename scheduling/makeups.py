@@ -559,20 +559,6 @@ def makeup_options(missed: MissedSession, *, now: datetime.datetime | None = Non
     return options
 
 
-def unexcused_misses(*, clinic: Clinic, patient_ids: list[int], days: int = 14) -> dict[int, int]:
-    """Unexcused misses in the last `days` days per patient: two or more is a risk flag."""
-    since = clock.today(clinic) - datetime.timedelta(days=days)
-    rows = (
-        MissedSession.objects.filter(
-            clinic=clinic, patient_id__in=patient_ids, excused=False, session__day__gte=since
-        )
-        .exclude(status=MissedStatus.WITHDRAWN)
-        .values("patient_id")
-        .annotate(n=Count("id"))
-    )
-    return {row["patient_id"]: row["n"] for row in rows}
-
-
 def notifications_for(*, clinic: Clinic, user: User, limit: int = 10) -> list[Notification]:
     return list(
         Notification.objects.filter(clinic=clinic, recipient=user, read_at__isnull=True)[:limit]

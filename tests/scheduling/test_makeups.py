@@ -13,10 +13,12 @@ from django.test.utils import CaptureQueriesContext
 
 from groups.models import GroupType, Topic
 from iop import clock
+from iop import services as core
 from iop.models import Notification
 from iop.roles import Role
 from iop.services import DomainError
 from iop.tenancy import clinic_context
+from progress import selectors as progress_selectors
 from scheduling import makeups
 from scheduling import services as calendar
 from scheduling.ledger import weeks_for
@@ -201,7 +203,7 @@ def test_an_individual_miss_gets_the_therapists_free_hours(clinic_a: Tenant) -> 
     )  # fmt: skip
     slots = proposals(missed)
     assert len(slots) == 3
-    tz = calendar.clinic_tz(clinic_a.clinic)
+    tz = clock.zone(clinic_a.clinic)
     with clinic_context(clinic_a.clinic.pk):
         busy = list(
             Attendance.objects.filter(patient=clinic_a.patient, is_active=True).values_list(
@@ -258,6 +260,47 @@ def test_two_unexcused_misses_in_two_weeks_flag_the_chart(clinic_a: Tenant) -> N
     assert "unexcused misses in 14 days" not in client.get(url).content.decode()
     factories.missed_session(clinic_a.patient, actor=admin, days_ago=5)
     assert "2 unexcused misses in 14 days" in client.get(url).content.decode()
+
+
+# Mid-afternoon: a session that ended ten minutes ago is today's and still in its grace.
+@pytest.mark.instant("2026-12-02 15:00")
+def test_the_chart_the_caseload_and_the_queue_agree_on_misses_inside_the_grace_period(
+    clinic_a: Tenant,
+) -> None:
+    admin, clinic = clinic_a.admin.user, clinic_a.clinic
+    case_manager = clinic_a.members[Role.CASE_MANAGER]
+    patient = clinic_a.patient
+    core.patient_update(patient=patient, actor=admin, case_manager=case_manager)
+    now = clock.now()
+    recent = calendar.session_create(
+        clinic=clinic, actor=admin, kind="group", day=clock.today(clinic),
+        starts_at=now - datetime.timedelta(hours=2), ends_at=now - datetime.timedelta(minutes=10),
+    )  # fmt: skip
+    row = calendar.attendance_add(session=recent, patient=patient, actor=admin)
+    row.session = recent
+    calendar.attendance_mark(row, actor=admin, status="absent")
+    makeups.missed_sweep(clinic=clinic)
+
+    def verdicts() -> tuple[bool, bool, bool]:
+        chart = client.get(f"/c/{clinic.slug}/patients/{patient.pk}/").content.decode()
+        with clinic_context(clinic.pk):
+            [caseload] = [
+                r for r in progress_selectors.caseload(clinic=clinic) if r.patient.pk == patient.pk
+            ]
+        queue = client.get(f"/c/{clinic.slug}/makeups/").context["at_risk"]
+        return (
+            "2 unexcused misses in 14 days" in chart,
+            any(code == "missed" for code, _t, _w in caseload.flags),
+            patient.pk in queue,
+        )
+
+    client = clinic_a.client_for(Role.CASE_MANAGER)
+    with clinic_context(clinic.pk):
+        # The fixture's miss is recorded; today's is marked but waits out the grace period.
+        assert MissedSession.objects.filter(clinic=clinic, patient=patient).count() == 1
+    assert verdicts() == (True, True, True)
+    calendar.attendance_mark(row, actor=admin, status="excused")  # the call came in after all
+    assert verdicts() == (False, False, False)
 
 
 @pytest.mark.django_db(transaction=True)

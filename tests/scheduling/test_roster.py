@@ -13,7 +13,11 @@ from iop.tenancy import clinic_context
 from scheduling import services as calendar
 from scheduling.models import Attendance, Session
 from tests import factories
-from tests.conftest import Tenant
+from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
+
+# A Wednesday mid-morning on the clinic's wall clock: "a session that began half an hour ago"
+# is today's (at 00:20 it would have begun yesterday, on no roster of today's).
+pytestmark = pytest.mark.instant("2026-12-02 10:30")
 
 ROSTER_QUERIES = 13  # pinned; the same for 10 or 300 patients
 
@@ -23,7 +27,7 @@ def todays_session(tenant: Tenant, *, patients: int = 0) -> Session:
     admin = tenant.admin.user
     start = clock.now().replace(microsecond=0) - datetime.timedelta(minutes=30)
     # "Today" is the clinic's date, whatever the hour in UTC.
-    local_day = start.astimezone(calendar.clinic_tz(tenant.clinic)).date()
+    local_day = clock.local_date(tenant.clinic, start)
     session = calendar.session_create(
         clinic=tenant.clinic, actor=admin, kind="group", day=local_day,
         starts_at=start, ends_at=start + datetime.timedelta(hours=3),
@@ -100,7 +104,7 @@ def test_late_and_left_early_adjust_minutes(clinic_a: Tenant) -> None:
 
 def test_typed_arrival_and_departure_times_set_the_minutes(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
-    tz = calendar.clinic_tz(clinic_a.clinic)
+    tz = clock.zone(clinic_a.clinic)
     day = datetime.date(2026, 3, 2)
     start = datetime.datetime.combine(day, datetime.time(9), tzinfo=tz)
     session = calendar.session_create(
@@ -147,6 +151,7 @@ def test_walk_in_joins_the_list_as_present(clinic_a: Tenant) -> None:
     assert "No patient has record number NOPE." in unknown.content.decode()
 
 
+@pytest.mark.parametrize("clinic_zone", [DEFAULT_ZONE, *FAR_ZONES])
 def test_nurses_see_the_roster_but_cannot_mark(clinic_a: Tenant) -> None:
     session = todays_session(clinic_a)
     client = clinic_a.client_for(Role.NURSE)
@@ -158,6 +163,7 @@ def test_nurses_see_the_roster_but_cannot_mark(clinic_a: Tenant) -> None:
                        {"status": "present"}).status_code == 403  # fmt: skip
 
 
+@pytest.mark.parametrize("clinic_zone", [DEFAULT_ZONE, *FAR_ZONES])
 @pytest.mark.parametrize("patients", [10, 300])
 def test_roster_query_budget(clinic_a: Tenant, patients: int) -> None:
     todays_session(clinic_a, patients=patients - 1)
