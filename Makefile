@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# What only the system's package manager provides (Pango, fonts, Chromium) is checked first,
+# by the system's Python before the venv exists, and installed when we run as root with
+# apt-get: a machine that lacks it learns so in a second, not after the venv and lint.
+SYSTEM := $(PYTHON) -I iop/systemdeps.py
 
 .PHONY: run test lint bench venv stop clean
 
@@ -16,7 +20,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
+run:
+	@$(SYSTEM) run
+	@$(MAKE) --no-print-directory venv
 	@$(PY) -m iop.devservers run
 
 lint: $(STAMP)
@@ -24,10 +30,15 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 
-test: lint
+# Recursive rather than `test: lint`: a prerequisite would run before the system check.
+test:
+	@$(SYSTEM) test
+	@$(MAKE) --no-print-directory lint
 	$(PY) -m iop.devservers exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench:
+	@$(SYSTEM) run
+	@$(MAKE) --no-print-directory venv
 	$(PY) -m iop.devservers exec -- $(PY) -m pytest bench -q -s $(PYTEST_ARGS)
 
 stop: $(STAMP)

@@ -10,6 +10,7 @@ that is neither superuser nor BYPASSRLS, so row-level security applies (DESIGN.m
     python -m iop.devservers stop              # stop embedded servers left running
 
 Only standard library and the two packages above are imported here: this runs before Django.
+What only the operating system provides (Pango, fonts, Chromium) is iop/systemdeps.py's job.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+from iop import systemdeps
 
 if TYPE_CHECKING:
     import psycopg
@@ -475,6 +478,8 @@ def healthy(url: str) -> bool:
 
 def run() -> int:
     began = time.monotonic()
+    # `make run` has checked already; this covers `python -m iop.devservers run` on its own.
+    systemdeps.ensure(systemdeps.RUN)
     if not port_is_free(WEB_PORT):
         raise ServiceError(f"Port {WEB_PORT} is in use. Start on another one: PORT=8001 make run")
     services = ensure_services()
@@ -566,7 +571,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         return actions[argv[0]]()
-    except ServiceError as exc:
+    except (ServiceError, systemdeps.MissingError) as exc:
         say(f"Error: {exc}")
         return 1
     except subprocess.CalledProcessError as exc:
