@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 # by the system's Python before the venv exists, and installed when we run as root with
 # apt-get: a machine that lacks it learns so in a second, not after the venv and lint.
 SYSTEM := $(PYTHON) -I iop/systemdeps.py
+# Under libfaketime (`faketime -f '@…' make test`) each new process would start at that
+# instant again: the database server, pytest and every subprocess minutes apart. This keeps
+# one clock for all of them, ticking from when faketime started. Inert without faketime.
+export FAKETIME_DONT_RESET := 1
 
 .PHONY: run test lint bench venv stop clean
 
