@@ -186,6 +186,14 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in PURPOSES:
         print(f"usage: python3 -I iop/systemdeps.py {' | '.join(PURPOSES)}", file=sys.stderr)
         return 2
+    if sys.version_info < MIN_PYTHON:
+        # The venv is made from this Python: better said now than by a failed install later.
+        say(
+            f"Error: the project needs Python ≥ {'.'.join(map(str, MIN_PYTHON))}; "
+            f"{sys.executable} is {sys.version.split()[0]}. Run make with PYTHON=python3.11 "
+            "(or newer)."
+        )
+        return 1
     try:
         ensure(argv[0])
     except MissingError as exc:

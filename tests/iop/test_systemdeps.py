@@ -35,6 +35,16 @@ def test_this_machine_has_what_the_suite_needs() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
+def test_a_python_too_old_for_the_project_is_named_before_a_venv_is_made_of_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(systemdeps.sys, "version_info", (3, 10, 13, "final", 0))
+    assert systemdeps.main(["test"]) == 1
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("[iop] Error: the project needs Python ≥ 3.11;")
+    assert line.endswith("Run make with PYTHON=python3.11 (or newer).")
+
+
 def test_without_root_a_missing_package_stops_with_one_line_naming_the_command(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
