@@ -3,6 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# What only the system's package manager provides (Pango, fonts, Chromium) is checked first,
+# by the system's Python before the venv exists, and installed when we run as root with
+# apt-get: a machine that lacks it learns so in a second, not after the venv and lint.
+SYSTEM := $(PYTHON) -I iop/systemdeps.py
+# Under libfaketime (`faketime -f '@…' make test`) each new process would start at that
+# instant again: the database server, pytest and every subprocess minutes apart. This keeps
+# one clock for all of them, ticking from when faketime started. Inert without faketime.
+export FAKETIME_DONT_RESET := 1
 
 .PHONY: run test lint bench venv stop clean
 
@@ -16,7 +24,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
+run:
+	@$(SYSTEM) run
+	@$(MAKE) --no-print-directory venv
 	@$(PY) -m iop.devservers run
 
 lint: $(STAMP)
@@ -24,10 +34,15 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 
-test: lint
+# Recursive rather than `test: lint`: a prerequisite would run before the system check.
+test:
+	@$(SYSTEM) test
+	@$(MAKE) --no-print-directory lint
 	$(PY) -m iop.devservers exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench:
+	@$(SYSTEM) run
+	@$(MAKE) --no-print-directory venv
 	$(PY) -m iop.devservers exec -- $(PY) -m pytest bench -q -s $(PYTEST_ARGS)
 
 stop: $(STAMP)

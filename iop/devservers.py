@@ -10,6 +10,7 @@ that is neither superuser nor BYPASSRLS, so row-level security applies (DESIGN.m
     python -m iop.devservers stop              # stop embedded servers left running
 
 Only standard library and the two packages above are imported here: this runs before Django.
+What only the operating system provides (Pango, fonts, Chromium) is iop/systemdeps.py's job.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+from iop import systemdeps
 
 if TYPE_CHECKING:
     import psycopg
@@ -131,10 +134,30 @@ class EmbeddedPostgres:
         path.chmod(0o777)
         return path
 
+    def _environment(self) -> dict[str, str] | None:
+        """The server's environment: ours, except for the fake clock when root runs it.
+
+        Under `faketime -f '@…'` (Makefile: FAKETIME_DONT_RESET) every process reads one clock
+        from shared memory that only its owner may open, and the server runs as another user,
+        so it would start the clock over at the given instant, behind everyone by as long as
+        lint took. It gets the instant it is started at instead, within a second of ours."""
+        fake = os.environ.get("FAKETIME", "")
+        if not (self.as_root and fake.startswith("@") and "FAKETIME_SHARED" in os.environ):
+            return None
+        environment = {
+            name: value
+            for name, value in os.environ.items()
+            if name not in {"FAKETIME_SHARED", "FAKETIME_DONT_RESET"}
+        }
+        # libfaketime reads the instant in local time, as time.localtime() gives it.
+        environment["FAKETIME"] = time.strftime("@%Y-%m-%d %H:%M:%S", time.localtime())
+        return environment
+
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(self.bin / args[0]), *args[1:]],
             user=PG_SYSTEM_USER if self.as_root else None,
+            env=self._environment(),
             capture_output=True,
             text=True,
             check=check,
@@ -475,6 +498,8 @@ def healthy(url: str) -> bool:
 
 def run() -> int:
     began = time.monotonic()
+    # `make run` has checked already; this covers `python -m iop.devservers run` on its own.
+    systemdeps.ensure(systemdeps.RUN)
     if not port_is_free(WEB_PORT):
         raise ServiceError(f"Port {WEB_PORT} is in use. Start on another one: PORT=8001 make run")
     services = ensure_services()
@@ -566,7 +591,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         return actions[argv[0]]()
-    except ServiceError as exc:
+    except (ServiceError, systemdeps.MissingError) as exc:
         say(f"Error: {exc}")
         return 1
     except subprocess.CalledProcessError as exc:

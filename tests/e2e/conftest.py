@@ -18,7 +18,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        pytest.fail("Chromium is not installed: apt-get install chromium (.ci/run does it)")
+        pytest.fail(
+            "Chromium is not installed: apt-get install chromium (make test installs it as root)"
+        )
     return {
         **browser_type_launch_args,
         "executable_path": executable,
