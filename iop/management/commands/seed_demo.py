@@ -102,19 +102,25 @@ PAST_WEEKS = 12
 
 
 class Command(BaseCommand):
-    help = "Create the demo clinics, staff and patients (idempotent with --if-empty)."
+    help = "Create the demo clinics, staff and patients; does nothing if they exist already."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Do nothing if the demo clinic exists already (used by `make run`).",
+            help="Kept for `make run` and scripts: every run leaves an existing demo alone.",
         )
         parser.add_argument("--patients", type=int, default=40, help="Patients per clinic.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_empty"] and Clinic.objects.filter(slug="demo").exists():
-            self.stdout.write("Demo data present.")
+        slugs = [slug for slug, *_ in CLINICS]
+        existing = sorted(Clinic.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        if existing:
+            # Never rebuilt in place: people change the demo by using it, and half a second
+            # demo would collide with the first on every unique constraint.
+            self.stdout.write(
+                f"The demo exists already (clinics: {', '.join(existing)}); nothing changed."
+            )
         else:
             with transaction.atomic():
                 for index, spec in enumerate(CLINICS):
