@@ -2,7 +2,8 @@
 
 The demo is seeded at pinned instants where UTC's date is not the clinics' (New York and
 Chicago): what it books sits in working hours on the clinic's wall clock, and nothing it
-records as done is later than the moment it was seeded.
+records as done is later than the moment it was seeded. Seeded on a Sunday night, its first
+screen is Monday's lists.
 """
 
 import datetime
@@ -13,9 +14,10 @@ import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.db import models
+from django.test import Client
 
 from iop import clock
-from iop.models import Clinic, Inquiry
+from iop.models import Clinic, Inquiry, User
 from iop.tenancy import clinic_context
 from progress.models import DrugTest
 from scheduling.models import Attendance, Session
@@ -173,3 +175,23 @@ def test_the_pinned_instants_are_the_ones_meant() -> None:
     # Before the morning cup in Chicago (08:45), after it in New York.
     assert f"{MONDAY_MORNING.astimezone(chicago):%a %H:%M}" == "Mon 08:10"
     assert f"{MONDAY_MORNING.astimezone(new_york):%a %H:%M}" == "Mon 09:10"
+
+
+@pytest.mark.django_db
+def test_the_demos_first_screen_on_a_sunday_night_is_mondays_lists() -> None:
+    with time_machine.travel(SUNDAY_NIGHT, tick=False) as traveller:
+        call_command("seed_demo", patients=12, stdout=StringIO())
+        front_desk = User.objects.get(email="frontdesk@second.example")
+        client = Client()
+        client.force_login(front_desk)
+        sunday = client.get("/c/second/").content.decode()
+        traveller.move_to(MONDAY_MORNING)
+        client.force_login(front_desk)  # the idle limit signed them out overnight
+        monday = client.get("/c/second/").content.decode()
+    assert "The clinic is closed today (Sunday)." in sunday
+    assert 'Next open day: <a href="?date=2026-12-07">Monday, December 7</a>' in sunday
+    assert "Roster · Monday, December 7" in sunday
+    assert "9:00 AM–10:30 AM · Process group" in sunday  # the morning track's first group
+    assert "closed today" not in monday
+    assert "Roster · Monday, December 7" in monday
+    assert "9:00 AM–10:30 AM · Process group" in monday
