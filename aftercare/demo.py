@@ -1,11 +1,11 @@
 """Demo aftercare plans for `seed_demo`: drafts, one in review, signed ones (one revised),
-and a recorded follow-up call. PDFs are not made here: the worker makes them on request."""
+and a recorded follow-up call. PDFs are not made here: the worker makes them on request.
+The booked step-down appointments are on a weekday, at a wall-clock time in the clinic's zone."""
 
 import datetime
 import random
 
-from django.utils import timezone
-
+from iop import clock
 from iop.models import Clinic, Enrollment, Membership, User
 from iop.roles import Role
 
@@ -55,7 +55,7 @@ def seed_aftercare(clinic: Clinic, rng: random.Random) -> None:
     ended = Enrollment.objects.filter(clinic=clinic, status__in=["completed", "stepped_down"])
     active = Enrollment.objects.filter(clinic=clinic, status="active").order_by("planned_end_date")
     for n, enrollment in enumerate(ended.select_related("patient")):
-        plan = _filled(enrollment, signer, rng)
+        plan = _filled(clinic, enrollment, signer, rng)
         services.aftercare_plan_transition(plan, actor=signer, status="in_review")
         services.aftercare_plan_transition(
             plan, actor=signer, status="signed", patient_ack_name=enrollment.patient.legal_name
@@ -66,23 +66,25 @@ def seed_aftercare(clinic: Clinic, rng: random.Random) -> None:
                 draft, actor=signer, sober_living="Moved home; weekly check-ins with the sponsor."
             )
     for n, enrollment in enumerate(active.select_related("patient")[:2]):
-        plan = _filled(enrollment, signer, rng)
+        plan = _filled(clinic, enrollment, signer, rng)
         if n == 1:
             services.aftercare_plan_transition(plan, actor=signer, status="in_review")
     call = FollowUp.objects.filter(clinic=clinic, status="due").order_by("due_on").first()
-    if call is not None and call.due_on <= timezone.localdate():
+    if call is not None and call.due_on <= clock.today(clinic):
         services.follow_up_record(
             call, actor=signer, status="done",
             outcome_note="Sober since discharge; goes to SMART weekly; asked about alumni group.",
         )  # fmt: skip
 
 
-def _filled(enrollment: Enrollment, actor: User, rng: random.Random) -> AftercarePlan:
+def _filled(
+    clinic: Clinic, enrollment: Enrollment, actor: User, rng: random.Random
+) -> AftercarePlan:
     plan = services.aftercare_plan_create(enrollment=enrollment, actor=actor)
     first_visit = (enrollment.ended_on or enrollment.planned_end_date) + datetime.timedelta(days=5)
-    appointment = timezone.make_aware(
-        datetime.datetime.combine(first_visit, datetime.time(rng.choice([9, 10, 14, 16])))
-    )
+    while first_visit.weekday() >= 5:  # the provider's intake sees people Monday to Friday
+        first_visit += datetime.timedelta(days=1)
+    appointment = clock.at(clinic, first_visit, datetime.time(rng.choice([9, 10, 14, 16])))
     return services.aftercare_plan_update(
         plan, actor=actor,
         step_down_starts_on=first_visit,

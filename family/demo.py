@@ -1,19 +1,20 @@
 """Demo family involvement for `seed_demo`: family members with consents in each state
 (active, expired, revoked), a disclosure, family sessions (one held, one coming) and family
-education groups with family attendance."""
+education groups with family attendance. Dates are the clinic's (`clock.today`), times its
+wall clock: the Wednesday-evening meetings are at 17:00 and 18:30 where the clinic is."""
 
 import datetime
 import random
 from typing import Any
 
 from groups.models import GroupKind, GroupType
+from iop import clock
 from iop.models import Clinic, Enrollment, Membership, Patient
 from iop.roles import Role
-from scheduling.services import at, attendance_mark, clinic_tz, session_create
+from scheduling.services import attendance_mark, session_create
 
 from . import services
 from .models import FamilyMember
-from .selectors import clinic_today
 
 WEDNESDAY = 2  # the demo tracks meet Mon/Tue/Thu: Wednesday evenings are free
 
@@ -30,8 +31,7 @@ def seed_family(clinic: Clinic, rng: random.Random) -> None:
     if therapist is None:
         return
     actor = therapist.user
-    today = clinic_today(clinic)
-    tz = clinic_tz(clinic)
+    today = clock.today(clinic)
     enrollments = (
         Enrollment.objects.filter(clinic=clinic, status="active")
         .select_related("patient")
@@ -89,7 +89,8 @@ def seed_family(clinic: Clinic, rng: random.Random) -> None:
         day = _wednesday(today, weeks)
         session = services.family_session_schedule(
             patient=first, actor=actor, lead=therapist, members=[mother, partner],
-            starts_at=at(day, datetime.time(17), tz), ends_at=at(day, datetime.time(18), tz),
+            starts_at=clock.at(clinic, day, datetime.time(17)),
+            ends_at=clock.at(clinic, day, datetime.time(18)),
         )  # fmt: skip
         if weeks < 0:
             for row in session.family_participants.select_related("family_member", "session"):
@@ -107,8 +108,8 @@ def seed_family(clinic: Clinic, rng: random.Random) -> None:
         day = _wednesday(today, weeks)
         group = session_create(
             clinic=clinic, actor=actor, kind="group", group_type=education, lead=therapist,
-            day=day, starts_at=at(day, datetime.time(18, 30), tz),
-            ends_at=at(day, datetime.time(20), tz),
+            day=day, starts_at=clock.at(clinic, day, datetime.time(18, 30)),
+            ends_at=clock.at(clinic, day, datetime.time(20)),
             topic=topics[index] if index < len(topics) else None,
         )  # fmt: skip
         for person, mark in ((mother, "present"), (aunt, "absent"), (partner, "present")):

@@ -366,9 +366,3 @@ def attach_patients(*, clinic: Clinic, events: Iterable[AuditEvent]) -> None:
     patients = Patient.objects.filter(clinic=clinic, pk__in=ids).in_bulk() if ids else {}
     for event in events:
         event.patient = patients.get(event.patient_id)  # type: ignore[attr-defined]
-
-
-def clinic_tz(clinic: Clinic) -> datetime.tzinfo:
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(clinic.timezone)

@@ -41,7 +41,8 @@ record_patterns = [
 ]
 
 clinic_patterns = [
-    path("", core.clinic_home, name="clinic-home"),
+    # The clinic's home is the Today roster: the first screen is the day's work.
+    path("", roster.roster, name="clinic-home"),
     path("patients/", patients.patient_list, name="patient-list"),
     path("patients/search/", patients.patient_search, name="patient-search"),
     path("patients/new/", patients.patient_create, name="patient-create"),

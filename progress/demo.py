@@ -3,7 +3,9 @@ and drug tests per enrolled patient, with believable trends — most patients im
 at risk (rising PHQ-9, an unexpected positive, recent misses, an item-9 safety task).
 
 Bulk inserts keep it fast; scores always come from the real scoring functions, validity from
-the real validity function, expected/unexpected from the real medication mapping.
+the real validity function, expected/unexpected from the real medication mapping. Dates are
+the clinic's (`clock.today`); a cup is collected on one of the patient's group days just
+before their group, and never later than now.
 """
 
 import datetime
@@ -12,6 +14,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
+from iop import clock
 from iop.models import Clinic, Enrollment, Medication, User
 from iop.models.care import OPEN_STATUSES
 from scheduling.models import Attendance
@@ -88,7 +91,8 @@ def seed_progress(*, clinic: Clinic, admin: User, nurse: User, rng: random.Rando
 class ProgressSeeder:
     def __init__(self, *, clinic: Clinic, admin: User, nurse: User, rng: random.Random) -> None:
         self.clinic, self.admin, self.nurse, self.rng = clinic, admin, nurse, rng
-        self.today = services.clinic_today(clinic)
+        self.today = clock.today(clinic)
+        self.now = clock.now()
         self.measures: list[Measure] = []
         self.check_ins: list[CheckIn] = []
         self.ratings: list[DailyRating] = []
@@ -110,7 +114,7 @@ class ProgressSeeder:
         )
         for medication in Medication.objects.filter(clinic=clinic):
             self.medications.setdefault(medication.patient_id, []).append(medication)
-        enrollments = Enrollment.objects.filter(clinic=clinic).select_related("patient")
+        enrollments = Enrollment.objects.filter(clinic=clinic).select_related("patient", "track")
         for index, enrollment in enumerate(enrollments.order_by("id")):
             start = max(enrollment.admission_date, self.today - datetime.timedelta(weeks=WEEKS))
             end = min(enrollment.ended_on or self.today, self.today)
@@ -128,7 +132,7 @@ class ProgressSeeder:
             for week in range(weeks):
                 on = start + datetime.timedelta(weeks=week)
                 if on <= end:
-                    self._week(enrollment.patient, on, end, week / max(1, weeks - 1), at_risk)
+                    self._week(enrollment, on, end, week / max(1, weeks - 1), at_risk)
         Measure.objects.bulk_create(self.measures)
         CheckIn.objects.bulk_create(self.check_ins)
         DailyRating.objects.bulk_create(self.ratings)
@@ -185,10 +189,15 @@ class ProgressSeeder:
         )  # fmt: skip
 
     def _week(
-        self, patient: Any, on: datetime.date, end: datetime.date, trend: float, at_risk: bool
+        self,
+        enrollment: Enrollment,
+        on: datetime.date,
+        end: datetime.date,
+        trend: float,
+        at_risk: bool,
     ) -> None:
         """A BAM, a check-in, three days of ratings and a 12-panel cup."""
-        rng = self.rng
+        rng, patient = self.rng, enrollment.patient
         self._add("bam", patient, bam_answers(trend, not at_risk, rng), on)
         self.check_ins.append(
             CheckIn(
@@ -212,11 +221,20 @@ class ProgressSeeder:
                         sleep=_clamp(4 + 3 * lift + rng.randint(-1, 1)),
                     )
                 )  # fmt: skip
-        tested_on = on + datetime.timedelta(days=1)
-        if tested_on <= end:
-            self._test(patient, tested_on, end, at_risk)
+        track = enrollment.track
+        # The cup is taken as the patient arrives for group on their first group day after
+        # the check-in; today's only once that moment has passed.
+        tested_on = next(
+            on + datetime.timedelta(days=d) for d in range(1, 8)
+            if (on + datetime.timedelta(days=d)).weekday() in track.weekdays
+        )  # fmt: skip
+        collected_at = clock.at(self.clinic, tested_on, _before(track.starts_at, minutes=15))
+        if tested_on <= end and collected_at <= self.now:
+            self._test(patient, tested_on, collected_at, end)
 
-    def _test(self, patient: Any, day: datetime.date, end: datetime.date, at_risk: bool) -> None:
+    def _test(
+        self, patient: Any, day: datetime.date, collected_at: datetime.datetime, end: datetime.date
+    ) -> None:
         rng = self.rng
         dilute = rng.random() < 0.06
         values = {
@@ -226,7 +244,7 @@ class ProgressSeeder:
         }
         test = DrugTest(
             clinic=self.clinic, patient=patient, panel=self.cup, reason="scheduled",
-            ordered_for=day, ordered_by=self.admin, collected_at=_morning(self.clinic, day),
+            ordered_for=day, ordered_by=self.admin, collected_at=collected_at,
             specimen_type="urine", observed=rng.random() < 0.3, temperature_in_range=True,
             custody_id=f"CC-{rng.randint(100000, 999999)}",
             validity=specimen_validity(**values), **values,
@@ -258,10 +276,10 @@ def _clamp(value: float) -> int:
     return max(0, min(10, round(value)))
 
 
-def _morning(clinic: Clinic, day: datetime.date) -> datetime.datetime:
-    from scheduling.services import at, clinic_tz
-
-    return at(day, datetime.time(8, 45), clinic_tz(clinic))
+def _before(start: datetime.time, *, minutes: int) -> datetime.time:
+    """The wall-clock time `minutes` before `start` (a track's start, never near midnight)."""
+    hours, minutes = divmod(start.hour * 60 + start.minute - minutes, 60)
+    return datetime.time(hours, minutes)
 
 
 def _recent_misses(clinic: Clinic, patient_ids: list[int], today: datetime.date) -> None:

@@ -3,12 +3,12 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from iop.models import Clinic
 
-from .models import Attendance, Session, Track
+from .models import Attendance, Closure, Session, SessionStatus, Track
 
 
 @dataclass
@@ -44,6 +44,41 @@ def roster(
     if site_id:
         sessions = sessions.filter(track__site_id=site_id) | sessions.filter(room__site_id=site_id)
     return [RosterSession(session=s, rows=s.rows) for s in sessions]
+
+
+# --- The Today page on a day nothing runs ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayOff:
+    """A day nothing runs, why, and the next day something does."""
+
+    day: datetime.date
+    closure: str  # the clinic's closure that day ("Thanksgiving"), or "" if tracks do not meet
+    next_open: datetime.date | None  # None: nothing runs as far ahead as sessions exist
+
+
+def next_open_day(
+    *, clinic: Clinic, since: datetime.date, site_id: int | None = None
+) -> datetime.date | None:
+    """The first clinic-local date on or after `since` with a session that runs (cancelled
+    ones do not count), looking as far ahead as tracks generate their sessions."""
+    last = since + datetime.timedelta(weeks=clinic.generate_weeks_ahead)
+    sessions = Session.objects.filter(clinic=clinic, day__gte=since, day__lte=last).exclude(
+        status=SessionStatus.CANCELLED
+    )
+    if site_id:
+        sessions = sessions.filter(Q(track__site_id=site_id) | Q(room__site_id=site_id))
+    return sessions.order_by("day").values_list("day", flat=True).first()
+
+
+def day_off(*, clinic: Clinic, day: datetime.date, site_id: int | None = None) -> DayOff:
+    closure = Closure.objects.filter(clinic=clinic, date=day).values_list("name", flat=True)
+    return DayOff(
+        day=day,
+        closure=closure.first() or "",
+        next_open=next_open_day(clinic=clinic, since=day, site_id=site_id),
+    )
 
 
 def attendance_get(*, clinic: Clinic, attendance_id: int) -> Attendance:

@@ -2,7 +2,6 @@
 attendance lists that follow each patient's enrollment (rolling admission)."""
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,21 +50,12 @@ def double_booking_error(exc: IntegrityError) -> ValidationError:
     return ValidationError("This conflicts with another booking; reload and try again.")
 
 
-def clinic_tz(clinic: Clinic) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(clinic.timezone)
-
-
 def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
     """Real minutes between two instants. In UTC: Python subtracts two datetimes sharing a
     zone by wall clock, which is off by an hour across a daylight-saving change."""
     return int(
         (end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60
     )
-
-
-def at(day: datetime.date, time: datetime.time, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
-    """A wall-clock time in the clinic's zone (daylight saving handled by zoneinfo)."""
-    return datetime.datetime.combine(day, time, tzinfo=tz)
 
 
 # --- Configuration ----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from .forms import (
     TrackForm,
 )
 from .ledger import weeks_for
-from .models import AttendanceTodo, Closure, Room, Track
+from .models import AttendanceTodo, Closure, Room, SessionStatus, Track
 
 C = Capability
 BUTTONS = [
@@ -61,22 +61,36 @@ def _topics_by_group_type(clinic: Any) -> dict[int, list[Any]]:
 @clinic_page(C.PATIENTS_READ)
 @require_GET
 def roster(request: HttpRequest) -> HttpResponse:
+    """The Today page (also the clinic's home) or, with `?date=`, any day's lists."""
     clinic = clinic_of(request)
-    day = _day(request)
     site = request.GET.get("site", "")
     site_id = int(site) if site.isdigit() else None
+    chosen = "date" in request.GET
+    day = _day(request) if chosen else clock.today(clinic)
+    sessions = selectors.roster(clinic=clinic, day=day, site_id=site_id)
+    # On a day nothing runs (a Sunday, a holiday) the Today page shows the next open day's
+    # lists under a plain note, not an empty page: the first screen is the work to come.
+    off = None
+    if not chosen and all(s.session.status == SessionStatus.CANCELLED for s in sessions):
+        off = selectors.day_off(clinic=clinic, day=day, site_id=site_id)
+        if off.next_open is not None:
+            day = off.next_open
+            sessions = selectors.roster(clinic=clinic, day=day, site_id=site_id)
+    # The next open day's lists are there to read ahead, not to mark a day early.
+    can_mark = off is None and request.membership.can(C.SCHEDULE_MANAGE)  # type: ignore[attr-defined]
     return render(
         request,
         "scheduling/roster.html",
         {
             "day": day,
+            "day_off": off,
             "previous": day - datetime.timedelta(days=1),
             "next": day + datetime.timedelta(days=1),
-            "sessions": selectors.roster(clinic=clinic, day=day, site_id=site_id),
+            "sessions": sessions,
             "sites": core_selectors.site_list(clinic=clinic).filter(is_active=True),
             "site_id": site_id,
             "buttons": BUTTONS,
-            "can_mark": request.membership.can(C.SCHEDULE_MANAGE),  # type: ignore[attr-defined]
+            "can_mark": can_mark,
             "topics": _topics_by_group_type(clinic),
             "todos": AttendanceTodo.objects.filter(clinic=clinic, resolved_at__isnull=True)
             .select_related("session__track", "session__group_type")

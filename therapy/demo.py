@@ -1,18 +1,18 @@
 """Demo individual therapy for `seed_demo`: the therapist's weekly hours and a team meeting,
-two past weeks of individual sessions with signed DAP notes (a draft left to sign, an
-addendum), this week's and next week's sessions booked by the scheduler, and a treatment
-plan per patient in active care (one reviewed into a second version, one overdue)."""
+individual sessions booked by the scheduler for the two past weeks, this week and next week,
+those already over held with signed DAP notes (a draft left to sign, an addendum), and a
+treatment plan per patient in active care (one reviewed into a second version, one overdue).
+Times are wall-clock times in the clinic's zone; nothing later than now is marked or signed."""
 
 import datetime
 import random
 
-from django.utils import timezone
-
+from iop import clock
 from iop.models import Clinic, Diagnosis, Enrollment, Membership
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session
-from scheduling.services import at, attendance_mark, clinic_tz
+from scheduling.services import attendance_mark
 
 from . import scheduler, services
 from .models import Intervention, Objective, TreatmentPlan
@@ -40,31 +40,31 @@ NOTES = [
 def seed_therapy(clinic: Clinic, rng: random.Random) -> None:
     therapist = Membership.objects.get(clinic=clinic, role=Role.THERAPIST)
     actor = therapist.user
-    tz = clinic_tz(clinic)
-    today = timezone.localdate(timezone=tz)
-    monday = scheduler.week_of(today)
+    today = clock.today(clinic)
+    monday = clock.week_start(today)
     services.therapy_settings_get(clinic=clinic)
     for weekday in range(5):
         services.availability_add(
             clinic=clinic, actor=actor, therapist=therapist, weekday=weekday,
             starts_at=datetime.time(8), ends_at=datetime.time(18),
         )  # fmt: skip
-    meeting = at(monday + datetime.timedelta(days=9), datetime.time(12), tz)
+    meeting = clock.at(clinic, monday + datetime.timedelta(days=9), datetime.time(12))
     services.availability_block_add(
         clinic=clinic, actor=actor, therapist=therapist, starts_at=meeting,
         ends_at=meeting + datetime.timedelta(hours=1), reason="Clinical team meeting",
     )  # fmt: skip
     _plans(clinic, therapist, rng, today)
-    # Two weeks of history, booked as if the scheduler ran before each week began.
-    for weeks_back in (2, 1):
+    # Two weeks of history and this week, booked as if the scheduler ran the Sunday before
+    # each week began (so this week's first days are there, whatever day it is now).
+    booked: list[Session] = []
+    for weeks_back in (2, 1, 0):
         start = monday - datetime.timedelta(weeks=weeks_back)
-        booked = scheduler.week_book(
+        booked += scheduler.week_book(
             clinic=clinic, actor=actor, week_start=start,
-            now=at(start, datetime.time(0), tz) - datetime.timedelta(days=1),
-        )  # fmt: skip
-        _held(clinic, therapist, booked.sessions, rng)
-    for week in (monday, monday + datetime.timedelta(weeks=1)):
-        scheduler.week_book(clinic=clinic, actor=actor, week_start=week)
+            now=clock.at(clinic, start - datetime.timedelta(days=1), datetime.time(18)),
+        ).sessions  # fmt: skip
+    _held(clinic, therapist, booked, rng)
+    scheduler.week_book(clinic=clinic, actor=actor, week_start=monday + datetime.timedelta(weeks=1))
 
 
 def _plans(clinic: Clinic, therapist: Membership, rng: random.Random, today: datetime.date) -> None:
@@ -107,11 +107,10 @@ def _plans(clinic: Clinic, therapist: Membership, rng: random.Random, today: dat
 def _held(
     clinic: Clinic, therapist: Membership, sessions: list[Session], rng: random.Random
 ) -> None:
-    """Mark each past session held and write its note: signed, but for one draft."""
-    now = timezone.now()
-    for n, session in enumerate(sessions):
-        if session.starts_at > now:
-            continue
+    """Mark each session that is over held and write its note: signed, but for one draft."""
+    now = clock.now()
+    over = [s for s in sessions if s.ends_at <= now]
+    for n, session in enumerate(over):
         with clinic_context(clinic.pk):
             row = Attendance.objects.select_related("session").get(session=session)
             objectives = list(
@@ -128,7 +127,7 @@ def _held(
             texts={"data": data.format(n=rng.randint(1, 4)), "assessment": assessment,
                    "plan": plan},
         )  # fmt: skip
-        if n == len(sessions) - 1:
+        if n == len(over) - 1:
             continue  # one left to sign: the unsigned-notes list has work on it
         note = services.progress_note_sign(note, signer=therapist)
         if n == 0:

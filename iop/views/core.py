@@ -100,17 +100,6 @@ def session_keepalive(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@clinic_page(C.STAFF_READ)
-def clinic_home(request: HttpRequest) -> HttpResponse:
-    clinic = clinic_of(request)
-    counts = {
-        "patients": selectors.patient_list(clinic=clinic).count(),
-        "staff": selectors.staff_list(clinic=clinic).filter(is_active=True).count(),
-        "sites": selectors.site_list(clinic=clinic).filter(is_active=True).count(),
-    }
-    return render(request, "iop/clinic_home.html", {"counts": counts})
-
-
 # --- Staff ------------------------------------------------------------------------------------
 
 

@@ -3,20 +3,25 @@
 Passwords come from DEMO_PASSWORD (README documents the local default). The demo clinics do
 not require two-factor sign-in so the logins work at once; real clinics created with
 `create_clinic` do.
+
+Every date and time comes from the clinic's own clock (`iop.clock`): its today, and
+wall-clock times inside its working day turned into instants in its zone, so a New York
+demo seeded at 23:30 local time (04:30 UTC the next day) books nothing at 3 AM and records
+nothing that has not happened yet.
 """
 
 import datetime
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
-from django.utils import timezone
 
 from groups.services import group_types_create_defaults
-from iop import services
+from iop import clock, services
 from iop.models import (
     Authorization,
     Clinic,
@@ -98,23 +103,45 @@ PAST_STATUSES = ["present", "late", "left_early", "absent", "excused"]
 PAST_WEIGHTS = [80, 6, 4, 7, 3]
 REFERRALS = ["residential", "self", "family", "court", "employer", "provider"]
 INQUIRY_STAGES = ["new", "scheduled", "scheduled", "assessed", "new", "referred"]
+# Intake assessments, on the clinic's wall clock: after the group their assessor leads (9:00).
+ASSESSMENT_TIMES = [datetime.time(11), datetime.time(14), datetime.time(15, 30), datetime.time(16)]
 PAST_WEEKS = 12
 
 
+def _later(start: datetime.time, *, minutes: int) -> datetime.time:
+    """A wall-clock time `minutes` after `start` on the same day (template times, no date)."""
+    hours, minutes = divmod(start.hour * 60 + start.minute + minutes, 60)
+    return datetime.time(hours, minutes)
+
+
+def _weekdays(day: datetime.date, *, step: int) -> Iterator[datetime.date]:
+    """Monday-to-Friday dates after `day` (step 1) or before it (step -1), nearest first."""
+    while True:
+        day += datetime.timedelta(days=step)
+        if day.weekday() < 5:
+            yield day
+
+
 class Command(BaseCommand):
-    help = "Create the demo clinics, staff and patients (idempotent with --if-empty)."
+    help = "Create the demo clinics, staff and patients; does nothing if they exist already."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Do nothing if the demo clinic exists already (used by `make run`).",
+            help="Kept for `make run` and scripts: every run leaves an existing demo alone.",
         )
         parser.add_argument("--patients", type=int, default=40, help="Patients per clinic.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_empty"] and Clinic.objects.filter(slug="demo").exists():
-            self.stdout.write("Demo data present.")
+        slugs = [slug for slug, *_ in CLINICS]
+        existing = sorted(Clinic.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        if existing:
+            # Never rebuilt in place: people change the demo by using it, and half a second
+            # demo would collide with the first on every unique constraint.
+            self.stdout.write(
+                f"The demo exists already (clinics: {', '.join(existing)}); nothing changed."
+            )
         else:
             with transaction.atomic():
                 for index, spec in enumerate(CLINICS):
@@ -170,7 +197,7 @@ class Command(BaseCommand):
         progress charts show a quarter."""
         from iop.models import Enrollment
 
-        today = timezone.localdate()
+        today = clock.today(clinic)
         start = today - datetime.timedelta(weeks=PAST_WEEKS)
         for weeks_ago in range(PAST_WEEKS, 0, -clinic.generate_weeks_ahead):
             scheduling.sessions_generate(
@@ -225,7 +252,7 @@ class Command(BaseCommand):
         )
         # The weeks before the make-up window were dealt with at the time; of the recent
         # ones, three are booked and one waived, the rest wait in the queue.
-        window = timezone.localdate() - datetime.timedelta(days=clinic.makeup_window_days)
+        window = clock.today(clinic) - datetime.timedelta(days=clinic.makeup_window_days)
         recent = [m for m in open_misses if m.session.day >= window]
         for missed in open_misses:
             if missed.session.day < window:
@@ -250,7 +277,7 @@ class Command(BaseCommand):
         self, clinic: Clinic, admin: User, rng: random.Random, number: int, team: dict[str, Any]
     ) -> None:
         first = rng.choice(FIRST)
-        today = timezone.localdate()
+        today = clock.today(clinic)
         patient = services.patient_create(
             clinic=clinic,
             actor=admin,
@@ -316,6 +343,8 @@ class Command(BaseCommand):
             Coverage, patient=patient, actor=admin, payer=rng.choice(PAYERS), plan="PPO",
             member_id=f"XZ{rng.randint(10**7, 10**8 - 1)}",
             verification_status="verified" if number % 5 else "unverified",
+            # Checked at admission (the service would stamp its own idea of today).
+            verified_on=admitted,
         )  # fmt: skip
         units = 40
         services.record_create(
@@ -335,9 +364,8 @@ class Command(BaseCommand):
         ]
         tracks = []
         for index, (name, slot, start) in enumerate(TRACK_SPECS):
-            day = datetime.datetime.combine(timezone.localdate(), start)
             # Two 90-minute groups around a 15-minute break: three hours of service a day.
-            half = [(day + datetime.timedelta(minutes=m)).time() for m in (0, 90, 105, 195)]
+            half = [_later(start, minutes=m) for m in (0, 90, 105, 195)]
             blocks: list[dict[str, Any]] = []
             for weekday in (0, 1, 3):
                 blocks += [
@@ -370,11 +398,11 @@ class Command(BaseCommand):
                     starts_at=half[0],
                     ends_at=half[3],
                     capacity=14,
-                    active_from=timezone.localdate() - datetime.timedelta(days=365),
+                    active_from=clock.today(clinic) - datetime.timedelta(days=365),
                     blocks=blocks,
                 )
             )
-        scheduling.sessions_generate(clinic=clinic)
+        scheduling.sessions_generate(clinic=clinic, today=clock.today(clinic))
         return tracks
 
     def _inquiry(
@@ -386,12 +414,16 @@ class Command(BaseCommand):
             referral_source=rng.choice(REFERRALS),
             presenting_concerns=rng.choice(CONCERNS),
             insurance_given=rng.choice(PAYERS),
-            date_of_birth=timezone.localdate() - datetime.timedelta(days=rng.randint(6600, 22000)),
+            date_of_birth=clock.today(clinic) - datetime.timedelta(days=rng.randint(6600, 22000)),
         )  # fmt: skip
         stage = INQUIRY_STAGES[number % len(INQUIRY_STAGES)]
         if stage == "new":
             return
-        when = timezone.now() + datetime.timedelta(days=number % 4, hours=number)
+        # Booked assessments are on the coming weekdays; ones already assessed (or referred)
+        # were on the past ones. Neither is today, so the hour of seeding never matters.
+        weekdays = _weekdays(clock.today(clinic), step=1 if stage == "scheduled" else -1)
+        day = [next(weekdays) for _ in range(1 + number % 3)][-1]
+        when = clock.at(clinic, day, ASSESSMENT_TIMES[number % len(ASSESSMENT_TIMES)])
         services.inquiry_schedule_assessment(inquiry, actor=admin, at=when, assessor=assessor)
         if stage in ("assessed", "referred"):
             services.inquiry_set_status(inquiry, actor=admin, status="assessed")
