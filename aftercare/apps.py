@@ -5,3 +5,7 @@ class AftercareConfig(AppConfig):
     name = "aftercare"
     verbose_name = "Aftercare plans and step-down"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here, not at the top: models are not loaded when this module is.
+        from . import wiring  # noqa: F401 - fills the core's hooks

@@ -7,10 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from iop import clock, services
-from iop.models import Clinic
+from iop.models import Clinic, Track
 from iop.tenancy import clinic_context
 from scheduling import services as calendar
-from scheduling.models import Track
 from tests import factories
 from tests.conftest import build_tenant
 

@@ -8,11 +8,11 @@ from django.test.utils import CaptureQueriesContext
 
 from groups.models import GroupType
 from iop import clock
-from iop.models import Clinic, Enrollment, Patient
+from iop.models import Clinic, Enrollment, Patient, Track
 from iop.tenancy import clinic_context
 from scheduling import makeups
 from scheduling import services as calendar
-from scheduling.models import Attendance, MakeupProposal, Session, Track
+from scheduling.models import Attendance, MakeupProposal, Session
 from tests import factories
 from tests.conftest import build_tenant
 

@@ -17,13 +17,13 @@ from iop.models import (
     Patient,
     PaymentPlan,
     Site,
+    Track,
 )
 from iop.models.audit import AuditAction
 from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare
 from iop.models.intake import InquiryStatus
 from iop.roles import Role
 from iop.services.core import PATIENT_FIELDS
-from scheduling.models import Track
 
 
 class DateInput(forms.DateInput):

@@ -14,11 +14,11 @@ from groups import services as notes
 from groups.models import GroupNote, GroupType, Topic
 from iop import clock
 from iop.api.views import ClinicAPIView, ClinicScopedField
-from iop.models import Membership
+from iop.models import Membership, Track
 from iop.roles import Capability
 
 from . import ledger, selectors, services
-from .models import Attendance, Closure, Room, Session, Track, TrackBlock
+from .models import Attendance, Closure, Room, Session, TrackBlock
 
 C = Capability
 

@@ -5,3 +5,7 @@ class SchedulingConfig(AppConfig):
     name = "scheduling"
     verbose_name = "Tracks, calendar and attendance"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here, not at the top: models are not loaded when this module is.
+        from . import wiring  # noqa: F401 - fills the core's hooks

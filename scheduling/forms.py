@@ -5,10 +5,11 @@ from django import forms
 
 from groups.models import GroupType
 from iop.forms import DateInput, StaffChoiceField, limit_to_staff
-from iop.models import Clinic, Membership, Site
+from iop.models import Clinic, Membership, Site, Track
+from iop.models.tracks import WEEKDAYS
 from iop.roles import Role
 
-from .models import WEEKDAYS, BlockKind, Closure, Room, Track
+from .models import BlockKind, Closure, Room
 
 
 class TimeInput(forms.TimeInput):

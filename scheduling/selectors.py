@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q
 from django.http import Http404
 
-from iop.models import Clinic
+from iop.models import Clinic, Track
 
-from .models import Attendance, Closure, Session, SessionStatus, Track
+from .models import Attendance, Closure, Session, SessionStatus
 
 
 @dataclass

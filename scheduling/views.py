@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from groups.models import Topic
 from iop import clock
 from iop import selectors as core_selectors
-from iop.models import Clinic
+from iop.models import Clinic, Track
 from iop.roles import Capability
 from iop.tenancy import clinic_context
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
@@ -31,7 +31,7 @@ from .forms import (
     TrackForm,
 )
 from .ledger import weeks_for
-from .models import AttendanceTodo, Closure, Room, SessionStatus, Track
+from .models import AttendanceTodo, Closure, Room, SessionStatus
 
 C = Capability
 BUTTONS = [

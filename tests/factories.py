@@ -19,11 +19,11 @@ from iop.models import (
     Patient,
     PaymentPlan,
     Site,
+    Track,
     User,
 )
 from iop.roles import Role
 from iop.tenancy import clinic_context
-from scheduling.models import Track
 
 PASSWORD = "correct horse battery staple"
 _record_numbers = itertools.count(1000)

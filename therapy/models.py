@@ -12,8 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from iop.models import TenantModel
-
-WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+from iop.models.tracks import WEEKDAYS
 
 
 class NoteFormat(models.TextChoices):

@@ -27,12 +27,12 @@ from iop.models import (
     Membership,
     Patient,
     PaymentPlan,
+    Track,
 )
 from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare
 from iop.models.intake import InquiryStatus
 from iop.roles import Capability
 from scheduling.ledger import count_billed_units
-from scheduling.models import Track
 
 from .views import ClinicAPIView, ClinicScopedField, PatientSerializer
 

@@ -7,6 +7,7 @@ from .notifications import Notification
 from .patients import Patient
 from .tenancy import TenantModel
 from .tokens import ApiToken
+from .tracks import Track
 from .users import User
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "PaymentPlan",
     "Site",
     "TenantModel",
+    "Track",
     "User",
 ]

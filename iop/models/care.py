@@ -141,9 +141,7 @@ class Enrollment(TenantModel):
     level_of_care = models.CharField(
         max_length=10, choices=LevelOfCare.choices, default=LevelOfCare.IOP
     )
-    track = models.ForeignKey(
-        "scheduling.Track", on_delete=models.PROTECT, related_name="enrollments"
-    )
+    track = models.ForeignKey("iop.Track", on_delete=models.PROTECT, related_name="enrollments")
     admission_date = models.DateField()
     planned_weeks = models.PositiveSmallIntegerField(default=10)
     planned_end_date = models.DateField(help_text="Moves with each extension.")

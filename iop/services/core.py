@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
-from iop import clock
+from iop import clock, hooks
 from iop.middleware import current_request
 from iop.models import (
     ApiToken,
@@ -154,10 +154,8 @@ def clinic_create(
         audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=clinic)
         audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=membership)
         _send_invitation_on_commit(membership)
-        # Every clinic starts with the usual group types and curriculum, theirs to change.
-        from groups.services import group_types_create_defaults
-
-        group_types_create_defaults(clinic=clinic, actor=None)
+        for created in hooks.clinic_created:  # the features set the new clinic up
+            created(clinic)
     return clinic
 
 

@@ -5,11 +5,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from iop.models import Clinic, Enrollment, Inquiry, Membership, Patient, User
+from iop.models import Clinic, Enrollment, Inquiry, Membership, Patient, Track, User
 from iop.models.audit import AuditAction
 from iop.models.intake import INQUIRY_TRANSITIONS, InquiryStatus
 from iop.tenancy import clinic_context
-from scheduling.models import Track
 
 from .core import apply_changes, audit_record, patient_create, validate_and_save
 from .errors import TransitionRefusedError

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from iop import clock
+from iop import clock, hooks
 from iop.models import (
     Authorization,
     Coverage,
@@ -17,12 +17,12 @@ from iop.models import (
     Medication,
     Patient,
     PaymentPlan,
+    Track,
     User,
 )
 from iop.models.audit import AuditAction
 from iop.models.care import ENROLLMENT_TRANSITIONS, EnrollmentStatus
 from iop.tenancy import clinic_context
-from scheduling.models import Track
 
 from .core import apply_changes, audit_record, validate_and_save
 from .errors import DomainError, TransitionRefusedError
@@ -91,11 +91,11 @@ def record_update(record: Record, *, actor: User, **fields: Any) -> Record:
 # --- Enrollments ------------------------------------------------------------------------------
 
 
-def _follow_calendar(enrollment: Enrollment) -> None:
-    """Rolling admission: the patient's future track attendance follows the enrollment."""
-    from scheduling.services import attendance_follow_enrollment
-
-    attendance_follow_enrollment(patient=enrollment.patient)
+def _enrollment_changed(enrollment: Enrollment, actor: User | None) -> None:
+    """The calendar follows the enrollment (rolling admission); leaving schedules aftercare's
+    follow-up calls: whatever the features registered."""
+    for changed in hooks.enrollment_changed:
+        changed(enrollment, actor)
 
 
 def enrollment_create(
@@ -124,7 +124,7 @@ def enrollment_create(
             patient_id=patient.pk,
             changed_fields=["track", "level_of_care", "admission_date", "planned_weeks"],
         )  # fmt: skip
-        _follow_calendar(enrollment)
+        _enrollment_changed(enrollment, actor)
     return enrollment
 
 
@@ -143,7 +143,7 @@ def enrollment_update(enrollment: Enrollment, *, actor: User, **fields: Any) -> 
                 clinic=enrollment.patient.clinic, actor=actor, action=AuditAction.CHANGE,
                 obj=enrollment, patient_id=enrollment.patient_id, changed_fields=changed,
             )  # fmt: skip
-            _follow_calendar(enrollment)
+            _enrollment_changed(enrollment, actor)
     return enrollment
 
 
@@ -177,12 +177,7 @@ def enrollment_transition(
             obj=enrollment, patient_id=enrollment.patient_id,
             changed_fields=["status", "discharge_type", "ended_on", "status_note"],
         )  # fmt: skip
-        _follow_calendar(enrollment)
-        # --- aftercare: leaving the program schedules the alumni follow-up calls ---
-        from aftercare.services import LEAVING_STATUSES, follow_ups_schedule
-
-        if status in LEAVING_STATUSES:
-            follow_ups_schedule(enrollment=enrollment, actor=actor)
+        _enrollment_changed(enrollment, actor)
     return enrollment
 
 

@@ -8,12 +8,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from iop import clock, services
-from iop.models import AuditEvent, Enrollment, Inquiry, Patient
+from iop.models import AuditEvent, Enrollment, Inquiry, Patient, Track
 from iop.models.care import EnrollmentStatus
 from iop.roles import Role
 from iop.services import DomainError, TransitionRefusedError
 from iop.tenancy import clinic_context
-from scheduling.models import Track
 from tests.conftest import Tenant
 
 TODAY = datetime.date(2026, 11, 26)

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from iop import clock, services
-from iop.models import Patient
+from iop.models import Patient, Track
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling import services as calendar
-from scheduling.models import Attendance, Session, Track
+from scheduling.models import Attendance, Session
 from tests import factories
 from tests.conftest import Tenant, wait_until
 

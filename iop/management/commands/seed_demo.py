@@ -30,6 +30,7 @@ from iop.models import (
     Medication,
     Membership,
     PaymentPlan,
+    Track,
     User,
 )
 from iop.roles import Role
@@ -37,7 +38,7 @@ from iop.tenancy import clinic_context
 from progress.demo import seed_progress
 from scheduling import makeups
 from scheduling import services as scheduling
-from scheduling.models import Attendance, MissedSession, Session, Track
+from scheduling.models import Attendance, MissedSession, Session
 
 CLINICS = [
     ("demo", "Riverbend Recovery (demo)", "America/Chicago", ["Main campus", "Eastside"]),
