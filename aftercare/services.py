@@ -22,6 +22,7 @@ from iop.services.core import audit_record
 from iop.services.errors import DomainError, TransitionRefusedError
 from iop.tenancy import clinic_context
 
+from . import tasks
 from .models import (
     FOLLOW_UP_MONTHS,
     OPEN_PLAN_STATUSES,
@@ -284,8 +285,6 @@ def aftercare_pdf_request(
 ) -> tuple[AftercarePdf, bool]:
     """Ask for the PDF of a signed version; rendered by the worker once this commits.
     Asking again (same recipient and purpose) returns the same document: one per use."""
-    from .tasks import render_aftercare_pdf
-
     released_to, purpose = released_to.strip(), purpose.strip()
     consent_reference = consent_reference.strip()
     if plan.status != PlanStatus.SIGNED:
@@ -314,14 +313,12 @@ def aftercare_pdf_request(
                 patient_id=plan.patient_id, changed_fields=fields,
             )  # fmt: skip
             clinic_id, pdf_id = plan.clinic_id, pdf.pk
-            render_aftercare_pdf.delay_on_commit(clinic_id=clinic_id, pdf_id=pdf_id)
+            tasks.render_aftercare_pdf.delay_on_commit(clinic_id=clinic_id, pdf_id=pdf_id)
     return pdf, created
 
 
 def aftercare_pdf_retry(pdf: AftercarePdf, *, actor: User) -> AftercarePdf:
     """A failed render, queued again (the person saw "PDF failed" and pressed Retry)."""
-    from .tasks import render_aftercare_pdf
-
     with clinic_context(pdf.clinic_id):
         reset = AftercarePdf.objects.filter(
             clinic_id=pdf.clinic_id, pk=pdf.pk, status=PdfStatus.FAILED
@@ -332,7 +329,7 @@ def aftercare_pdf_retry(pdf: AftercarePdf, *, actor: User) -> AftercarePdf:
             clinic=pdf.plan.clinic, actor=actor, action=AuditAction.CHANGE, obj=pdf,
             patient_id=pdf.plan.patient_id, changed_fields=["status"],
         )  # fmt: skip
-        render_aftercare_pdf.delay_on_commit(clinic_id=pdf.clinic_id, pdf_id=pdf.pk)
+        tasks.render_aftercare_pdf.delay_on_commit(clinic_id=pdf.clinic_id, pdf_id=pdf.pk)
         pdf.refresh_from_db(fields=["status", "attempts", "error_code"])
     return pdf
 
@@ -376,7 +373,7 @@ def _test_fault() -> None:
 def aftercare_pdf_render(*, clinic_id: int, pdf_id: int) -> AftercarePdf:
     """The worker's half: render and store in this one transaction (the task's), bytes,
     hash and status together. The row lock makes a duplicate job wait, then see `done`."""
-    from .pdf import render_plan_pdf
+    from .pdf import render_plan_pdf  # noqa: PLC0415 - WeasyPrint loads in the worker only
 
     with clinic_context(clinic_id):
         pdf = (

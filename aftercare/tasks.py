@@ -14,6 +14,8 @@ from django.db import InterfaceError, OperationalError
 
 from iop.jobs import ClinicTask
 
+from . import services
+
 # An error code says what kind of fault it was, never anything from the record.
 ERROR_CODES: dict[type[BaseException], str] = {
     TimeoutError: "timeout",
@@ -42,17 +44,15 @@ class AftercarePdfTask(ClinicTask):
     retry_backoff_max = 60
 
     def before_start(self, task_id: str, args: Any, kwargs: Any) -> None:
-        from .services import aftercare_pdf_mark_started
-
         if _ids_given(kwargs):
-            aftercare_pdf_mark_started(clinic_id=kwargs["clinic_id"], pdf_id=kwargs["pdf_id"])
+            services.aftercare_pdf_mark_started(
+                clinic_id=kwargs["clinic_id"], pdf_id=kwargs["pdf_id"]
+            )
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         """Retries used up, or a fault that is not transient: visible on the chart."""
-        from .services import aftercare_pdf_mark_failed
-
         if _ids_given(kwargs):
-            aftercare_pdf_mark_failed(
+            services.aftercare_pdf_mark_failed(
                 clinic_id=kwargs["clinic_id"],
                 pdf_id=kwargs["pdf_id"],
                 error_code=error_code_for(exc),
@@ -61,6 +61,4 @@ class AftercarePdfTask(ClinicTask):
 
 @shared_task(base=AftercarePdfTask, name="aftercare.render_aftercare_pdf")
 def render_aftercare_pdf(*, clinic_id: int, pdf_id: int) -> None:
-    from .services import aftercare_pdf_render
-
-    aftercare_pdf_render(clinic_id=clinic_id, pdf_id=pdf_id)
+    services.aftercare_pdf_render(clinic_id=clinic_id, pdf_id=pdf_id)

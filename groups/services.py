@@ -10,6 +10,7 @@ from iop.models.audit import AuditAction
 from iop.services.core import apply_changes, audit_record, validate_and_save
 from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
+from scheduling.models import Attendance
 
 from .models import GroupKind, GroupNote, GroupNotePart, GroupType, Topic
 
@@ -110,8 +111,6 @@ class NameMention:
 
 
 def attendees_of(session: Any) -> list[Any]:
-    from scheduling.models import Attendance
-
     rows = Attendance.objects.filter(
         clinic_id=session.clinic_id, session=session, is_active=True, status__in=ATTENDED
     )

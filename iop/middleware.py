@@ -1,12 +1,9 @@
 """Request plumbing: request ids, idle sign-out, the clinic of the request, enforced MFA."""
 
-import contextvars
-import logging
 import re
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,19 +15,11 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from iop import clock, tenancy
+from iop.request_meta import RequestMeta, current_request
+from iop.selectors import membership_for, user_needs_mfa_setup
+from iop.services import audit_idle_logoff
 
 Handler = Callable[[HttpRequest], HttpResponse]
-
-
-@dataclass(frozen=True)
-class RequestMeta:
-    request_id: str
-    ip: str | None
-
-
-current_request: contextvars.ContextVar[RequestMeta | None] = contextvars.ContextVar(
-    "current_request", default=None
-)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -59,13 +48,6 @@ class RequestIdMiddleware:
         return response
 
 
-class RequestIdLogFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        meta = current_request.get()
-        record.request_id = meta.request_id if meta else "-"
-        return True
-
-
 SESSION_LAST_SEEN = "iop_last_seen"
 SESSION_IDLE_LIMIT = "iop_idle_seconds"
 SESSION_CLINIC_COUNT = "iop_clinic_count"  # for the top bar's "Switch clinic"
@@ -86,8 +68,6 @@ class IdleLogoffMiddleware:
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             limit = int(request.session[SESSION_IDLE_LIMIT])
             if now - last_seen > limit:
-                from iop.services import audit_idle_logoff
-
                 audit_idle_logoff(user=request.user)
                 logout(request)
                 if request.path.startswith("/api/"):
@@ -125,8 +105,6 @@ class ClinicMiddleware:
             if not request.user.is_authenticated:
                 login = reverse("account_login")
                 return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-            from iop.selectors import membership_for
-
             membership = membership_for(user=request.user, clinic_slug=match["slug"])
             if membership is None:
                 raise Http404("No such clinic.")
@@ -161,14 +139,14 @@ class RequireMfaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and not request.path_info.startswith(MFA_EXEMPT_PREFIXES):
-            from iop.selectors import user_needs_mfa_setup
-
-            if user_needs_mfa_setup(user=request.user):
-                messages.warning(
-                    request,
-                    "Your clinic requires two-factor sign-in. Set up an authenticator app "
-                    "to continue.",
-                )
-                return redirect("mfa_activate_totp")
+        if (
+            request.user.is_authenticated
+            and not request.path_info.startswith(MFA_EXEMPT_PREFIXES)
+            and user_needs_mfa_setup(user=request.user)
+        ):
+            messages.warning(
+                request,
+                "Your clinic requires two-factor sign-in. Set up an authenticator app to continue.",
+            )
+            return redirect("mfa_activate_totp")
         return self.get_response(request)

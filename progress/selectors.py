@@ -251,7 +251,7 @@ def caseload(
         enrollment.clinic = enrollment.patient.clinic = clinic
         rows[enrollment.patient_id] = CaseloadRow(
             patient=enrollment.patient, enrollment=enrollment,
-            minimum=_minimum(clinic, enrollment.patient),
+            minimum=ledger.minimum_for(clinic, enrollment.patient),
         )  # fmt: skip
     if not rows:
         return []
@@ -372,12 +372,6 @@ def _add_measures(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
             settings=settings, admission=row.enrollment.admission_date,
             latest=latest.get(patient_id, {}), today=today,
         )  # fmt: skip
-
-
-def _minimum(clinic: Clinic, patient: Patient) -> int:
-    from scheduling.ledger import minimum_for
-
-    return minimum_for(clinic, patient)
 
 
 def final_unexpected(rows: Any) -> list[tuple[int, int, str, bool]]:

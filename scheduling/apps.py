@@ -8,4 +8,4 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: models are not loaded when this module is.
-        from . import wiring  # noqa: F401 - fills the core's hooks
+        from . import wiring  # noqa: F401, PLC0415 - fills the core's hooks

@@ -24,6 +24,7 @@ from iop.services.core import audit_record, notify
 from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
 
+from . import services
 from .models import (
     Attendance,
     AttendanceTodo,
@@ -34,7 +35,6 @@ from .models import (
     Session,
     SessionStatus,
 )
-from .services import attendance_add, double_booking_error, session_create
 
 MISSABLE_KINDS = ["group", "workshop", "individual", "family", "check_in"]
 GROUP_KINDS = ("group", "workshop")
@@ -393,7 +393,7 @@ def makeup_accept(
         if proposal is not None:
             if proposal.missed_id != missed.pk:
                 raise ValidationError({"proposal": "That proposal is for another miss."})
-            session = proposal.session or session_create(
+            session = proposal.session or services.session_create(
                 clinic=missed.clinic, actor=actor, kind=missed.session.kind,
                 day=clock.local(missed.clinic, proposal.starts_at).date(),
                 starts_at=proposal.starts_at, ends_at=proposal.ends_at, lead=proposal.lead,
@@ -401,7 +401,7 @@ def makeup_accept(
         if session is None:
             raise ValidationError({"session": "Choose a proposal or a session."})
         _check_fits(missed, session)
-        makeup = _rejoin(missed, session, actor) or attendance_add(
+        makeup = _rejoin(missed, session, actor) or services.attendance_add(
             session=session, patient=missed.patient, actor=actor, makeup_of=missed.attendance
         )
         missed.status = MissedStatus.MADE_UP
@@ -474,7 +474,7 @@ def _rejoin(missed: MissedSession, session: Session, actor: User) -> Attendance 
         with transaction.atomic():
             row.save()
     except IntegrityError as exc:
-        raise double_booking_error(exc) from None
+        raise services.double_booking_error(exc) from None
     audit_record(
         clinic=missed.clinic, actor=actor, action=AuditAction.CHANGE, obj=row,
         patient_id=row.patient_id, changed_fields=["is_active", "status", "makeup_of"],

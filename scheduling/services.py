@@ -10,11 +10,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from iop import clock
+from iop.audit import audit_event, audit_records
 from iop.models import Clinic, Patient, User
 from iop.models.audit import AuditAction
 from iop.services.core import apply_changes, audit_record, validate_and_save
 from iop.tenancy import clinic_context
 
+from . import tasks
 from .models import (
     Attendance,
     BlockKind,
@@ -202,10 +204,8 @@ def _cancel_generated(clinic: Clinic, closures: dict[datetime.date, str]) -> int
 
 def generate_on_commit(clinic: Clinic) -> None:
     """A template changed: regenerate in the worker once the change is committed."""
-    from .tasks import generate_sessions
-
     clinic_id = clinic.pk
-    transaction.on_commit(lambda: generate_sessions.delay(clinic_id=clinic_id))
+    transaction.on_commit(lambda: tasks.generate_sessions.delay(clinic_id=clinic_id))
 
 
 @dataclass(frozen=True)
@@ -465,29 +465,23 @@ def attendance_mark_bulk(
 def _sweep_on_commit(clinic_id: int, attendance_ids: list[int]) -> None:
     """A mark may record a miss (or withdraw one): the worker looks once it is committed.
     Misses of sessions still running wait for the periodic sweep (the grace period)."""
-    from .tasks import sweep_missed
-
-    sweep_missed.delay_on_commit(clinic_id=clinic_id, attendance_ids=attendance_ids)
+    tasks.sweep_missed.delay_on_commit(clinic_id=clinic_id, attendance_ids=attendance_ids)
 
 
 def _audit_changes(session: Session, actor: User, rows: list[Attendance]) -> None:
-    from iop.middleware import current_request
-    from iop.models import AuditEvent
-
-    meta = current_request.get()
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            clinic_id=session.clinic_id,
-            actor=actor,
-            action=AuditAction.CHANGE,
-            patient_id=row.patient_id,
-            object_type="scheduling.attendance",
-            object_id=str(row.pk),
-            changed_fields=["minutes_attended", "status"],
-            ip=meta.ip if meta else None,
-            request_id=meta.request_id if meta else "",
-        )
-        for row in rows
+    audit_records(
+        clinic_id=session.clinic_id,
+        events=[
+            audit_event(
+                clinic_id=session.clinic_id,
+                actor=actor,
+                action=AuditAction.CHANGE,
+                obj=row,
+                patient_id=row.patient_id,
+                changed_fields=["minutes_attended", "status"],
+            )
+            for row in rows
+        ],
     )
 
 

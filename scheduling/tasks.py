@@ -3,6 +3,8 @@ from celery import shared_task
 from iop.jobs import ClinicTask
 from iop.models import Clinic
 
+from . import makeups, services
+
 
 @shared_task
 def generate_sessions_everywhere() -> None:
@@ -13,9 +15,7 @@ def generate_sessions_everywhere() -> None:
 
 @shared_task(base=ClinicTask)
 def generate_sessions(*, clinic_id: int) -> None:
-    from .services import sessions_generate
-
-    sessions_generate(clinic=Clinic.objects.get(pk=clinic_id))
+    services.sessions_generate(clinic=Clinic.objects.get(pk=clinic_id))
 
 
 @shared_task
@@ -27,6 +27,4 @@ def sweep_missed_everywhere() -> None:
 
 @shared_task(base=ClinicTask)
 def sweep_missed(*, clinic_id: int, attendance_ids: list[int] | None = None) -> None:
-    from .makeups import missed_sweep
-
-    missed_sweep(clinic=Clinic.objects.get(pk=clinic_id), attendance_ids=attendance_ids)
+    makeups.missed_sweep(clinic=Clinic.objects.get(pk=clinic_id), attendance_ids=attendance_ids)

@@ -26,7 +26,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from iop import clock
-from iop.models import AuditEvent, Clinic, Membership, User
+from iop.audit import audit_event, audit_records
+from iop.models import Clinic, Enrollment, Membership, User
 from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus
 from iop.services.core import audit_record
@@ -143,8 +144,6 @@ class _Week:
         self.closed: set[datetime.date] = set()
 
     def load(self, therapist_id: int | None) -> None:
-        from iop.models import Enrollment
-
         clinic, first, last = self.clinic, self.first, self.last
         enrollments = Enrollment.objects.filter(clinic=clinic, status=EnrollmentStatus.ACTIVE)
         if therapist_id is not None:
@@ -340,27 +339,24 @@ def _book_one_by_one(clinic: Clinic, plan: WeekPlan, tz: Any) -> list[Session]:
 
 
 def _audit_booked(clinic: Clinic, actor: User, sessions: list[Session]) -> None:
-    from iop.middleware import current_request
-
-    meta = current_request.get()
     patients = dict(
         Attendance.objects.filter(clinic=clinic, session__in=sessions).values_list(
             "session_id", "patient_id"
         )
     )
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            clinic=clinic,
-            actor=actor,
-            action=AuditAction.CREATE,
-            patient_id=patients.get(s.pk),
-            object_type="scheduling.session",
-            object_id=str(s.pk),
-            changed_fields=["individual session"],
-            ip=meta.ip if meta else None,
-            request_id=meta.request_id if meta else "",
-        )
-        for s in sessions
+    audit_records(
+        clinic_id=clinic.pk,
+        events=[
+            audit_event(
+                clinic_id=clinic.pk,
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=s,
+                patient_id=patients.get(s.pk),
+                changed_fields=["individual session"],
+            )
+            for s in sessions
+        ],
     )
 
 

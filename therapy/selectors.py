@@ -7,14 +7,17 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from iop import clock
-from iop.models import Clinic, Membership
+from iop.models import Clinic, Membership, Patient
 from iop.roles import Capability, Role
+from scheduling.models import Attendance, Session, SessionStatus
 
 from .models import (
+    Availability,
+    AvailabilityBlock,
     Goal,
     Objective,
     PlannedIntervention,
@@ -106,8 +109,6 @@ def notes_todo(*, clinic: Clinic, membership: Membership) -> NoteTodo:
     """A clinician's unsigned work: drafts, notes waiting for their co-signature, their
     signed notes waiting for a supervisor, and held sessions with no note yet. Four
     queries, whatever the numbers."""
-    from scheduling.models import Session, SessionStatus
-
     base = ProgressNote.objects.filter(clinic=clinic).select_related(
         "session", "patient", "author__user"
     )
@@ -226,10 +227,6 @@ def therapist_week(
 ) -> list[WeekDay]:
     """The therapist's week: their sessions, their time away and their open time, per day.
     Four queries whatever the week holds."""
-    from scheduling.models import Session, SessionStatus
-
-    from .models import Availability, AvailabilityBlock
-
     tz = clock.zone(clinic)
     days = [monday + datetime.timedelta(days=n) for n in range(7)]
     first, last = (
@@ -309,13 +306,6 @@ def my_patients(
 ) -> list[TherapyPatient]:
     """The therapist's list: their patients in active care, each with the current plan (and
     its review reminder), the next individual session and open drafts. Four queries."""
-    from django.db.models import Count
-
-    from iop.models import Patient
-    from scheduling.models import Attendance
-
-    from .models import ProgressNote
-
     if membership.role == Role.THERAPIST:
         patients_q = Q(primary_therapist=membership)
     else:

@@ -16,7 +16,7 @@ from iop.roles import Role
 from iop.services.core import apply_changes, audit_record, validate_and_save
 from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
-from scheduling.models import Session, SessionKind, SessionStatus
+from scheduling.models import Attendance, Session, SessionKind, SessionStatus
 
 from .models import (
     FORMAT_FIELDS,
@@ -386,8 +386,6 @@ def _copy_tree(old: TreatmentPlan, new: TreatmentPlan) -> None:
 def note_patient_of(session: Session) -> Any:
     """The patient a session's note belongs to: the one on its list (an individual session
     has one; a family session is about one identified patient)."""
-    from scheduling.models import Attendance
-
     row = (
         Attendance.objects.filter(clinic_id=session.clinic_id, session=session)
         .select_related("patient")

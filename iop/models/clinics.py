@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from iop.roles import Role
+from iop.roles import Role, role_can
 
 from .tenancy import TenantModel
 
@@ -128,6 +128,4 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.clinic}"
 
     def can(self, capability: str) -> bool:
-        from iop.roles import role_can
-
         return self.is_active and role_can(self.role, capability)

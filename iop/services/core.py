@@ -1,21 +1,19 @@
 """Writes for clinics, staff, tokens and patients' demographics."""
 
-from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
 from iop import clock, hooks
-from iop.middleware import current_request
+from iop.audit import audit_event, audit_record, audit_records
 from iop.models import (
     ApiToken,
-    AuditEvent,
     Clinic,
     Membership,
     Notification,
@@ -32,50 +30,6 @@ from iop.tenancy import clinic_context
 from .errors import DomainError
 
 # --- Audit ------------------------------------------------------------------------------------
-
-
-def audit_record(
-    *,
-    clinic: Clinic | None,
-    actor: User | None,
-    action: str,
-    obj: models.Model | None = None,
-    patient_id: int | None = None,
-    changed_fields: Iterable[str] = (),
-) -> AuditEvent:
-    """Append one event. Field names only: values may be patient data."""
-    meta = current_request.get()
-    event = AuditEvent(
-        clinic=clinic,
-        actor=actor,
-        action=action,
-        patient_id=patient_id,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        changed_fields=sorted(changed_fields),
-        ip=meta.ip if meta else None,
-        request_id=meta.request_id if meta else "",
-    )
-    if clinic is None:
-        _insert_platform_event(event)
-    else:
-        with clinic_context(clinic.pk):
-            event.save()
-    return event
-
-
-def _insert_platform_event(event: AuditEvent) -> None:
-    """A row no clinic may read. Inserted without RETURNING: PostgreSQL checks a returned
-    row against the read policy, which (rightly) admits no clinic-less row."""
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {AuditEvent._meta.db_table} ({columns}) VALUES ({placeholders})",  # noqa: S608 - names from the model
-            values,
-        )
 
 
 def audit_for_user_clinics(*, user: User, action: str) -> None:
@@ -434,20 +388,16 @@ def patient_chart_viewed(*, patient: Patient, actor: User) -> None:
 
 def records_viewed(*, clinic: Clinic, actor: User, records: list[models.Model]) -> None:
     """A page of chart records read through the API: one view event per record, one query."""
-    meta = current_request.get()
-    events = [
-        AuditEvent(
-            clinic=clinic,
-            actor=actor,
-            action=AuditAction.VIEW,
-            patient_id=getattr(record, "patient_id", None),
-            object_type=record._meta.label_lower,
-            object_id=str(record.pk),
-            ip=meta.ip if meta else None,
-            request_id=meta.request_id if meta else "",
-        )
-        for record in records
-    ]
-    if events:
-        with clinic_context(clinic.pk):
-            AuditEvent.objects.bulk_create(events)
+    audit_records(
+        clinic_id=clinic.pk,
+        events=[
+            audit_event(
+                clinic_id=clinic.pk,
+                actor=actor,
+                action=AuditAction.VIEW,
+                obj=record,
+                patient_id=getattr(record, "patient_id", None),
+            )
+            for record in records
+        ],
+    )
