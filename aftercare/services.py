@@ -5,10 +5,8 @@ UPDATE of a signed version (migration 0001)."""
 import calendar
 import datetime
 import hashlib
-import time
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Max
@@ -360,16 +358,6 @@ def aftercare_pdf_mark_failed(*, clinic_id: int, pdf_id: int, error_code: str) -
         ).update(status=PdfStatus.FAILED, error_code=error_code[:40])
 
 
-def _test_fault() -> None:
-    """Test-only hooks (settings/test.py): a delay to kill a worker mid-render, a transient
-    fault that never clears. Both unset everywhere else."""
-    delay = float(getattr(settings, "AFTERCARE_PDF_TEST_DELAY", 0) or 0)
-    if delay:
-        time.sleep(delay)
-    if getattr(settings, "AFTERCARE_PDF_TEST_FAIL", False):
-        raise TimeoutError("injected by the test settings")
-
-
 def aftercare_pdf_render(*, clinic_id: int, pdf_id: int) -> AftercarePdf:
     """The worker's half: render and store in this one transaction (the task's), bytes,
     hash and status together. The row lock makes a duplicate job wait, then see `done`."""
@@ -384,7 +372,6 @@ def aftercare_pdf_render(*, clinic_id: int, pdf_id: int) -> AftercarePdf:
         if pdf.status == PdfStatus.DONE:
             return pdf
         content = render_plan_pdf(pdf)
-        _test_fault()
         pdf.content, pdf.size = content, len(content)
         pdf.sha256 = hashlib.sha256(content).hexdigest()
         pdf.status, pdf.error_code, pdf.rendered_at = PdfStatus.DONE, "", clock.now()

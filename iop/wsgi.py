@@ -2,5 +2,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iop.settings.dev")
+# Started without settings, a server runs the production ones, which refuse to start
+# without their secrets: never the debug settings by accident. `make run` and `make test`
+# set theirs.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iop.settings.production")
 application = get_wsgi_application()

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
+from icalendar import Calendar, Event, Timezone, vText
 
 from iop import clock
 from iop.models import Clinic, Membership, Patient, User
@@ -76,38 +77,46 @@ def feed_sessions(*, clinic: Clinic, token: str) -> Iterable[Session] | None:
     return sessions.select_related("track", "room", "group_type").order_by("starts_at")
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def _vtimezone(clinic: Clinic, first: datetime.date, last: datetime.date) -> Timezone:
+    """The clinic's zone as a VTIMEZONE covering whole years from `first`'s to `last`'s.
+    icalendar lists every offset change in the span (no RRULE): its default span, 1970 to
+    2038, would put some 140 of them in every download, and a span ending before the last
+    session would leave calendar apps without the offsets after it."""
+    return Timezone.from_tzinfo(
+        clock.zone(clinic),
+        tzid=clinic.timezone,
+        first_date=datetime.date(first.year, 1, 1),
+        last_date=datetime.date(last.year + 1, 1, 1),
+    )
 
 
-def _stamp(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def to_ics(*, clinic: Clinic, sessions: Iterable[Session], host: str) -> str:
-    """No patient names or clinical detail: a calendar app is outside the clinic."""
-    now = _stamp(clock.now())
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//IOP clinic//Schedule//EN",
-        f"X-WR-CALNAME:{_escape(clinic.name)}",
-        "CALSCALE:GREGORIAN",
-    ]
+def to_ics(*, clinic: Clinic, sessions: Iterable[Session], host: str) -> bytes:
+    """No patient names or clinical detail: a calendar app is outside the clinic. Times are
+    the clinic's wall-clock times with its zone (TZID and a VTIMEZONE), as the clinic keeps
+    them: a 09:00 group is 09:00 on both sides of a daylight-saving change."""
+    sessions = list(sessions)
+    now, today = clock.now(), clock.today(clinic)
+    first = min((clock.local_date(clinic, s.starts_at) for s in sessions), default=today)
+    last = max((clock.local_date(clinic, s.ends_at) for s in sessions), default=today)
+    feed = Calendar()
+    feed.add("PRODID", "-//IOP clinic//Schedule//EN")
+    feed.add("VERSION", "2.0")
+    # An X- property is untyped to icalendar: vText escapes it as the TEXT it is.
+    feed.add("X-WR-CALNAME", vText(clinic.name))
+    feed.add("CALSCALE", "GREGORIAN")
+    feed.add_component(_vtimezone(clinic, first, last))
     for session in sessions:
         title = session.group_type.name if session.group_type else session.get_kind_display()
         where = ", ".join(
             part for part in (session.room.name if session.room else "", clinic.name) if part
         )
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:session-{session.pk}@{host}",
-            f"DTSTAMP:{now}",
-            f"DTSTART:{_stamp(session.starts_at)}",
-            f"DTEND:{_stamp(session.ends_at)}",
-            f"SUMMARY:{_escape(title)}",
-            f"LOCATION:{_escape(where)}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+        event = Event.new(
+            uid=f"session-{session.pk}@{host}",
+            stamp=now,
+            start=clock.local(clinic, session.starts_at),
+            end=clock.local(clinic, session.ends_at),
+            summary=title,
+            location=where,
+        )
+        feed.add_component(event)
+    return feed.to_ical()

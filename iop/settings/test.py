@@ -1,7 +1,5 @@
 """The test suite: real PostgreSQL and Redis, fast password hashing, mail kept in memory."""
 
-import os
-
 from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES
 
@@ -19,9 +17,3 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = True
-
-# --- aftercare: test-only fault hooks read by aftercare.services._test_fault ---
-# A pause before the rendered PDF is stored (a test kills the worker inside it), and a
-# transient fault that never clears (a test watches the retries run out).
-AFTERCARE_PDF_TEST_DELAY = float(os.environ.get("IOP_TEST_AFTERCARE_PDF_DELAY", "0"))
-AFTERCARE_PDF_TEST_FAIL = False

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import psutil
 import pytest
@@ -20,6 +19,7 @@ from django.test import Client
 
 from aftercare import services
 from aftercare.models import AftercarePdf
+from aftercare.pdf import render_plan_pdf
 from aftercare.tasks import render_aftercare_pdf
 from iop.celery import app
 from iop.roles import Role
@@ -97,10 +97,18 @@ def test_asking_twice_stores_one_pdf_and_a_done_one_is_returned(
     assert third.json()["sha256"] == done.sha256
 
 
+def render_then_time_out(job: AftercarePdf) -> bytes:
+    """A transient fault that never clears, after the bytes exist and before they are
+    stored."""
+    render_plan_pdf(job)
+    raise TimeoutError("injected by the test")
+
+
 def test_a_job_that_keeps_failing_ends_failed_and_can_be_retried(
-    clinic_a: Tenant, celery_worker: object, settings: Any
+    clinic_a: Tenant, celery_worker: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.AFTERCARE_PDF_TEST_FAIL = True
+    # The worker is a thread of this process: it renders through the patched function.
+    monkeypatch.setattr("aftercare.pdf.render_plan_pdf", render_then_time_out)
     pdf = release(clinic_a, "Failing Clinic")
     assert wait_until(lambda: pdf_row(clinic_a, pdf.pk).status == "failed", timeout=45)
     failed = pdf_row(clinic_a, pdf.pk)
@@ -117,7 +125,7 @@ def test_a_job_that_keeps_failing_ends_failed_and_can_be_retried(
     assert f"/aftercare/pdfs/{pdf.pk}/retry/" in html
     assert ">Retry</button>" in html
 
-    settings.AFTERCARE_PDF_TEST_FAIL = False
+    monkeypatch.undo()  # the fault clears
     retried = clinic_a.client_for(Role.CASE_MANAGER).post(
         f"/c/{clinic_a.clinic.slug}/aftercare/pdfs/{pdf.pk}/retry/"
     )
@@ -132,7 +140,7 @@ def test_a_job_that_keeps_failing_ends_failed_and_can_be_retried(
 @pytest.fixture
 def worker_process(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
     """`celery -A iop worker --pool=prefork -c 1` on the test database and broker, with a
-    pause before each rendered PDF is stored."""
+    pause before each rendered PDF is stored (tests/aftercare/slow_render.py)."""
     app.control.purge()
     db = connection.settings_dict
     env = {
@@ -142,11 +150,10 @@ def worker_process(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         ),
         "REDIS_URL": settings.CELERY_BROKER_URL,
-        "IOP_TEST_AFTERCARE_PDF_DELAY": "3",
     }
     command = [sys.executable, "-m", "celery", "-A", "iop", "worker", "--pool=prefork",
                "-c", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
-               "-l", "warning"]  # fmt: skip
+               "--include", "tests.aftercare.slow_render", "-l", "warning"]  # fmt: skip
     worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
     try:
         assert wait_until(lambda: bool(psutil.Process(worker.pid).children()), timeout=30)
@@ -166,7 +173,7 @@ def test_a_worker_killed_mid_render_hands_the_job_back_and_it_finishes_once(
     pdf = release(clinic_a, "Kill Test Clinic")
     started = wait_until(lambda: pdf_row(clinic_a, pdf.pk).status == "rendering", timeout=30)
     assert started, "the worker never picked the job up"
-    time.sleep(1.0)  # inside the render's pause, before anything is stored
+    time.sleep(1.0)  # inside the render's pause (slow_render), before anything is stored
     [child] = psutil.Process(worker_process.pid).children()
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)

@@ -224,6 +224,37 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def settings_module_of(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Runs `command` (which prints the settings it loaded) without DJANGO_SETTINGS_MODULE."""
+    env = {k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"}
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize("entry_point", ["iop.wsgi", "iop.asgi", "iop.celery"])
+def test_servers_started_without_settings_run_the_production_ones(entry_point: str) -> None:
+    """gunicorn, an ASGI server, the Celery worker and beat: a forgotten variable means the
+    production settings, which refuse to start without their secret, never DEBUG on."""
+    code = f"import {entry_point}; from django.conf import settings as s; print(s.SETTINGS_MODULE)"
+    command = [sys.executable, "-c", code]
+    env = {**production_base_env(), **PRODUCTION_ENV}
+    started = settings_module_of(command, env)
+    assert started.stdout.strip() == "iop.settings.production", started.stderr
+    del env["DJANGO_SECRET_KEY"]
+    refused = settings_module_of(command, env)
+    assert refused.returncode != 0
+    assert "DJANGO_SECRET_KEY" in refused.stderr
+
+
+def test_manage_py_run_without_settings_uses_the_dev_ones() -> None:
+    """Local commands (shell, makemigrations, seed_demo) need no setup."""
+    code = "from django.conf import settings as s; print(s.SETTINGS_MODULE)"
+    command = [sys.executable, "manage.py", "shell", "--no-imports", "-c", code]
+    result = settings_module_of(command, dict(os.environ))
+    assert result.stdout.strip() == "iop.settings.dev", result.stderr
+
+
 def test_a_busy_default_port_falls_back_to_a_free_one(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "IOP_REDIS_PORT")}
     with socket.socket() as busy:

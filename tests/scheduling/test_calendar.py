@@ -4,14 +4,17 @@ admission."""
 import datetime
 import zoneinfo
 
+import icalendar
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
 
 from iop import clock, services
 from iop.models import Patient, Track
 from iop.roles import Role
 from iop.tenancy import clinic_context
+from scheduling import feeds
 from scheduling import services as calendar
 from scheduling.models import Attendance, Session
 from tests import factories
@@ -319,8 +322,6 @@ def test_closing_a_day_from_the_tracks_page(clinic_a: Tenant) -> None:
 
 
 def test_calendar_feeds_for_staff_and_patients(clinic_a: Tenant, clinic_b: Tenant) -> None:
-    from django.test import Client
-
     admin = clinic_a.admin.user
     therapist = clinic_a.members[Role.THERAPIST]
     start = clock.now().replace(microsecond=0) + datetime.timedelta(days=1)
@@ -336,7 +337,16 @@ def test_calendar_feeds_for_staff_and_patients(clinic_a: Tenant, clinic_b: Tenan
     body = ics.content.decode()
     assert body.startswith("BEGIN:VCALENDAR\r\n")
     assert f"UID:session-{individual.pk}@" in body
-    assert clinic_a.patient.legal_last_name not in body  # no names leave the clinic
+    patient = clinic_a.patient
+    for name in (patient.legal_first_name, patient.legal_last_name, patient.record_number):
+        assert name not in body  # no names leave the clinic
+    parsed = icalendar.Calendar.from_ical(ics.content)
+    [zone] = parsed.timezones
+    assert zone.tz_name == clinic_a.clinic.timezone
+    [event] = [e for e in parsed.events if e.uid == f"session-{individual.pk}@testserver"]
+    assert (event.start, event.end) == (individual.starts_at, individual.ends_at)
+    assert event["DTSTART"].params["TZID"] == clinic_a.clinic.timezone
+    assert (event["SUMMARY"], event["LOCATION"]) == ("Individual session", clinic_a.clinic.name)
     # Patient: from the chart; lists their track sessions and the individual one.
     created = clinic_a.client_for(Role.FRONT_DESK).post(
         f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/calendar/"
@@ -352,3 +362,60 @@ def test_calendar_feeds_for_staff_and_patients(clinic_a: Tenant, clinic_b: Tenan
         f"/c/{clinic_a.clinic.slug}/my-calendar/", {"action": "revoke"}
     )
     assert anonymous.get(path).status_code == 404
+
+
+# Chicago leaves daylight saving time on 2026-11-01 and enters it on 2027-03-14.
+@pytest.mark.instant("2026-10-28 12:00")
+def test_a_feed_keeps_the_clinic_wall_clock_across_daylight_saving(clinic_a: Tenant) -> None:
+    clinic, admin = clinic_a.clinic, clinic_a.admin.user
+    counselor = factories.member(clinic, Role.THERAPIST)
+    room = calendar.room_create(clinic=clinic, actor=admin, name="Room 2, upstairs")
+
+    def at(day: datetime.date, hour: int, **fields: object) -> Session:
+        return one_off(clinic_a, clock.at(clinic, day, datetime.time(hour)), **fields)
+
+    friday, monday = datetime.date(2026, 10, 30), datetime.date(2026, 11, 2)
+    spring_friday, spring_monday = datetime.date(2027, 3, 12), datetime.date(2027, 3, 15)
+    around_changes = [
+        at(friday, 9, lead=counselor, room=room),
+        at(monday, 9, lead=counselor),
+        at(spring_friday, 9, co_lead=counselor),
+        at(spring_monday, 9, lead=counselor),
+    ]
+    # The feed looks back two weeks from now (2026-10-28 12:00): an hour inside, an hour out.
+    two_weeks_ago = datetime.date(2026, 10, 14)
+    recent = at(two_weeks_ago, 13, lead=counselor)
+    left_out = [
+        at(two_weeks_ago, 11, lead=counselor),
+        at(friday, 11, lead=counselor, status="cancelled"),
+        at(friday, 13, lead=clinic_a.members[Role.THERAPIST]),  # someone else's
+    ]
+    token = feeds.feed_create(clinic=clinic, actor=admin, membership=counselor)
+
+    response = Client().get(f"/feeds/{clinic.slug}/{token}.ics")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Cache-Control"] == "private, max-age=300"
+    parsed = icalendar.Calendar.from_ical(response.content)
+    [vtimezone] = parsed.timezones
+    assert vtimezone.tz_name == "America/Chicago" == clinic.timezone
+    expected = {f"session-{s.pk}@testserver": s for s in [recent, *around_changes]}
+    assert [e.uid for e in parsed.events] == list(expected)  # in time order
+    assert not {f"session-{s.pk}@testserver" for s in left_out} & {e.uid for e in parsed.events}
+    # Read by the VTIMEZONE's own rules, as a calendar app without a zone database does.
+    rules = vtimezone.to_tz(lookup_tzid=False)
+    for event in parsed.events:
+        session = expected[event.uid]
+        assert event["DTSTART"].params["TZID"] == event["DTEND"].params["TZID"] == clinic.timezone
+        assert (event.start, event.end) == (session.starts_at, session.ends_at)
+        wall_start = event.start.replace(tzinfo=None)
+        assert wall_start.replace(tzinfo=rules) == session.starts_at
+        assert event.end.replace(tzinfo=None).replace(tzinfo=rules) == session.ends_at
+    nine_am = [e for e in parsed.events if expected[e.uid] in around_changes]
+    assert [e.start.time() for e in nine_am] == [datetime.time(9)] * 4
+    # The same 9 am is 14:00 UTC in daylight time, 15:00 UTC in standard time.
+    assert [e.start.astimezone(datetime.UTC).hour for e in nine_am] == [14, 15, 15, 14]
+    first = parsed.events[1]
+    assert (first["SUMMARY"], first["LOCATION"]) == (
+        "Individual session", f"Room 2, upstairs, {clinic.name}",
+    )  # fmt: skip
