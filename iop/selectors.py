@@ -205,7 +205,7 @@ def with_clinic(rows: Iterable[RecordT], clinic: Clinic) -> list[RecordT]:
 
 def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Chart:
     """The chart, with only the sections the reader may see loaded."""
-    from scheduling import ledger
+    from scheduling import ledger  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
 
     patient = patient_get(
         clinic=clinic,
@@ -232,7 +232,7 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
         payment_plans=load("insurance", PaymentPlan.objects.all()),
         authorizations=load("insurance", Authorization.objects.select_related("coverage")),
     )
-    from scheduling.models import MissedSession
+    from scheduling.models import MissedSession  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
 
     chart.unexcused_recent = patient.unexcused_misses  # type: ignore[attr-defined]
     chart.miss_risk = ledger.miss_risk(chart.unexcused_recent)
@@ -252,7 +252,7 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
 
 def signed_group_notes(*, clinic: Clinic, patient_id: int, limit: int = 20) -> list[Any]:
     """The patient's parts of signed group notes, newest first, with the shared part."""
-    from groups.models import GroupNotePart
+    from groups.models import GroupNotePart  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
 
     return list(
         GroupNotePart.objects.filter(

@@ -277,7 +277,7 @@ def free_hours(
     """Slots as long as the missed session, on the hour, within the therapist's weekly hours
     (the usual working day when they have recorded none), closures and time away skipped,
     where neither the therapist nor the patient is booked."""
-    from therapy.models import Availability, AvailabilityBlock
+    from therapy.models import Availability, AvailabilityBlock  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
 
     tz = clock.zone(clinic)
     length = missed.ends_at - missed.starts_at

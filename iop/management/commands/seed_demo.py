@@ -27,6 +27,7 @@ from iop.models import (
     Clinic,
     Coverage,
     Diagnosis,
+    Enrollment,
     Medication,
     Membership,
     PaymentPlan,
@@ -179,25 +180,23 @@ class Command(BaseCommand):
                 self._inquiry(clinic, admin, rng, number, team["primary_therapist"])
             self._past_attendance(clinic, rng)
             # --- aftercare: plans in every state; follow-up calls came with the discharges ---
-            from aftercare.demo import seed_aftercare
+            from aftercare.demo import seed_aftercare  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
 
             seed_aftercare(clinic, rng)
             # --- progress app: 12 weeks of measures, check-ins, ratings and drug tests
             seed_progress(clinic=clinic, admin=admin, nurse=users[Role.NURSE], rng=rng)
             # --- family app: family members, consents in each state, family sessions ---
-            from family.demo import seed_family
+            from family.demo import seed_family  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
 
             seed_family(clinic, rng)
             # --- therapy: availability, weekly individual sessions, plans, signed notes
-            from therapy.demo import seed_therapy
+            from therapy.demo import seed_therapy  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
 
             seed_therapy(clinic, rng)
 
     def _past_attendance(self, clinic: Clinic, rng: random.Random) -> None:
         """Twelve weeks of held groups with believable attendance (mostly present): the
         progress charts show a quarter."""
-        from iop.models import Enrollment
-
         today = clock.today(clinic)
         start = today - datetime.timedelta(weeks=PAST_WEEKS)
         for weeks_ago in range(PAST_WEEKS, 0, -clinic.generate_weeks_ahead):
