@@ -5,7 +5,8 @@ beside the middleware that sets the request's metadata, so neither imports the o
 Events carry field names only, never values: values may be patient data.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import connection, models
 
@@ -60,8 +61,29 @@ def audit_record(
     return event
 
 
-def audit_records(*, clinic_id: int, events: list[AuditEvent]) -> None:
-    """Append many events of one clinic in one query (a page read, a list marked at once)."""
+def audit_records(
+    *,
+    clinic_id: int,
+    actor: User | None,
+    action: str,
+    objs: Iterable[models.Model],
+    patient_id_of: Callable[[Any], int | None] = lambda obj: getattr(obj, "patient_id", None),
+    changed_fields: Iterable[str] = (),
+) -> None:
+    """One event per object of one clinic, in one query (a page read, a list marked at once).
+    `patient_id_of` names each object's patient (its `patient_id` unless told otherwise)."""
+    fields = sorted(changed_fields)
+    events = [
+        audit_event(
+            clinic_id=clinic_id,
+            actor=actor,
+            action=action,
+            obj=obj,
+            patient_id=patient_id_of(obj),
+            changed_fields=fields,
+        )
+        for obj in objs
+    ]
     if not events:
         return
     if bound_clinic_id() == clinic_id:  # inside the clinic's block already: no savepoint

@@ -22,8 +22,6 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from iop.models import Clinic
 
-MONDAY = 0
-
 
 def now() -> datetime.datetime:
     """This instant, aware (UTC). Instants need no clinic; their local date does."""
@@ -63,7 +61,7 @@ def latest_today() -> datetime.date:
 
 def week_start(day: datetime.date) -> datetime.date:
     """The Monday of the week `day` falls in (clinic weeks run Monday to Sunday)."""
-    return day - datetime.timedelta(days=(day.weekday() - MONDAY) % 7)
+    return day - datetime.timedelta(days=day.weekday())
 
 
 def this_week(clinic: Clinic) -> datetime.date:

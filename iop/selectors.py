@@ -157,7 +157,7 @@ class Chart:
     authorizations: list[Authorization]
     missed_sessions: list[Any] = field(default_factory=list)  # the last 60 days
     unexcused_recent: int = 0  # the ledger's unexcused misses (the miss-risk rule)
-    miss_risk: bool = False
+    miss_risk: bool = False  # the ledger's verdict on them (the rule's threshold lives there)
 
     @property
     def current_enrollment(self) -> Enrollment | None:

@@ -31,6 +31,7 @@ class Week:
     patient: Patient
     start: datetime.date
     minimum: int  # minutes
+    adolescent: bool = False  # the minimum is the adolescents' one
     scheduled: int = 0
     attended: int = 0
     still_possible: int = 0  # minutes of sessions not yet held or marked
@@ -66,9 +67,17 @@ class Week:
 
 
 def minimum_for(clinic: Clinic, patient: Patient) -> int:
-    if clock.age_on(patient.date_of_birth, clock.today(clinic)) < 18:
+    if patient.adolescent_on(clock.today(clinic)):
         return clinic.weekly_minimum_minutes_adolescent
     return clinic.weekly_minimum_minutes_adult
+
+
+def _empty_week(clinic: Clinic, patient: Patient, start: datetime.date) -> Week:
+    adolescent = patient.adolescent_on(clock.today(clinic))
+    return Week(
+        patient=patient, start=start, minimum=minimum_for(clinic, patient),
+        adolescent=adolescent, billable_minutes=clinic.billable_day_minutes,
+    )  # fmt: skip
 
 
 def weeks_for(
@@ -100,10 +109,7 @@ def weeks_for(
         monday = clock.week_start(row.session.day)
         week = ledger.get((row.patient_id, monday))
         if week is None:
-            week = ledger[(row.patient_id, monday)] = Week(
-                patient=row.patient, start=monday, minimum=minimum_for(clinic, row.patient),
-                billable_minutes=clinic.billable_day_minutes,
-            )  # fmt: skip
+            week = ledger[(row.patient_id, monday)] = _empty_week(clinic, row.patient, monday)
         length = elapsed_minutes(row.starts_at, row.ends_at)
         week.scheduled += length
         if row.status in ATTENDED:
@@ -124,12 +130,7 @@ def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[W
     return [
         ledger.get(
             (patient.pk, first + datetime.timedelta(weeks=n)),
-            Week(
-                patient=patient,
-                start=first + datetime.timedelta(weeks=n),
-                minimum=minimum_for(clinic, patient),
-                billable_minutes=clinic.billable_day_minutes,
-            ),
+            _empty_week(clinic, patient, first + datetime.timedelta(weeks=n)),
         )
         for n in range(weeks)
     ]

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from iop import clock
-from iop.audit import audit_event, audit_records
+from iop.audit import audit_records
 from iop.models import Clinic, Patient, User
 from iop.models.audit import AuditAction
 from iop.services.core import apply_changes, audit_record, validate_and_save
@@ -470,19 +470,9 @@ def _sweep_on_commit(clinic_id: int, attendance_ids: list[int]) -> None:
 
 def _audit_changes(session: Session, actor: User, rows: list[Attendance]) -> None:
     audit_records(
-        clinic_id=session.clinic_id,
-        events=[
-            audit_event(
-                clinic_id=session.clinic_id,
-                actor=actor,
-                action=AuditAction.CHANGE,
-                obj=row,
-                patient_id=row.patient_id,
-                changed_fields=["minutes_attended", "status"],
-            )
-            for row in rows
-        ],
-    )
+        clinic_id=session.clinic_id, actor=actor, action=AuditAction.CHANGE, objs=rows,
+        changed_fields=["minutes_attended", "status"],
+    )  # fmt: skip
 
 
 def session_set_topic(session: Session, *, actor: User, topic: Any) -> Session:

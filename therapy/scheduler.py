@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from iop import clock
-from iop.audit import audit_event, audit_records
+from iop.audit import audit_records
 from iop.models import Clinic, Enrollment, Membership, User
 from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus
@@ -345,19 +345,9 @@ def _audit_booked(clinic: Clinic, actor: User, sessions: list[Session]) -> None:
         )
     )
     audit_records(
-        clinic_id=clinic.pk,
-        events=[
-            audit_event(
-                clinic_id=clinic.pk,
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=s,
-                patient_id=patients.get(s.pk),
-                changed_fields=["individual session"],
-            )
-            for s in sessions
-        ],
-    )
+        clinic_id=clinic.pk, actor=actor, action=AuditAction.CREATE, objs=sessions,
+        patient_id_of=lambda s: patients.get(s.pk), changed_fields=["individual session"],
+    )  # fmt: skip
 
 
 def session_move(session: Session, *, actor: User, starts_at: datetime.datetime) -> Session:

@@ -87,4 +87,8 @@ class Patient(TenantModel):
 
     @property
     def is_adolescent(self) -> bool:
-        return self.age < 18
+        return self.adolescent_on(clock.today(self.clinic))
+
+    def adolescent_on(self, day: datetime.date) -> bool:
+        """ASAM's adolescent: under 18 (on that day)."""
+        return clock.age_on(self.date_of_birth, day) < 18

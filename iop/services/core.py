@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from iop import clock, hooks
-from iop.audit import audit_event, audit_record, audit_records
+from iop.audit import audit_record, audit_records
 from iop.models import (
     ApiToken,
     Clinic,
@@ -388,16 +388,4 @@ def patient_chart_viewed(*, patient: Patient, actor: User) -> None:
 
 def records_viewed(*, clinic: Clinic, actor: User, records: list[models.Model]) -> None:
     """A page of chart records read through the API: one view event per record, one query."""
-    audit_records(
-        clinic_id=clinic.pk,
-        events=[
-            audit_event(
-                clinic_id=clinic.pk,
-                actor=actor,
-                action=AuditAction.VIEW,
-                obj=record,
-                patient_id=getattr(record, "patient_id", None),
-            )
-            for record in records
-        ],
-    )
+    audit_records(clinic_id=clinic.pk, actor=actor, action=AuditAction.VIEW, objs=records)

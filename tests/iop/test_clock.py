@@ -55,6 +55,14 @@ def wall_clock_reads(source: str) -> list[tuple[int, str]]:
             name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
             if (name, node.attr) in WALL_CLOCK:
                 found.append((node.lineno, f"{name}.{node.attr}"))
+        elif isinstance(node, ast.ImportFrom):
+            # `from django.utils.timezone import now` hides the read behind a bare name.
+            owner = (node.module or "").rsplit(".", 1)[-1]
+            found.extend(
+                (node.lineno, f"{owner}.{alias.name}")
+                for alias in node.names
+                if (owner, alias.name) in WALL_CLOCK
+            )
         # localtime() with no instant reads the clock; localtime(instant) only converts.
         elif (
             isinstance(node, ast.Call)
@@ -80,9 +88,12 @@ def test_the_guard_finds_each_kind_of_wall_clock_read() -> None:
             "g = models.DateTimeField(default=timezone.now)",
             "h = timezone.localtime(instant)",  # a conversion, not a read
             "i = time.monotonic()",  # a duration, not the date
+            "from django.utils.timezone import now",
+            "from time import time",
+            "from time import monotonic",
         ]
     )
-    assert [line for line, _ in wall_clock_reads(source)] == [3, 4, 5, 6, 7, 8, 9]
+    assert [line for line, _ in wall_clock_reads(source)] == [3, 4, 5, 6, 7, 8, 9, 12, 13]
 
 
 def test_no_product_code_reads_the_wall_clock_outside_the_clock_module() -> None:

@@ -4,7 +4,9 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from iop import clock
 from iop.models import Clinic, Patient
@@ -180,3 +182,27 @@ def test_the_api_and_the_page_speak_of_the_clinic_week_late_on_sunday(clinic_a: 
     html = page.content.decode()
     assert "Weekly hours · Nov 30–Dec 6, 2026" in html
     assert "Ledger" in html
+
+
+def hours_page_queries(tenant: Tenant, patients: int) -> tuple[int, str]:
+    """The weekly hours page with `patients` adults and one adolescent on a group this week."""
+    session = group(tenant, datetime.date(2026, 12, 1), 9)
+    on_list(tenant, session, factories.patient(
+        tenant.clinic, actor=tenant.admin.user, date_of_birth=datetime.date(2011, 3, 1)
+    ), "present")  # fmt: skip
+    for _ in range(patients):
+        on_list(tenant, session, adult(tenant), "present")
+    client = tenant.client_for()
+    client.get(f"/c/{tenant.clinic.slug}/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/c/{tenant.clinic.slug}/hours/")
+    return len(queries), page.content.decode()
+
+
+@pytest.mark.instant("2026-12-02 15:00")
+def test_the_weekly_hours_page_costs_the_same_for_3_or_12_patients(clinic_a: Tenant) -> None:
+    few, html = hours_page_queries(clinic_a, 3)
+    assert html.count("adolescent</span>") == 1
+    many, html = hours_page_queries(clinic_a, 9)  # 12 on the list now
+    assert html.count("adolescent</span>") == 2
+    assert few == many
