@@ -101,6 +101,8 @@ def test_a_date_of_birth_in_the_future_is_a_field_error(clinic_a: Tenant) -> Non
     assert 'value="Avery"' in html
 
 
+# A 17-year-old on this day: the chart must say adolescent (born 2009, they turn 18 in 2027).
+@pytest.mark.instant("2026-12-02 10:00")
 def test_adding_a_patient_opens_their_chart(clinic_a: Tenant) -> None:
     response = clinic_a.client_for(Role.CASE_MANAGER).post(
         f"/c/{clinic_a.clinic.slug}/patients/new/",
