@@ -6,13 +6,12 @@ import time
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from groups.models import GroupType
 from iop import clock
 from iop.models import Clinic, Enrollment, Patient, Track
 from iop.tenancy import clinic_context
 from scheduling import makeups
 from scheduling import services as calendar
-from scheduling.models import Attendance, MakeupProposal, Session
+from scheduling.models import Attendance, GroupType, MakeupProposal, Session
 from tests import factories
 from tests.conftest import build_tenant
 

@@ -7,10 +7,10 @@ import datetime
 import random
 from typing import Any
 
-from groups.models import GroupKind, GroupType
 from iop import clock
 from iop.models import Clinic, Enrollment, Membership, Patient
 from iop.roles import Role
+from scheduling.models import GroupKind, GroupType
 from scheduling.services import attendance_mark, session_create
 
 from . import services

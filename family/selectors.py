@@ -9,10 +9,9 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from groups.models import GroupKind
 from iop import clock
 from iop.models import Clinic, Patient
-from scheduling.models import Session, SessionKind
+from scheduling.models import GroupKind, Session, SessionKind
 
 from .models import (
     ConsentRevocation,

@@ -3,8 +3,7 @@ from typing import Any, cast
 from django import forms
 
 from iop.models import Clinic
-
-from .models import GroupType, Topic
+from scheduling.models import GroupType, Topic
 
 
 class GroupTypeForm(forms.ModelForm):

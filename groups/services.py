@@ -10,9 +10,9 @@ from iop.models.audit import AuditAction
 from iop.services.core import apply_changes, audit_record, validate_and_save
 from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
-from scheduling.models import Attendance
+from scheduling.models import Attendance, GroupKind, GroupType, Topic
 
-from .models import GroupKind, GroupNote, GroupNotePart, GroupType, Topic
+from .models import GroupNote, GroupNotePart
 
 # A new clinic starts with the usual group types and an education/skills curriculum it can
 # edit (DOMAIN.md: topics from the clinic's patient guide).

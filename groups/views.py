@@ -16,10 +16,11 @@ from iop.roles import Capability
 from iop.services import DomainError
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
 from scheduling import selectors as calendar
+from scheduling.models import GroupType, Topic
 
 from . import services
 from .forms import GroupTypeForm, TopicForm
-from .models import GroupNote, GroupType, Topic
+from .models import GroupNote
 
 C = Capability
 

@@ -11,11 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from groups import services as notes
-from groups.models import GroupNote, GroupType, Topic
+from groups.models import GroupNote
 from iop import clock
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.models import Membership, Track
 from iop.roles import Capability
+from scheduling.models import GroupType, Topic
 
 from . import ledger, selectors, services
 from .models import Attendance, Closure, Room, Session, TrackBlock

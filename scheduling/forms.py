@@ -3,11 +3,11 @@ from typing import Any, cast
 
 from django import forms
 
-from groups.models import GroupType
 from iop.forms import DateInput, StaffChoiceField, limit_to_staff
 from iop.models import Clinic, Membership, Site, Track
 from iop.models.tracks import WEEKDAYS
 from iop.roles import Role
+from scheduling.models import GroupType
 
 from .models import BlockKind, Closure, Room
 

@@ -86,6 +86,50 @@ class SessionKind(models.TextChoices):
     ASSESSMENT = "assessment", "Assessment"
 
 
+class GroupKind(models.TextChoices):
+    PROCESS = "process", "Process group"
+    EDUCATION = "education", "Education group"
+    SKILLS = "skills", "Skills group"
+    FAMILY_EDUCATION = "family_education", "Family education"
+
+
+class GroupType(TenantModel):
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=GroupKind.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "groups_grouptype"  # made by the groups app; only the model moved here
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="grouptype_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(TenantModel):
+    """A curriculum topic (relapse warning signs, emotional regulation, …) of a group type."""
+
+    group_type = models.ForeignKey(GroupType, on_delete=models.CASCADE, related_name="topics")
+    name = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "groups_topic"
+        ordering = ["group_type", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "group_type", "name"], name="topic_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class BlockKind(models.TextChoices):
     GROUP = "group", "Group"
     WORKSHOP = "workshop", "Workshop"
@@ -102,9 +146,7 @@ class TrackBlock(TenantModel):
     starts_at = models.TimeField()
     ends_at = models.TimeField()
     kind = models.CharField(max_length=20, choices=BlockKind.choices, default=BlockKind.GROUP)
-    group_type = models.ForeignKey(
-        "groups.GroupType", null=True, blank=True, on_delete=models.SET_NULL
-    )
+    group_type = models.ForeignKey(GroupType, null=True, blank=True, on_delete=models.SET_NULL)
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL)
     lead = models.ForeignKey(
         "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -148,10 +190,8 @@ class Session(TenantModel):
     co_lead = models.ForeignKey(
         "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    group_type = models.ForeignKey(
-        "groups.GroupType", null=True, blank=True, on_delete=models.SET_NULL
-    )
-    topic = models.ForeignKey("groups.Topic", null=True, blank=True, on_delete=models.SET_NULL)
+    group_type = models.ForeignKey(GroupType, null=True, blank=True, on_delete=models.SET_NULL)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL)
     status = models.CharField(
         max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )

@@ -11,13 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from groups.models import Topic
 from iop import clock
 from iop import selectors as core_selectors
 from iop.models import Clinic, Track
 from iop.roles import Capability
 from iop.tenancy import clinic_context
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
+from scheduling.models import Topic
 
 from . import selectors, services
 from .feeds import feed_create, feed_revoke, feed_sessions, to_ics

@@ -99,9 +99,8 @@ def track(clinic: Clinic, *, actor: User, name: str = "Morning IOP", **fields: A
 
 def calendar_records(clinic: Clinic) -> dict[str, Any]:
     """The clinic's curriculum and sessions; one of each calendar record to point at."""
-    from groups.models import Topic
     from groups.services import group_types_create_defaults
-    from scheduling.models import Attendance
+    from scheduling.models import Attendance, Topic
     from scheduling.services import sessions_generate
 
     group_types_create_defaults(clinic=clinic, actor=None)  # as clinic_create does

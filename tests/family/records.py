@@ -5,10 +5,10 @@ from typing import Any
 
 from family import services
 from family.models import FamilyConsent, FamilyMember
-from groups.models import GroupType
 from iop import clock
 from iop.models import Clinic, Membership, Patient, User
 from iop.tenancy import clinic_context
+from scheduling.models import GroupType
 from scheduling.services import session_create
 
 ALL_CATEGORIES = ["attendance", "progress", "diagnoses", "medications", "drug_tests", "aftercare"]

@@ -11,12 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from family import services
 from family.models import FamilySessionParticipant
-from groups.models import GroupType
 from iop import clock
 from iop.models import AuditEvent
 from iop.roles import Role
 from iop.tenancy import clinic_context
-from scheduling.models import Attendance, Session
+from scheduling.models import Attendance, GroupType, Session
 from tests import factories
 from tests.conftest import Tenant
 from tests.family.records import consent, family_member, family_session

@@ -7,10 +7,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from groups.models import GroupType
 from iop.models import AuditEvent, Clinic, Membership, Patient, Site
 from iop.roles import Role
 from iop.tenancy import clinic_context
+from scheduling.models import GroupType
 from tests.conftest import wait_until
 
 

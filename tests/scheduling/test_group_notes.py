@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import ProgrammingError, transaction
 
 from groups import services as notes
-from groups.models import GroupNote, GroupNotePart, GroupType, Topic
+from groups.models import GroupNote, GroupNotePart
 from iop.roles import Role
 from iop.services import DomainError
 from iop.tenancy import clinic_context
 from scheduling import services as calendar
-from scheduling.models import Attendance
+from scheduling.models import Attendance, GroupType, Topic
 from tests import factories
 from tests.conftest import Tenant
 from tests.scheduling.test_roster import todays_session

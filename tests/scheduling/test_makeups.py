@@ -11,7 +11,6 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from groups.models import GroupType, Topic
 from iop import clock
 from iop import services as core
 from iop.models import Notification
@@ -25,9 +24,11 @@ from scheduling.ledger import weeks_for
 from scheduling.models import (
     Attendance,
     AttendanceTodo,
+    GroupType,
     MakeupProposal,
     MissedSession,
     Session,
+    Topic,
     Track,
 )
 from tests import factories

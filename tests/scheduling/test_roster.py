@@ -250,8 +250,8 @@ def test_hours_api_reports_the_week(clinic_a: Tenant) -> None:
 
 
 def test_topics_tagged_on_sessions_show_attended_and_missed_on_the_chart(clinic_a: Tenant) -> None:
-    from groups.models import GroupType, Topic
     from groups.services import group_types_create_defaults
+    from scheduling.models import GroupType, Topic
 
     admin = clinic_a.admin.user
     group_types_create_defaults(clinic=clinic_a.clinic, actor=admin)
