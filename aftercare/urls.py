@@ -1,10 +1,10 @@
-"""Aftercare's browser pages (under /c/<slug>/) and API routes (under /api/v1/)."""
+"""Aftercare's browser pages, included under /c/<clinic_slug>/ by iop/urls.py."""
 
 from django.urls import path
 
-from . import api, views
+from . import views
 
-page_patterns = [
+urlpatterns = [
     path(
         "patients/<int:patient_id>/aftercare/new/",
         views.plan_create,
@@ -34,17 +34,4 @@ page_patterns = [
     ),
     path("follow-ups/", views.follow_up_list, name="follow-up-list"),
     path("follow-ups/<int:follow_up_id>/", views.follow_up_edit, name="follow-up-edit"),
-]
-
-api_patterns = [
-    path("aftercare-plans/", api.PlanListView.as_view()),
-    path("aftercare-plans/<int:id>/", api.PlanDetailView.as_view()),
-    path("aftercare-plans/<int:id>/transition", api.PlanTransitionView.as_view()),
-    path("aftercare-plans/<int:id>/revise", api.PlanReviseView.as_view()),
-    path("aftercare-plans/<int:id>/pdf", api.PlanPdfView.as_view()),
-    path("aftercare-pdfs/<int:id>", api.PdfJobView.as_view(), name="api-aftercare-pdf"),
-    path("aftercare-pdfs/<int:id>/retry", api.PdfRetryView.as_view()),
-    path("aftercare-pdfs/<int:id>/file", api.PdfFileView.as_view(), name="api-aftercare-pdf-file"),
-    path("follow-ups/", api.FollowUpListView.as_view()),
-    path("follow-ups/<int:id>/", api.FollowUpDetailView.as_view()),
 ]

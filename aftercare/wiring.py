@@ -1,8 +1,16 @@
 """What aftercare adds to the core through its hooks (iop/hooks.py)."""
 
+from typing import Any
+
+from django.http import HttpRequest
+
 from iop import hooks
 from iop.models import Enrollment, User
+from iop.roles import Capability
+from iop.selectors import Chart
 
+from .models import AftercarePdf
+from .selectors import plans_for_patient
 from .services import LEAVING_STATUSES, follow_ups_schedule
 
 
@@ -12,4 +20,32 @@ def _schedule_follow_ups(enrollment: Enrollment, actor: User | None) -> None:
         follow_ups_schedule(enrollment=enrollment, actor=actor)
 
 
+def _chart_section(request: HttpRequest, chart: Chart) -> dict[str, Any]:
+    """The patient's plans, each with the clinic's own copy of its signed PDF (one query)."""
+    patient = chart.patient
+    plans = plans_for_patient(clinic=patient.clinic, patient=patient)
+    copies = {
+        pdf.plan_id: pdf
+        for pdf in AftercarePdf.objects.filter(
+            clinic=patient.clinic, plan__in=[p for p in plans if p.is_signed], released_to=""
+        ).defer("content")
+    }
+    planned = {p.enrollment_id for p in plans}
+    return {
+        "plans": [(plan, copies.get(plan.pk)) for plan in plans],
+        "can_write": request.membership.can(Capability.AFTERCARE_WRITE),  # type: ignore[attr-defined]
+        "can_start": any(e.pk not in planned for e in chart.enrollments),
+    }
+
+
 hooks.enrollment_changed.register(_schedule_follow_ups, order=50)
+hooks.chart_sections.register(
+    hooks.ChartSection(
+        "aftercare",
+        "Aftercare",
+        "aftercare/_chart_section.html",
+        Capability.AFTERCARE_READ,
+        context=_chart_section,
+    ),
+    order=50,
+)

@@ -1,10 +1,10 @@
-"""Family pages (under /c/<slug>/) and API routes (under /api/v1/)."""
+"""Family's browser pages, included under /c/<clinic_slug>/ by iop/urls.py."""
 
 from django.urls import path
 
-from . import api, views
+from . import views
 
-page_patterns = [
+urlpatterns = [
     path("patients/<int:patient_id>/family/new/", views.member_create, name="family-member-create"),
     path(
         "patients/<int:patient_id>/family/sessions/new/",
@@ -35,18 +35,4 @@ page_patterns = [
         views.participant_mark,
         name="family-participant-mark",
     ),
-]
-
-api_patterns = [
-    path("family-members/", api.MemberListView.as_view()),
-    path("family-members/<int:id>/", api.MemberDetailView.as_view()),
-    path("family-members/<int:id>/sharing", api.MemberSharingView.as_view()),
-    path("family-consents/", api.ConsentListView.as_view()),
-    path("family-consents/<int:id>/", api.ConsentDetailView.as_view()),
-    path("family-consents/<int:id>/revoke", api.ConsentRevokeView.as_view()),
-    path("family-disclosures/", api.DisclosureListView.as_view()),
-    path("family-sessions/", api.FamilySessionListView.as_view()),
-    path("family-sessions/<int:id>/", api.FamilySessionDetailView.as_view()),
-    path("family-participants/", api.ParticipantListView.as_view()),
-    path("family-participants/<int:id>/", api.ParticipantDetailView.as_view()),
 ]

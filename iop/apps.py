@@ -7,5 +7,6 @@ class IopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401, PLC0415 - connects the login/MFA audit receivers
-        from .api import schema  # noqa: F401, PLC0415 - registers the OpenAPI auth descriptions
+        # The chart's own sections, the login/MFA audit receivers, the OpenAPI auth texts.
+        from . import chart, signals  # noqa: F401, PLC0415 - registered on import
+        from .api import schema  # noqa: F401, PLC0415 - registered on import

@@ -8,12 +8,15 @@ same idea as Oscar's signals and Saleor's plugin manager, without the indirectio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from iop.models import Clinic, Enrollment, User
+    from django.http import HttpRequest
+
+    from iop.models import Authorization, Clinic, Enrollment, User
+    from iop.selectors import Chart
 
 T = TypeVar("T")
 
@@ -45,3 +48,44 @@ clinic_created: Registry[ClinicCreated] = Registry("clinic created")
 # None for the system. The calendar follows it (rolling admission), aftercare schedules calls.
 EnrollmentChanged = Callable[["Enrollment", "User | None"], None]
 enrollment_changed: Registry[EnrollmentChanged] = Registry("enrollment changed")
+
+# Authorizations about to be shown (the chart, the API): a feature fills in what it knows of
+# them, for the whole list at once. The calendar counts the days billed against each.
+AuthorizationsShown = Callable[["Clinic", list["Authorization"]], None]
+authorizations_shown: Registry[AuthorizationsShown] = Registry("authorizations shown")
+
+
+# --- The patient chart ------------------------------------------------------------------------
+# The chart is the sections registered here, in order; the core registers its own
+# (demographics, enrollments, diagnoses, medications, insurance) the same way.
+
+# Counts that ride along in the chart's one patient query: name → expression (the calendar's
+# unexcused misses), so a feature's header alert costs no query of its own.
+ChartPatientAnnotations = Callable[["Clinic"], dict[str, Any]]
+chart_patient_annotations: Registry[ChartPatientAnnotations] = Registry("chart annotations")
+
+# The chips in the chart's header: (tone, text) pairs from what the chart loaded.
+ChartAlerts = Callable[["Chart"], Iterable[tuple[str, str]]]
+chart_alerts: Registry[ChartAlerts] = Registry("chart alerts")
+
+
+@dataclass(frozen=True)
+class ChartSection:
+    """One section of the patient chart.
+
+    `template` is rendered inside the chart's context (request, clinic, can, chart, patient)
+    plus what `context(request, chart)` returns; it is loaded only for readers with
+    `capability` (None: everyone who may open the chart). `title` is its entry in the chart's
+    section links ("" for none); a section with `url_name` and no template is only a link to
+    that page of the patient. A `banner` shows above the links (a safety flag)."""
+
+    key: str
+    title: str = ""
+    template: str = ""
+    capability: str | None = None
+    context: Callable[[HttpRequest, Chart], dict[str, Any]] | None = None
+    url_name: str = ""
+    banner: bool = False
+
+
+chart_sections: Registry[ChartSection] = Registry("chart sections")

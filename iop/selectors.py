@@ -2,14 +2,14 @@
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from allauth.mfa.models import Authenticator
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from iop import clock
+from iop import clock, hooks
 from iop.models import (
     ApiToken,
     AuditEvent,
@@ -155,9 +155,6 @@ class Chart:
     coverages: list[Coverage]
     payment_plans: list[PaymentPlan]
     authorizations: list[Authorization]
-    missed_sessions: list[Any] = field(default_factory=list)  # the last 60 days
-    unexcused_recent: int = 0  # the ledger's unexcused misses (the miss-risk rule)
-    miss_risk: bool = False  # the ledger's verdict on them (the rule's threshold lives there)
 
     @property
     def current_enrollment(self) -> Enrollment | None:
@@ -189,8 +186,8 @@ class Chart:
             and not any(p.is_active for p in self.payment_plans)
         ):
             found.append(("warn", "Insurance not verified"))
-        if self.miss_risk:
-            found.append(("danger", f"{self.unexcused_recent} unexcused misses in 14 days"))
+        for alerts in hooks.chart_alerts:  # the features' chips (the calendar's misses)
+            found.extend(alerts(self))
         return found
 
 
@@ -204,14 +201,12 @@ def with_clinic(rows: Iterable[RecordT], clinic: Clinic) -> list[RecordT]:
 
 
 def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Chart:
-    """The chart, with only the sections the reader may see loaded."""
-    from scheduling import ledger  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
-
-    patient = patient_get(
-        clinic=clinic,
-        patient_id=patient_id,
-        unexcused_misses=ledger.unexcused_misses_of_outer_patient(clinic=clinic, now=clock.now()),
-    )
+    """The chart's core records, with only the sections the reader may see loaded; what the
+    features registered rides along (annotations on the patient, prepared authorizations)."""
+    annotations: dict[str, Any] = {}
+    for annotate in hooks.chart_patient_annotations:
+        annotations |= annotate(clinic)
+    patient = patient_get(clinic=clinic, patient_id=patient_id, **annotations)
 
     def load(name: str, queryset: QuerySet[Any]) -> list[Any]:
         if name not in sections:
@@ -232,35 +227,14 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
         payment_plans=load("insurance", PaymentPlan.objects.all()),
         authorizations=load("insurance", Authorization.objects.select_related("coverage")),
     )
-    from scheduling.models import MissedSession  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
-
-    chart.unexcused_recent = patient.unexcused_misses  # type: ignore[attr-defined]
-    chart.miss_risk = ledger.miss_risk(chart.unexcused_recent)
-    ledger.count_billed_units(clinic=clinic, authorizations=chart.authorizations)
-    chart.missed_sessions = list(
-        MissedSession.objects.filter(
-            clinic=clinic,
-            patient=patient,
-            session__day__gte=clock.today(clinic) - datetime.timedelta(days=60),
-        )
-        .exclude(status="withdrawn")
-        .select_related("session__group_type", "session__topic", "makeup__session")
-        .order_by("-session__starts_at")
-    )
+    authorizations_shown(clinic, chart.authorizations)
     return chart
 
 
-def signed_group_notes(*, clinic: Clinic, patient_id: int, limit: int = 20) -> list[Any]:
-    """The patient's parts of signed group notes, newest first, with the shared part."""
-    from groups.models import GroupNotePart  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
-
-    return list(
-        GroupNotePart.objects.filter(
-            clinic=clinic, patient_id=patient_id, note__signed_at__isnull=False
-        )
-        .select_related("note__session__group_type", "note__session__topic", "note__signed_by")
-        .order_by("-note__session__starts_at")[:limit]
-    )
+def authorizations_shown(clinic: Clinic, authorizations: list[Authorization]) -> None:
+    """Let the features fill in what they know of authorizations about to be shown."""
+    for prepare in hooks.authorizations_shown:
+        prepare(clinic, authorizations)
 
 
 def record_get(

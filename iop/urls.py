@@ -1,21 +1,14 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from aftercare.urls import page_patterns as aftercare_pages
-from family.urls import page_patterns as family_pages
-from groups import views as groups
 from iop import health
 from iop.views import core, intake, patients
-from progress.urls import urlpatterns as progress_patterns
-from scheduling import makeup_views
-from scheduling import views as roster
-from therapy.urls import page_patterns as therapy_pages
 
 # One create and one edit page per part of the record; each id has its own name so the
 # cross-clinic sweep knows which object to try.
-record_patterns = [
+record_patterns: list[URLPattern | URLResolver] = [
     pattern
     for kind, id_name in [
         ("diagnoses", "diagnosis_id"),
@@ -40,9 +33,7 @@ record_patterns = [
     )
 ]
 
-clinic_patterns = [
-    # The clinic's home is the Today roster: the first screen is the day's work.
-    path("", roster.roster, name="clinic-home"),
+clinic_patterns: list[URLPattern | URLResolver] = [
     path("patients/", patients.patient_list, name="patient-list"),
     path("patients/search/", patients.patient_search, name="patient-search"),
     path("patients/new/", patients.patient_create, name="patient-create"),
@@ -69,32 +60,6 @@ clinic_patterns = [
         patients.enrollment_extend,
         name="enrollment-extend",
     ),
-    path("roster/", roster.roster, name="roster"),
-    path("makeups/", makeup_views.makeup_queue, name="makeup-queue"),
-    path("makeups/<int:missed_id>/", makeup_views.makeup_detail, name="makeup-detail"),
-    path("makeups/<int:missed_id>/decide/", makeup_views.makeup_decide, name="makeup-decide"),
-    path("notifications/read/", makeup_views.notifications_read, name="notifications-read"),
-    path("roster/attendance/<int:attendance_id>/", roster.attendance_mark, name="attendance-mark"),
-    path("roster/sessions/<int:session_id>/walk-in/", roster.walk_in, name="walk-in"),
-    path("roster/sessions/<int:session_id>/topic/", roster.session_topic, name="session-topic"),
-    path("sessions/<int:session_id>/note/", groups.group_note, name="group-note"),
-    path("curriculum/", groups.curriculum, name="curriculum"),
-    path("curriculum/group-types/new/", groups.group_type_form, name="group-type-create"),
-    path(
-        "curriculum/group-types/<int:group_type_id>/",
-        groups.group_type_form,
-        name="group-type-edit",
-    ),
-    path("curriculum/topics/new/", groups.topic_form, name="topic-create"),
-    path("curriculum/topics/<int:topic_id>/", groups.topic_form, name="topic-edit"),
-    path("hours/", roster.weekly_hours, name="weekly-hours"),
-    path("my-calendar/", roster.my_calendar, name="my-calendar"),
-    path("patients/<int:patient_id>/calendar/", roster.patient_calendar, name="patient-calendar"),
-    path("tracks/", roster.track_list, name="track-list"),
-    path("tracks/new/", roster.track_create, name="track-create"),
-    path("tracks/<int:track_id>/edit/", roster.track_edit, name="track-edit"),
-    path("rooms/new/", roster.room_create, name="room-create"),
-    path("closures/new/", roster.closure_create, name="closure-create"),
     path("intake/", intake.intake_board, name="intake-board"),
     path("intake/new/", intake.inquiry_create, name="inquiry-create"),
     path("intake/<int:inquiry_id>/", intake.inquiry_detail, name="inquiry-detail"),
@@ -113,14 +78,14 @@ clinic_patterns = [
     path("tokens/<int:token_id>/revoke/", core.token_revoke, name="token-revoke"),
     path("audit/", core.audit_list, name="audit-list"),
     path("audit/export.csv", core.audit_export, name="audit-export"),
-    # --- aftercare ---
-    *aftercare_pages,
-    # --- progress app: caseload, progress page, measures, check-ins, drug tests ---
-    *progress_patterns,
-    # --- family app: family members, consents, sharing, family sessions ---
-    *family_pages,
-    # --- therapy: individual sessions, treatment plans, progress notes ---
-    *therapy_pages,
+    # Each app's own pages, included by dotted name: the core imports no feature. The
+    # calendar's come first: the clinic's home ("") is its Today roster.
+    path("", include("scheduling.urls")),
+    path("", include("groups.urls")),
+    path("", include("progress.urls")),
+    path("", include("aftercare.urls")),
+    path("", include("family.urls")),
+    path("", include("therapy.urls")),
 ]
 
 urlpatterns = [
@@ -129,7 +94,7 @@ urlpatterns = [
     path("session/keepalive", core.session_keepalive, name="session-keepalive"),
     path("accounts/", include("allauth.urls")),
     path("c/<slug:clinic_slug>/", include(clinic_patterns)),
-    path("feeds/<slug:clinic_slug>/<str:token>.ics", roster.ics_feed, name="ics-feed"),
+    path("feeds/", include("scheduling.feed_urls")),
     path("api/v1/", include("iop.api.urls")),
     path(
         "api/schema/",

@@ -5,3 +5,7 @@ class ProgressConfig(AppConfig):
     name = "progress"
     verbose_name = "Check-ins, drug tests and measures"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here, not at the top: models are not loaded when this module is.
+        from . import wiring  # noqa: F401, PLC0415 - fills the core's hooks

@@ -2,13 +2,15 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q
 from django.http import Http404
 
+from iop import clock
 from iop.models import Clinic, Track
 
-from .models import Attendance, Closure, Session, SessionStatus
+from .models import Attendance, Closure, MissedSession, Session, SessionStatus
 
 
 @dataclass
@@ -106,24 +108,16 @@ def session_get(*, clinic: Clinic, session_id: int) -> Session:
     return session
 
 
-@dataclass
-class CurriculumProgress:
-    attended: list[str]
-    missed: list[str]
-
-
-def curriculum_for(*, clinic: Clinic, patient_id: int) -> CurriculumProgress:
-    """Which curriculum topics the patient has attended, and which they missed (one query).
-    A topic missed once and attended later counts as attended."""
-    rows = (
-        Attendance.objects.filter(
-            clinic=clinic, patient_id=patient_id, is_active=True, session__topic__isnull=False
+def missed_sessions_recent(*, clinic: Clinic, patient_id: int, days: int = 60) -> list[Any]:
+    """The patient's missed sessions of the last `days` days with what became of each, newest
+    first (one query)."""
+    return list(
+        MissedSession.objects.filter(
+            clinic=clinic,
+            patient_id=patient_id,
+            session__day__gte=clock.today(clinic) - datetime.timedelta(days=days),
         )
-        .exclude(status="expected")
-        .values_list("session__topic__name", "status")
+        .exclude(status="withdrawn")
+        .select_related("session__group_type", "session__topic", "makeup__session")
+        .order_by("-session__starts_at")
     )
-    attended: set[str] = set()
-    missed: set[str] = set()
-    for topic, status in rows:
-        (attended if status in ("present", "late", "left_early") else missed).add(topic)
-    return CurriculumProgress(attended=sorted(attended), missed=sorted(missed - attended))

@@ -32,7 +32,6 @@ from iop.models import (
 from iop.models.care import DischargeType, EnrollmentStatus, LevelOfCare
 from iop.models.intake import InquiryStatus
 from iop.roles import Capability
-from scheduling.ledger import count_billed_units
 
 from .views import ClinicAPIView, ClinicScopedField, PatientSerializer
 
@@ -83,13 +82,13 @@ PATIENT_FILTER = OpenApiParameter("patient", OpenApiTypes.INT, description="Only
 def record_endpoints(
     model: Any, read: str, write: str, prepare: Callable[..., None] | None = None
 ) -> tuple[type[ClinicAPIView], type[ClinicAPIView]]:
-    """`prepare(clinic=…, records=[…])` adds computed values to a page of records."""
+    """`prepare(clinic, records)` adds computed values to a page of records."""
     serializer = SERIALIZERS[model]
     name = model.__name__
 
     def ready(clinic: Any, records: list[Any]) -> list[Any]:
         if prepare is not None:
-            prepare(clinic=clinic, authorizations=records)
+            prepare(clinic, records)
         return records
 
     class ListView(ClinicAPIView):
@@ -176,7 +175,7 @@ PaymentPlanList, PaymentPlanDetail = record_endpoints(
     PaymentPlan, C.PATIENTS_READ, C.PATIENTS_WRITE
 )
 AuthorizationList, AuthorizationDetail = record_endpoints(
-    Authorization, C.PATIENTS_READ, C.PATIENTS_WRITE, prepare=count_billed_units
+    Authorization, C.PATIENTS_READ, C.PATIENTS_WRITE, prepare=selectors.authorizations_shown
 )
 
 

@@ -1,13 +1,6 @@
 from django.http import HttpRequest, JsonResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-
-from aftercare.urls import api_patterns as aftercare_api
-from family.urls import api_patterns as family_api
-from progress import api as progress
-from scheduling import api as calendar
-from scheduling import makeup_api
-from therapy.urls import api_patterns as therapy_api
 
 from . import records, views
 
@@ -46,50 +39,12 @@ urlpatterns = [
     path("inquiries/<int:id>/", records.InquiryDetailView.as_view()),
     path("inquiries/<int:id>/status", records.InquiryStatusView.as_view()),
     path("inquiries/<int:id>/admit", records.InquiryAdmitView.as_view()),
-    path("tracks/", calendar.TrackListView.as_view()),
-    path("tracks/<int:id>/", calendar.TrackDetailView.as_view()),
-    path("rooms/", calendar.RoomListView.as_view()),
-    path("closures/", calendar.ClosureListView.as_view()),
-    path("sessions/", calendar.SessionListView.as_view()),
-    path("sessions/<int:id>/", calendar.SessionDetailView.as_view()),
-    path("sessions/<int:id>/attendance", calendar.AttendanceView.as_view()),
-    path("sessions/<int:id>/note", calendar.GroupNoteView.as_view()),
-    path("sessions/<int:id>/note/sign", calendar.GroupNoteSignView.as_view()),
-    path("group-types/", calendar.GroupTypeListView.as_view()),
-    path("topics/", calendar.TopicListView.as_view()),
-    path("topics/<int:id>/", calendar.TopicDetailView.as_view()),
-    path("hours/", calendar.HoursView.as_view()),
-    path("missed-sessions/", makeup_api.MissedSessionListView.as_view()),
-    path("missed-sessions/<int:id>/", makeup_api.MissedSessionDetailView.as_view()),
-    path("missed-sessions/<int:id>/accept", makeup_api.MissedSessionAcceptView.as_view()),
-    path("missed-sessions/<int:id>/waive", makeup_api.MissedSessionWaiveView.as_view()),
-    # --- aftercare ---
-    *aftercare_api,
-    # --- progress app: check-ins, ratings, drug tests, measures, safety tasks, caseload ---
-    path("check-ins/", progress.CheckInListView.as_view()),
-    path("check-ins/<int:id>/", progress.CheckInDetailView.as_view()),
-    path("daily-ratings/", progress.DailyRatingListView.as_view()),
-    path("drug-test-panels/", progress.PanelListView.as_view()),
-    path("drug-test-panels/<int:id>/", progress.PanelDetailView.as_view()),
-    path("drug-tests/", progress.DrugTestListView.as_view()),
-    path("drug-tests/<int:id>/", progress.DrugTestDetailView.as_view()),
-    path("drug-tests/<int:id>/collection", progress.DrugTestCollectionView.as_view()),
-    path("drug-tests/<int:id>/results", progress.DrugTestResultsView.as_view()),
-    path("drug-tests/<int:id>/review", progress.DrugTestReviewView.as_view()),
-    path("random-selections/", progress.RandomSelectionListView.as_view()),
-    path("random-selections/<int:id>/", progress.RandomSelectionDetailView.as_view()),
-    path("instruments/", progress.InstrumentListView.as_view()),
-    path("measures/", progress.MeasureListView.as_view()),
-    path("measures/<int:id>/", progress.MeasureDetailView.as_view()),
-    path("safety-tasks/", progress.SafetyTaskListView.as_view()),
-    path("safety-tasks/<int:id>/", progress.SafetyTaskDetailView.as_view()),
-    path("safety-tasks/<int:id>/close", progress.SafetyTaskCloseView.as_view()),
-    path("caseload/", progress.CaseloadView.as_view()),
-    path("patients/<int:id>/progress", progress.PatientProgressView.as_view()),
-    # --- end progress app ---
-    # --- family app: family members, consents, disclosures, family sessions ---
-    *family_api,
-    # --- therapy: availability, individual sessions, treatment plans, progress notes ---
-    *therapy_api,
+    # Each app's own routes, included by dotted name: the core imports no feature.
+    path("", include("scheduling.api_urls")),
+    path("", include("groups.api_urls")),
+    path("", include("progress.api_urls")),
+    path("", include("aftercare.api_urls")),
+    path("", include("family.api_urls")),
+    path("", include("therapy.api_urls")),
     re_path(r"", not_found),
 ]

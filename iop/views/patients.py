@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from iop import selectors, services
+from iop import hooks, selectors, services
 from iop.forms import (
     AuthorizationForm,
     CoverageForm,
@@ -42,8 +42,6 @@ from iop.models import (
 from iop.roles import Capability
 from iop.selectors import PatientFilters
 from iop.services import DomainError
-from scheduling.ledger import patient_weeks
-from scheduling.selectors import curriculum_for
 
 from .core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
 
@@ -135,29 +133,22 @@ def chart_sections(membership: Membership) -> set[str]:
 @clinic_page(C.PATIENTS_READ)
 @require_GET
 def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
-    sections = chart_sections(membership_of(request))
+    membership = membership_of(request)
+    sections = chart_sections(membership)
     chart = selectors.patient_chart(
         clinic=clinic_of(request), patient_id=patient_id, sections=sections
     )
     services.patient_chart_viewed(patient=chart.patient, actor=actor_of(request))
-    weeks = patient_weeks(clinic=clinic_of(request), patient=chart.patient)
-    curriculum = curriculum_for(clinic=clinic_of(request), patient_id=chart.patient.pk)
-    group_notes = (
-        selectors.signed_group_notes(clinic=clinic_of(request), patient_id=chart.patient.pk)
-        if membership_of(request).can(C.NOTES_READ)
-        else []
-    )
+    # The registered sections this reader may see, each with its own values (iop/hooks.py).
+    panels = [
+        (section, section.context(request, chart) if section.context else {})
+        for section in hooks.chart_sections
+        if section.capability is None or membership.can(section.capability)
+    ]
     return render(
         request,
         "iop/patient_chart.html",
-        {
-            "chart": chart,
-            "patient": chart.patient,
-            "sections": sections,
-            "weeks": weeks,
-            "curriculum": curriculum,
-            "group_notes": group_notes,
-        },
+        {"chart": chart, "patient": chart.patient, "sections": sections, "panels": panels},
     )
 
 

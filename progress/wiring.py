@@ -1,0 +1,25 @@
+"""What the progress app adds to the core through its hooks (iop/hooks.py)."""
+
+from iop import hooks
+from iop.roles import Capability
+
+S = hooks.ChartSection
+# An open safety task flags the chart above everything else, for readers of clinical records.
+hooks.chart_sections.register(
+    S(
+        "safety",
+        template="progress/_chart_safety.html",
+        capability=Capability.CLINICAL_READ,
+        banner=True,
+    ),
+    order=0,
+)
+hooks.chart_sections.register(
+    S(
+        "progress",
+        "Progress and measures →",
+        url_name="patient-progress",
+        capability=Capability.CLINICAL_READ,
+    ),
+    order=110,
+)

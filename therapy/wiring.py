@@ -1,0 +1,38 @@
+"""What therapy adds to the core through its hooks (iop/hooks.py)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from iop import clock, hooks
+from iop.roles import Capability
+from iop.selectors import Chart
+
+from . import selectors
+
+
+def _chart_section(request: HttpRequest, chart: Chart) -> dict[str, Any]:
+    """The treatment plan in force and the progress notes (the treating team only)."""
+    membership = request.membership  # type: ignore[attr-defined]
+    patient = chart.patient
+    if not selectors.can_read_patient(membership, patient):
+        return {"hidden": True}
+    summary = selectors.chart_summary(clinic=patient.clinic, membership=membership, patient=patient)
+    plan = summary["plan"]
+    return summary | {
+        "review": selectors.review_state(plan, clock.today(patient.clinic)) if plan else "",
+        "can_write": membership.can(Capability.NOTES_WRITE),
+        "has_open_enrollment": chart.current_enrollment is not None,
+    }
+
+
+hooks.chart_sections.register(
+    hooks.ChartSection(
+        "therapy",
+        "Therapy",
+        "therapy/_chart_section.html",
+        Capability.NOTES_READ,
+        context=_chart_section,
+    ),
+    order=70,
+)
