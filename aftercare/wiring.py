@@ -9,6 +9,7 @@ from iop.models import Enrollment, User
 from iop.roles import Capability
 from iop.selectors import Chart
 
+from .demo import seed_aftercare
 from .models import AftercarePdf
 from .selectors import plans_for_patient
 from .services import LEAVING_STATUSES, follow_ups_schedule
@@ -49,3 +50,11 @@ hooks.chart_sections.register(
     ),
     order=50,
 )
+
+
+def _demo(demo: hooks.DemoClinic) -> None:
+    """Plans in every state; the follow-up calls came with the discharges."""
+    seed_aftercare(demo.clinic, demo.rng)
+
+
+hooks.demo_seeders.register(_demo, order=40)

@@ -8,6 +8,7 @@ from iop import hooks
 from iop.roles import Capability
 from iop.selectors import Chart
 
+from .demo import seed_family
 from .selectors import family_chart
 
 
@@ -34,3 +35,11 @@ hooks.chart_sections.register(
     ),
     order=60,
 )
+
+
+def _demo(demo: hooks.DemoClinic) -> None:
+    """Family members, consents in each state, family sessions."""
+    seed_family(demo.clinic, demo.rng)
+
+
+hooks.demo_seeders.register(_demo, order=60)

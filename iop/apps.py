@@ -7,6 +7,7 @@ class IopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The chart's own sections, the login/MFA audit receivers, the OpenAPI auth texts.
-        from . import chart, signals  # noqa: F401, PLC0415 - registered on import
+        # The chart's own sections, the demo's patients, the login/MFA audit receivers, the
+        # OpenAPI auth texts.
+        from . import chart, demo, signals  # noqa: F401, PLC0415 - registered on import
         from .api import schema  # noqa: F401, PLC0415 - registered on import

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    import random
+
     from django.http import HttpRequest
 
     from iop.models import Authorization, Clinic, Enrollment, User
@@ -89,3 +91,21 @@ class ChartSection:
 
 
 chart_sections: Registry[ChartSection] = Registry("chart sections")
+
+
+# --- The demo (`seed_demo`) -----------------------------------------------------------------
+@dataclass
+class DemoClinic:
+    """A demo clinic being seeded: its staff by role (admin, therapist, …), the patients to
+    make, and the one seeded random source (the same demo every time)."""
+
+    clinic: Clinic
+    staff: dict[str, User]
+    patients: int
+    rng: random.Random
+
+
+# Seeders run in order inside the clinic's transaction: the calendar's tracks (10), the
+# core's patients (20) and inquiries (25), then each feature's history (30 and up).
+DemoSeeder = Callable[[DemoClinic], None]
+demo_seeders: Registry[DemoSeeder] = Registry("demo seeders")

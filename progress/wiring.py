@@ -1,7 +1,9 @@
 """What the progress app adds to the core through its hooks (iop/hooks.py)."""
 
 from iop import hooks
-from iop.roles import Capability
+from iop.roles import Capability, Role
+
+from .demo import seed_progress
 
 S = hooks.ChartSection
 # An open safety task flags the chart above everything else, for readers of clinical records.
@@ -23,3 +25,14 @@ hooks.chart_sections.register(
     ),
     order=110,
 )
+
+
+def _demo(demo: hooks.DemoClinic) -> None:
+    """Twelve weeks of measures, check-ins, daily ratings and drug tests."""
+    seed_progress(
+        clinic=demo.clinic, admin=demo.staff[Role.ADMIN], nurse=demo.staff[Role.NURSE],
+        rng=demo.rng,
+    )  # fmt: skip
+
+
+hooks.demo_seeders.register(_demo, order=50)

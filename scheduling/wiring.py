@@ -8,7 +8,7 @@ from iop import clock, hooks
 from iop.models import Authorization, Clinic, Enrollment, User
 from iop.selectors import Chart
 
-from . import ledger, selectors
+from . import demo, ledger, selectors
 from .services import attendance_follow_enrollment
 
 
@@ -57,3 +57,6 @@ hooks.chart_sections.register(
 hooks.chart_sections.register(
     S("missed", "Missed sessions", "scheduling/chart/_missed.html", context=_missed), order=30
 )
+# The demo: the tracks before the patients exist, their attendance after.
+hooks.demo_seeders.register(demo.seed_calendar, order=10)
+hooks.demo_seeders.register(demo.seed_attendance, order=30)

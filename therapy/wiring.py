@@ -9,6 +9,7 @@ from iop.roles import Capability
 from iop.selectors import Chart
 
 from . import selectors
+from .demo import seed_therapy
 
 
 def _chart_section(request: HttpRequest, chart: Chart) -> dict[str, Any]:
@@ -36,3 +37,11 @@ hooks.chart_sections.register(
     ),
     order=70,
 )
+
+
+def _demo(demo: hooks.DemoClinic) -> None:
+    """Availability, weekly individual sessions, treatment plans, signed notes."""
+    seed_therapy(demo.clinic, demo.rng)
+
+
+hooks.demo_seeders.register(_demo, order=70)
