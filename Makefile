@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Recursive rather than `test: lint`: a prerequisite would run before the system check.
 test:

@@ -24,7 +24,7 @@ from iop.services.core import audit_record, notify
 from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
 
-from . import services
+from . import hooks, services
 from .models import (
     Attendance,
     AttendanceTodo,
@@ -277,17 +277,17 @@ def free_hours(
     """Slots as long as the missed session, on the hour, within the therapist's weekly hours
     (the usual working day when they have recorded none), closures and time away skipped,
     where neither the therapist nor the patient is booked."""
-    from therapy.models import Availability, AvailabilityBlock  # noqa: PLC0415 - upward import, to become a registered hook (see docs/architecture.md)
-
     tz = clock.zone(clinic)
     length = missed.ends_at - missed.starts_at
     first = now.astimezone(tz).date()
     last = first + datetime.timedelta(days=days)
     windows: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
-    for weekday, t0, t1 in Availability.objects.filter(clinic=clinic, therapist=lead).values_list(
-        "weekday", "starts_at", "ends_at"
-    ):
-        windows[weekday].append((t0, t1))
+    away: list[tuple[datetime.datetime, datetime.datetime]] = []
+    for hours_of in hooks.staff_hours:
+        hours = hours_of(clinic, lead, first, last)
+        for weekday, spans in hours.weekly.items():
+            windows[weekday] += spans
+        away += hours.away
     if not windows:
         windows.update({weekday: [WORKING_HOURS] for weekday in range(5)})
     busy = [
@@ -301,9 +301,7 @@ def free_hours(
             clinic=clinic, patient=patient, is_active=True, starts_at__date__range=(first, last)
         )
     ]
-    busy += AvailabilityBlock.objects.filter(
-        clinic=clinic, therapist=lead, starts_at__date__lte=last, ends_at__date__gte=first
-    ).values_list("starts_at", "ends_at")
+    busy += away
     closed = set(
         Closure.objects.filter(clinic=clinic, date__range=(first, last)).values_list(
             "date", flat=True

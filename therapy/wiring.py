@@ -1,15 +1,19 @@
 """What therapy adds to the core through its hooks (iop/hooks.py)."""
 
+import datetime
 from typing import Any
 
 from django.http import HttpRequest
 
 from iop import clock, hooks
+from iop.models import Clinic, Membership
 from iop.roles import Capability
 from iop.selectors import Chart
+from scheduling import hooks as calendar
 
 from . import selectors
 from .demo import seed_therapy
+from .models import Availability, AvailabilityBlock
 
 
 def _chart_section(request: HttpRequest, chart: Chart) -> dict[str, Any]:
@@ -45,3 +49,23 @@ def _demo(demo: hooks.DemoClinic) -> None:
 
 
 hooks.demo_seeders.register(_demo, order=70)
+
+
+def _staff_hours(
+    clinic: Clinic, member: Membership, first: datetime.date, last: datetime.date
+) -> calendar.StaffHours:
+    """The therapist's recorded weekly availability and their time away between the dates."""
+    hours = calendar.StaffHours()
+    for weekday, t0, t1 in Availability.objects.filter(clinic=clinic, therapist=member).values_list(
+        "weekday", "starts_at", "ends_at"
+    ):
+        hours.weekly.setdefault(weekday, []).append((t0, t1))
+    hours.away = list(
+        AvailabilityBlock.objects.filter(
+            clinic=clinic, therapist=member, starts_at__date__lte=last, ends_at__date__gte=first
+        ).values_list("starts_at", "ends_at")
+    )
+    return hours
+
+
+calendar.staff_hours.register(_staff_hours)
