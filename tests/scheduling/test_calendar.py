@@ -135,10 +135,17 @@ def test_on_hold_takes_the_patient_off_future_lists_and_back(clinic_a: Tenant) -
     assert len(attendance(clinic_a, clinic_a.patient)) == count
 
 
+def afternoon(tenant: Tenant, *, days: int) -> datetime.datetime:
+    """14:00 on the clinic's wall clock `days` days from its today: clear of the tenant's
+    morning track (9 to 12), whatever the hour the test runs at."""
+    day = clock.today(tenant.clinic) + datetime.timedelta(days=days)
+    return clock.at(tenant.clinic, day, datetime.time(14))
+
+
 def one_off(tenant: Tenant, start: datetime.datetime, **fields: object) -> Session:
     return calendar.session_create(
         clinic=tenant.clinic, actor=tenant.admin.user, kind="individual",
-        day=start.date(), starts_at=start, ends_at=start + datetime.timedelta(hours=1), **fields,
+        day=clock.local_date(tenant.clinic, start), starts_at=start, ends_at=start + datetime.timedelta(hours=1), **fields,
     )  # fmt: skip
 
 
@@ -146,7 +153,7 @@ def test_no_room_staff_or_patient_is_double_booked(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
     room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 1")
     therapist = clinic_a.members[Role.THERAPIST]
-    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    start = afternoon(clinic_a, days=2)
     first = one_off(clinic_a, start, room=room, lead=therapist)
     with pytest.raises(ValidationError) as refused:
         one_off(clinic_a, start + datetime.timedelta(minutes=30), room=room)
@@ -169,7 +176,7 @@ def test_no_room_staff_or_patient_is_double_booked(clinic_a: Tenant) -> None:
 def test_a_cancelled_session_frees_the_room(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
     room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 2")
-    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=3)
+    start = afternoon(clinic_a, days=3)
     first = one_off(clinic_a, start, room=room)
     with clinic_context(clinic_a.clinic.pk):
         Session.objects.filter(pk=first.pk).update(status="cancelled")
@@ -178,7 +185,7 @@ def test_a_cancelled_session_frees_the_room(clinic_a: Tenant) -> None:
 
 def test_other_clinics_rows_never_conflict(clinic_a: Tenant, clinic_b: Tenant) -> None:
     """Constraints are per clinic (they lead with clinic_id)."""
-    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=4)
+    start = afternoon(clinic_a, days=4)
     one_off(clinic_a, start)
     one_off(clinic_b, start)
 
@@ -186,11 +193,12 @@ def test_other_clinics_rows_never_conflict(clinic_a: Tenant, clinic_b: Tenant) -
 def test_the_database_refuses_overlaps_even_without_the_service(clinic_a: Tenant) -> None:
     admin = clinic_a.admin.user
     room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 3")
-    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=5)
+    start = afternoon(clinic_a, days=5)
     one_off(clinic_a, start, room=room)
     with clinic_context(clinic_a.clinic.pk), pytest.raises(IntegrityError), transaction.atomic():
         Session.objects.create(
-            clinic=clinic_a.clinic, kind="family", day=start.date(), room=room,
+            clinic=clinic_a.clinic, kind="family", day=clock.local_date(clinic_a.clinic, start),
+            room=room,
             starts_at=start, ends_at=start + datetime.timedelta(minutes=20),
         )  # fmt: skip
 
@@ -324,7 +332,7 @@ def test_closing_a_day_from_the_tracks_page(clinic_a: Tenant) -> None:
 def test_calendar_feeds_for_staff_and_patients(clinic_a: Tenant, clinic_b: Tenant) -> None:
     admin = clinic_a.admin.user
     therapist = clinic_a.members[Role.THERAPIST]
-    start = clock.now().replace(microsecond=0) + datetime.timedelta(days=1)
+    start = afternoon(clinic_a, days=1)
     individual = one_off(clinic_a, start, lead=therapist)
     calendar.attendance_add(session=individual, patient=clinic_a.patient, actor=admin)
     # Staff: their own address from "My calendar".
