@@ -12,7 +12,9 @@ class GroupNote(TenantModel):
     """The facilitator's note for one group session: a shared part written once, and a short
     individual part per attendee. Signed notes are final (the service refuses changes)."""
 
-    session = models.OneToOneField(
+    # One per session through `groupnote_one_per_session` (clinic, session): Citus needs
+    # clinic_id in every unique constraint, so no OneToOneField.
+    session = models.ForeignKey(
         "scheduling.Session", on_delete=models.CASCADE, related_name="group_note"
     )
     summary = models.TextField(help_text="What was covered, for everyone who attended.")

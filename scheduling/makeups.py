@@ -100,7 +100,7 @@ RECORD_MISSES = """
       AND s.status <> 'cancelled' AND s.kind = ANY(%(kinds)s)
       AND s.ends_at + %(grace)s <= %(now)s
       AND (%(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[]))
-    ON CONFLICT (attendance_id) DO NOTHING
+    ON CONFLICT (clinic_id, attendance_id) DO NOTHING
     RETURNING id
 """
 
@@ -362,7 +362,7 @@ def _sync_todos(clinic: Clinic, now: datetime.datetime) -> int:
     AttendanceTodo.objects.bulk_create(
         [AttendanceTodo(clinic=clinic, session_id=sid, unmarked=n) for sid, n in counts.items()],
         update_conflicts=True,
-        unique_fields=["session"],
+        unique_fields=["clinic", "session"],
         update_fields=["unmarked"],
     )
     AttendanceTodo.objects.filter(clinic=clinic, resolved_at__isnull=True).exclude(

@@ -313,7 +313,9 @@ class MissedSession(TenantModel):
     it is marked: one per attendance row, whoever finds it first. The case manager
     decides: a make-up (a new attendance linked back to the miss), or a waiver."""
 
-    attendance = models.OneToOneField(Attendance, on_delete=models.CASCADE, related_name="missed")
+    # One per attendance and one per make-up attendance, unique per clinic (Citus needs
+    # clinic_id in every unique constraint, so no OneToOneField between tenant rows).
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="missed")
     patient = models.ForeignKey("iop.Patient", on_delete=models.CASCADE, related_name="+")
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
     excused = models.BooleanField(default=False)
@@ -324,7 +326,7 @@ class MissedSession(TenantModel):
     none_found = models.CharField(
         max_length=300, blank=True, help_text="Why no make-up could be proposed."
     )
-    makeup = models.OneToOneField(
+    makeup = models.ForeignKey(
         Attendance, null=True, blank=True, on_delete=models.SET_NULL, related_name="makes_up"
     )
     resolved_by = models.ForeignKey(
@@ -347,6 +349,10 @@ class MissedSession(TenantModel):
                 condition=~Q(status="made_up") | Q(makeup__isnull=False),
                 name="missed_made_up_has_attendance",
             ),
+            models.UniqueConstraint(
+                fields=["clinic", "attendance"], name="missed_one_per_attendance"
+            ),
+            models.UniqueConstraint(fields=["clinic", "makeup"], name="missed_one_per_makeup"),
         ]
 
     def __str__(self) -> str:
@@ -389,13 +395,16 @@ class AttendanceTodo(TenantModel):
     """A past session whose list still has patients nobody marked: a to-do for the front
     desk (the system never guesses whether they came). Closed when the list is complete."""
 
-    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="todo")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="todo")
     unmarked = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(default=clock.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["session__starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "session"], name="todo_one_per_session"),
+        ]
 
     def __str__(self) -> str:
         return f"Unmarked attendance on {self.session_id}"

@@ -71,7 +71,9 @@ class Inquiry(TenantModel):
         "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome_note = models.CharField(max_length=300, blank=True)
-    patient = models.OneToOneField(
+    # One inquiry per patient, unique per clinic (not a OneToOneField: Citus needs clinic_id
+    # in every unique constraint).
+    patient = models.ForeignKey(
         "iop.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="inquiry"
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -86,6 +88,7 @@ class Inquiry(TenantModel):
                 condition=~Q(status="assessment_scheduled") | Q(assessment_at__isnull=False),
                 name="inquiry_scheduled_has_time",
             ),
+            models.UniqueConstraint(fields=["clinic", "patient"], name="inquiry_one_per_patient"),
         ]
 
     def __str__(self) -> str:
