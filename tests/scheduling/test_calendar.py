@@ -145,7 +145,8 @@ def afternoon(tenant: Tenant, *, days: int) -> datetime.datetime:
 def one_off(tenant: Tenant, start: datetime.datetime, **fields: object) -> Session:
     return calendar.session_create(
         clinic=tenant.clinic, actor=tenant.admin.user, kind="individual",
-        day=clock.local_date(tenant.clinic, start), starts_at=start, ends_at=start + datetime.timedelta(hours=1), **fields,
+        day=clock.local_date(tenant.clinic, start), starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1), **fields,
     )  # fmt: skip
 
 
