@@ -30,6 +30,11 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# A proxy's request id is kept when it looks like one: letters, digits, "-" and "_", starting
+# with a letter or digit (so it is never a spreadsheet formula in the audit export).
+REQUEST_ID = re.compile(r"[A-Za-z0-9][-\w]{7,63}", re.ASCII)
+
+
 class RequestIdMiddleware:
     """Gives every request an id (or keeps a proxy's X-Request-ID) for logs and audit."""
 
@@ -38,7 +43,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if re.fullmatch(r"[-\w]{8,64}", incoming) else uuid.uuid4().hex
+        request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = current_request.set(RequestMeta(request_id=request_id, ip=client_ip(request)))
         try:
             response = self.get_response(request)

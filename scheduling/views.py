@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from iop import clock
+from iop import bounds, clock
 from iop import selectors as core_selectors
 from iop.models import Clinic, Track
 from iop.roles import Capability
@@ -45,10 +45,7 @@ BUTTONS = [
 
 def _day(request: HttpRequest) -> datetime.date:
     """The `?date=` asked for, else the clinic's today."""
-    try:
-        return datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return clock.today(clinic_of(request))
+    return bounds.day_param(request.GET.get("date"), clock.today(clinic_of(request)))
 
 
 def _topics_by_group_type(clinic: Any) -> dict[int, list[Any]]:

@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 
+from iop import bounds
 from iop.models import Clinic, Membership
 from iop.roles import Role
 
@@ -133,10 +134,5 @@ class InterventionForm(forms.Form):
 
 def week_param(value: str | None, today: datetime.date) -> datetime.date:
     """?week=YYYY-MM-DD (any day of the week); anything else means this week."""
-    try:
-        day = datetime.date.fromisoformat(value or "")
-    except ValueError:
-        day = today
-    if not 2000 <= day.year <= 2100:
-        day = today
+    day = bounds.day_param(value, today)
     return day - datetime.timedelta(days=day.weekday())

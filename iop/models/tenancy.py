@@ -1,4 +1,9 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from iop.bounds import value_problem
 
 
 class TenantModel(models.Model):
@@ -12,3 +17,20 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        """Django's field checks, and what no record may hold on any field: a date outside
+        the years both the database and Python read back, NUL and control characters."""
+        errors: dict[str, Any] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if field.name in errors or (exclude and field.name in exclude):
+                continue
+            problem = value_problem(getattr(self, field.attname))
+            if problem:
+                errors[field.name] = [problem]
+        if errors:
+            raise ValidationError(errors)

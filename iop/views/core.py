@@ -4,7 +4,6 @@ Every page under /c/<slug>/ runs after ClinicMiddleware resolved the membership;
 names the capability it needs (a matrix test pins them).
 """
 
-import csv
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -34,6 +33,7 @@ from iop.models.audit import AuditAction
 from iop.roles import Capability
 from iop.selectors import AuditFilters
 from iop.services import DomainError
+from iop.spreadsheets import csv_response
 
 C = Capability
 View = Callable[..., HttpResponse]
@@ -292,25 +292,20 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     clinic = clinic_of(request)
     services.audit_record(clinic=clinic, actor=actor_of(request), action=AuditAction.EXPORT)
     stamp = clock.local_now(clinic).strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-{clinic.slug}-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["time", "action", "staff email", "patient id", "object type", "object id",
-         "changed fields", "ip", "request id"]
-    )  # fmt: skip
-    for event in events[:AUDIT_EXPORT_LIMIT]:
-        writer.writerow(
-            [
-                event.created_at.isoformat(),
-                event.action,
-                event.actor.email if event.actor else "",
-                event.patient_id or "",
-                event.object_type,
-                event.object_id,
-                " ".join(event.changed_fields),
-                event.ip or "",
-                event.request_id,
-            ]
-        )
-    return response
+    header = ["time", "action", "staff email", "patient id", "object type", "object id",
+              "changed fields", "ip", "request id"]  # fmt: skip
+    rows = (
+        [
+            event.created_at.isoformat(),
+            event.action,
+            event.actor.email if event.actor else "",
+            event.patient_id or "",
+            event.object_type,
+            event.object_id,
+            " ".join(event.changed_fields),
+            event.ip or "",
+            event.request_id,
+        ]
+        for event in events[:AUDIT_EXPORT_LIMIT]
+    )
+    return csv_response(f"audit-{clinic.slug}-{stamp}.csv", header, rows)
