@@ -656,10 +656,7 @@ class NoteListView(_NoteView):
             notes = notes.filter(patient_id=f["patient"])
         if f.get("signed") is not None:
             notes = notes.filter(signed_at__isnull=not f["signed"])
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(notes, request, view=self)
-        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-        return paginator.get_paginated_response(NoteOutput(page, many=True).data)
+        return self.audited_page(notes, NoteOutput)
 
     @extend_schema(request=NoteCreateInput, responses={201: NoteOutput},
                    summary="Write the draft note of a session you led")  # fmt: skip
