@@ -51,7 +51,7 @@ class ClinicAPIView(APIView):
     ) -> Response:
         """One page of `queryset`, serialized; `before_render(rows)` sees the page first."""
         paginator = self.pagination_class()
-        rows = list(paginator.paginate_queryset(queryset, self.request, view=self) or [])
+        rows: list[Any] = list(paginator.paginate_queryset(queryset, self.request, view=self) or [])
         if before_render is not None:
             before_render(rows)
         data = serializer(rows, many=True, context=context or {}).data
