@@ -386,10 +386,12 @@ class PlanListView(_PlanView):
     def post(self, request: Request) -> Response:
         data = PlanInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        enrollment = data.validated_data["enrollment"]
-        if not selectors.can_read_patient(self.membership, enrollment.patient):
-            raise serializers.ValidationError({"enrollment": ["Not a patient you treat."]})
-        plan = services.treatment_plan_create(enrollment=enrollment, actor=self.actor)
+        try:
+            plan = services.treatment_plan_create(
+                enrollment=data.validated_data["enrollment"], author=self.membership
+            )
+        except services.NotTreatingError as exc:
+            raise serializers.ValidationError({"enrollment": [str(exc)]}) from None
         response = self.tree(plan)
         response.status_code = 201
         return response

@@ -444,14 +444,10 @@ def note_cosign(request: HttpRequest, note_id: int) -> HttpResponse:
 def plan_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = clinic_of(request)
     patient = core.patient_get(clinic=clinic, patient_id=patient_id)
-    if not selectors.can_read_patient(membership_of(request), patient):
-        raise Http404("No such patient.")
-    enrollment = patient.enrollments.filter(status__in=["active", "on_hold"]).first()
-    if enrollment is None:
-        messages.error(request, "Enroll the patient first: a plan belongs to an enrollment.")
-        return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk) + "#therapy")
     try:
-        plan = services.treatment_plan_create(enrollment=enrollment, actor=actor_of(request))
+        plan = services.treatment_plan_start(patient=patient, author=membership_of(request))
+    except services.NotTreatingError:
+        raise Http404("No such patient.") from None
     except (ValidationError, DomainError) as exc:
         refusal_shown(request, exc)
         return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk) + "#therapy")
