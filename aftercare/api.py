@@ -128,10 +128,7 @@ class PlanListView(ClinicAPIView):
             if request.query_params["status"] not in PlanStatus.values:
                 raise serializers.ValidationError({"status": ["Not a plan status."]})
             plans = plans.filter(status=request.query_params["status"])
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(_prefetched(plans).order_by("id"), request, self)
-        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-        return paginator.get_paginated_response(PlanOutput(page, many=True).data)
+        return self.audited_page(_prefetched(plans).order_by("id"), PlanOutput)
 
     @extend_schema(
         request=PlanCreateInput,
@@ -362,10 +359,7 @@ class FollowUpListView(ClinicAPIView):
             if wanted not in FollowUpStatus.values:
                 raise serializers.ValidationError({"status": ["Not a follow-up status."]})
             rows = rows.filter(status=wanted)
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(rows, request, view=self)
-        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-        return paginator.get_paginated_response(FollowUpOutput(page, many=True).data)
+        return self.audited_page(rows, FollowUpOutput)
 
 
 class FollowUpDetailView(ClinicAPIView):

@@ -16,7 +16,15 @@ from iop import selectors as core_selectors
 from iop.models import Enrollment
 from iop.roles import Capability
 from iop.services import DomainError, patient_chart_viewed
-from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
+from iop.views.core import (
+    actor_of,
+    attempt,
+    clinic_of,
+    clinic_page,
+    clinic_url,
+    form_errors_from,
+    refusal_shown,
+)
 
 from . import selectors, services
 from .forms import (
@@ -40,14 +48,6 @@ def _membership(request: HttpRequest) -> Any:
 
 def _plan_url(request: HttpRequest, plan: AftercarePlan, name: str = "aftercare-plan") -> str:
     return clinic_url(request, name, aftercare_plan_id=plan.pk)
-
-
-def _refusal(request: HttpRequest, exc: ValidationError | DomainError) -> None:
-    if isinstance(exc, ValidationError):
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.error(request, str(exc))
 
 
 @clinic_page(C.AFTERCARE_WRITE)
@@ -196,7 +196,7 @@ def plan_revise(request: HttpRequest, aftercare_plan_id: int) -> HttpResponse:
     try:
         draft = services.aftercare_plan_revise(plan, actor=actor_of(request))
     except DomainError as exc:
-        _refusal(request, exc)
+        refusal_shown(request, exc)
         return redirect(_plan_url(request, plan))
     messages.success(request, f"Version {draft.version} started from version {plan.version}.")
     return redirect(_plan_url(request, draft, "aftercare-plan-edit"))
@@ -247,10 +247,7 @@ def pdf_download(request: HttpRequest, aftercare_pdf_id: int) -> HttpResponse:
 @require_POST
 def pdf_retry(request: HttpRequest, aftercare_pdf_id: int) -> HttpResponse:
     pdf = selectors.pdf_get(clinic=clinic_of(request), pdf_id=aftercare_pdf_id)
-    try:
-        services.aftercare_pdf_retry(pdf, actor=actor_of(request))
-    except DomainError as exc:
-        _refusal(request, exc)
+    attempt(request, lambda: services.aftercare_pdf_retry(pdf, actor=actor_of(request)))
     if request.htmx:  # type: ignore[attr-defined]
         return _job(request, pdf)
     return redirect(clinic_url(request, "aftercare-plan", aftercare_plan_id=pdf.plan_id) + "#pdfs")

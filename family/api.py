@@ -89,10 +89,7 @@ class MemberListView(ClinicAPIView):
     def get(self, request: Request) -> Response:
         f = _filters(request, PatientFilter)
         members = selectors.member_list(clinic=self.clinic, patient_id=f.get("patient"))
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(members.order_by("id"), request, view=self)
-        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-        return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
+        return self.audited_page(members.order_by("id"), MemberSerializer)
 
     @extend_schema(request=MemberSerializer, responses={201: MemberSerializer})
     def post(self, request: Request) -> Response:
@@ -223,12 +220,12 @@ class ConsentListView(ClinicAPIView):
         consents = selectors.consent_list(
             clinic=self.clinic, member_id=f.get("family_member"), patient_id=f.get("patient")
         )
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(consents.order_by("id"), request, view=self)
-        selectors.with_revocations(list(page))
-        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-        data = ConsentOutput(page, many=True, context={"clinic": self.clinic}).data
-        return paginator.get_paginated_response(data)
+        return self.audited_page(
+            consents.order_by("id"),
+            ConsentOutput,
+            context={"clinic": self.clinic},
+            prepare=selectors.with_revocations,
+        )
 
     @extend_schema(
         request=ConsentInput,
@@ -319,10 +316,7 @@ class DisclosureListView(ClinicAPIView):
         rows = selectors.disclosure_list(
             clinic=self.clinic, patient_id=f.get("patient"), member_id=f.get("family_member")
         )
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(rows.order_by("id"), request, view=self)
-        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-        return paginator.get_paginated_response(DisclosureOutput(page, many=True).data)
+        return self.audited_page(rows.order_by("id"), DisclosureOutput)
 
     @extend_schema(
         request=DisclosureInput,

@@ -17,7 +17,14 @@ from iop.models import Membership
 from iop.part2 import PART2_NOTICE
 from iop.roles import Capability
 from iop.services import DomainError, patient_chart_viewed
-from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
+from iop.views.core import (
+    actor_of,
+    attempt,
+    clinic_of,
+    clinic_page,
+    clinic_url,
+    form_errors_from,
+)
 
 from . import selectors, services
 from .forms import (
@@ -140,15 +147,13 @@ def education_add(request: HttpRequest, family_member_id: int) -> HttpResponse:
     sessions = selectors.family_education_sessions(clinic=clinic, around=clock.today(clinic))
     form = EducationForm(request.POST, sessions=sessions)
     if form.is_valid():
-        try:
-            services.participant_add(
+        attempt(
+            request,
+            lambda: services.participant_add(
                 session=form.cleaned_data["session"], member=member, actor=actor_of(request)
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, f"{member.name} is on the family education group's list.")
+            ),
+            success=f"{member.name} is on the family education group's list.",
+        )
     else:
         messages.error(request, "Choose a family education group session.")
     return redirect(_member_url(request, member) + "#sessions")
@@ -190,14 +195,11 @@ def consent_revoke(request: HttpRequest, family_consent_id: int) -> HttpResponse
         messages.warning(request, "This consent is already revoked.")
         return redirect(_member_url(request, member))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.consent_revoke(consent, actor=actor_of(request), **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request, f"Consent revoked: nothing more is shared with {member.name} under it."
-            )
+        attempt(
+            request,
+            lambda: services.consent_revoke(consent, actor=actor_of(request), **form.cleaned_data),
+            success=f"Consent revoked: nothing more is shared with {member.name} under it.",
+        )
         return redirect(_member_url(request, member))
     return render(
         request,

@@ -60,16 +60,6 @@ def _detail(queryset: Any, pk: int) -> Any:
     return selectors.get_or_404(queryset, pk)
 
 
-class AuditedListMixin:
-    """Chart records read through the API are audited, one event per record (one query)."""
-
-    def audited_page(self: Any, queryset: Any, serializer: Any) -> Response:
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(queryset, self.request, view=self)
-        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-        return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
 # --- Check-ins and daily ratings ----------------------------------------------------------------
 
 
@@ -114,7 +104,7 @@ class CheckInSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "staff", "created_at"]
 
 
-class CheckInListView(AuditedListMixin, ClinicAPIView):
+class CheckInListView(ClinicAPIView):
     capabilities = {"GET": C.CLINICAL_READ, "POST": C.CLINICAL_WRITE}
 
     @extend_schema(parameters=[PatientFilter], responses=CheckInSerializer(many=True))
@@ -149,7 +139,7 @@ class CheckInDetailView(ClinicAPIView):
         return Response(CheckInSerializer(check_in).data)
 
 
-class DailyRatingListView(AuditedListMixin, ClinicAPIView):
+class DailyRatingListView(ClinicAPIView):
     capabilities = {"GET": C.CLINICAL_READ, "POST": C.CLINICAL_WRITE}
 
     @extend_schema(parameters=[PatientFilter], responses=DailyRatingSerializer(many=True))
@@ -275,7 +265,7 @@ def _tests(view: ClinicAPIView) -> Any:
     )
 
 
-class DrugTestListView(AuditedListMixin, ClinicAPIView):
+class DrugTestListView(ClinicAPIView):
     capabilities = {"GET": C.TESTS_READ, "POST": C.TESTS_RECORD}
 
     @extend_schema(parameters=[PatientFilter], responses=DrugTestSerializer(many=True))
@@ -456,7 +446,7 @@ class MeasureSerializer(serializers.ModelSerializer):
             return None
 
 
-class MeasureListView(AuditedListMixin, ClinicAPIView):
+class MeasureListView(ClinicAPIView):
     capabilities = {"GET": C.CLINICAL_READ, "POST": C.CLINICAL_WRITE}
 
     @extend_schema(parameters=[PatientFilter], responses=MeasureSerializer(many=True))

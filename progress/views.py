@@ -14,7 +14,14 @@ from iop import clock
 from iop import selectors as core
 from iop.roles import Capability, Role
 from iop.services import DomainError, patient_chart_viewed
-from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
+from iop.views.core import (
+    actor_of,
+    attempt,
+    clinic_of,
+    clinic_page,
+    clinic_url,
+    form_errors_from,
+)
 from iop.views.patients import chart_sections, membership_of
 
 from . import charts, selectors, services
@@ -301,22 +308,20 @@ def random_selection_run(request: HttpRequest) -> HttpResponse:
     clinic = clinic_of(request)
     form = RandomSelectionForm(request.POST, clinic=clinic)
     if form.is_valid():
-        try:
-            selection = services.random_selection_run(
+        attempt(
+            request,
+            lambda: services.random_selection_run(
                 clinic=clinic,
                 actor=actor_of(request),
                 day=form.cleaned_data["ordered_for"],
                 panel=form.cleaned_data["panel"],
                 percent=form.cleaned_data["percent"],
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
+            ),
+            success=lambda selection: (
                 f"{len(selection.selected)} of {len(selection.candidates)} attendees selected "
-                f"for a {selection.panel.name} (seed kept for audit).",
-            )
+                f"for a {selection.panel.name} (seed kept for audit)."
+            ),
+        )
     else:
         messages.error(request, "Choose a day, a panel and a rate from 1 to 100 %.")
     return redirect(clinic_url(request, "drug-test-list"))

@@ -53,9 +53,7 @@ class TrackListView(ClinicAPIView):
     )
     def get(self, request: Request) -> Response:
         tracks = Track.objects.filter(clinic=self.clinic).prefetch_related("blocks").order_by("id")
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(tracks, request, view=self)
-        return paginator.get_paginated_response(TrackSerializer(page, many=True).data)
+        return self.paginated(tracks, TrackSerializer)
 
     @extend_schema(request=TrackSerializer, responses={201: TrackSerializer})
     def post(self, request: Request) -> Response:

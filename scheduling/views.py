@@ -16,7 +16,14 @@ from iop import selectors as core_selectors
 from iop.models import Clinic, Track
 from iop.roles import Capability
 from iop.tenancy import clinic_context
-from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
+from iop.views.core import (
+    actor_of,
+    attempt,
+    clinic_of,
+    clinic_page,
+    clinic_url,
+    form_errors_from,
+)
 from scheduling.models import Topic
 
 from . import selectors, services
@@ -136,12 +143,11 @@ def walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
     if patient is None:
         messages.error(request, f"No patient has record number {number or '(empty)'}.")
     else:
-        try:
-            services.walk_in_add(session=session, patient=patient, actor=actor_of(request))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"{patient.display_name} added as a walk-in.")
+        attempt(
+            request,
+            lambda: services.walk_in_add(session=session, patient=patient, actor=actor_of(request)),
+            success=f"{patient.display_name} added as a walk-in.",
+        )
     return redirect(f"{clinic_url(request, 'roster')}?date={session.day:%Y-%m-%d}")
 
 
@@ -264,14 +270,13 @@ def track_edit(request: HttpRequest, track_id: int) -> HttpResponse:
 def room_create(request: HttpRequest) -> HttpResponse:
     form = RoomForm(request.POST)
     if form.is_valid():
-        try:
-            services.room_create(
+        attempt(
+            request,
+            lambda: services.room_create(
                 clinic=clinic_of(request), actor=actor_of(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Room added.")
+            ),
+            success="Room added.",
+        )
     else:
         messages.error(request, "Give the room a name and a capacity.")
     return redirect(clinic_url(request, "track-list") + "#rooms")
@@ -282,14 +287,13 @@ def room_create(request: HttpRequest) -> HttpResponse:
 def closure_create(request: HttpRequest) -> HttpResponse:
     form = ClosureForm(request.POST)
     if form.is_valid():
-        try:
-            cancelled = services.closure_add(
+        attempt(
+            request,
+            lambda: services.closure_add(
                 clinic=clinic_of(request), actor=actor_of(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Closed that day; {cancelled} session(s) cancelled.")
+            ),
+            success=lambda cancelled: f"Closed that day; {cancelled} session(s) cancelled.",
+        )
     else:
         messages.error(request, "Enter the date and a reason.")
     return redirect(clinic_url(request, "track-list") + "#closures")
@@ -302,12 +306,11 @@ def session_topic(request: HttpRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get(clinic=clinic, session_id=session_id)
     raw = request.POST.get("topic", "")
     topic = Topic.objects.filter(clinic=clinic, pk=int(raw)).first() if raw.isdigit() else None
-    try:
-        services.session_set_topic(session, actor=actor_of(request), topic=topic)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Topic saved.")
+    attempt(
+        request,
+        lambda: services.session_set_topic(session, actor=actor_of(request), topic=topic),
+        success="Topic saved.",
+    )
     return redirect(
         f"{clinic_url(request, 'roster')}?date={session.day:%Y-%m-%d}#session-{session.pk}"
     )

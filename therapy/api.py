@@ -386,10 +386,12 @@ class PlanListView(_PlanView):
     def post(self, request: Request) -> Response:
         data = PlanInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        enrollment = data.validated_data["enrollment"]
-        if not selectors.can_read_patient(self.membership, enrollment.patient):
-            raise serializers.ValidationError({"enrollment": ["Not a patient you treat."]})
-        plan = services.treatment_plan_create(enrollment=enrollment, actor=self.actor)
+        try:
+            plan = services.treatment_plan_create(
+                enrollment=data.validated_data["enrollment"], author=self.membership
+            )
+        except services.NotTreatingError as exc:
+            raise serializers.ValidationError({"enrollment": [str(exc)]}) from None
         response = self.tree(plan)
         response.status_code = 201
         return response
@@ -656,10 +658,7 @@ class NoteListView(_NoteView):
             notes = notes.filter(patient_id=f["patient"])
         if f.get("signed") is not None:
             notes = notes.filter(signed_at__isnull=not f["signed"])
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(notes, request, view=self)
-        records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-        return paginator.get_paginated_response(NoteOutput(page, many=True).data)
+        return self.audited_page(notes, NoteOutput)
 
     @extend_schema(request=NoteCreateInput, responses={201: NoteOutput},
                    summary="Write the draft note of a session you led")  # fmt: skip

@@ -75,7 +75,7 @@ def _plans(clinic: Clinic, therapist: Membership, rng: random.Random, today: dat
             Enrollment.objects.filter(clinic=clinic, status="active").select_related("patient")
         )
     for n, enrollment in enumerate(enrollments):
-        plan = services.treatment_plan_create(enrollment=enrollment, actor=actor)
+        plan = services.treatment_plan_create(enrollment=enrollment, author=therapist)
         with clinic_context(clinic.pk):
             diagnosis = Diagnosis.objects.filter(
                 clinic=clinic, patient_id=enrollment.patient_id, is_active=True

@@ -9,15 +9,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from iop import clock
-from iop.models import Clinic, Diagnosis, Enrollment, Membership, User
+from iop.models import Clinic, Diagnosis, Enrollment, Membership, Patient, User
 from iop.models.audit import AuditAction
-from iop.models.care import DiagnosisCategory
+from iop.models.care import OPEN_STATUSES, DiagnosisCategory
 from iop.roles import Role
 from iop.services.core import apply_changes, audit_record, validate_and_save
 from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session, SessionKind, SessionStatus
 
+from . import selectors
 from .models import (
     FORMAT_FIELDS,
     NOTE_TEXT_FIELDS,
@@ -182,8 +183,35 @@ def _open_plan(plan: TreatmentPlan) -> None:
         raise DomainError("This version was reviewed and is kept as it was; edit the current one.")
 
 
-def treatment_plan_create(*, enrollment: Enrollment, actor: User) -> TreatmentPlan:
-    """Version 1 of an enrollment's plan, due for review after the clinic's interval."""
+class NotTreatingError(DomainError):
+    """The acting member is not on the patient's treating team (42 CFR Part 2): the views
+    answer as for a patient that does not exist, the API names the field."""
+
+
+def _require_treating(membership: Membership, patient: Patient) -> None:
+    if not selectors.can_read_patient(membership, patient):
+        raise NotTreatingError("Not a patient you treat.")
+
+
+def treatment_plan_start(*, patient: Patient, author: Membership) -> TreatmentPlan:
+    """Version 1 of the plan of the patient's open enrollment."""
+    with clinic_context(patient.clinic_id):
+        _require_treating(author, patient)
+        enrollment = patient.enrollments.filter(status__in=OPEN_STATUSES).first()
+    if enrollment is None:
+        raise DomainError("Enroll the patient first: a plan belongs to an enrollment.")
+    return _plan_create(enrollment, author.user)
+
+
+def treatment_plan_create(*, enrollment: Enrollment, author: Membership) -> TreatmentPlan:
+    """Version 1 of an enrollment's plan, by a member of the patient's treating team."""
+    with clinic_context(enrollment.clinic_id):
+        _require_treating(author, enrollment.patient)
+    return _plan_create(enrollment, author.user)
+
+
+def _plan_create(enrollment: Enrollment, actor: User) -> TreatmentPlan:
+    """Due for review after the clinic's interval."""
     clinic = enrollment.clinic
     settings = therapy_settings_get(clinic=clinic)
     with clinic_context(clinic.pk):

@@ -16,7 +16,15 @@ from iop import selectors as core
 from iop.models import Diagnosis, Membership
 from iop.roles import Capability, Role
 from iop.services import DomainError, records_viewed
-from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
+from iop.views.core import (
+    actor_of,
+    attempt,
+    clinic_of,
+    clinic_page,
+    clinic_url,
+    form_errors_from,
+    refusal_shown,
+)
 from scheduling import selectors as calendar
 from scheduling.models import Session
 
@@ -64,11 +72,6 @@ def chosen_therapist(request: HttpRequest) -> Membership | None:
     chosen = next((t for t in therapists if str(t.pk) == wanted), None)
     request.therapists = therapists  # type: ignore[attr-defined]
     return chosen or (therapists[0] if therapists else None)
-
-
-def _refusal(request: HttpRequest, exc: ValidationError | DomainError) -> None:
-    text = str(exc) if isinstance(exc, DomainError) else " ".join(exc.messages)
-    messages.error(request, text)
 
 
 # --- The therapist's patients and the unsigned notes ------------------------------------------
@@ -395,16 +398,15 @@ def _note_for_action(request: HttpRequest, note_id: int) -> ProgressNote:
 @require_POST
 def note_sign(request: HttpRequest, note_id: int) -> HttpResponse:
     note = _note_for_action(request, note_id)
-    try:
-        services.progress_note_sign(note, signer=membership_of(request))
-    except (ValidationError, DomainError) as exc:
-        _refusal(request, exc)
-        if not note.is_signed:
-            return redirect(
-                clinic_url(request, "therapy-note-write", therapy_session_id=note.session_id)
-            )
-    else:
-        messages.success(request, f"Note signed for {note.patient.display_name}.")
+    signed = attempt(
+        request,
+        lambda: services.progress_note_sign(note, signer=membership_of(request)),
+        success=lambda _: f"Note signed for {note.patient.display_name}.",
+    )
+    if not signed and not note.is_signed:
+        return redirect(
+            clinic_url(request, "therapy-note-write", therapy_session_id=note.session_id)
+        )
     return redirect(clinic_url(request, "therapy-note", note_id=note.pk))
 
 
@@ -412,12 +414,13 @@ def note_sign(request: HttpRequest, note_id: int) -> HttpResponse:
 @require_POST
 def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
     note = _note_for_action(request, note_id)
-    try:
-        services.note_addendum_add(note, actor=actor_of(request), text=request.POST.get("text", ""))
-    except (ValidationError, DomainError) as exc:
-        _refusal(request, exc)
-    else:
-        messages.success(request, "Addendum added.")
+    attempt(
+        request,
+        lambda: services.note_addendum_add(
+            note, actor=actor_of(request), text=request.POST.get("text", "")
+        ),
+        success="Addendum added.",
+    )
     return redirect(clinic_url(request, "therapy-note", note_id=note.pk))
 
 
@@ -425,12 +428,11 @@ def note_addendum(request: HttpRequest, note_id: int) -> HttpResponse:
 @require_POST
 def note_cosign(request: HttpRequest, note_id: int) -> HttpResponse:
     note = _note_for_action(request, note_id)
-    try:
-        services.progress_note_cosign(note, supervisor=membership_of(request))
-    except (ValidationError, DomainError) as exc:
-        _refusal(request, exc)
-    else:
-        messages.success(request, "Co-signed; the note is final.")
+    attempt(
+        request,
+        lambda: services.progress_note_cosign(note, supervisor=membership_of(request)),
+        success="Co-signed; the note is final.",
+    )
     return redirect(clinic_url(request, "therapy-note", note_id=note.pk))
 
 
@@ -442,16 +444,12 @@ def note_cosign(request: HttpRequest, note_id: int) -> HttpResponse:
 def plan_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     clinic = clinic_of(request)
     patient = core.patient_get(clinic=clinic, patient_id=patient_id)
-    if not selectors.can_read_patient(membership_of(request), patient):
-        raise Http404("No such patient.")
-    enrollment = patient.enrollments.filter(status__in=["active", "on_hold"]).first()
-    if enrollment is None:
-        messages.error(request, "Enroll the patient first: a plan belongs to an enrollment.")
-        return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk) + "#therapy")
     try:
-        plan = services.treatment_plan_create(enrollment=enrollment, actor=actor_of(request))
+        plan = services.treatment_plan_start(patient=patient, author=membership_of(request))
+    except services.NotTreatingError:
+        raise Http404("No such patient.") from None
     except (ValidationError, DomainError) as exc:
-        _refusal(request, exc)
+        refusal_shown(request, exc)
         return redirect(clinic_url(request, "patient-chart", patient_id=patient.pk) + "#therapy")
     return redirect(clinic_url(request, "treatment-plan", treatment_plan_id=plan.pk))
 
@@ -558,7 +556,7 @@ def plan_review(request: HttpRequest, treatment_plan_id: int) -> HttpResponse:
     try:
         plan = services.treatment_plan_review(plan, actor=actor_of(request))
     except DomainError as exc:
-        _refusal(request, exc)
+        refusal_shown(request, exc)
     else:
         messages.success(request, f"Reviewed: version {plan.version} is now current.")
     return redirect(clinic_url(request, "treatment-plan", treatment_plan_id=plan.pk))
@@ -570,14 +568,13 @@ def plan_acknowledge(request: HttpRequest, treatment_plan_id: int) -> HttpRespon
     plan = selectors.plan_get(
         clinic=clinic_of(request), membership=membership_of(request), plan_id=treatment_plan_id
     )
-    try:
-        services.treatment_plan_acknowledge(
+    attempt(
+        request,
+        lambda: services.treatment_plan_acknowledge(
             plan, actor=actor_of(request), name=request.POST.get("name", "")
-        )
-    except (ValidationError, DomainError) as exc:
-        _refusal(request, exc)
-    else:
-        messages.success(request, "The patient's participation is recorded.")
+        ),
+        success="The patient's participation is recorded.",
+    )
     return redirect(clinic_url(request, "treatment-plan", treatment_plan_id=plan.pk))
 
 

@@ -106,15 +106,11 @@ def record_endpoints(
                 if not patient.isdigit():
                     raise serializers.ValidationError({"patient": ["A patient id is a number."]})
                 records = records.filter(patient_id=int(patient))
-            paginator = self.pagination_class()
-            rows: list[Any] = (
-                paginator.paginate_queryset(records.order_by("id"), request, view=self) or []
-            )
-            page = ready(self.clinic, list(rows))
-            services.records_viewed(clinic=self.clinic, actor=self.actor, records=list(page))
-            context = {"request": request}
-            return paginator.get_paginated_response(
-                serializer(page, many=True, context=context).data
+            return self.audited_page(
+                records.order_by("id"),
+                serializer,
+                context={"request": request},
+                prepare=lambda rows: ready(self.clinic, rows),
             )
 
         @extend_schema(
@@ -246,11 +242,8 @@ class EnrollmentListView(ClinicAPIView):
             enrollments = enrollments.filter(status=params["status"])
         if params.get("track", "").isdigit():
             enrollments = enrollments.filter(track_id=int(params["track"]))
-        paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(enrollments.order_by("id"), request, view=self)
-        context = {"request": request}
-        return paginator.get_paginated_response(
-            EnrollmentSerializer(page, many=True, context=context).data
+        return self.paginated(
+            enrollments.order_by("id"), EnrollmentSerializer, context={"request": request}
         )
 
     @extend_schema(request=EnrollmentSerializer, responses={201: EnrollmentSerializer})

@@ -4,6 +4,7 @@ Views are thin (STYLE.md): parse with an input serializer, call a service or sel
 render with an output serializer. The clinic always comes from the token or session.
 """
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema
@@ -40,10 +41,39 @@ class ClinicAPIView(APIView):
     def actor(self) -> User:
         return self.request.user  # type: ignore[return-value]
 
-    def paginated(self, queryset: Any, serializer: type[serializers.Serializer]) -> Response:
+    def paginated(
+        self,
+        queryset: Any,
+        serializer: type[serializers.Serializer],
+        *,
+        context: dict[str, Any] | None = None,
+        before_render: Callable[[list[Any]], object] | None = None,
+    ) -> Response:
+        """One page of `queryset`, serialized; `before_render(rows)` sees the page first."""
         paginator = self.pagination_class()
-        page: Any = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer(page, many=True).data)
+        rows: list[Any] = list(paginator.paginate_queryset(queryset, self.request, view=self) or [])
+        if before_render is not None:
+            before_render(rows)
+        data = serializer(rows, many=True, context=context or {}).data
+        return paginator.get_paginated_response(data)
+
+    def audited_page(
+        self,
+        queryset: Any,
+        serializer: type[serializers.Serializer],
+        *,
+        context: dict[str, Any] | None = None,
+        prepare: Callable[[list[Any]], object] | None = None,
+    ) -> Response:
+        """A page of chart records: every record read is on the record, one view event each
+        (one query). `prepare(rows)` adds computed values to the page before it is rendered."""
+
+        def read(rows: list[Any]) -> None:
+            if prepare is not None:
+                prepare(rows)
+            services.records_viewed(clinic=self.clinic, actor=self.actor, records=rows)
+
+        return self.paginated(queryset, serializer, context=context, before_render=read)
 
 
 # --- Me ---------------------------------------------------------------------------------------

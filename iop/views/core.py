@@ -68,6 +68,29 @@ def clinic_url(request: HttpRequest, name: str, **kwargs: Any) -> str:
     return reverse(name, kwargs={"clinic_slug": clinic_of(request).slug, **kwargs})
 
 
+def refusal_shown(request: HttpRequest, exc: ValidationError | DomainError) -> None:
+    """Put a service's refusal on the next page as one error message."""
+    text = str(exc) if isinstance(exc, DomainError) else " ".join(exc.messages)
+    messages.error(request, text)
+
+
+def attempt(
+    request: HttpRequest, call: Callable[[], Any], *, success: str | Callable[[Any], str] = ""
+) -> bool:
+    """Call a service for a POST that redirects whatever happens: a refusal (DomainError or
+    ValidationError) is shown as an error message, and `success` (a text, or one made from
+    the service's result) as a success message. True when the service went through."""
+    try:
+        result = call()
+    except (ValidationError, DomainError) as exc:
+        refusal_shown(request, exc)
+        return False
+    text = success(result) if callable(success) else success
+    if text:
+        messages.success(request, text)
+    return True
+
+
 def form_errors_from(form: Any, exc: ValidationError | DomainError) -> None:
     """Put a service's refusal on the form, beside the field it is about."""
     if isinstance(exc, DomainError):

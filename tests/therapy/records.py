@@ -39,8 +39,9 @@ def weekly_hours(
         )  # fmt: skip
 
 
-def plan_with_tree(enrollment: Any, *, actor: Any, diagnosis: Any = None) -> Any:
-    plan = services.treatment_plan_create(enrollment=enrollment, actor=actor)
+def plan_with_tree(enrollment: Any, *, author: Any, diagnosis: Any = None) -> Any:
+    plan = services.treatment_plan_create(enrollment=enrollment, author=author)
+    actor = author.user
     problem = services.plan_problem_add(
         plan, actor=actor, description="Drinking daily to cope with stress", diagnosis=diagnosis
     )
@@ -80,7 +81,7 @@ def therapy_records(
         reason="Training",
     )  # fmt: skip
     plan = plan_with_tree(
-        records["enrollment_id"], actor=therapist.user, diagnosis=records["diagnosis_id"]
+        records["enrollment_id"], author=therapist, diagnosis=records["diagnosis_id"]
     )
     today = clock.today(patient.clinic)
     # Last week's Saturday: past, and outside this week's hours the roster tests count.

@@ -5,11 +5,13 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import ProgrammingError, transaction
+from django.test import Client
 
 from iop import clock
 from iop.roles import Role
 from iop.services import DomainError
 from iop.tenancy import clinic_context
+from tests import factories
 from tests.conftest import Tenant
 from therapy import selectors, services
 from therapy.models import Objective, PlannedIntervention, Problem, TreatmentPlan
@@ -90,11 +92,48 @@ def test_parts_must_belong_to_the_version(clinic_a: Tenant) -> None:
 
 
 def test_one_current_plan_per_enrollment_and_review_reminders(clinic_a: Tenant) -> None:
-    therapist = clinic_a.members[Role.THERAPIST].user
+    therapist = clinic_a.members[Role.THERAPIST]
     plan = clinic_a.records["treatment_plan_id"]
     with pytest.raises(ValidationError):
-        services.treatment_plan_create(enrollment=plan.enrollment, actor=therapist)
+        services.treatment_plan_create(enrollment=plan.enrollment, author=therapist)
     today = clock.today(plan.clinic)
     assert selectors.review_state(plan, today) == ""
     assert selectors.review_state(plan, plan.review_due - datetime.timedelta(days=3)) == "due soon"
     assert selectors.review_state(plan, plan.review_due + datetime.timedelta(days=1)) == "overdue"
+
+
+def test_only_the_patients_treating_team_starts_a_plan(clinic_a: Tenant) -> None:
+    """A therapist outside the patient's team is refused by the service itself (Part 2);
+    the page answers as for a missing patient, the API names the field."""
+    outsider = factories.member(clinic_a.clinic, Role.THERAPIST)
+    enrollment = clinic_a.records["enrollment_id"]
+    with clinic_context(clinic_a.clinic.pk):
+        plans_before = TreatmentPlan.objects.filter(clinic=clinic_a.clinic).count()
+    with pytest.raises(services.NotTreatingError):
+        services.treatment_plan_create(enrollment=enrollment, author=outsider)
+    with pytest.raises(services.NotTreatingError):
+        services.treatment_plan_start(patient=clinic_a.patient, author=outsider)
+    with clinic_context(clinic_a.clinic.pk):
+        assert TreatmentPlan.objects.filter(clinic=clinic_a.clinic).count() == plans_before
+
+    client = Client()
+    client.force_login(outsider.user)
+    patient_url = f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}"
+    page = client.post(f"{patient_url}/treatment-plan/new/")
+    assert page.status_code == 404
+    _, secret = factories.api_token(outsider)
+    api = Client(headers={"Authorization": f"Bearer {secret}"})
+    refused = api.post(
+        "/api/v1/treatment-plans/", {"enrollment": enrollment.pk}, content_type="application/json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"enrollment": ["Not a patient you treat."]}
+
+    # Supervising the patient's therapist puts the outsider on the team: the refusal is now
+    # the ordinary one (the enrollment has its plan already).
+    services.therapist_profile_set(
+        membership=clinic_a.members[Role.THERAPIST], actor=clinic_a.admin.user,
+        needs_cosign=False, supervisor=outsider,
+    )  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.treatment_plan_create(enrollment=enrollment, author=outsider)
