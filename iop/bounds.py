@@ -25,6 +25,9 @@ LATEST = datetime.date(2200, 12, 31)
 OUT_OF_RANGE = f"Enter a date between {EARLIEST.year} and {LATEST.year}."
 NUL = "Remove the NUL character (\\0) from the text."
 CONTROL = "Remove the control characters from the text."
+# Every text field's ceiling, where the field sets none lower: some 3,000 words.
+MAX_TEXT = 20_000
+TOO_LONG = f"Shorten the text to {MAX_TEXT:,} characters."
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -46,11 +49,19 @@ def date_in_range(value: Any) -> None:
 
 
 def clean_text(value: Any) -> None:
-    """Validator: no NUL byte and no other control character but tab and line breaks."""
+    """Validator: no NUL byte, and what `text_in_bounds` asks."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(NUL, code="null_characters_not_allowed")
+    text_in_bounds(value)
+
+
+def text_in_bounds(value: Any) -> None:
+    """Validator: no control character but tab and line breaks, at most MAX_TEXT characters.
+    (Django's and DRF's text fields refuse NUL themselves.)"""
     if not isinstance(value, str):
         return
-    if "\x00" in value:
-        raise ValidationError(NUL, code="null_characters_not_allowed")
+    if len(value) > MAX_TEXT:
+        raise ValidationError(TOO_LONG, code="max_length")
     if _CONTROL.search(value):
         raise ValidationError(CONTROL, code="control_characters")
 
@@ -74,7 +85,7 @@ def install() -> None:
     product builds, wherever it is declared (forms, model forms, DRF serializers)."""
     wanted: list[tuple[Any, Any]] = [
         *((field, date_in_range) for field in DATE_FIELDS),
-        *((field, clean_text) for field in TEXT_FIELDS),
+        *((field, text_in_bounds) for field in TEXT_FIELDS),
     ]
     for field, validator in wanted:
         if validator not in field.default_validators:

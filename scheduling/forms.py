@@ -107,3 +107,9 @@ class AttendanceTimesForm(forms.Form):
             name: datetime.datetime.combine(day, value, tzinfo=tz) if value else None
             for name, value in self.cleaned_data.items()
         }
+
+
+class WalkInForm(forms.Form):
+    """A patient who came without being on the list, found by record number."""
+
+    record_number = forms.CharField(max_length=40, label="Record number")

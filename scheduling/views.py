@@ -36,6 +36,7 @@ from .forms import (
     RoomForm,
     TrackEditForm,
     TrackForm,
+    WalkInForm,
 )
 from .ledger import weeks_for
 from .models import AttendanceTodo, Closure, Room, SessionStatus
@@ -138,10 +139,16 @@ def attendance_mark(request: HttpRequest, attendance_id: int) -> HttpResponse:
 def walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
     clinic = clinic_of(request)
     session = selectors.session_get(clinic=clinic, session_id=session_id)
-    number = request.POST.get("record_number", "").strip()
-    patient = core_selectors.patient_list(clinic=clinic).filter(record_number=number).first()
-    if patient is None:
-        messages.error(request, f"No patient has record number {number or '(empty)'}.")
+    form = WalkInForm(request.POST)
+    patient = None
+    if form.is_valid():
+        number = form.cleaned_data["record_number"]
+        patient = core_selectors.patient_list(clinic=clinic).filter(record_number=number).first()
+    if not form.is_valid():
+        problems = " ".join(str(m) for m in form.errors["record_number"])
+        messages.error(request, f"Record number: {problems}")
+    elif patient is None:
+        messages.error(request, f"No patient has record number {number}.")
     else:
         attempt(
             request,

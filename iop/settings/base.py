@@ -195,6 +195,11 @@ REST_FRAMEWORK = {
         "iop.api.auth.ClinicSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["iop.api.permissions.IsClinicMember"],
+    "DEFAULT_PARSER_CLASSES": [
+        "iop.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "iop.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,0 +1,166 @@
+"""Bad input gets a clear error and breaks nothing (issue: hardening). Each case once answered
+500 or stored a value that made the clinic's pages answer 500 for everyone afterwards: a year
+9999 appointment (year 10000 in UTC, which Python cannot read back), year 1, NUL bytes,
+a JSON body thousands of levels deep, a formula in a spreadsheet cell."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.test import Client
+
+from iop.bounds import CONTROL, NUL, OUT_OF_RANGE
+from iop.models import Inquiry, User
+from iop.roles import Role
+from iop.tenancy import clinic_context
+from scheduling.models import Attendance
+from tests.conftest import Tenant
+from therapy import services as therapy
+
+
+def api(tenant: Tenant) -> Client:
+    return Client(headers={"Authorization": f"Bearer {tenant.token_secret}"})
+
+
+def board_still_works(tenant: Tenant) -> None:
+    slug = tenant.clinic.slug
+    client = tenant.client_for()
+    for url in (f"/c/{slug}/intake/", f"/c/{slug}/roster/", f"/c/{slug}/"):
+        assert client.get(url).status_code == 200, url
+    assert api(tenant).get("/api/v1/inquiries/").status_code == 200
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59", "0001-01-01T00:00", "1899-12-31T10:00"])
+def test_an_assessment_out_of_the_years_is_a_form_error(clinic_a: Tenant, at: str) -> None:
+    inquiry = clinic_a.records["inquiry_id"]
+    therapist = clinic_a.members[Role.THERAPIST]
+    response = clinic_a.client_for().post(
+        f"/c/{clinic_a.clinic.slug}/intake/{inquiry.pk}/schedule/",
+        {"at": at, "assessor": therapist.pk},
+    )
+    assert response.status_code == 200
+    assert OUT_OF_RANGE in response.content.decode()
+    with clinic_context(clinic_a.clinic.pk):
+        assert Inquiry.objects.get(pk=inquiry.pk).assessment_at is None
+    board_still_works(clinic_a)
+
+
+def test_the_api_refuses_year_one_for_an_assessment_and_an_arrival(clinic_a: Tenant) -> None:
+    inquiry = clinic_a.records["inquiry_id"]
+    therapist = clinic_a.members[Role.THERAPIST]
+    response = api(clinic_a).post(
+        f"/api/v1/inquiries/{inquiry.pk}/status",
+        {"status": "assessment_scheduled", "assessment_at": "0001-01-01T00:00:00Z",
+         "assessor": therapist.pk},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 400, response.content
+    row = clinic_a.records["attendance_id"]
+    response = api(clinic_a).post(
+        f"/api/v1/sessions/{row.session_id}/attendance",
+        [{"attendance": row.pk, "status": "late", "arrived_at": "0001-01-01T00:00:00Z"}],
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    with clinic_context(clinic_a.clinic.pk):
+        assert Attendance.objects.get(pk=row.pk).arrived_at is None
+    board_still_works(clinic_a)
+
+
+def test_an_admission_in_year_9999_is_refused_on_the_page_and_the_api(clinic_a: Tenant) -> None:
+    patient = clinic_a.patient
+    track = clinic_a.records["track_id"]
+    page = clinic_a.client_for().post(
+        f"/c/{clinic_a.clinic.slug}/patients/{patient.pk}/enrollments/new/",
+        {"level_of_care": "iop", "track": track.pk, "admission_date": "9999-12-31",
+         "planned_weeks": 12},
+    )  # fmt: skip
+    assert page.status_code == 200
+    assert OUT_OF_RANGE in page.content.decode()
+    response = api(clinic_a).post(
+        "/api/v1/enrollments/",
+        {"patient": patient.pk, "track": track.pk, "admission_date": "9999-12-31"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "admission_date" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30", "x"])
+def test_far_or_broken_dates_in_the_address_fall_back_to_today(clinic_a: Tenant, day: str) -> None:
+    client = clinic_a.client_for()
+    slug = clinic_a.clinic.slug
+    assert client.get(f"/c/{slug}/roster/", {"date": day}).status_code == 200
+    assert client.get(f"/c/{slug}/hours/", {"date": day}).status_code == 200
+    response = api(clinic_a).get("/api/v1/hours/", {"week": day})
+    assert response.status_code == 400, response.content
+
+
+def test_nul_bytes_in_hand_typed_fields_are_errors_not_crashes(clinic_a: Tenant) -> None:
+    slug = clinic_a.clinic.slug
+    client = clinic_a.client_for(Role.THERAPIST)
+    session = clinic_a.records["session_id"]
+    walk_in = client.post(
+        f"/c/{slug}/roster/sessions/{session.pk}/walk-in/", {"record_number": "A\x00B"},
+        follow=True,
+    )  # fmt: skip
+    assert walk_in.status_code == 200
+    assert "Record number: Null characters are not allowed." in walk_in.content.decode(), [
+        str(m) for m in walk_in.context["messages"]
+    ]
+    note = client.post(
+        f"/c/{slug}/sessions/{session.pk}/note/",
+        {"summary": "Coping\x00skills", "interventions": "CBT"},
+    )
+    assert note.status_code == 200
+    assert NUL in note.content.decode()
+    signed = therapy.progress_note_sign(
+        clinic_a.records["note_id"], signer=clinic_a.members[Role.THERAPIST]
+    )
+    addendum = client.post(
+        f"/c/{slug}/therapy/notes/{signed.pk}/addenda/", {"text": "Late\x00entry"}, follow=True
+    )
+    assert addendum.status_code == 200
+    assert NUL in addendum.content.decode(), [str(m) for m in addendum.context["messages"]]
+    bell = client.post(
+        f"/c/{slug}/sessions/{session.pk}/note/", {"summary": "Ring\x07", "interventions": ""}
+    )
+    assert CONTROL in bell.content.decode()
+
+
+def test_a_json_body_thousands_of_levels_deep_is_a_400(clinic_a: Tenant) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    response = api(clinic_a).post("/api/v1/sites/", deep, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_a_huge_address_is_refused(clinic_a: Tenant) -> None:
+    patient = clinic_a.patient
+    response = api(clinic_a).patch(
+        f"/api/v1/patients/{patient.pk}/",
+        {"address": "1 Main St " * 30_000},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "address" in response.json()["error"]["fields"]
+
+
+def test_the_audit_export_writes_no_formulas(clinic_a: Tenant) -> None:
+    """A staff member's self-chosen email and a client-sent request id are data, never a
+    formula, in the spreadsheet."""
+    auditor = clinic_a.members[Role.AUDITOR].user
+    User.objects.filter(pk=clinic_a.admin.user.pk).update(email="=HYPERLINK(1)@x.example")
+    clinic_a.client_for().get(
+        f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/",
+        headers={"X-Request-ID": "-2+3-cmd-calc"},
+    )
+    client = Client()
+    client.force_login(auditor)
+    response = client.get(f"/c/{clinic_a.clinic.slug}/audit/export.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    cells = [cell for row in rows for cell in row]
+    assert "'=HYPERLINK(1)@x.example" in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+    assert "-2+3-cmd-calc" not in json.dumps(cells)
