@@ -152,7 +152,9 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         field = cast(forms.ModelChoiceField, self.fields["actor"])
-        field.queryset = Membership.objects.select_related("user").filter(clinic=clinic)
+        field.queryset = Membership.objects.select_related("user").filter(
+            clinic=clinic, accepted_at__isnull=False
+        )
 
     def clean_patient(self) -> int | None:
         number = self.cleaned_data["patient"]
@@ -183,7 +185,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 def limit_to_staff(field: forms.Field, clinic: Clinic, roles: tuple[str, ...]) -> None:
     cast(forms.ModelChoiceField, field).queryset = (
         Membership.objects.select_related("user")
-        .filter(clinic=clinic, is_active=True, role__in=roles)
+        .filter(clinic=clinic, is_active=True, accepted_at__isnull=False, role__in=roles)
         .order_by("user__last_name", "user__first_name")
     )
 

@@ -37,20 +37,41 @@ OPEN_INQUIRY = [s for s in InquiryStatus.values if s not in CLOSED_INQUIRY]
 def membership_for(*, user: User, clinic_slug: str) -> Membership | None:
     return (
         Membership.objects.select_related("clinic", "user")
-        .filter(user=user, clinic__slug=clinic_slug, is_active=True)
+        .filter(user=user, clinic__slug=clinic_slug, is_active=True, accepted_at__isnull=False)
         .first()
     )
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.select_related("clinic").filter(user=user, is_active=True)
+    """The clinics the person works in (invitations they have not accepted are not)."""
+    return Membership.objects.select_related("clinic").filter(
+        user=user, is_active=True, accepted_at__isnull=False
+    )
+
+
+def invitations_of(*, user: User) -> QuerySet[Membership]:
+    """Places the person was invited to and has not yet accepted or declined."""
+    return (
+        Membership.objects.select_related("clinic")
+        .filter(user=user, is_active=True, accepted_at__isnull=True)
+        .order_by("created_at")
+    )
+
+
+def invitation_get(*, user: User, membership_id: int) -> Membership:
+    invitation = invitations_of(user=user).filter(pk=membership_id).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
 
 
 def user_needs_mfa_setup(*, user: User) -> bool:
     """One query: a clinic of theirs requires MFA and they have no authenticator app."""
     has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
     return (
-        Membership.objects.filter(user=user, is_active=True, clinic__require_mfa=True)
+        Membership.objects.filter(
+            user=user, is_active=True, accepted_at__isnull=False, clinic__require_mfa=True
+        )
         .exclude(Exists(has_totp))
         .exists()
     )

@@ -92,6 +92,7 @@ urlpatterns = [
     path("", core.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("session/keepalive", core.session_keepalive, name="session-keepalive"),
+    path("invitations/<int:membership_id>/", core.invitation_answer, name="invitation-answer"),
     path("accounts/", include("allauth.urls")),
     path("c/<slug:clinic_slug>/", include(clinic_patterns)),
     path("feeds/", include("scheduling.feed_urls")),

@@ -80,13 +80,24 @@ class ClinicAPIView(APIView):
 
 
 class MembershipOutput(serializers.ModelSerializer):
+    """A place on the staff. Until an invited person accepts, only the address is shown."""
+
     email = serializers.EmailField(source="user.email")
     first_name = serializers.CharField(source="user.first_name")
     last_name = serializers.CharField(source="user.last_name")
 
     class Meta:
         model = Membership
-        fields = ["id", "email", "first_name", "last_name", "role", "is_active", "created_at"]
+        fields = [
+            "id", "email", "first_name", "last_name", "role", "is_active", "accepted_at",
+            "created_at",
+        ]  # fmt: skip
+
+    def to_representation(self, instance: Membership) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not instance.is_accepted:
+            data["first_name"] = data["last_name"] = ""
+        return data
 
 
 class ClinicOutput(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from iop import clock
 from iop.roles import Role, role_can
 
 from .tenancy import TenantModel
@@ -116,6 +117,11 @@ class Membership(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the person took up the place. An invitation to someone who already has an account
+    # (in another clinic) waits for them to accept it: until then the clinic sees only the
+    # address it typed, and the person has no access. Made by the platform (a new clinic's
+    # admin, a new person's invitation, the demo): in force at once.
+    accepted_at = models.DateTimeField(null=True, blank=True, default=clock.now)
 
     class Meta:
         ordering = ["clinic__name"]
@@ -128,4 +134,13 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.clinic}"
 
     def can(self, capability: str) -> bool:
-        return self.is_active and role_can(self.role, capability)
+        return self.is_active and self.is_accepted and role_can(self.role, capability)
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def shown_name(self) -> str:
+        """Their name once they accepted; until then the address the clinic typed."""
+        return self.user.display_name if self.is_accepted else self.user.email

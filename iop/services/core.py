@@ -1,5 +1,6 @@
 """Writes for clinics, staff, tokens and patients' demographics."""
 
+import datetime
 from typing import Any
 
 from allauth.account.forms import default_token_generator
@@ -183,27 +184,67 @@ def membership_invite(
     email = email.strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": "Choose one of the roles."})
+    taken = ValidationError({"email": f"{email} is already on this clinic's staff."})
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
+        accepted_at: datetime.datetime | None = clock.now()
         if user is None:
-            user = User(email=email, first_name=first_name, last_name=last_name)
-            user.set_unusable_password()
-            user.full_clean()
-            user.save()
-        elif Membership.objects.filter(clinic=clinic, user=user).exists():
-            raise ValidationError({"email": f"{email} is already on this clinic's staff."})
+            user = _new_user(email, first_name=first_name, last_name=last_name)
+        else:
+            # Someone with an account (another clinic's staff): their name and their other
+            # places are theirs, so the clinic sees only the address until they accept.
+            accepted_at = None
+        if Membership.objects.filter(clinic=clinic, user=user).exists():
+            raise taken
         try:
             with transaction.atomic():
                 membership = Membership.objects.create(
-                    user=user, clinic=clinic, role=role, invited_by=actor
+                    user=user, clinic=clinic, role=role, invited_by=actor, accepted_at=accepted_at
                 )
         except IntegrityError:  # invited twice at the same moment
-            raise ValidationError(
-                {"email": f"{email} is already on this clinic's staff."}
-            ) from None
+            raise taken from None
         audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=membership)
         _send_invitation_on_commit(membership)
     return membership
+
+
+def _new_user(email: str, *, first_name: str, last_name: str) -> User:
+    """The account for a new person's invitation; when the same address is invited at the
+    same moment elsewhere, the account the other request made."""
+    user = User(email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    user.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        return User.objects.get(email__iexact=email)
+    return user
+
+
+def membership_accept(invitation: Membership, *, user: User) -> Membership:
+    """The invited person takes up the place: from now on the clinic sees their name."""
+    if invitation.user_id != user.pk or invitation.is_accepted:
+        raise DomainError("This invitation is not open.")
+    with transaction.atomic():
+        invitation.accepted_at = clock.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit_record(
+            clinic=invitation.clinic, actor=user, action=AuditAction.CHANGE, obj=invitation,
+            changed_fields=["accepted_at"],
+        )  # fmt: skip
+    return invitation
+
+
+def membership_decline(invitation: Membership, *, user: User) -> None:
+    """The invited person says no: the invitation is gone; the clinic's audit keeps it."""
+    if invitation.user_id != user.pk or invitation.is_accepted:
+        raise DomainError("This invitation is not open.")
+    with transaction.atomic():
+        audit_record(
+            clinic=invitation.clinic, actor=user, action=AuditAction.DELETE, obj=invitation
+        )
+        invitation.delete()
 
 
 def notify(*, clinic: Clinic, recipient_id: int, message: str, url: str) -> Notification:
@@ -226,7 +267,14 @@ def notify(*, clinic: Clinic, recipient_id: int, message: str, url: str) -> Noti
 def _send_invitation_on_commit(membership: Membership) -> None:
     user, clinic = membership.user, membership.clinic
     base = settings.SITE_URL.rstrip("/")
-    if user.has_usable_password():
+    if not membership.is_accepted:
+        body = (
+            f"You have been invited to {clinic.name} as {membership.get_role_display()}.\n\n"
+            f"Sign in to accept or decline: {base}{reverse('home')}\n\n"
+            f"{clinic.name} sees only this address until you accept. If you did not expect "
+            "this, decline it or ignore this email.\n"
+        )
+    elif user.has_usable_password():
         body = (
             f"You have been added to {clinic.name} as {membership.get_role_display()}.\n\n"
             f"Sign in: {base}{reverse('account_login')}\n"

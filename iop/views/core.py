@@ -109,11 +109,32 @@ def form_errors_from(form: Any, exc: ValidationError | DomainError) -> None:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """One clinic: straight in. Several: choose. None: say so."""
+    """One clinic and no invitation: straight in. Several, or an invitation to answer:
+    choose. None: say so."""
     memberships = list(selectors.memberships_of(user=actor_of(request)))
-    if len(memberships) == 1:
+    invitations = list(selectors.invitations_of(user=actor_of(request)))
+    if len(memberships) == 1 and not invitations:
         return redirect("clinic-home", clinic_slug=memberships[0].clinic.slug)
-    return render(request, "iop/choose_clinic.html", {"memberships": memberships})
+    return render(
+        request,
+        "iop/choose_clinic.html",
+        {"memberships": memberships, "invitations": invitations},
+    )
+
+
+@login_required
+@require_POST
+def invitation_answer(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Accept or decline an invitation to a clinic (the invited person only)."""
+    user = actor_of(request)
+    invitation = selectors.invitation_get(user=user, membership_id=membership_id)
+    if request.POST.get("answer") == "accept":
+        services.membership_accept(invitation, user=user)
+        messages.success(request, f"You joined {invitation.clinic.name}.")
+        return redirect("clinic-home", clinic_slug=invitation.clinic.slug)
+    services.membership_decline(invitation, user=user)
+    messages.success(request, f"You declined the invitation to {invitation.clinic.name}.")
+    return redirect("home")
 
 
 @login_required
@@ -170,7 +191,7 @@ def staff_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
             form_errors_from(form, exc)
             membership.refresh_from_db()
         else:
-            messages.success(request, f"Saved {membership.user.display_name}.")
+            messages.success(request, f"Saved {membership.shown_name}.")
             return redirect(clinic_url(request, "staff-list"))
     return render(request, "iop/staff_edit.html", {"form": form, "member": membership})
 
