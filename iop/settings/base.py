@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /livez, /healthz, /readyz: answered before everything else (iop/health.py says why).
+    "iop.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iop.middleware.RequestIdMiddleware",
@@ -296,6 +298,10 @@ LOGGING = {
 
 # --- App ------------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", "iop-demo-2026!")
-HEALTHZ_WORKER_TIMEOUT = float(env("HEALTHZ_WORKER_TIMEOUT", "1.0"))
+# Probes (iop/health.py, iop/heartbeat.py): each worker writes its heartbeat every INTERVAL
+# seconds; it expires after TTL (three beats missed); /readyz keeps its answer CACHE seconds.
+HEALTH_WORKER_HEARTBEAT_INTERVAL = float(env("HEALTH_WORKER_HEARTBEAT_INTERVAL", "10"))
+HEALTH_WORKER_HEARTBEAT_TTL = float(env("HEALTH_WORKER_HEARTBEAT_TTL", "30"))
+HEALTH_READY_CACHE_SECONDS = float(env("HEALTH_READY_CACHE_SECONDS", "5"))
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
