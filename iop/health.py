@@ -51,6 +51,7 @@ def _down_now() -> list[str]:
             logger.warning("Readiness check %s failed: %s", name, type(exc).__name__)
             ok = False
         if not ok:
+            logger.warning("Readiness: %s is down", name)
             down.append(name)
     return down
 
@@ -95,7 +96,11 @@ def livez(request: HttpRequest) -> HttpResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     down = readiness.down()
     body = {"status": "unavailable" if down else "ok", "down": down}
-    return JsonResponse(body, status=503 if down else 200, headers=NO_STORE)
+    response = JsonResponse(body, status=503 if down else 200, headers=NO_STORE)
+    # The failed check was logged once, when it ran: not an ERROR line for every probe that
+    # reads the kept answer (Django's own flag for a response already logged).
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
