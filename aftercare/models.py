@@ -260,6 +260,9 @@ class AftercarePdf(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    # When the latest attempt began: a render still "rendering" long after its time limit
+    # lost its worker, and is turned failed (services.aftercare_pdfs_fail_stranded).
+    render_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     rendered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

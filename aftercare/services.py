@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 
 from iop import clock
 from iop.models import Enrollment, Medication, Membership, User
@@ -315,12 +315,29 @@ def aftercare_pdf_request(
     return pdf, created
 
 
+def stranded_after() -> datetime.timedelta:
+    """A render still "rendering" this long after it began has lost its worker: the task's
+    hard time limit would have ended it by now on a live one; 30 s covers the time between
+    the limit and the worker's verdict."""
+    return datetime.timedelta(seconds=tasks.RENDER_TIME_LIMIT + 30)
+
+
+def _retryable(*, clinic_id: int) -> models.QuerySet[AftercarePdf]:
+    """Failed, or stranded in "rendering" by a lost worker (read as failed, so a Retry works
+    before the sweep below has turned it)."""
+    since = clock.now() - stranded_after()
+    stranded = Q(status=PdfStatus.RENDERING, render_started_at__lt=since)
+    return AftercarePdf.objects.filter(Q(status=PdfStatus.FAILED) | stranded, clinic_id=clinic_id)
+
+
 def aftercare_pdf_retry(pdf: AftercarePdf, *, actor: User) -> AftercarePdf:
     """A failed render, queued again (the person saw "PDF failed" and pressed Retry)."""
     with clinic_context(pdf.clinic_id):
-        reset = AftercarePdf.objects.filter(
-            clinic_id=pdf.clinic_id, pk=pdf.pk, status=PdfStatus.FAILED
-        ).update(status=PdfStatus.QUEUED, attempts=0, error_code="")
+        reset = (
+            _retryable(clinic_id=pdf.clinic_id)
+            .filter(pk=pdf.pk)
+            .update(status=PdfStatus.QUEUED, attempts=0, error_code="")
+        )
         if not reset:
             raise DomainError("Only a failed PDF is retried; this one is not failed.")
         audit_record(
@@ -348,7 +365,18 @@ def aftercare_pdf_mark_started(*, clinic_id: int, pdf_id: int) -> None:
     with clinic_context(clinic_id):
         AftercarePdf.objects.filter(clinic_id=clinic_id, pk=pdf_id).exclude(
             status=PdfStatus.DONE
-        ).update(status=PdfStatus.RENDERING, attempts=F("attempts") + 1)
+        ).update(
+            status=PdfStatus.RENDERING, attempts=F("attempts") + 1, render_started_at=clock.now()
+        )
+
+
+def aftercare_pdfs_fail_stranded(*, clinic_id: int) -> int:
+    """The sweep (beat, every minute): renders stranded by a lost worker show as failed, with
+    their Retry button, instead of "rendering" until the broker hands the job back. If it
+    does come back, it renders as usual: the row lock and the `done` check keep it to one."""
+    with clinic_context(clinic_id):
+        stranded = _retryable(clinic_id=clinic_id).filter(status=PdfStatus.RENDERING)
+        return stranded.update(status=PdfStatus.FAILED, error_code="worker_lost")
 
 
 def aftercare_pdf_mark_failed(*, clinic_id: int, pdf_id: int, error_code: str) -> None:

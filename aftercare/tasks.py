@@ -13,6 +13,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from iop.jobs import ClinicTask
+from iop.models import Clinic
 
 from . import services
 
@@ -36,8 +37,16 @@ def _ids_given(kwargs: Any) -> bool:
     return isinstance(kwargs.get("clinic_id"), int) and isinstance(kwargs.get("pdf_id"), int)
 
 
+# A plan PDF renders in about a second. The limits end a render that hangs, and bound how long
+# a render can legitimately stay "rendering" (services.stranded_after).
+RENDER_SOFT_TIME_LIMIT = 60
+RENDER_TIME_LIMIT = 90
+
+
 class AftercarePdfTask(ClinicTask):
     abstract = True
+    soft_time_limit = RENDER_SOFT_TIME_LIMIT
+    time_limit = RENDER_TIME_LIMIT
     autoretry_for = (ConnectionError, TimeoutError, OperationalError, InterfaceError)  # type: ignore[assignment]
     max_retries = 3
     retry_backoff = True  # about 1, 2, 4 s (jittered); a worker restart is quick
@@ -62,3 +71,15 @@ class AftercarePdfTask(ClinicTask):
 @shared_task(base=AftercarePdfTask, name="aftercare.render_aftercare_pdf")
 def render_aftercare_pdf(*, clinic_id: int, pdf_id: int) -> None:
     services.aftercare_pdf_render(clinic_id=clinic_id, pdf_id=pdf_id)
+
+
+@shared_task(name="aftercare.fail_stranded_pdfs_everywhere")
+def fail_stranded_pdfs_everywhere() -> None:
+    """Beat, every minute: each clinic's sweep for renders a lost worker stranded."""
+    for clinic_id in Clinic.objects.values_list("id", flat=True):
+        fail_stranded_pdfs.delay(clinic_id=clinic_id)
+
+
+@shared_task(base=ClinicTask, name="aftercare.fail_stranded_pdfs")
+def fail_stranded_pdfs(*, clinic_id: int) -> None:
+    services.aftercare_pdfs_fail_stranded(clinic_id=clinic_id)

@@ -534,11 +534,12 @@ def run() -> int:
         for command in commands.values():
             # Own process groups: one signal per group reaches gunicorn's and celery's children.
             processes.append(subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))
-        health_url = f"http://127.0.0.1:{WEB_PORT}/healthz"
+        # Ready: the database answers and the worker's heartbeat is fresh (iop/health.py).
+        health_url = f"http://127.0.0.1:{WEB_PORT}/readyz"
         deadline = time.monotonic() + 90
         while not stopping and not healthy(health_url):
             if time.monotonic() > deadline:
-                say("Still waiting for /healthz; see the log lines above.")
+                say("Still waiting for /readyz; see the log lines above.")
                 deadline = float("inf")
             if any(p.poll() is not None for p in processes):
                 raise ServiceError("A process exited during start-up; see the log lines above.")

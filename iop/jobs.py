@@ -21,7 +21,7 @@ class ClinicTask(DjangoTask):
     # number of times; after that the task fails visibly.
     autoretry_for = (ConnectionError, TimeoutError)
     retry_backoff = True
-    retry_backoff_max = 300
+    retry_backoff_max = 300  # the visibility timeout (settings) counts on this cap
     retry_jitter = True
     max_retries = 5
 

@@ -133,7 +133,7 @@ class ClinicMiddleware:
         return self.get_response(request)
 
 
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/api/")
 
 
 class RequireMfaMiddleware:

@@ -3,7 +3,6 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from iop import health
 from iop.views import core, intake, patients
 
 # One create and one edit page per part of the record; each id has its own name so the
@@ -90,7 +89,6 @@ clinic_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", core.home, name="home"),
-    path("healthz", health.healthz, name="healthz"),
     path("session/keepalive", core.session_keepalive, name="session-keepalive"),
     path("invitations/<int:membership_id>/", core.invitation_answer, name="invitation-answer"),
     path("accounts/", include("allauth.urls")),

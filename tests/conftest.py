@@ -128,7 +128,8 @@ def celery_worker(transactional_db: None) -> Iterator[object]:
     """A real Celery worker (a thread in this process) consuming from the real Redis broker.
 
     Jobs read what the test committed, so tests using it run with real transactions. One
-    worker per test: when the test ends no worker is left (the health check relies on it).
+    worker per test: when the test ends no worker is left. Its heartbeat key (iop/heartbeat.py)
+    outlives it by up to HEALTH_WORKER_HEARTBEAT_TTL; tests/iop/test_health.py deletes it.
     """
     from celery.contrib.testing.worker import start_worker
 

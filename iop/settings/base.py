@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /livez, /healthz, /readyz: answered before everything else (iop/health.py says why).
+    "iop.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iop.middleware.RequestIdMiddleware",
@@ -253,9 +255,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_TIME_LIMIT = 6 * 60
-# Longer than any task's time limit or countdown: otherwise Redis redelivers a message that
-# is still being worked on. Long waits live in the database, not in ETAs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A retry is an ETA message the worker holds unacknowledged until it is due: every task caps
+# its backoff at 300 s (`retry_backoff_max`, iop/jobs.py, iop/tasks.py, aftercare/tasks.py)
+# and none sets a countdown of its own; long waits live in the database, not in ETAs.
+# Redis hands an unacknowledged message to another worker once it is older than this. That is
+# how a job gets back from a worker killed whole (SIGKILL, OOM, a lost host), where nobody is
+# left to reject it. It must outlast the longest a live worker holds a message, or a running
+# job runs twice: a retry's wait (300 s) or a wait behind one running task (360 s), plus the
+# hard time limit (360 s), at most 720 s. 900 s (15 min) leaves 180 s to spare, and bounds how
+# long a killed worker strands a job: 900 s plus one restore sweep (10 s). It was 2 h.
+CELERY_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(15 * 60)))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Every worker looks for such messages every 10 s; kombu's default scans only every 10th
+    # look (100 s), which would add more than the margin above.
+    "unacked_restore_interval": int(env("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -271,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "iop.tasks.clear_expired_sessions",
         "schedule": 60 * 60,
+    },
+    "fail-stranded-pdfs": {
+        "task": "aftercare.fail_stranded_pdfs_everywhere",
+        "schedule": 60,
     },
 }
 
@@ -301,6 +321,10 @@ LOGGING = {
 
 # --- App ------------------------------------------------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", "iop-demo-2026!")
-HEALTHZ_WORKER_TIMEOUT = float(env("HEALTHZ_WORKER_TIMEOUT", "1.0"))
+# Probes (iop/health.py, iop/heartbeat.py): each worker writes its heartbeat every INTERVAL
+# seconds; it expires after TTL (three beats missed); /readyz keeps its answer CACHE seconds.
+HEALTH_WORKER_HEARTBEAT_INTERVAL = float(env("HEALTH_WORKER_HEARTBEAT_INTERVAL", "10"))
+HEALTH_WORKER_HEARTBEAT_TTL = float(env("HEALTH_WORKER_HEARTBEAT_TTL", "30"))
+HEALTH_READY_CACHE_SECONDS = float(env("HEALTH_READY_CACHE_SECONDS", "5"))
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)

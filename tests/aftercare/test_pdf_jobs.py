@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psutil
 import pytest
@@ -194,3 +194,96 @@ def test_a_worker_killed_mid_render_hands_the_job_back_and_it_finishes_once(
         assert rows.count() == 1
         assert rows.get().attempts == 2
     assert worker_process.poll() is None  # the worker itself lives on
+
+
+# --- A whole worker killed mid-render: the broker's visibility timeout hands the job back ------
+
+# Lowered for the test through the settings' environment variables; production keeps 900 s
+# (settings/base.py says why). Longer than the slowed render (slow_render.PAUSE_SECONDS plus
+# the render itself), so the job is not handed to a second worker while it runs.
+VISIBILITY_TIMEOUT = 8
+
+
+@pytest.fixture
+def worker_group(transactional_db: None) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """Starts `celery worker --pool=prefork -c 1` processes, each the leader of its own
+    process group (so a test can SIGKILL the whole worker: main process and pool child),
+    with a short visibility timeout, restore sweeps every second and the slowed render."""
+    app.control.purge()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "iop.settings.test",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "iop", "worker", "--pool=prefork",
+               "-c", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+               "--include", "tests.aftercare.slow_render", "-l", "warning"]  # fmt: skip
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        worker = subprocess.Popen(
+            [*command, "--hostname", f"chaos{len(started)}@%h"],
+            env=env, cwd=settings.BASE_DIR, start_new_session=True,
+        )  # fmt: skip
+        started.append(worker)
+        assert wait_until(lambda: bool(psutil.Process(worker.pid).children()), timeout=30)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                    worker.wait()
+
+
+def unacked_messages() -> int:
+    """Messages a worker took and has not acknowledged (kombu's Redis `unacked` hash)."""
+    return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).hlen("unacked"))
+
+
+def test_a_whole_worker_killed_mid_render_strands_the_job_only_until_the_visibility_timeout(
+    clinic_a: Tenant, worker_group: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    first = worker_group()
+    group = [first.pid, *(child.pid for child in psutil.Process(first.pid).children())]
+    pdf = release(clinic_a, "Whole Worker Kill Clinic")
+    assert wait_until(lambda: pdf_row(clinic_a, pdf.pk).status == "rendering", timeout=30)
+    time.sleep(1.0)  # inside the render's pause (slow_render), before anything is stored
+    os.killpg(first.pid, signal.SIGKILL)  # main process and pool child: nobody hands it back
+    first.wait(timeout=10)
+    killed_at = time.monotonic()
+    assert wait_until(lambda: not any(psutil.pid_exists(pid) for pid in group), timeout=10)
+    halfway = pdf_row(clinic_a, pdf.pk)
+    assert (halfway.status, halfway.content, halfway.attempts) == ("rendering", None, 1)
+    assert unacked_messages() == 1  # the job sits with the dead worker
+
+    worker_group()  # a new worker, as a supervisor would start
+    assert wait_until(lambda: pdf_row(clinic_a, pdf.pk).status == "done", timeout=45)
+    stranded_for = time.monotonic() - killed_at
+    # The bound: the visibility timeout, one restore sweep, the new worker's start-up and the
+    # slowed render. Far from the two hours of the old setting.
+    assert stranded_for < VISIBILITY_TIMEOUT + 20, stranded_for
+    print(f"\nkilled worker stranded the job {stranded_for:.1f} s")  # noqa: T201 - the number
+
+    done = pdf_row(clinic_a, pdf.pk)
+    assert done.attempts == 2  # the killed attempt and the redelivered one
+    assert done.content is not None
+    assert done.sha256 == hashlib.sha256(bytes(done.content)).hexdigest()
+    # Exactly once: no copy of the job is left anywhere to run again.
+    assert wait_until(lambda: unacked_messages() == 0 and queued_messages() == 0, timeout=10)
+    again = pdf_row(clinic_a, pdf.pk)
+    assert (again.attempts, again.sha256, again.rendered_at) == (2, done.sha256, done.rendered_at)
+    with clinic_context(clinic_a.clinic.pk):
+        assert AftercarePdf.objects.filter(released_to="Whole Worker Kill Clinic").count() == 1

@@ -1,4 +1,4 @@
-"""The foundation: health check, bootstrap errors, deployment files, production settings."""
+"""The foundation: bootstrap errors, deployment files, production settings."""
 
 import os
 import re
@@ -10,48 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.conf import settings
-from django.test import Client, override_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-# --- /healthz ---------------------------------------------------------------------------------
-
-
-@pytest.mark.worker
-def test_healthz_is_ok_with_database_redis_and_a_worker(celery_worker: object) -> None:
-    response = Client().get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {
-        "status": "ok",
-        "down": [],
-        "checks": {"database": "ok", "redis": "ok", "worker": "ok"},
-    }
-
-
-@pytest.mark.django_db
-@override_settings(HEALTHZ_WORKER_TIMEOUT=0.5)
-def test_healthz_names_a_missing_worker() -> None:
-    response = Client().get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["down"] == ["worker"]
-
-
-@pytest.mark.django_db
-def test_healthz_names_an_unreachable_redis() -> None:
-    dead = {
-        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
-    }
-    with override_settings(CACHES=dead, HEALTHZ_WORKER_TIMEOUT=0.5):
-        from django.core.cache import caches
-
-        caches._settings = caches.settings = dead  # type: ignore[attr-defined]
-        caches._connections.__dict__.pop("default", None)  # type: ignore[attr-defined]
-        response = Client().get("/healthz")
-    caches._connections.__dict__.pop("default", None)  # type: ignore[attr-defined]
-    assert response.status_code == 503
-    assert "redis" in response.json()["down"]
 
 
 # --- The bootstrap's errors are one clear line ------------------------------------------------
