@@ -8,9 +8,12 @@ NULLIF: after a transaction-local set_config ends, the setting reads '' (not NUL
 connection, and ''::bigint would raise on every query (DESIGN.md §8).
 """
 
+import hashlib
 from typing import Any
 
-from django.db import migrations
+from django.db import migrations, models
+
+from iop.bounds import EARLIEST, LATEST
 
 CURRENT_CLINIC = "NULLIF(current_setting('app.clinic_id', true), '')::bigint"
 POLICY = "clinic_isolation"
@@ -189,3 +192,68 @@ class LockWhenSigned(migrations.operations.base.Operation):
 
     def describe(self) -> str:
         return f"Lock {self.model_name} once signed"
+
+
+class BoundDates(migrations.operations.base.Operation):
+    """A CHECK on every date and timestamp column of this app's tables that keeps it within
+    the years of `iop.bounds` (a year-10000 instant is stored by PostgreSQL but cannot be
+    read back by Python). Idempotent: a migration that adds date columns ends with
+    `BoundDates()` again, and only the columns without their check get one."""
+
+    reversible = True
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def _columns(self, app_label: str, state: Any) -> list[tuple[str, str, str]]:
+        found = []
+        for model in state.apps.get_app_config(app_label).get_models():
+            for field in model._meta.local_concrete_fields:
+                if isinstance(field, models.DateTimeField):
+                    found.append((model._meta.db_table, field.column, "timestamptz"))
+                elif isinstance(field, models.DateField):
+                    found.append((model._meta.db_table, field.column, "date"))
+        return found
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        bounds = {
+            "date": f"BETWEEN DATE '{EARLIEST}' AND DATE '{LATEST}'",
+            "timestamptz": f">= TIMESTAMPTZ '{EARLIEST} 00:00+00' "
+            f"AND {{column}} < TIMESTAMPTZ '{LATEST.year + 1}-01-01 00:00+00'",
+        }
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'c'")
+            existing = {name for (name,) in cursor.fetchall()}
+        for table, column, kind in self._columns(app_label, to_state):
+            name = date_bound_name(table, column)
+            if name in existing:
+                continue
+            quoted = schema_editor.quote_name(column)
+            condition = f"{quoted} {bounds[kind].format(column=quoted)}"
+            schema_editor.execute(
+                f"ALTER TABLE {schema_editor.quote_name(table)} "
+                f"ADD CONSTRAINT {schema_editor.quote_name(name)} CHECK ({condition})"
+            )
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        for table, column, _kind in self._columns(app_label, from_state):
+            schema_editor.execute(
+                f"ALTER TABLE {schema_editor.quote_name(table)} DROP CONSTRAINT IF EXISTS "
+                f"{schema_editor.quote_name(date_bound_name(table, column))}"
+            )
+
+    def describe(self) -> str:
+        return "Keep every date and timestamp column within the readable years"
+
+
+def date_bound_name(table: str, column: str) -> str:
+    """`<table>_<column>_years`, shortened with a digest to PostgreSQL's 63 bytes."""
+    name = f"{table}_{column}_years"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:48]}_{digest}_years"

@@ -4,19 +4,26 @@
 a JSON body thousands of levels deep, a formula in a spreadsheet cell."""
 
 import csv
+import datetime
 import io
 import json
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from iop.bounds import CONTROL, NUL, OUT_OF_RANGE
 from iop.models import Inquiry, User
+from iop.rls import date_bound_name
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance
 from tests.conftest import Tenant
 from therapy import services as therapy
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def api(tenant: Tenant) -> Client:
@@ -164,3 +171,27 @@ def test_the_audit_export_writes_no_formulas(clinic_a: Tenant) -> None:
     assert "'=HYPERLINK(1)@x.example" in cells
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
     assert "-2+3-cmd-calc" not in json.dumps(cells)
+
+
+def test_every_date_column_of_ours_refuses_unreadable_years(clinic_a: Tenant) -> None:
+    """No path (a raw UPDATE, a bulk write) can store a year Python cannot read back."""
+    ours = {app.label for app in apps.get_app_configs() if Path(app.path).parent == ROOT}
+    tables = {
+        model._meta.db_table for label in ours for model in apps.get_app_config(label).get_models()
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND data_type IN "
+            "('date', 'timestamp with time zone')"
+        )
+        columns = [(t, c) for t, c in cursor.fetchall() if t in tables]
+        cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'c'")
+        checks = {name for (name,) in cursor.fetchall()}
+    assert len(columns) > 50
+    unbounded = [(t, c) for t, c in columns if date_bound_name(t, c) not in checks]
+    assert unbounded == [], "add BoundDates() to the migration that made them"
+    with clinic_context(clinic_a.clinic.pk), pytest.raises(IntegrityError), transaction.atomic():
+        Inquiry.objects.filter(pk=clinic_a.records["inquiry_id"].pk).update(
+            assessment_at=datetime.datetime(9999, 12, 31, 23, 59, tzinfo=datetime.UTC)
+        )
