@@ -209,10 +209,10 @@ class BoundDates(migrations.operations.base.Operation):
         found = []
         for model in state.apps.get_app_config(app_label).get_models():
             for field in model._meta.local_concrete_fields:
-                if isinstance(field, models.DateTimeField):
-                    found.append((model._meta.db_table, field.column, "timestamptz"))
-                elif isinstance(field, models.DateField):
-                    found.append((model._meta.db_table, field.column, "date"))
+                # DateTimeField is a DateField: ask it first.
+                kind = "timestamptz" if isinstance(field, models.DateTimeField) else "date"
+                if isinstance(field, models.DateField):
+                    found.append((str(model._meta.db_table), str(field.column), kind))
         return found
 
     def database_forwards(
