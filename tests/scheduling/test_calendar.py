@@ -428,3 +428,19 @@ def test_a_feed_keeps_the_clinic_wall_clock_across_daylight_saving(clinic_a: Ten
     assert (first["SUMMARY"], first["LOCATION"]) == (
         "Individual session", f"Room 2, upstairs, {clinic.name}",
     )  # fmt: skip
+
+
+def test_a_room_name_with_line_breaks_cannot_add_lines_to_a_feed(clinic_a: Tenant) -> None:
+    """A bare CR (or LF) in a room name is escaped in the iCalendar text: it adds no line,
+    so no property of its own."""
+    therapist = clinic_a.members[Role.THERAPIST]
+    room = calendar.room_create(
+        clinic=clinic_a.clinic, actor=clinic_a.admin.user, name="Room 4\rX-INJECTED:1\nA"
+    )
+    one_off(clinic_a, afternoon(clinic_a, days=1), lead=therapist, room=room)
+    page = clinic_a.client_for(Role.THERAPIST).post(f"/c/{clinic_a.clinic.slug}/my-calendar/")
+    ics = Client().get(page.context["feed_url"].split("testserver")[1]).content
+    assert b"\nX-INJECTED" not in ics.replace(b"\r\n", b"\n")
+    assert not [line for line in ics.split(b"\r\n") if b"\r" in line or b"\n" in line]
+    events = icalendar.Calendar.from_ical(ics).events
+    assert not [e for e in events if "X-INJECTED" in e]
