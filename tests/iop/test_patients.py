@@ -91,7 +91,7 @@ def test_a_date_of_birth_in_the_future_is_a_field_error(clinic_a: Tenant) -> Non
             "record_number": "NEW-1",
             "legal_first_name": "Avery",
             "legal_last_name": "Stone",
-            "date_of_birth": "2999-01-01",
+            "date_of_birth": "2100-01-01",
         },
     )
     html = response.content.decode()
