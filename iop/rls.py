@@ -8,7 +8,9 @@ NULLIF: after a transaction-local set_config ends, the setting reads '' (not NUL
 connection, and ''::bigint would raise on every query (DESIGN.md §8).
 """
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import migrations, models
@@ -205,42 +207,62 @@ class BoundDates(migrations.operations.base.Operation):
     def state_forwards(self, app_label: str, state: Any) -> None:
         pass
 
-    def _columns(self, app_label: str, state: Any) -> list[tuple[str, str, str]]:
+    def _columns(self, app_label: str, state: Any) -> list[tuple[str, str, str, bool]]:
+        """(table, column, kind, nullable) of every date and timestamp column."""
         found = []
         for model in state.apps.get_app_config(app_label).get_models():
             for field in model._meta.local_concrete_fields:
                 # DateTimeField is a DateField: ask it first.
                 kind = "timestamptz" if isinstance(field, models.DateTimeField) else "date"
                 if isinstance(field, models.DateField):
-                    found.append((str(model._meta.db_table), str(field.column), kind))
+                    table, column = str(model._meta.db_table), str(field.column)
+                    found.append((table, column, kind, bool(field.null)))
         return found
 
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         bounds = {
-            "date": f"BETWEEN DATE '{EARLIEST}' AND DATE '{LATEST}'",
-            "timestamptz": f">= TIMESTAMPTZ '{EARLIEST} 00:00+00' "
-            f"AND {{column}} < TIMESTAMPTZ '{LATEST.year + 1}-01-01 00:00+00'",
+            "date": (f"DATE '{EARLIEST}'", f"DATE '{LATEST}'"),
+            "timestamptz": (
+                f"TIMESTAMPTZ '{EARLIEST} 00:00+00'",
+                f"TIMESTAMPTZ '{LATEST} 23:59:59.999999+00'",
+            ),
         }
         with schema_editor.connection.cursor() as cursor:
             cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'c'")
             existing = {name for (name,) in cursor.fetchall()}
-        for table, column, kind in self._columns(app_label, to_state):
+        for table, column, kind, nullable in self._columns(app_label, to_state):
             name = date_bound_name(table, column)
             if name in existing:
                 continue
-            quoted = schema_editor.quote_name(column)
-            condition = f"{quoted} {bounds[kind].format(column=quoted)}"
+            low, high = bounds[kind]
+            q_table, q_column = schema_editor.quote_name(table), schema_editor.quote_name(column)
+            outside = f"{q_column} < {low} OR {q_column} > {high}"
+            # A value written before the check (a year-10000 instant) cannot be read back:
+            # it becomes unknown where the column allows it, else the nearest readable day.
+            repair = "NULL" if nullable else f"LEAST(GREATEST({q_column}, {low}), {high})"
+            found = f"SELECT EXISTS (SELECT 1 FROM {q_table} WHERE {outside})"  # noqa: S608 - quoted identifiers of our models, constant bounds
+            update = f"UPDATE {q_table} SET {q_column} = {repair} WHERE {outside}"  # noqa: S608 - the same
+            with _owner_sees_every_row(schema_editor, table):
+                with schema_editor.connection.cursor() as cursor:
+                    cursor.execute(found)
+                    (unreadable,) = cursor.fetchone()
+                if unreadable and not _append_only(schema_editor, table):
+                    schema_editor.execute(update)
+                    unreadable = False
+            # An append-only table (audit, revocations) keeps what it holds: its check then
+            # binds every new row and leaves the old ones be (NOT VALID).
             schema_editor.execute(
-                f"ALTER TABLE {schema_editor.quote_name(table)} "
-                f"ADD CONSTRAINT {schema_editor.quote_name(name)} CHECK ({condition})"
+                f"ALTER TABLE {q_table} ADD CONSTRAINT {schema_editor.quote_name(name)} "
+                f"CHECK ({q_column} BETWEEN {low} AND {high})"
+                + (" NOT VALID" if unreadable else "")
             )
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        for table, column, _kind in self._columns(app_label, from_state):
+        for table, column, *_ in self._columns(app_label, from_state):
             schema_editor.execute(
                 f"ALTER TABLE {schema_editor.quote_name(table)} DROP CONSTRAINT IF EXISTS "
                 f"{schema_editor.quote_name(date_bound_name(table, column))}"
@@ -248,6 +270,30 @@ class BoundDates(migrations.operations.base.Operation):
 
     def describe(self) -> str:
         return "Keep every date and timestamp column within the readable years"
+
+
+@contextlib.contextmanager
+def _owner_sees_every_row(schema_editor: Any, table: str) -> Iterator[None]:
+    """Inside a migration's transaction: the owning role sees every clinic's rows of `table`
+    (FORCE lifted, then put back), for a repair that must reach them all."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT relforcerowsecurity FROM pg_class WHERE oid = %s::regclass", [table])
+        row = cursor.fetchone()
+    forced = bool(row and row[0])
+    quoted = schema_editor.quote_name(table)
+    if forced:
+        schema_editor.execute(f"ALTER TABLE {quoted} NO FORCE ROW LEVEL SECURITY")
+    yield
+    if forced:
+        schema_editor.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
+
+
+def _append_only(schema_editor: Any, table: str) -> bool:
+    """The app's role may not UPDATE the table (audit events, consent revocations)."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT has_table_privilege(%s, 'UPDATE')", [table])
+        (may_update,) = cursor.fetchone()
+    return not may_update
 
 
 def date_bound_name(table: str, column: str) -> str:

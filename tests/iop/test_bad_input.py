@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from iop.bounds import CONTROL, NUL, OUT_OF_RANGE
 from iop.models import Inquiry, User
-from iop.rls import date_bound_name
+from iop.rls import BoundDates, date_bound_name
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance
@@ -195,3 +196,32 @@ def test_every_date_column_of_ours_refuses_unreadable_years(clinic_a: Tenant) ->
         Inquiry.objects.filter(pk=clinic_a.records["inquiry_id"].pk).update(
             assessment_at=datetime.datetime(9999, 12, 31, 23, 59, tzinfo=datetime.UTC)
         )
+
+
+@pytest.mark.django_db(transaction=True)  # ALTER TABLE needs no pending writes of the test
+def test_the_checks_repair_what_an_older_version_let_in(clinic_a: Tenant) -> None:
+    """A year-10000 instant stored before the checks existed: the migration that adds them
+    makes it unknown (the column allows it) instead of failing, across every clinic's rows."""
+    inquiry = clinic_a.records["inquiry_id"]
+    name = date_bound_name("iop_inquiry", "assessment_at")
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE iop_inquiry DROP CONSTRAINT "{name}"')
+    with clinic_context(clinic_a.clinic.pk), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE iop_inquiry SET assessment_at = '10000-01-01 05:59+00' WHERE id = %s",
+            [inquiry.pk],
+        )
+    state = MigrationExecutor(connection).loader.project_state()
+    try:
+        with connection.schema_editor() as editor:
+            BoundDates().database_forwards("iop", editor, state, state)
+    finally:  # the schema outlives this test's rows: the check is back whatever happened
+        with connection.schema_editor() as editor:
+            BoundDates().database_forwards("iop", editor, state, state)
+    with clinic_context(clinic_a.clinic.pk):
+        assert Inquiry.objects.get(pk=inquiry.pk).assessment_at is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'iop_inquiry'")
+        assert cursor.fetchone() == (True,)
+        cursor.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s", [name])
+        assert cursor.fetchone() == (True,)
