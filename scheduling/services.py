@@ -312,9 +312,18 @@ def attendance_follow_enrollment(*, patient: Patient) -> None:
         )
 
 
+# A one-off session sits within this many years of the clinic's today: further out it is a
+# typing slip (2062 for 2026), and it would sit on every calendar feed for decades.
+SESSION_REACH_YEARS = 5
+
+
 def session_create(*, clinic: Clinic, actor: User, **fields: Any) -> Session:
     """A one-off session (individual, family, check-in, assessment). Double-booking of the
     room, the staff or a patient is refused by the database and said plainly."""
+    day, today = fields.get("day"), clock.today(clinic)
+    reach = datetime.timedelta(days=365 * SESSION_REACH_YEARS + 1)
+    if isinstance(day, datetime.date) and not today - reach <= day <= today + reach:
+        raise ValidationError({"day": f"Choose a day within {SESSION_REACH_YEARS} years of today."})
     with clinic_context(clinic.pk):
         session = Session(clinic=clinic, **fields)
         session.full_clean(validate_constraints=False)

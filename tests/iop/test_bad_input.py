@@ -11,15 +11,18 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
+from iop import clock
 from iop.bounds import CONTROL, NUL, OUT_OF_RANGE
 from iop.models import Inquiry, User
 from iop.rls import BoundDates, date_bound_name
 from iop.roles import Role
 from iop.tenancy import clinic_context
+from scheduling import services as calendar
 from scheduling.models import Attendance
 from tests.conftest import Tenant
 from therapy import services as therapy
@@ -225,3 +228,15 @@ def test_the_checks_repair_what_an_older_version_let_in(clinic_a: Tenant) -> Non
         assert cursor.fetchone() == (True,)
         cursor.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s", [name])
         assert cursor.fetchone() == (True,)
+
+
+def test_a_one_off_session_is_within_five_years_of_today(clinic_a: Tenant) -> None:
+    clinic = clinic_a.clinic
+    far = clock.today(clinic) + datetime.timedelta(days=6 * 365)
+    with pytest.raises(ValidationError) as refused:
+        calendar.session_create(
+            clinic=clinic, actor=clinic_a.admin.user, kind="individual", day=far,
+            starts_at=clock.at(clinic, far, datetime.time(14)),
+            ends_at=clock.at(clinic, far, datetime.time(15)),
+        )  # fmt: skip
+    assert refused.value.message_dict == {"day": ["Choose a day within 5 years of today."]}
