@@ -149,9 +149,18 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-# Five failed logins per minute from one address, ten per five minutes for one account.
+# Failed sign-ins (and wrong MFA codes) lock the account, not the clinic: a clinic's staff
+# often share one public address, so a handful of typos there must not lock out every
+# colleague. Per account (the sign-in address): 5 in 5 minutes, 10 in an hour, 20 in a day, so
+# the wait grows from minutes to hours as failures go on; a password reset lifts it. Per
+# network address: 300 an hour, far above what a busy clinic's typos reach, against one
+# machine trying many accounts. The account windows come first: allauth stops at the first
+# full window, so attempts on a locked account do not use up the address's allowance.
+# Every sign-in, right or wrong, also counts against the address (allauth's "login"; its
+# default of 30 a minute is within reach of a shift starting at one front desk).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env("LOGIN_RATE_LIMIT", "5/m/ip,10/5m/key"),
+    "login_failed": env("LOGIN_RATE_LIMIT", "5/5m/key,10/1h/key,20/1d/key,300/1h/ip"),
+    "login": "120/m/ip",
     "reset_password": "5/m/ip,3/m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -328,3 +337,6 @@ HEALTH_WORKER_HEARTBEAT_TTL = float(env("HEALTH_WORKER_HEARTBEAT_TTL", "30"))
 HEALTH_READY_CACHE_SECONDS = float(env("HEALTH_READY_CACHE_SECONDS", "5"))
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
+# Sign-in throttles key on the address the proxy saw (the last X-Forwarded-For entry, which
+# the client cannot forge), not on the proxy's own address shared by everyone.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if USE_X_FORWARDED_FOR else 0
