@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -21,6 +22,7 @@ from iop import clock
 from iop.models import User
 from iop.roles import Role
 from iop.services import clinic_create
+from iop.settings import base as base_settings
 from tests import factories
 from tests.conftest import Tenant, wait_until
 
@@ -167,3 +169,25 @@ def test_a_shift_signing_in_at_one_desk_is_not_throttled(clinic_a: Tenant) -> No
             for membership in clinic_a.members.values():
                 assert signed_in(sign_in(membership.user.email))
     assert len(clinic_a.members) * 8 > 30
+
+
+# --- Password hashing ------------------------------------------------------------------------
+
+
+def test_passwords_are_hashed_with_argon2_and_old_hashes_upgrade_on_sign_in(
+    clinic_a: Tenant, settings: Any
+) -> None:
+    # The suite hashes with MD5 for speed; this test uses what every other setting runs.
+    settings.PASSWORD_HASHERS = base_settings.PASSWORD_HASHERS
+    assert identify_hasher(make_password("x" * 20)).algorithm == "argon2"
+    user = clinic_a.members[Role.THERAPIST].user
+    old = make_password("an older passphrase", hasher="pbkdf2_sha256")
+    User.objects.filter(pk=user.pk).update(password=old)
+    assert not signed_in(sign_in(user.email, "not it"))
+    user.refresh_from_db()
+    assert user.password == old  # a wrong password changes nothing
+    assert signed_in(sign_in(user.email, "an older passphrase"))
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$")
+    assert check_password("an older passphrase", user.password)
+    assert signed_in(sign_in(user.email, "an older passphrase"))
