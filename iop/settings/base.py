@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here, not a CDN
+    "csp",
     "django_filters",
     "django_celery_beat",
     "django_htmx",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     # /livez, /healthz, /readyz: answered before everything else (iop/health.py says why).
     "iop.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "iop.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iop.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,6 +102,37 @@ TEMPLATES = [
         },
     }
 ]
+
+# --- Browser security headers --------------------------------------------------------------
+# No inline script anywhere: every script is a file under static/ (a test greps templates/ for
+# inline <script> and on…= handlers), so an injected <script> or handler does not run. Styles
+# are files too: htmx's injected indicator <style> is turned off (templates/base.html) and its
+# rule lives in app.css. img-src allows data: for the TOTP set-up's QR code, which allauth
+# renders as a data: URI, and Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+# Powerful browser features nobody here needs, off for this site and anything it embeds.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "bluetooth", "camera", "display-capture",
+        "encrypted-media", "geolocation", "gyroscope", "hid", "magnetometer", "microphone",
+        "midi", "payment", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+)  # fmt: skip
 
 # --- Database -------------------------------------------------------------------------------
 # The app connects as a role that is neither superuser nor BYPASSRLS: row-level security
@@ -235,6 +271,11 @@ SPECTACULAR_SETTINGS = {
         " a token belongs to one clinic membership, and every object is scoped to that clinic."
     ),
     "VERSION": "1.0.0",
+    # Swagger UI from the drf-spectacular-sidecar package ('self' under the CSP), and its
+    # start-up script as a file (SpectacularSwaggerSplitView), not inline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
