@@ -1,4 +1,5 @@
-"""Request plumbing: request ids, idle sign-out, the clinic of the request, enforced MFA."""
+"""Request plumbing: request ids, idle sign-out, the clinic of the request, enforced MFA,
+the Permissions-Policy header."""
 
 import re
 import uuid
@@ -28,6 +29,19 @@ def client_ip(request: HttpRequest) -> str | None:
         if forwarded:
             return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR") or None
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off browser features (camera, microphone, geolocation…) for every page and the
+    API: Django has no setting for this header."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
 
 
 # A proxy's request id is kept when it looks like one: letters, digits, "-" and "_", starting

@@ -1,8 +1,11 @@
 """Sign-in, sign-out and MFA changes go to the audit trail of each clinic the person works
-for; sign-in also fixes the session's idle limit."""
+for; sign-in also fixes the session's idle limit; a password set through a mailed link (an
+invitation's or a reset's) verifies the address."""
 
 from typing import Any
 
+from allauth.account import signals as account_signals
+from allauth.account.adapter import get_adapter
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
@@ -12,7 +15,7 @@ from iop import clock
 from iop.middleware import SESSION_CLINIC_COUNT, SESSION_IDLE_LIMIT, SESSION_LAST_SEEN
 from iop.models import Membership, User
 from iop.models.audit import AuditAction
-from iop.services import audit_for_user_clinics, audit_record
+from iop.services import audit_for_user_clinics, audit_record, user_email_confirm
 
 DEFAULT_IDLE_MINUTES = 15
 
@@ -51,3 +54,11 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
 @receiver(mfa_signals.authenticator_reset)
 def on_mfa_change(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     audit_for_user_clinics(user=user, action=AuditAction.MFA)
+
+
+@receiver(account_signals.password_reset)
+def on_password_reset(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # The key came by mail to user.email: following it proves the address, and lifts a
+    # sign-in lock on it (allauth lifts it only for addresses it already knew).
+    user_email_confirm(user=user)
+    get_adapter(request)._delete_login_attempts_cached_email(request, email=user.email)

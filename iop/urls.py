@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from iop.views import core, intake, patients
@@ -102,7 +102,8 @@ urlpatterns = [
     ),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(
+        # The split view serves Swagger UI's start-up script as a file: no inline script.
+        SpectacularSwaggerSplitView.as_view(
             url_name="api-schema", permission_classes=[AllowAny], authentication_classes=[]
         ),
         name="api-docs",

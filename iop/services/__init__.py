@@ -21,6 +21,7 @@ from .core import (
     records_viewed,
     site_create,
     site_update,
+    user_email_confirm,
 )
 from .errors import DomainError, TransitionRefusedError
 from .intake import (
@@ -76,4 +77,5 @@ __all__ = [
     "records_viewed",
     "site_create",
     "site_update",
+    "user_email_confirm",
 ]

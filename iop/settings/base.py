@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here, not a CDN
+    "csp",
     "django_filters",
     "django_celery_beat",
     "django_htmx",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     # /livez, /healthz, /readyz: answered before everything else (iop/health.py says why).
     "iop.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "iop.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iop.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +103,37 @@ TEMPLATES = [
     }
 ]
 
+# --- Browser security headers --------------------------------------------------------------
+# No inline script anywhere: every script is a file under static/ (a test greps templates/ for
+# inline <script> and on…= handlers), so an injected <script> or handler does not run. Styles
+# are files too: htmx's injected indicator <style> is turned off (templates/base.html) and its
+# rule lives in app.css. img-src allows data: for the TOTP set-up's QR code, which allauth
+# renders as a data: URI, and Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+# Powerful browser features nobody here needs, off for this site and anything it embeds.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "bluetooth", "camera", "display-capture",
+        "encrypted-media", "geolocation", "gyroscope", "hid", "magnetometer", "microphone",
+        "midi", "payment", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+)  # fmt: skip
+
 # --- Database -------------------------------------------------------------------------------
 # The app connects as a role that is neither superuser nor BYPASSRLS: row-level security
 # is the second wall between clinics (DESIGN.md §3). `make run` / `make test` provide the URL.
@@ -128,6 +164,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# Argon2id for new and changed passwords. The others stay so that existing hashes still
+# verify; Django rewrites such a hash with Argon2 the next time its owner signs in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -149,9 +193,18 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-# Five failed logins per minute from one address, ten per five minutes for one account.
+# Failed sign-ins (and wrong MFA codes) lock the account, not the clinic: a clinic's staff
+# often share one public address, so a handful of typos there must not lock out every
+# colleague. Per account (the sign-in address): 5 in 5 minutes, 10 in an hour, 20 in a day, so
+# the wait grows from minutes to hours as failures go on; a password reset lifts it. Per
+# network address: 300 an hour, far above what a busy clinic's typos reach, against one
+# machine trying many accounts. The account windows come first: allauth stops at the first
+# full window, so attempts on a locked account do not use up the address's allowance.
+# Every sign-in, right or wrong, also counts against the address (allauth's "login"; its
+# default of 30 a minute is within reach of a shift starting at one front desk).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env("LOGIN_RATE_LIMIT", "5/m/ip,10/5m/key"),
+    "login_failed": env("LOGIN_RATE_LIMIT", "5/5m/key,10/1h/key,20/1d/key,300/1h/ip"),
+    "login": "120/m/ip",
     "reset_password": "5/m/ip,3/m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -218,6 +271,11 @@ SPECTACULAR_SETTINGS = {
         " a token belongs to one clinic membership, and every object is scoped to that clinic."
     ),
     "VERSION": "1.0.0",
+    # Swagger UI from the drf-spectacular-sidecar package ('self' under the CSP), and its
+    # start-up script as a file (SpectacularSwaggerSplitView), not inline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -328,3 +386,6 @@ HEALTH_WORKER_HEARTBEAT_TTL = float(env("HEALTH_WORKER_HEARTBEAT_TTL", "30"))
 HEALTH_READY_CACHE_SECONDS = float(env("HEALTH_READY_CACHE_SECONDS", "5"))
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
+# Sign-in throttles key on the address the proxy saw (the last X-Forwarded-For entry, which
+# the client cannot forge), not on the proxy's own address shared by everyone.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if USE_X_FORWARDED_FOR else 0

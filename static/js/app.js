@@ -45,3 +45,14 @@ document.addEventListener("htmx:afterSwap", function (event) {
   });
   activity();
 })();
+
+// Irreversible actions ask once, naming the patient: a button or form with data-confirm.
+// (An attribute, not an onclick= handler: the Content-Security-Policy runs no inline script.)
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-confirm], input[type=submit][data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
