@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL"))
     and not os.environ.get("MAINTENANCE_DATABASE_URL")
-    and not backup.embedded_port(backup.EmbeddedPostgres()),
+    and urlsplit(os.environ["DATABASE_URL"]).port
+    != backup.embedded_port(backup.EmbeddedPostgres()),
     reason="DATABASE_URL names your own server: set MAINTENANCE_DATABASE_URL",
 )
 

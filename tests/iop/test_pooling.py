@@ -3,8 +3,8 @@
 Consecutive transactions of one client land on whichever server connection is free, and one
 server connection serves many clients in turn. The clinic is bound per transaction
 (`set_config(…, true)`, iop/tenancy.py), so nothing one request set may be seen by the
-next, whoever's it is. Four threads, each with its own Django connection (the app's settings
-with DATABASE_PGBOUNCER's changes) to one PgBouncer that holds two server connections, run
+next, whoever's it is. Eight threads, each with its own Django connection (the app's settings
+with DATABASE_PGBOUNCER's changes) to one PgBouncer that holds three server connections, run
 the requests as the app would: resolve the person's membership, enter the clinic, read
 through the selectors, every tenant table raw, or the API through the test client; and
 between them, transactions that bind no clinic. Every row returned is checked against the
@@ -38,8 +38,8 @@ from tests.pgbouncer import Bouncer, pgbouncer
 pytestmark = pytest.mark.pooling
 
 REQUESTS = 10_000
-THREADS = 4
-SERVER_CONNECTIONS = 2
+THREADS = 8
+SERVER_CONNECTIONS = 3
 EXTRA_PATIENTS = 15  # per clinic, besides build_tenant's one
 SLUGS = ("alpha", "bravo", "charlie", "delta")
 
@@ -223,7 +223,7 @@ class Requests:
         ]
 
 
-KINDS = {"pages": 45, "table": 35, "unbound": 15, "api_request": 5}  # weights, per cent
+KINDS = {"pages": 30, "table": 45, "unbound": 20, "api_request": 5}  # weights, per cent
 
 
 def run_requests(
