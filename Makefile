@@ -12,7 +12,7 @@ SYSTEM := $(PYTHON) -I iop/systemdeps.py
 # one clock for all of them, ticking from when faketime started. Inert without faketime.
 export FAKETIME_DONT_RESET := 1
 
-.PHONY: run test lint bench venv stop clean
+.PHONY: run test lint bench venv stop clean backup restore
 
 # Rebuilt only when the lock file changes: a no-op in well under a second otherwise.
 # uv (pinned in the lock) installs the ~110 locked packages in seconds; pip only bootstraps it.
@@ -45,6 +45,15 @@ bench:
 	@$(SYSTEM) run
 	@$(MAKE) --no-print-directory venv
 	$(PY) -m iop.devservers exec -- $(PY) -m pytest bench -q -s $(PYTEST_ARGS)
+
+# The whole database as the maintenance role (iop/backup.py; README, Backups). FILE defaults
+# to backups/iop-<UTC instant>.dump, DATABASE to the app's database.
+backup: $(STAMP)
+	@$(PY) -m iop.backup dump $(FILE) $(if $(DATABASE),--database $(DATABASE))
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/….dump [DATABASE=name]"; exit 2; }
+	@$(PY) -m iop.backup restore $(FILE) $(if $(DATABASE),--database $(DATABASE))
 
 stop: $(STAMP)
 	@$(PY) -m iop.devservers stop

@@ -102,6 +102,14 @@ NEEDS = (
         lambda: on_path("chromium", "chromium-browser"),
         frozenset({TEST, CLOCK}),
     ),
+    # tests/iop/test_pooling.py runs the app through PgBouncer in transaction mode. Debian
+    # puts it in /usr/sbin, which a non-root PATH may lack.
+    Need(
+        "PgBouncer",
+        ("pgbouncer",),
+        lambda: on_path("pgbouncer", "/usr/sbin/pgbouncer"),
+        frozenset({TEST, CLOCK}),
+    ),
     # .ci/run's second leg runs the suite at a chosen instant under libfaketime.
     Need("faketime", ("faketime",), lambda: on_path("faketime"), frozenset({CLOCK})),
 )

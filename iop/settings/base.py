@@ -147,6 +147,17 @@ if env_bool("DATABASE_POOL", True):
         "max_size": int(env("DATABASE_POOL_MAX", "10")),
         "timeout": 10,
     }
+# Behind PgBouncer in transaction mode (DATABASE_PGBOUNCER=1) consecutive transactions of one
+# Django connection may run on different server connections. The clinic setting is
+# transaction-local already (iop/tenancy.py); what is not: a cursor declared WITH HOLD outside
+# a transaction (QuerySet.iterator() in autocommit), which lives on one server connection,
+# and named prepared statements, which PgBouncer 1.18 does not carry from one to the next.
+# Django turns psycopg's prepare_threshold off unless OPTIONS set it; pinned here so that no
+# later OPTIONS change brings them back. tests/iop/test_pooling.py runs the app through it.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", False)
+if DATABASE_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:63799/0")
