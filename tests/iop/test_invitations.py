@@ -4,6 +4,7 @@ chooses whether to join, and the same address invited six times at once is one p
 import threading
 
 import pytest
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -102,3 +103,24 @@ def test_six_simultaneous_invites_of_one_new_address_make_one_place(clinic_a: Te
     assert set(outcomes) - {"invited"} <= {"rush@clinic.example is already on this clinic's staff."}
     assert User.objects.filter(email="rush@clinic.example").count() == 1
     assert Membership.objects.filter(user__email="rush@clinic.example").count() == 1
+
+
+def test_a_new_email_address_counts_only_once_its_owner_confirms_it(clinic_a: Tenant) -> None:
+    user = clinic_a.members[Role.NURSE].user
+    client = clinic_a.client_for(Role.NURSE)
+    response = client.post(
+        "/accounts/email/", {"email": "=cmd@elsewhere.example", "action_add": ""}
+    )
+    assert response.status_code in (200, 302)
+    user.refresh_from_db()
+    assert user.email != "=cmd@elsewhere.example"
+    pending = EmailAddress.objects.get(user=user, email="=cmd@elsewhere.example")
+    assert not pending.verified
+    assert not pending.primary
+    key = EmailConfirmationHMAC(pending).key
+    assert client.post(f"/accounts/confirm-email/{key}/").status_code == 302
+    user.refresh_from_db()
+    assert user.email == "=cmd@elsewhere.example"
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", flat=True)) == [
+        "=cmd@elsewhere.example"
+    ]
