@@ -128,6 +128,7 @@ class SharingOutput(serializers.Serializer):
 
 class MemberSharingView(ClinicAPIView):
     capabilities = {"GET": C.CONSENTS_READ}
+    pagination_class = None  # one answer per share category, all at once
 
     @extend_schema(
         responses=SharingOutput(many=True),

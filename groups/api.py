@@ -96,7 +96,7 @@ class GroupNoteSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=8000)
     interventions = serializers.CharField(max_length=300, required=False, allow_blank=True)
     parts = GroupNotePartSerializer(many=True)
-    signed_at = serializers.DateTimeField(read_only=True)
+    signed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     signed_by = serializers.IntegerField(source="signed_by_id", read_only=True, allow_null=True)
 
 

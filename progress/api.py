@@ -7,7 +7,7 @@ Test results are clinical: every drug-test read needs `tests.read` (front desk n
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -231,14 +231,14 @@ class ResultSerializer(serializers.ModelSerializer):
         read_only_fields = ["expected", "explained_by"]
 
 
+# Random tests come from a random selection run, never from an order.
+ORDERABLE_REASONS = [c for c in DrugTestReason.choices if c[0] != DrugTestReason.RANDOM]
+
+
 class DrugTestSerializer(serializers.ModelSerializer):
     patient = ClinicScopedField(queryset=Patient.objects.all())
     panel = ClinicScopedField(queryset=DrugTestPanel.objects.all())
-    reason = serializers.ChoiceField(
-        choices=[c for c in DrugTestReason.choices if c[0] != DrugTestReason.RANDOM],
-        required=False,
-        default=DrugTestReason.SCHEDULED,
-    )
+    reason = serializers.ChoiceField(choices=DrugTestReason.choices, read_only=True)
     results = ResultSerializer(many=True, read_only=True)
     status = serializers.CharField(read_only=True)
 
@@ -257,6 +257,15 @@ class DrugTestSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+@extend_schema_serializer(component_name="DrugTest")  # as a request body: DrugTestRequest
+class DrugTestOrderInput(DrugTestSerializer):
+    """An order: the test's fields, with a reason that an order may give."""
+
+    reason = serializers.ChoiceField(
+        choices=ORDERABLE_REASONS, required=False, default=DrugTestReason.SCHEDULED
+    )
+
+
 def _tests(view: ClinicAPIView) -> Any:
     return (
         DrugTest.objects.filter(clinic=view.clinic)
@@ -273,12 +282,12 @@ class DrugTestListView(ClinicAPIView):
         return self.audited_page(_filtered(self, _tests(self).order_by("-id")), DrugTestSerializer)
 
     @extend_schema(
-        request=DrugTestSerializer,
+        request=DrugTestOrderInput,
         responses={201: DrugTestSerializer},
         summary="Order a test (random tests come from a random selection run)",
     )
     def post(self, request: Request) -> Response:
-        data = DrugTestSerializer(data=request.data, context={"request": request})
+        data = DrugTestOrderInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         test = services.drug_test_order(clinic=self.clinic, actor=self.actor, **data.validated_data)
         return Response(DrugTestSerializer(test).data, status=201)
@@ -493,6 +502,7 @@ class InstrumentOutput(serializers.Serializer):
 
 class InstrumentListView(ClinicAPIView):
     capabilities = {"GET": C.CLINICAL_READ}
+    pagination_class = None  # the instruments we score: a fixed handful, all at once
 
     @extend_schema(responses=InstrumentOutput(many=True), summary="Item text and answer options")
     def get(self, request: Request) -> Response:
@@ -602,7 +612,7 @@ class CaseloadView(ClinicAPIView):
         rows = selectors.caseload(
             clinic=self.clinic, case_manager_id=f.get("case_manager"), flag=f["flag"], query=f["q"]
         )
-        return Response(CaseloadOutput(rows, many=True).data)
+        return self.paginated(rows, CaseloadOutput)
 
 
 class PointOutput(serializers.Serializer):

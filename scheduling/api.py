@@ -223,6 +223,7 @@ class AttendanceChange(serializers.Serializer):
 
 class AttendanceView(ClinicAPIView):
     capabilities = {"GET": C.PATIENTS_READ, "POST": C.SCHEDULE_MANAGE}
+    pagination_class = None  # one session's list, as big as its room: marked all at once
 
     @extend_schema(responses=AttendanceSerializer(many=True), summary="The session's list")
     def get(self, request: Request, id: int) -> Response:
@@ -269,4 +270,6 @@ class HoursView(ClinicAPIView):
         raw = request.query_params.get("week")
         day = serializers.DateField().run_validation(raw) if raw else clock.today(self.clinic)
         weeks = ledger.weeks_for(clinic=self.clinic, start=day)
-        return Response(WeekOutput(list(weeks.values()), many=True).data)
+        # Paged like every growing list; in patient order, so pages do not shift.
+        rows = sorted(weeks.values(), key=lambda week: week.patient.pk)
+        return self.paginated(rows, WeekOutput)

@@ -363,9 +363,9 @@ class _PlanView(ClinicAPIView):
     def plan(self, id: int) -> TreatmentPlan:
         return selectors.plan_get(clinic=self.clinic, membership=self.membership, plan_id=id)
 
-    def tree(self, plan: TreatmentPlan) -> Response:
+    def tree(self, plan: TreatmentPlan, *, status: int = 200) -> Response:
         plan.tree = selectors.plan_tree(plan)  # type: ignore[attr-defined]
-        return Response(TreatmentPlanTreeOutput(plan).data)
+        return Response(TreatmentPlanTreeOutput(plan).data, status=status)
 
 
 class PlanListView(_PlanView):
@@ -392,9 +392,7 @@ class PlanListView(_PlanView):
             )
         except services.NotTreatingError as exc:
             raise serializers.ValidationError({"enrollment": [str(exc)]}) from None
-        response = self.tree(plan)
-        response.status_code = 201
-        return response
+        return self.tree(plan, status=201)
 
 
 class PlanDetailView(_PlanView):
@@ -456,7 +454,7 @@ class ProblemAddView(_PlanView):
         data = ProblemInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         services.plan_problem_add(plan, actor=self.actor, **data.validated_data)
-        return self.tree(plan)
+        return self.tree(plan, status=201)  # a part created; the answer is the whole tree
 
 
 class GoalAddView(_PlanView):
@@ -474,7 +472,7 @@ class GoalAddView(_PlanView):
         services.plan_goal_add(
             plan, actor=self.actor, problem=problem, description=v["description"]
         )
-        return self.tree(plan)
+        return self.tree(plan, status=201)
 
 
 class ObjectiveAddView(_PlanView):
@@ -492,7 +490,7 @@ class ObjectiveAddView(_PlanView):
             plan, actor=self.actor, goal=goal, description=v["description"],
             target_date=v["target_date"],
         )  # fmt: skip
-        return self.tree(plan)
+        return self.tree(plan, status=201)
 
 
 class PlannedInterventionAddView(_PlanView):
@@ -510,7 +508,7 @@ class PlannedInterventionAddView(_PlanView):
             plan, actor=self.actor, objective=objective, intervention=v["intervention"],
             frequency=v.get("frequency", ""),
         )  # fmt: skip
-        return self.tree(plan)
+        return self.tree(plan, status=201)
 
 
 class PlanReviewView(_PlanView):
@@ -520,9 +518,7 @@ class PlanReviewView(_PlanView):
                    summary="Review: a new version copies the tree")  # fmt: skip
     def post(self, request: Request, id: int) -> Response:
         plan = services.treatment_plan_review(self.plan(id), actor=self.actor)
-        response = self.tree(plan)
-        response.status_code = 201
-        return response
+        return self.tree(plan, status=201)
 
 
 class AcknowledgeInput(serializers.Serializer):

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -71,3 +72,28 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 body["code"] = codes
     response.data = {"error": body}
     return response
+
+
+# The body of every 4xx answer (the module docstring's shape), for the schema.
+ErrorOutput = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorDetail",
+            fields={
+                "status": serializers.IntegerField(help_text="The HTTP status, repeated"),
+                "code": serializers.CharField(help_text="A stable code, e.g. `not_found`"),
+                "message": serializers.CharField(help_text="One sentence for a person"),
+                "fields": serializers.DictField(
+                    required=False,
+                    help_text="Validation errors: a list of messages per field (400 only)",
+                ),
+                "allowed": serializers.ListField(
+                    child=serializers.CharField(),
+                    required=False,
+                    help_text="The moves the record allows now, when one is refused (409 only)",
+                ),
+            },
+        )
+    },
+)

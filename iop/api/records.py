@@ -61,7 +61,7 @@ SERIALIZERS = {
     Coverage: record_serializer(
         Coverage,
         (*services.RECORD_FIELDS[Coverage], "verified_by"),
-        verified_by=serializers.PrimaryKeyRelatedField(read_only=True),
+        verified_by=serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True),
     ),
     PaymentPlan: record_serializer(PaymentPlan, services.RECORD_FIELDS[PaymentPlan]),
     Authorization: record_serializer(

@@ -27,7 +27,7 @@ C = Capability
 
 class ClinicAPIView(APIView):
     capabilities: dict[str, str] = {}
-    pagination_class = Pagination
+    pagination_class: type[Pagination] | None = Pagination  # None: the view answers a bare list
 
     @property
     def clinic(self) -> Clinic:
@@ -50,6 +50,8 @@ class ClinicAPIView(APIView):
         before_render: Callable[[list[Any]], object] | None = None,
     ) -> Response:
         """One page of `queryset`, serialized; `before_render(rows)` sees the page first."""
+        if self.pagination_class is None:
+            raise TypeError(f"{type(self).__name__} answers bare lists, not pages")
         paginator = self.pagination_class()
         rows: list[Any] = list(paginator.paginate_queryset(queryset, self.request, view=self) or [])
         if before_render is not None:
@@ -333,7 +335,7 @@ class PatientDetailView(ClinicAPIView):
 
 
 class AuditEventOutput(serializers.ModelSerializer):
-    actor_email = serializers.EmailField(source="actor.email", default=None)
+    actor_email = serializers.EmailField(source="actor.email", default=None, allow_null=True)
 
     class Meta:
         model = AuditEvent

@@ -272,7 +272,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "iop.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "iop.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "iop.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
@@ -307,6 +307,9 @@ SPECTACULAR_SETTINGS = {
         "FamilyDisclosureMethodEnum": "family.models.DisclosureMethod",
         "FamilyParticipantStatusEnum": "family.models.ParticipantStatus",
         "FamilyRelationshipEnum": "family.models.Relationship",
+        # --- progress app ---
+        "DrugTestReasonEnum": "progress.models.DrugTestReason",
+        "DrugTestOrderReasonEnum": "progress.api.ORDERABLE_REASONS",
     },
 }
 

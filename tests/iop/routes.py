@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from iop.roles import Role
+from tests.conftest import Tenant
+
 CLINIC_PREFIX = "c/<slug:clinic_slug>/"
 
 
@@ -39,3 +42,45 @@ def _walk(patterns: list, prefix: str = "") -> Iterator[Route]:  # type: ignore[
 def clinic_routes() -> list[Route]:
     """Every browser page under /c/<slug>/ — the tenant's part of the site."""
     return [r for r in _walk(get_resolver().url_patterns) if r.template.startswith(CLINIC_PREFIX)]
+
+
+def api_ids(tenant: Tenant) -> dict[str, int]:
+    """One object of the tenant per API collection (the path segment after /api/v1/)."""
+    return {
+        "patients": tenant.patient.pk,
+        "sites": tenant.site.pk,
+        "staff": tenant.members[Role.THERAPIST].pk,
+        "diagnoses": tenant.records["diagnosis_id"].pk,
+        "medications": tenant.records["medication_id"].pk,
+        "coverages": tenant.records["coverage_id"].pk,
+        "payment-plans": tenant.records["payment_plan_id"].pk,
+        "authorizations": tenant.records["authorization_id"].pk,
+        "enrollments": tenant.records["enrollment_id"].pk,
+        "inquiries": tenant.records["inquiry_id"].pk,
+        "sessions": tenant.records["session_id"].pk,
+        "tracks": tenant.records["track_id"].pk,
+        "topics": tenant.records["topic_id"].pk,
+        "missed-sessions": tenant.records["missed_id"].pk,
+        # --- aftercare ---
+        "aftercare-plans": tenant.records["aftercare_plan_id"].pk,
+        "aftercare-pdfs": tenant.records["aftercare_pdf_id"].pk,
+        "follow-ups": tenant.records["follow_up_id"].pk,
+        # --- progress app
+        "check-ins": tenant.records["check_in_id"].pk,
+        "drug-test-panels": tenant.records["panel_id"].pk,
+        "drug-tests": tenant.records["drug_test_id"].pk,
+        "random-selections": tenant.records["random_selection_id"].pk,
+        "measures": tenant.records["measure_id"].pk,
+        "safety-tasks": tenant.records["safety_task_id"].pk,
+        # --- family app
+        "family-members": tenant.records["family_member_id"].pk,
+        "family-consents": tenant.records["family_consent_id"].pk,
+        "family-sessions": tenant.records["family_session_id"].pk,
+        "family-participants": tenant.records["family_participant_id"].pk,
+        # --- therapy
+        "therapy-availability": tenant.records["availability_id"].pk,
+        "therapy-blocks": tenant.records["block_id"].pk,
+        "individual-sessions": tenant.records["therapy_session_id"].pk,
+        "treatment-plans": tenant.records["treatment_plan_id"].pk,
+        "progress-notes": tenant.records["note_id"].pk,
+    }

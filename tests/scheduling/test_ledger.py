@@ -177,7 +177,7 @@ def test_the_api_and_the_page_speak_of_the_clinic_week_late_on_sunday(clinic_a: 
     )  # fmt: skip
     on_list(clinic_a, session, patient, "present")
     api = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
-    weeks = {w["patient"]: w for w in api.get("/api/v1/hours/").json()}
+    weeks = {w["patient"]: w for w in api.get("/api/v1/hours/").json()["results"]}
     assert weeks[patient.pk]["week_start"] == "2026-11-30"
     assert weeks[patient.pk]["attended_minutes"] == 180
     page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/hours/")
