@@ -7,7 +7,6 @@ repeated failures; and one per network address high enough that a clinic whose s
 in through one public address never reaches it."""
 
 import math
-import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -15,6 +14,8 @@ from allauth.core.internal import ratelimit
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+
+from iop import clock
 
 LOGIN_FAILED = "login_failed"
 ALLAUTH_ACCOUNT = "allauth.account"
@@ -44,7 +45,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def _throttled(self, request: HttpRequest, *, key: str) -> ValidationError:
         """The refusal, naming the limit that is full (the account's or the address's) and
         when the oldest failure that fills it drops out of its window."""
-        now = time.time()
+        now = clock.timestamp()
         waits: dict[str, float] = {}
         for rate in ratelimit.get_rates(app=ALLAUTH_ACCOUNT, action=LOGIN_FAILED):
             cache_key = ratelimit.get_cache_key(

@@ -1,7 +1,7 @@
 """The calendar's API: tracks (with their weekly template), rooms, closures, sessions,
 attendance (one call marks a whole session), group types and topics, the hours ledger."""
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -83,6 +83,15 @@ class TrackDetailView(ClinicAPIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         blocks = fields.pop("blocks", None)
+        if blocks is not None:  # a new template is whole: each block with all its fields
+            whole = BlockSerializer(
+                data=cast(dict[str, Any], request.data).get("blocks"),
+                many=True,
+                context={"request": request},
+            )
+            if not whole.is_valid():
+                raise serializers.ValidationError({"blocks": whole.errors})
+            blocks = whole.validated_data
         services.track_update(track, actor=self.actor, blocks=blocks, **fields)
         services.generate_on_commit(self.clinic)
         return Response(TrackSerializer(selectors.track_get(clinic=self.clinic, track_id=id)).data)
