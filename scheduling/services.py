@@ -114,6 +114,8 @@ def track_update(
         now = clock.now()
         kept: list[TrackBlock] = []
         if blocks is not None:
+            # A block given without a kind is a group, as the model's default says.
+            blocks = [{"kind": BlockKind.GROUP, **b} for b in blocks]
             wanted = {tuple(b[k] for k in BLOCK_SHAPE): b for b in blocks}
             for block in track.blocks.all():
                 item = wanted.pop(tuple(getattr(block, k) for k in BLOCK_SHAPE), None)
