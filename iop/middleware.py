@@ -109,7 +109,8 @@ class ClinicMiddleware:
 
     `/c/<slug>/…`: the signed-in person must be an active member, otherwise 404 — the same
     answer as for a clinic that does not exist. The whole view then runs in one transaction
-    with `app.clinic_id` set, so row-level security scopes every query.
+    with `app.clinic_id` set, so row-level security scopes every query (and `app.user_id`,
+    so the person's own memberships elsewhere stay readable: MFA, the clinic switcher).
     `/api/…`: one transaction too; the API's authentication binds the clinic of the token.
     """
 
@@ -124,25 +125,30 @@ class ClinicMiddleware:
             if not request.user.is_authenticated:
                 login = reverse("account_login")
                 return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-            membership = membership_for(user=request.user, clinic_slug=match["slug"])
-            if membership is None:
-                raise Http404("No such clinic.")
-            request.clinic = membership.clinic  # type: ignore[attr-defined]
-            request.membership = membership  # type: ignore[attr-defined]
-            # A clinic whose idle limit was lowered after sign-in: the stricter limit wins.
-            limit = membership.clinic.idle_timeout_minutes * 60
-            if request.session.get(SESSION_IDLE_LIMIT, limit) > limit:
-                request.session[SESSION_IDLE_LIMIT] = limit
-            if request.session.get("clinic_slug") != membership.clinic.slug:
-                request.session["clinic_slug"] = membership.clinic.slug
-            timezone.activate(zoneinfo.ZoneInfo(membership.clinic.timezone))
-            try:
-                with tenancy.clinic_context(membership.clinic_id):
+            # One transaction for the whole view, bound to the person (their membership is
+            # read before the clinic is known) and then to the clinic.
+            with tenancy.request_scope(user_id=request.user.pk):
+                membership = membership_for(user=request.user, clinic_slug=match["slug"])
+                if membership is None:
+                    raise Http404("No such clinic.")
+                request.clinic = membership.clinic  # type: ignore[attr-defined]
+                request.membership = membership  # type: ignore[attr-defined]
+                # A clinic whose idle limit was lowered after sign-in: the stricter one wins.
+                limit = membership.clinic.idle_timeout_minutes * 60
+                if request.session.get(SESSION_IDLE_LIMIT, limit) > limit:
+                    request.session[SESSION_IDLE_LIMIT] = limit
+                if request.session.get("clinic_slug") != membership.clinic.slug:
+                    request.session["clinic_slug"] = membership.clinic.slug
+                tenancy.activate(membership.clinic_id)
+                timezone.activate(zoneinfo.ZoneInfo(membership.clinic.timezone))
+                try:
                     return self.get_response(request)
-            finally:
-                timezone.deactivate()
+                finally:
+                    timezone.deactivate()
         if request.path_info.startswith("/api/v1/"):
-            with tenancy.request_scope():
+            # A browser's session names its person; a token's is found by the API's auth.
+            person = request.user.pk if request.user.is_authenticated else None
+            with tenancy.request_scope(user_id=person):
                 return self.get_response(request)
         return self.get_response(request)
 

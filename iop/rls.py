@@ -19,16 +19,24 @@ from iop.bounds import EARLIEST, LATEST
 
 CURRENT_CLINIC = "NULLIF(current_setting('app.clinic_id', true), '')::bigint"
 POLICY = "clinic_isolation"
+# The two rows read before the clinic is known (iop/tenancy.py): a person's own memberships,
+# and the API token whose secret was presented. Read-only that way: writes need the clinic.
+OWN_MEMBERSHIP = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
+PRESENTED_TOKEN = "key_hash = NULLIF(current_setting('app.token_hash', true), '')"  # noqa: S105
 
 
 class EnableRowLevelSecurity(migrations.operations.base.Operation):
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, model_name: str, *, allow_platform_rows: bool = False) -> None:
+    def __init__(
+        self, model_name: str, *, allow_platform_rows: bool = False, also_visible: str = ""
+    ) -> None:
         self.model_name = model_name
         # Platform rows (clinic_id NULL) may be written by anyone and are read by no clinic.
         self.allow_platform_rows = allow_platform_rows
+        # Rows also readable (never writable) outside their clinic: OWN_MEMBERSHIP…
+        self.also_visible = also_visible
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         pass
@@ -41,14 +49,15 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         table = schema_editor.quote_name(self._table(app_label, to_state))
-        check = f"clinic_id = {CURRENT_CLINIC}"
+        using = check = f"clinic_id = {CURRENT_CLINIC}"
         if self.allow_platform_rows:
             check = f"clinic_id IS NULL OR {check}"
+        if self.also_visible:
+            using = f"{using} OR {self.also_visible}"
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
         schema_editor.execute(
-            f"CREATE POLICY {POLICY} ON {table} "
-            f"USING (clinic_id = {CURRENT_CLINIC}) WITH CHECK ({check})"
+            f"CREATE POLICY {POLICY} ON {table} USING ({using}) WITH CHECK ({check})"
         )
 
     def database_backwards(
@@ -194,6 +203,61 @@ class LockWhenSigned(migrations.operations.base.Operation):
 
     def describe(self) -> str:
         return f"Lock {self.model_name} once signed"
+
+
+class SameClinicReference(migrations.operations.base.Operation):
+    """A second foreign key beside Django's, `(clinic_id, <fk>) → target (clinic_id, id)`: a
+    row can point only at a row of its own clinic, whatever code wrote it. The target needs
+    a unique `(clinic_id, id)`; a NULL reference is not checked (MATCH SIMPLE). Deferred
+    like Django's own keys, so `on_delete` handling in Python runs first."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str, field_name: str) -> None:
+        self.model_name = model_name
+        self.field_name = field_name
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def _parts(self, app_label: str, state: Any) -> tuple[str, str, str]:
+        model = state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.field_name)
+        return model._meta.db_table, field.column, field.related_model._meta.db_table
+
+    @staticmethod
+    def constraint_name(table: str, column: str) -> str:
+        name = f"{table}_{column}_same_clinic"
+        if len(name) <= 63:
+            return name
+        digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:8]
+        return f"{name[:50]}_{digest}"
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table, column, target = self._parts(app_label, to_state)
+        quote = schema_editor.quote_name
+        name = quote(self.constraint_name(table, column))
+        schema_editor.execute(
+            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {name} "
+            f"FOREIGN KEY (clinic_id, {quote(column)}) REFERENCES {quote(target)} (clinic_id, id) "
+            "DEFERRABLE INITIALLY DEFERRED"
+        )
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table, column, _target = self._parts(app_label, from_state)
+        quote = schema_editor.quote_name
+        schema_editor.execute(
+            f"ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS "
+            f"{quote(self.constraint_name(table, column))}"
+        )
+
+    def describe(self) -> str:
+        return f"{self.model_name}.{self.field_name} points only within its clinic"
 
 
 class BoundDates(migrations.operations.base.Operation):

@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from iop import clock, hooks
+from iop import clock, hooks, tenancy
 from iop.models import (
     ApiToken,
     AuditEvent,
@@ -35,31 +35,37 @@ OPEN_INQUIRY = [s for s in InquiryStatus.values if s not in CLOSED_INQUIRY]
 
 
 def membership_for(*, user: User, clinic_slug: str) -> Membership | None:
-    return (
-        Membership.objects.select_related("clinic", "user")
-        .filter(user=user, clinic__slug=clinic_slug, is_active=True, accepted_at__isnull=False)
-        .first()
-    )
+    with tenancy.user_context(user.pk):
+        return (
+            Membership.objects.select_related("clinic", "user")
+            .filter(user=user, clinic__slug=clinic_slug, is_active=True, accepted_at__isnull=False)
+            .first()
+        )
 
 
-def memberships_of(*, user: User) -> QuerySet[Membership]:
+def memberships_of(*, user: User) -> list[Membership]:
     """The clinics the person works in (invitations they have not accepted are not)."""
-    return Membership.objects.select_related("clinic").filter(
-        user=user, is_active=True, accepted_at__isnull=False
-    )
+    with tenancy.user_context(user.pk):
+        return list(
+            Membership.objects.select_related("clinic").filter(
+                user=user, is_active=True, accepted_at__isnull=False
+            )
+        )
 
 
-def invitations_of(*, user: User) -> QuerySet[Membership]:
+def invitations_of(*, user: User, pk: int | None = None) -> list[Membership]:
     """Places the person was invited to and has not yet accepted or declined."""
-    return (
-        Membership.objects.select_related("clinic")
-        .filter(user=user, is_active=True, accepted_at__isnull=True)
-        .order_by("created_at")
-    )
+    with tenancy.user_context(user.pk):
+        found = Membership.objects.select_related("clinic").filter(
+            user=user, is_active=True, accepted_at__isnull=True
+        )
+        if pk is not None:
+            found = found.filter(pk=pk)
+        return list(found.order_by("created_at"))
 
 
 def invitation_get(*, user: User, membership_id: int) -> Membership:
-    invitation = invitations_of(user=user).filter(pk=membership_id).first()
+    invitation = next(iter(invitations_of(user=user, pk=membership_id)), None)
     if invitation is None:
         raise Http404("No such invitation.")
     return invitation
@@ -68,13 +74,24 @@ def invitation_get(*, user: User, membership_id: int) -> Membership:
 def user_needs_mfa_setup(*, user: User) -> bool:
     """One query: a clinic of theirs requires MFA and they have no authenticator app."""
     has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
-    return (
-        Membership.objects.filter(
-            user=user, is_active=True, accepted_at__isnull=False, clinic__require_mfa=True
+    with tenancy.user_context(user.pk):
+        return (
+            Membership.objects.filter(
+                user=user, is_active=True, accepted_at__isnull=False, clinic__require_mfa=True
+            )
+            .exclude(Exists(has_totp))
+            .exists()
         )
-        .exclude(Exists(has_totp))
-        .exists()
-    )
+
+
+def idle_limits_of(*, user: User) -> list[int]:
+    """The idle sign-out minutes of each clinic the person works in."""
+    with tenancy.user_context(user.pk):
+        return list(
+            Membership.objects.filter(user=user, is_active=True).values_list(
+                "clinic__idle_timeout_minutes", flat=True
+            )
+        )
 
 
 def staff_list(*, clinic: Clinic) -> QuerySet[Membership]:
@@ -299,9 +316,7 @@ def inquiry_get(*, clinic: Clinic, inquiry_id: int) -> Inquiry:
 
 
 def api_token_list(*, clinic: Clinic) -> QuerySet[ApiToken]:
-    return ApiToken.objects.select_related("membership__user", "created_by").filter(
-        membership__clinic=clinic
-    )
+    return ApiToken.objects.select_related("membership__user", "created_by").filter(clinic=clinic)
 
 
 def api_token_get(*, clinic: Clinic, token_id: int) -> ApiToken:
@@ -312,17 +327,25 @@ def api_token_get(*, clinic: Clinic, token_id: int) -> ApiToken:
 
 
 def api_token_authenticate(*, raw: str) -> ApiToken | None:
-    """The active token with this secret, its membership active too; None otherwise."""
-    return (
-        ApiToken.objects.select_related("membership__clinic", "membership__user")
-        .filter(
-            key_hash=hash_token(raw),
-            revoked_at__isnull=True,
-            membership__is_active=True,
-            membership__user__is_active=True,
-        )
+    """The active token with this secret, its membership active too; None otherwise. The
+    open transaction is bound to the token's clinic when there is one (row-level security
+    shows the token only to whoever presents its secret until then)."""
+    key_hash = hash_token(raw)
+    tenancy.bind_token_hash(key_hash)
+    token = ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True).first()
+    if token is None:
+        return None
+    tenancy.activate(token.clinic_id)
+    membership = (
+        Membership.objects.select_related("clinic", "user")
+        .filter(pk=token.membership_id, is_active=True, user__is_active=True)
         .first()
     )
+    if membership is None:
+        tenancy.activate(None)
+        return None
+    token.membership = membership
+    return token
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from django.http import HttpRequest
 
 from iop import clock
 from iop.middleware import SESSION_CLINIC_COUNT, SESSION_IDLE_LIMIT, SESSION_LAST_SEEN
-from iop.models import Membership, User
+from iop.models import User
 from iop.models.audit import AuditAction
+from iop.selectors import idle_limits_of
 from iop.services import audit_for_user_clinics, audit_record, user_email_confirm
 
 DEFAULT_IDLE_MINUTES = 15
@@ -22,10 +23,7 @@ DEFAULT_IDLE_MINUTES = 15
 
 @receiver(auth_signals.user_logged_in)
 def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    minutes = [
-        m.clinic.idle_timeout_minutes
-        for m in Membership.objects.select_related("clinic").filter(user=user, is_active=True)
-    ]
+    minutes = idle_limits_of(user=user)
     request.session[SESSION_IDLE_LIMIT] = 60 * min(minutes or [DEFAULT_IDLE_MINUTES])
     request.session[SESSION_CLINIC_COUNT] = len(minutes)
     request.session[SESSION_LAST_SEEN] = clock.timestamp()

@@ -7,6 +7,12 @@ transaction-local setting `app.clinic_id`. Unset, no tenant row is visible or wr
 
 Entry points: `clinic_context(id)` (tasks, commands, services called outside a request) and
 `request_scope()` (the middleware, for API requests whose clinic the token decides).
+
+Two tables are read before the clinic is known, each through a second setting that shows
+only the reader's own rows: a membership is visible to its clinic or, with `app.user_id`
+set by `user_context(id)`, to its own person (the clinic chooser, sign-in, the clinic of a
+`/c/<slug>/` path); an API token to its clinic or, with `app.token_hash` set by
+`token_context(hash)`, to whoever presents its secret.
 """
 
 import contextvars
@@ -16,21 +22,18 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 
 SETTING = "app.clinic_id"
+USER_SETTING = "app.user_id"
+TOKEN_SETTING = "app.token_hash"  # noqa: S105 - a setting's name
 
 # Which clinic this code bound the open transaction to; mirrors the database setting so a
 # nested context for the same clinic costs no query.
 _bound: contextvars.ContextVar[int | None] = contextvars.ContextVar("clinic_id", default=None)
+_bound_user: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_id", default=None)
 
 
 def activate(clinic_id: int | None) -> None:
     """Bind the current transaction to a clinic (None: to no clinic)."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("The clinic is set per transaction: call inside transaction.atomic().")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config(%s, %s, true)",
-            [SETTING, "" if clinic_id is None else str(int(clinic_id))],
-        )
+    _set(SETTING, "" if clinic_id is None else str(int(clinic_id)))
     _bound.set(clinic_id)
 
 
@@ -39,14 +42,20 @@ def bound_clinic_id() -> int | None:
 
 
 @contextmanager
-def request_scope() -> Iterator[None]:
-    """One transaction; whoever authenticates inside it binds the clinic."""
+def request_scope(user_id: int | None = None) -> Iterator[None]:
+    """One transaction, bound to the signed-in person if there is one; whoever
+    authenticates inside it binds the clinic."""
     with transaction.atomic():
         # Reset before the transaction commits: on-commit hooks run after it, unbound.
         token = _bound.set(None)
+        user_token = _bound_user.set(None)
         try:
+            if user_id is not None:
+                _set(USER_SETTING, str(int(user_id)))
+                _bound_user.set(user_id)
             yield
         finally:
+            _bound_user.reset(user_token)
             _bound.reset(token)
 
 
@@ -73,3 +82,37 @@ def clinic_context(clinic_id: int) -> Iterator[None]:
                 activate(previous)
         finally:
             _bound.reset(token)
+
+
+def _set(setting: str, value: str) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("Tenancy is set per transaction: call inside transaction.atomic().")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [setting, value])
+
+
+@contextmanager
+def user_context(user_id: int) -> Iterator[None]:
+    """A block that also sees this person's memberships in every clinic (their own rows
+    only; no other clinic's data). Nested for the same person it costs no query."""
+    if connection.in_atomic_block and _bound_user.get() == user_id:
+        yield  # already inside a transaction bound to them
+        return
+    previous = _bound_user.get() if connection.in_atomic_block else None
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        # Reset inside the block: on-commit hooks run after it, with no person bound.
+        token = _bound_user.set(user_id)
+        try:
+            _set(USER_SETTING, str(int(user_id)))
+            yield
+            if not outermost:  # the rest of the outer transaction sees what it saw before
+                _set(USER_SETTING, "" if previous is None else str(previous))
+        finally:
+            _bound_user.reset(token)
+
+
+def bind_token_hash(key_hash: str) -> None:
+    """Let the open transaction find the API token whose secret hashes to this (and only
+    that one) before its clinic is known."""
+    _set(TOKEN_SETTING, key_hash)

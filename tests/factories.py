@@ -56,7 +56,9 @@ class ClinicFactory(factory.django.DjangoModelFactory):
 
 
 def member(clinic: Clinic, role: str = Role.ADMIN, **user_fields: Any) -> Membership:
-    return Membership.objects.create(user=UserFactory(**user_fields), clinic=clinic, role=role)
+    user = UserFactory(**user_fields)
+    with clinic_context(clinic.pk):
+        return Membership.objects.create(user=user, clinic=clinic, role=role)
 
 
 def patient(clinic: Clinic, *, actor: User, **fields: Any) -> Patient:
@@ -77,7 +79,8 @@ def site(clinic: Clinic, *, actor: User, name: str = "Main campus") -> Site:
 
 
 def api_token(membership: Membership) -> tuple[ApiToken, str]:
-    return services.api_token_create(membership=membership, actor=membership.user, name="Tests")
+    with clinic_context(membership.clinic_id):
+        return services.api_token_create(membership=membership, actor=membership.user, name="Tests")
 
 
 def track(clinic: Clinic, *, actor: User, name: str = "Morning IOP", **fields: Any) -> Track:

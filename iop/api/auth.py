@@ -22,7 +22,8 @@ def bind_membership(request: Request, membership: Membership) -> None:
     django_request: HttpRequest = request._request
     django_request.clinic = membership.clinic  # type: ignore[attr-defined]
     django_request.membership = membership  # type: ignore[attr-defined]
-    tenancy.activate(membership.clinic_id)
+    if tenancy.bound_clinic_id() != membership.clinic_id:  # a token's lookup bound it already
+        tenancy.activate(membership.clinic_id)
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -99,9 +99,11 @@ class Site(TenantModel):
 
 
 class Membership(models.Model):
-    """A person's place in one clinic, with one role. Global table (like User and Clinic):
-    it is read before a tenant is known — at sign-in, in the clinic chooser, and to resolve
-    an API token — so it carries `clinic_id` without a row-level-security policy."""
+    """A person's place in one clinic, with one role. Row-level security shows it to its
+    clinic, and to its own person in any transaction bound to them (`tenancy.user_context`):
+    it is read before a clinic is known — at sign-in, in the clinic chooser, and to resolve
+    `/c/<slug>/` — and no clinic sees another's staff. Tenant rows that name a staff member
+    point at `(clinic_id, id)`, so the database refuses a reference across clinics."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -127,6 +129,8 @@ class Membership(models.Model):
         ordering = ["clinic__name"]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "user"], name="membership_unique_user"),
+            # The target of the same-clinic references (iop.rls.SameClinicReference).
+            models.UniqueConstraint(fields=["clinic", "id"], name="membership_clinic_key"),
         ]
         indexes = [models.Index(fields=["user", "is_active"], name="membership_user_active")]
 

@@ -42,7 +42,7 @@ class Patient(TenantModel):
     emergency_contact_name = models.CharField(max_length=120, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
-    # Care team: memberships of this clinic (checked by the service that sets them).
+    # Care team: memberships of this clinic (the database refuses another clinic's).
     primary_therapist = models.ForeignKey(
         "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -18,10 +18,14 @@ def new_raw_token() -> str:
 class ApiToken(models.Model):
     """A REST client's credential, bound to one membership (so to one clinic and one role).
 
-    Only the SHA-256 of the token is stored; the token itself is shown once. Global table,
-    like Membership: authentication has to find it before the tenant is known.
+    Only the SHA-256 of the token is stored; the token itself is shown once. Row-level
+    security shows a token to its clinic, and to a transaction that presents its secret
+    (`tenancy.bind_token_hash`): authentication finds it before the clinic is known.
     """
 
+    # The membership's clinic, on the row so its policy can check it; the database keeps
+    # the two equal (a same-clinic reference to the membership).
+    clinic = models.ForeignKey("iop.Clinic", on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(
         "iop.Membership", on_delete=models.CASCADE, related_name="api_tokens"
     )

@@ -27,7 +27,7 @@ from iop.models.audit import AuditAction
 from iop.models.tokens import hash_token, new_raw_token
 from iop.roles import Role
 from iop.tasks import send_email
-from iop.tenancy import clinic_context
+from iop.tenancy import clinic_context, user_context
 
 from .errors import DomainError
 
@@ -36,10 +36,10 @@ from .errors import DomainError
 
 def audit_for_user_clinics(*, user: User, action: str) -> None:
     """Sign-in events belong to every clinic the person works for."""
-    memberships = list(
-        Membership.objects.select_related("clinic").filter(user=user, is_active=True)
-    )
-    with transaction.atomic():
+    with user_context(user.pk):
+        memberships = list(
+            Membership.objects.select_related("clinic").filter(user=user, is_active=True)
+        )
         for membership in memberships:
             audit_record(clinic=membership.clinic, actor=user, action=action)
         if not memberships:
@@ -106,12 +106,13 @@ def clinic_create(
         admin = User.objects.filter(email__iexact=admin_email).first()
         if admin is None:
             admin = User.objects.create_user(admin_email)
-        membership = Membership.objects.create(user=admin, clinic=clinic, role=Role.ADMIN)
-        audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=clinic)
-        audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=membership)
-        _send_invitation_on_commit(membership)
-        for created in hooks.clinic_created:  # the features set the new clinic up
-            created(clinic)
+        with clinic_context(clinic.pk):
+            membership = Membership.objects.create(user=admin, clinic=clinic, role=Role.ADMIN)
+            audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=clinic)
+            audit_record(clinic=clinic, actor=None, action=AuditAction.CREATE, obj=membership)
+            _send_invitation_on_commit(membership)
+            for created in hooks.clinic_created:  # the features set the new clinic up
+                created(clinic)
     return clinic
 
 
@@ -243,7 +244,7 @@ def membership_accept(invitation: Membership, *, user: User) -> Membership:
     """The invited person takes up the place: from now on the clinic sees their name."""
     if invitation.user_id != user.pk or invitation.is_accepted:
         raise DomainError("This invitation is not open.")
-    with transaction.atomic():
+    with clinic_context(invitation.clinic_id):
         invitation.accepted_at = clock.now()
         invitation.save(update_fields=["accepted_at"])
         audit_record(
@@ -257,7 +258,7 @@ def membership_decline(invitation: Membership, *, user: User) -> None:
     """The invited person says no: the invitation is gone; the clinic's audit keeps it."""
     if invitation.user_id != user.pk or invitation.is_accepted:
         raise DomainError("This invitation is not open.")
-    with transaction.atomic():
+    with clinic_context(invitation.clinic_id):
         audit_record(
             clinic=invitation.clinic, actor=user, action=AuditAction.DELETE, obj=invitation
         )
@@ -354,6 +355,7 @@ def api_token_create(*, membership: Membership, actor: User, name: str) -> tuple
     raw = new_raw_token()
     with transaction.atomic():
         token = ApiToken(
+            clinic_id=membership.clinic_id,
             membership=membership,
             name=name,
             prefix=raw[:12],

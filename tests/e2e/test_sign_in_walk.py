@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from iop.models import Membership
 from iop.roles import Role
+from iop.tenancy import clinic_context
 from tests import factories
 from tests.conftest import build_tenant
 
@@ -28,7 +29,8 @@ def test_sign_in_choose_a_clinic_and_open_a_chart(
 ) -> None:
     alpha, bravo = build_tenant("alpha"), build_tenant("bravo")
     user = alpha.members[Role.THERAPIST].user
-    Membership.objects.create(user=user, clinic=bravo.clinic, role=Role.CASE_MANAGER)
+    with clinic_context(bravo.clinic.pk):
+        Membership.objects.create(user=user, clinic=bravo.clinic, role=Role.CASE_MANAGER)
     base = str(live_server)
 
     page.goto(f"{base}/")

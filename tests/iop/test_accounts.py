@@ -46,7 +46,8 @@ def test_one_clinic_lands_on_it_after_sign_in(clinic_a: Tenant) -> None:
 
 def test_several_clinics_get_a_chooser(clinic_a: Tenant, clinic_b: Tenant) -> None:
     user = clinic_a.members[Role.THERAPIST].user
-    Membership.objects.create(user=user, clinic=clinic_b.clinic, role=Role.CASE_MANAGER)
+    with clinic_context(clinic_b.clinic.pk):
+        Membership.objects.create(user=user, clinic=clinic_b.clinic, role=Role.CASE_MANAGER)
     client = Client()
     sign_in(client, user.email)
     page = client.get("/").content.decode()
@@ -61,7 +62,8 @@ def test_several_clinics_get_a_chooser(clinic_a: Tenant, clinic_b: Tenant) -> No
 def test_deactivated_membership_loses_the_clinic(clinic_a: Tenant) -> None:
     membership = clinic_a.members[Role.NURSE]
     client = clinic_a.client_for(Role.NURSE)
-    membership_update(membership=membership, actor=clinic_a.admin.user, is_active=False)
+    with clinic_context(clinic_a.clinic.pk):
+        membership_update(membership=membership, actor=clinic_a.admin.user, is_active=False)
     assert client.get(f"/c/{clinic_a.clinic.slug}/").status_code == 404
 
 
@@ -96,14 +98,15 @@ def test_signup_is_closed(db: None) -> None:
 def test_invitation_lets_a_new_person_choose_a_password_and_sign_in(
     clinic_a: Tenant, celery_worker: object
 ) -> None:
-    membership_invite(
-        clinic=clinic_a.clinic,
-        actor=clinic_a.admin.user,
-        email="New.Person@Clinic.example",
-        role=Role.CASE_MANAGER,
-        first_name="New",
-        last_name="Person",
-    )
+    with clinic_context(clinic_a.clinic.pk):
+        membership_invite(
+            clinic=clinic_a.clinic,
+            actor=clinic_a.admin.user,
+            email="New.Person@Clinic.example",
+            role=Role.CASE_MANAGER,
+            first_name="New",
+            last_name="Person",
+        )
     assert wait_until(lambda: len(mail.outbox) == 1)  # sent by the worker after commit
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -140,7 +143,8 @@ def test_the_last_admin_cannot_be_demoted(clinic_a: Tenant) -> None:
     )
     assert response.status_code == 200
     assert "at least one active admin" in response.content.decode()
-    clinic_a.admin.refresh_from_db()
+    with clinic_context(clinic_a.clinic.pk):
+        clinic_a.admin.refresh_from_db()
     assert clinic_a.admin.role == Role.ADMIN
 
 

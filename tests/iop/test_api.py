@@ -6,6 +6,7 @@ from django.test import Client
 from iop.models import ApiToken, Membership
 from iop.roles import Role
 from iop.services import api_token_revoke
+from iop.tenancy import clinic_context
 from tests import factories
 from tests.conftest import Tenant
 
@@ -24,12 +25,14 @@ def test_me_describes_the_tokens_membership(clinic_a: Tenant) -> None:
 def test_use_is_recorded_on_the_token(clinic_a: Tenant) -> None:
     assert clinic_a.token.last_used_at is None
     bearer(clinic_a.token_secret).get("/api/v1/me")
-    clinic_a.token.refresh_from_db()
+    with clinic_context(clinic_a.clinic.pk):
+        clinic_a.token.refresh_from_db()
     assert clinic_a.token.last_used_at is not None
 
 
 def test_only_the_hash_is_stored(clinic_a: Tenant) -> None:
-    stored = ApiToken.objects.get(pk=clinic_a.token.pk)
+    with clinic_context(clinic_a.clinic.pk):
+        stored = ApiToken.objects.get(pk=clinic_a.token.pk)
     assert clinic_a.token_secret not in (stored.key_hash, stored.prefix, stored.name)
     assert clinic_a.token_secret.startswith(stored.prefix)
 
@@ -72,7 +75,8 @@ def test_revoking_from_the_page_names_it_and_stops_it(clinic_a: Tenant) -> None:
 def test_a_deactivated_members_token_stops_working(clinic_a: Tenant) -> None:
     nurse = clinic_a.members[Role.NURSE]
     _, secret = factories.api_token(nurse)
-    Membership.objects.filter(pk=nurse.pk).update(is_active=False)
+    with clinic_context(clinic_a.clinic.pk):
+        Membership.objects.filter(pk=nurse.pk).update(is_active=False)
     assert bearer(secret).get("/api/v1/me").status_code == 401
 
 
@@ -80,7 +84,8 @@ def test_the_token_page_shows_a_new_secret_once(clinic_a: Tenant) -> None:
     client = clinic_a.client_for()
     url = f"/c/{clinic_a.clinic.slug}/tokens/"
     created = client.post(url, {"name": "Billing export"})
-    token = ApiToken.objects.get(name="Billing export")
+    with clinic_context(clinic_a.clinic.pk):
+        token = ApiToken.objects.get(name="Billing export")
     html = created.content.decode()
     assert token.prefix in html
     secret = html.split('id="new-token">')[1].split("<")[0]

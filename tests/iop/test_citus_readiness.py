@@ -9,9 +9,8 @@ cannot check on one shard:
 - a foreign key from a reference (global) table to a distributed one;
 - NULL in the distribution column.
 
-The distributed tables are the ones with a `clinic_id` column, less the global identity
-tables that carry it without a policy (`GLOBAL_TABLES_WITH_CLINIC`, shared with the RLS
-catalog test); every `TenantModel` must be among them.
+The distributed tables are the ones with a `clinic_id` column (memberships and API tokens
+among them); every `TenantModel` must be among them.
 
 Uniqueness, exclusion, nullability and database FKs are read from pg_catalog (what Citus
 sees, including constraints written in raw SQL). Relations are also read from Django's
@@ -35,7 +34,6 @@ from django.apps import apps
 from django.db import connection, models
 
 from iop.models import TenantModel
-from tests.iop.test_rls import GLOBAL_TABLES_WITH_CLINIC
 from therapy.models import NoteCosignature, ProgressNote
 
 Finding = tuple[str, str, str]  # (model label or table, kind, constraint or field name)
@@ -109,6 +107,10 @@ KNOWN_DEBT: set[Finding] = {
     ("scheduling.Session", "exclude", "session_lead_free"),
     ("scheduling.Session", "exclude", "session_co_lead_free"),
     ("scheduling.Attendance", "exclude", "attendance_patient_free"),
+    # A token is found by its secret's hash before its clinic is known, so the hash is
+    # unique across clinics. Plan: the clinic's id in the token's visible prefix, so the
+    # lookup goes to one shard and the key becomes (clinic_id, key_hash).
+    ("iop.ApiToken", "unique", "iop_apitoken_key_hash_key"),
     # Platform events (a failed sign-in for an unknown address) have no clinic; Citus
     # cannot place a NULL distribution value. Plan: a platform audit table.
     ("iop.AuditEvent", "nullable", "clinic_id"),
@@ -137,7 +139,7 @@ def catalog_findings() -> tuple[set[Finding], set[str], set[tuple[str, str]]]:
     """What Citus would refuse, from pg_catalog. Returns the findings (by table name), the
     tables whose primary key is `id` alone (the documented exception), and the co-located
     FKs as (table, column)."""
-    tables = {t: n for t, n in _distributed_tables().items() if t not in GLOBAL_TABLES_WITH_CLINIC}
+    tables = _distributed_tables()
     names = sorted(tables)
     findings: set[Finding] = set()
     id_only_keys: set[str] = set()
@@ -235,7 +237,7 @@ def meta_fk_findings(
 def citus_findings() -> tuple[set[Finding], set[str]]:
     """All findings, by model label and field name where a model has the table."""
     catalog, id_only_keys, colocated = catalog_findings()
-    tables = _distributed_tables().keys() - GLOBAL_TABLES_WITH_CLINIC
+    tables = _distributed_tables().keys()
     distributed = [m for m in apps.get_models() if m._meta.db_table in tables]
     labels = _labels()
     # A catalog FK finding is the same as the meta one, which names the field.
@@ -245,7 +247,7 @@ def citus_findings() -> tuple[set[Finding], set[str]]:
 
 @pytest.mark.django_db
 def test_every_tenant_model_is_a_distributed_table() -> None:
-    tables = _distributed_tables().keys() - GLOBAL_TABLES_WITH_CLINIC
+    tables = _distributed_tables().keys()
     tenant_models = [m for m in apps.get_models() if issubclass(m, TenantModel)]
     assert len(tenant_models) > 50
     assert {m._meta.db_table for m in tenant_models} <= tables
@@ -258,7 +260,7 @@ def test_no_new_citus_blocker_and_no_stale_debt() -> None:
     stale = sorted(KNOWN_DEBT - findings)
     assert new == [], f"not shardable by clinic_id (fix it, or plan it in KNOWN_DEBT): {new}"
     assert stale == [], f"KNOWN_DEBT entries that no longer exist (remove them): {stale}"
-    tables = _distributed_tables().keys() - GLOBAL_TABLES_WITH_CLINIC
+    tables = _distributed_tables().keys()
     # The documented exception, uniform: every distributed table is keyed by `id` alone.
     assert id_only_keys == tables
     kinds = sorted({kind for _l, kind, _n in KNOWN_DEBT})

@@ -7,9 +7,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from iop.models import AuditEvent, Clinic, Membership, Patient, Site
+from iop.models import AuditEvent, Clinic, Membership, Patient, Site, User
 from iop.roles import Role
-from iop.tenancy import clinic_context
+from iop.tenancy import clinic_context, user_context
 from scheduling.models import GroupType
 from tests.conftest import wait_until
 
@@ -23,7 +23,8 @@ def test_create_clinic_makes_the_tenant_and_invites_its_admin(celery_worker: obj
     )  # fmt: skip
     clinic = Clinic.objects.get(slug="lakeside")
     assert clinic.require_mfa  # real clinics require two-factor sign-in by default
-    membership = Membership.objects.get(clinic=clinic)
+    with clinic_context(clinic.pk):
+        membership = Membership.objects.select_related("user").get(clinic=clinic)
     assert (membership.user.email, membership.role) == ("boss@lakeside.example", Role.ADMIN)
     assert not membership.user.has_usable_password()
     assert wait_until(lambda: len(mail.outbox) == 1)
@@ -53,12 +54,14 @@ def test_seed_demo_builds_two_clinics_with_every_role_once() -> None:
     call_command("seed_demo", "--if-empty", stdout=out)  # a second run adds nothing
     assert set(Clinic.objects.values_list("slug", flat=True)) == {"demo", "second"}
     for clinic in Clinic.objects.all():
-        roles = Membership.objects.filter(clinic=clinic).values_list("role", flat=True)
-        assert sorted(roles) == sorted([*Role.values, Role.THERAPIST])  # + the shared one
         with clinic_context(clinic.pk):
+            roles = Membership.objects.filter(clinic=clinic).values_list("role", flat=True)
+            assert sorted(roles) == sorted([*Role.values, Role.THERAPIST])  # + the shared one
             assert Patient.objects.count() == 4
             assert Site.objects.exists()
-    assert Membership.objects.filter(user__email="multi@demo.example").count() == 2
+    multi = User.objects.get(email="multi@demo.example")
+    with user_context(multi.pk):
+        assert Membership.objects.filter(user=multi).count() == 2
     text = out.getvalue()
     assert "admin@demo.example" in text
     assert "auditor@second.example" in text

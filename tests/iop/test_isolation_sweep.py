@@ -32,9 +32,9 @@ def assert_b_untouched(b: Tenant) -> None:
         patient = Patient.objects.get(pk=b.patient.pk)
         assert patient.legal_last_name == "Patient-bravo"
         assert Site.objects.get(pk=b.site.pk).name == "Site bravo"
-    assert ApiToken.objects.get(pk=b.token.pk).revoked_at is None
-    b.members[Role.THERAPIST].refresh_from_db()
-    assert b.members[Role.THERAPIST].is_active
+        assert ApiToken.objects.get(pk=b.token.pk).revoked_at is None
+        b.members[Role.THERAPIST].refresh_from_db()
+        assert b.members[Role.THERAPIST].is_active
 
 
 def test_every_clinic_page_refuses_another_clinics_objects(

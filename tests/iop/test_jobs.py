@@ -13,6 +13,7 @@ from iop.jobs import ClinicTask
 from iop.models import Patient
 from iop.roles import Role
 from iop.services import membership_invite
+from iop.tenancy import clinic_context
 from tests.conftest import Tenant, wait_until
 
 pytestmark = pytest.mark.worker
@@ -25,9 +26,10 @@ def count_visible_patients(*, clinic_id: int) -> None:
 
 
 def invite(tenant: Tenant, email: str) -> None:
-    membership_invite(
-        clinic=tenant.clinic, actor=tenant.admin.user, email=email, role=Role.THERAPIST
-    )
+    with clinic_context(tenant.clinic.pk):  # as the invite page runs it
+        membership_invite(
+            clinic=tenant.clinic, actor=tenant.admin.user, email=email, role=Role.THERAPIST
+        )
 
 
 def test_a_job_from_a_rolled_back_transaction_never_runs(

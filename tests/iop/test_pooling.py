@@ -32,7 +32,7 @@ from iop.models import Membership, Patient
 from iop.tenancy import SETTING, clinic_context
 from tests import factories
 from tests.conftest import Tenant, build_tenant
-from tests.iop.test_rls import GLOBAL_TABLES_WITH_CLINIC, tables_with_clinic_id
+from tests.iop.test_rls import tables_with_clinic_id
 from tests.pgbouncer import Bouncer, pgbouncer
 
 pytestmark = pytest.mark.pooling
@@ -74,7 +74,7 @@ def clinics(transactional_db: None) -> Clinics:
         patient_ids=patient_ids,
         memberships=[m for t in tenants for m in t.members.values()],
         secrets=secrets,
-        tenant_tables=sorted(tables_with_clinic_id() - GLOBAL_TABLES_WITH_CLINIC),
+        tenant_tables=sorted(tables_with_clinic_id()),
     )
 
 

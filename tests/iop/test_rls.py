@@ -9,10 +9,6 @@ from iop.services import audit_record
 from iop.tenancy import activate, clinic_context
 from tests.conftest import Tenant
 
-# Tables that carry clinic_id on purpose without a policy: identity data read before a
-# tenant is known (sign-in, the clinic chooser, API token lookup). DESIGN.md §3.
-GLOBAL_TABLES_WITH_CLINIC = {"iop_membership"}
-
 
 def tables_with_clinic_id() -> set[str]:
     with connection.cursor() as cursor:
@@ -30,8 +26,12 @@ def tables_with_clinic_id() -> set[str]:
 
 @pytest.mark.django_db
 def test_every_tenant_table_has_forced_rls_and_a_clinic_policy() -> None:
-    tenant_tables = tables_with_clinic_id() - GLOBAL_TABLES_WITH_CLINIC
-    assert {"iop_patient", "iop_site", "iop_auditevent"} <= tenant_tables
+    # Every one, memberships and API tokens included (read before the clinic is known, each
+    # through its own second setting: tests/iop/test_membership_wall.py).
+    tenant_tables = tables_with_clinic_id()
+    assert {"iop_patient", "iop_site", "iop_auditevent", "iop_membership", "iop_apitoken"} <= (
+        tenant_tables
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -51,11 +51,6 @@ def test_every_tenant_table_has_forced_rls_and_a_clinic_policy() -> None:
             problems.append(table)
     assert problems == [], f"tenant tables without forced RLS and a clinic policy: {problems}"
     print(f"RLS catalog: {len(tenant_tables)} tenant tables checked")  # noqa: T201
-
-
-@pytest.mark.django_db
-def test_the_global_allow_list_holds_only_identity_tables() -> None:
-    assert tables_with_clinic_id() >= GLOBAL_TABLES_WITH_CLINIC
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from iop.roles import Role
+from iop.tenancy import clinic_context
 from tests.conftest import Tenant
 from tests.iop.routes import clinic_routes
 from tests.iop.test_isolation_sweep import api_ids
@@ -329,7 +330,8 @@ def test_pages_by_role(clinic_a: Tenant, role: str) -> None:
             assert response.status_code in (200, 302), f"{role} → {route.name}: {response}"
         else:
             assert response.status_code == 403, f"{role} → {route.name}: {response}"
-    clinic_a.token.refresh_from_db()
+    with clinic_context(clinic_a.clinic.pk):
+        clinic_a.token.refresh_from_db()
     assert (clinic_a.token.revoked_at is not None) == (role in PAGES["token-revoke"])
 
 

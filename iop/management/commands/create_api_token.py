@@ -2,8 +2,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from iop.models import Membership
+from iop.models import Clinic, Membership
 from iop.services import api_token_create
+from iop.tenancy import clinic_context
 
 
 class Command(BaseCommand):
@@ -15,20 +16,19 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="Command-line token")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        membership = (
-            Membership.objects.select_related("clinic", "user")
-            .filter(
-                user__email__iexact=options["email"],
-                clinic__slug=options["clinic"],
-                is_active=True,
+        problem = f"{options['email']} is not an active member of clinic {options['clinic']!r}."
+        clinic = Clinic.objects.filter(slug=options["clinic"]).first()
+        if clinic is None:
+            raise CommandError(problem)
+        with clinic_context(clinic.pk):
+            membership = (
+                Membership.objects.select_related("clinic", "user")
+                .filter(user__email__iexact=options["email"], clinic=clinic, is_active=True)
+                .first()
             )
-            .first()
-        )
-        if membership is None:
-            raise CommandError(
-                f"{options['email']} is not an active member of clinic {options['clinic']!r}."
+            if membership is None:
+                raise CommandError(problem)
+            _, raw = api_token_create(
+                membership=membership, actor=membership.user, name=options["name"]
             )
-        _, raw = api_token_create(
-            membership=membership, actor=membership.user, name=options["name"]
-        )
         self.stdout.write(raw)

@@ -86,10 +86,10 @@ class Command(BaseCommand):
             for role, (first, last) in STAFF_NAMES.items()
         }
         admin = users[Role.ADMIN]
-        for role, user in users.items():
-            Membership.objects.create(user=user, clinic=clinic, role=role, invited_by=admin)
         rng = random.Random(seed)  # noqa: S311 - demo data, not security
         with clinic_context(clinic.pk):
+            for role, user in users.items():
+                Membership.objects.create(user=user, clinic=clinic, role=role, invited_by=admin)
             for created in hooks.clinic_created:  # as for any new clinic: the curriculum
                 created(clinic)
             for site in sites:
@@ -113,9 +113,11 @@ class Command(BaseCommand):
         """One person in both clinics, to show the clinic chooser."""
         user = self._user("multi@demo.example", "Jamie", "Ellis")
         for slug in ("demo", "second"):
-            Membership.objects.get_or_create(
-                user=user, clinic=Clinic.objects.get(slug=slug), defaults={"role": Role.THERAPIST}
-            )
+            clinic = Clinic.objects.get(slug=slug)
+            with clinic_context(clinic.pk):
+                Membership.objects.get_or_create(
+                    user=user, clinic=clinic, defaults={"role": Role.THERAPIST}
+                )
 
     def _print_logins(self) -> None:
         self.stdout.write("Demo logins (password from DEMO_PASSWORD):")

@@ -1,0 +1,20 @@
+"""A reference to a staff member points only at a membership of the row's own clinic."""
+
+from django.db import migrations
+
+from iop.rls import SameClinicReference
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("iop", "0012_membership_wall"),
+        ("scheduling", "0008_dates_in_years"),
+    ]
+
+    operations = [
+        SameClinicReference("trackblock", "lead"),
+        SameClinicReference("session", "lead"),
+        SameClinicReference("session", "co_lead"),
+        SameClinicReference("calendarfeed", "membership"),
+        SameClinicReference("makeupproposal", "lead"),
+    ]
