@@ -18,7 +18,9 @@ PATIENT_LIST_QUERIES = 13
 # +5 family app (members, consents, their revocations, family session/education lists,
 # disclosures)
 # +6 therapy (current plan, notes, the plan's tree: problems, goals, objectives, interventions)
-PATIENT_CHART_QUERIES = 38
+# +1 the patient's authorizations read again by the hours ledger: a day counts toward one
+# authorization only, so each one's billed days depend on all of them (scheduling.ledger)
+PATIENT_CHART_QUERIES = 39
 API_PATIENT_LIST_QUERIES = 6
 
 

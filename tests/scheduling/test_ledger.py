@@ -17,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from iop import clock
 from iop.models import Authorization, Clinic, Patient
 from iop.tenancy import clinic_context
-from scheduling import services as calendar
 from scheduling import ledger
+from scheduling import services as calendar
 from scheduling.ledger import weeks_for
 from scheduling.models import Attendance, Session
 from tests import factories
@@ -26,6 +26,7 @@ from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 PAST_MONDAY = datetime.date(2026, 11, 9)
+NOV_1, NOV_30 = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
 
 
 def group(
@@ -143,8 +144,16 @@ def test_billable_day_threshold_is_a_clinic_setting(clinic_a: Tenant) -> None:
     assert week(clinic_a, patient, PAST_MONDAY).billable_days == 1
 
 
-def authorization(tenant: Tenant, start: datetime.date, end: datetime.date, units: int,
-                  code: str = "H0015", number: str = "A-7", used: int = 0) -> Authorization:  # fmt: skip
+def authorization(
+    tenant: Tenant,
+    start: datetime.date,
+    end: datetime.date,
+    units: int,
+    *,
+    code: str = "H0015",
+    number: str = "A-7",
+    used: int = 0,
+) -> Authorization:
     with clinic_context(tenant.clinic.pk):
         return Authorization.objects.create(
             clinic=tenant.clinic, patient=tenant.patient, number=number, service_code=code,
@@ -221,8 +230,7 @@ def test_the_third_billable_day_makes_the_h0015_week(clinic_a: Tenant) -> None:
 def test_overlapping_authorizations_share_no_day(clinic_a: Tenant) -> None:
     """A (Nov 1–30) starts before B (Nov 9–Dec 31): the three days of Nov 9–11 go to A."""
     full_days(clinic_a, 0, 1, 2)
-    a = authorization(clinic_a, datetime.date(2026, 11, 1), datetime.date(2026, 11, 30), 10,
-                      number="A")  # fmt: skip
+    a = authorization(clinic_a, NOV_1, NOV_30, 10, number="A")
     b = authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="B")
     assert billed(clinic_a, a, b) == [3, 0]
 
@@ -230,8 +238,7 @@ def test_overlapping_authorizations_share_no_day(clinic_a: Tenant) -> None:
 def test_a_full_authorization_hands_the_next_day_on(clinic_a: Tenant) -> None:
     """A has 2 units (1 used elsewhere): Nov 9 fills it, Nov 10 and 11 go to B."""
     full_days(clinic_a, 0, 1, 2)
-    a = authorization(clinic_a, datetime.date(2026, 11, 1), datetime.date(2026, 11, 30), 2,
-                      number="A", used=1)  # fmt: skip
+    a = authorization(clinic_a, NOV_1, NOV_30, 2, number="A", used=1)
     b = authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="B")
     assert billed(clinic_a, a, b) == [1, 2]
 
@@ -242,8 +249,7 @@ def test_when_every_authorization_is_full_the_day_shows_over_the_earliest(
     """One unit each: Nov 9 to A, Nov 10 to B, Nov 11 has nowhere left and goes to A (2 of
     1: over), never to both."""
     full_days(clinic_a, 0, 1, 2)
-    a = authorization(clinic_a, datetime.date(2026, 11, 1), datetime.date(2026, 11, 30), 1,
-                      number="A")  # fmt: skip
+    a = authorization(clinic_a, NOV_1, NOV_30, 1, number="A")
     b = authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 1, number="B")
     assert billed(clinic_a, a, b) == [2, 1]
 
@@ -257,8 +263,7 @@ def test_same_start_the_earlier_end_is_used_first(clinic_a: Tenant) -> None:
 
 def test_the_chart_shows_each_day_under_one_authorization(clinic_a: Tenant) -> None:
     full_days(clinic_a, 0, 1, 2)
-    authorization(clinic_a, datetime.date(2026, 11, 1), datetime.date(2026, 11, 30), 2,
-                  number="A", used=1)  # fmt: skip
+    authorization(clinic_a, NOV_1, NOV_30, 2, number="A", used=1)
     authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="B", used=4)
     page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/")
     html = " ".join(page.content.decode().split())
@@ -314,8 +319,8 @@ def test_the_hours_api_and_chart_judge_a_past_week_by_the_age_then(clinic_a: Ten
     chart = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/")
     html = " ".join(chart.content.decode().split())
     assert (
-        '<td>Nov 9</td> <td>6.0 h</td> <td>6.0 h</td> <td>6.0 h <span class="muted">adolescent</span></td>'
-        in html
+        "<td>Nov 9</td> <td>6.0 h</td> <td>6.0 h</td> "
+        '<td>6.0 h <span class="muted">adolescent</span></td>' in html
     )
     assert "H0015: 2 of 3 days, not billable as H0015" in html
     page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/hours/?date=2026-11-09")
