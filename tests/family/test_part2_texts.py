@@ -149,6 +149,14 @@ def test_the_consent_form_shows_how_to_revoke(clinic_a: Tenant) -> None:
     assert "under 18" not in form.split("Revoking this consent")[1].split("</section>")[0]
 
 
+def test_the_revoke_page_asks_for_the_written_revocation(clinic_a: Tenant) -> None:
+    granted = clinic_a.records["family_consent_id"]
+    page = clinic_a.client_for(Role.THERAPIST).get(
+        f"/c/{clinic_a.clinic.slug}/family/consents/{granted.pk}/revoke/"
+    )
+    assert "A patient revokes in writing (42 CFR §2.31(a)(6))" in page.content.decode()
+
+
 # --- A minor's consent: a parent or other authorized person signs too (§2.14) -----------------
 
 
