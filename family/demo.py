@@ -51,7 +51,7 @@ def seed_family(clinic: Clinic, rng: random.Random) -> None:
         made.clinic = clinic
         return made
 
-    def parent_signs(patient: Patient, signed_on: datetime.date, name: str) -> dict[str, str]:
+    def parent_signs(patient: Patient, signed_on: datetime.date, name: str) -> dict[str, Any]:
         """A demo patient under 18 on the signing date has a parent sign too (§2.14)."""
         if not part2.is_minor(patient.date_of_birth, signed_on):
             return {}
