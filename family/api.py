@@ -4,15 +4,14 @@ family education groups). Thin: parse, call a service or selector, render."""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from iop import clock
+from iop import clock, part2
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.models import Membership, Patient
-from iop.part2 import PART2_NOTICE
 from iop.roles import Capability
 from iop.services import records_viewed
 from scheduling.models import Room, Session
@@ -165,8 +164,9 @@ class ConsentOutput(serializers.ModelSerializer):
         fields = [
             "id", "family_member", "patient", "patient_name", "discloser", "recipient",
             "categories", "purpose", "expires_on", "expiry_event", "patient_signature",
-            "signed_on", "recorded_by", "recorded_at", "state", "state_text", "revoked_at",
-            "revoked_by", "revocation_reason",
+            "signed_on", "authorized_signature", "authorized_signer_relationship",
+            "revocation_statement", "recorded_by", "recorded_at", "state", "state_text",
+            "revoked_at", "revoked_by", "revocation_reason",
         ]  # fmt: skip
 
     def _state(self, consent: FamilyConsent) -> selectors.ConsentState:
@@ -206,6 +206,15 @@ class ConsentInput(serializers.Serializer):
         max_length=170, help_text="The patient's full name, typed by the patient."
     )
     signed_on = serializers.DateField(required=False, help_text="Default: today.")
+    authorized_signature = serializers.CharField(
+        max_length=170, required=False, allow_blank=True, default="",
+        help_text="A parent's or other authorized person's full name, typed by them: required "
+        "when the patient is under 18 on the signing date (42 CFR §2.14).",
+    )  # fmt: skip
+    authorized_signer_relationship = serializers.CharField(
+        max_length=80, required=False, allow_blank=True, default="",
+        help_text="How they are authorized, e.g. mother or legal guardian.",
+    )  # fmt: skip
 
 
 class ConsentListView(ClinicAPIView):
@@ -281,18 +290,34 @@ class ConsentRevokeView(ClinicAPIView):
 # --- Disclosures ------------------------------------------------------------------------------
 
 
+class ConsentScopeOutput(serializers.Serializer):
+    recipient = serializers.CharField()
+    what = serializers.ListField(child=serializers.CharField())
+    purpose = serializers.CharField()
+    expires = serializers.CharField()
+    signed_on = serializers.DateField()
+    text = serializers.CharField(help_text="The same, in one sentence to send along")
+
+
 class DisclosureOutput(serializers.ModelSerializer):
-    notice = serializers.SerializerMethodField(help_text="The 42 CFR §2.32 notice.")
+    notice = serializers.SerializerMethodField(help_text="The 42 CFR §2.32(a) notice.")
+    consent_scope = serializers.SerializerMethodField(
+        help_text="42 CFR §2.32(b): the scope of the consent the disclosure was made under"
+    )
 
     class Meta:
         model = FamilyDisclosure
         fields = [
             "id", "family_member", "patient", "consent", "category", "method", "summary",
-            "disclosed_by", "disclosed_at", "notice",
+            "disclosed_by", "disclosed_at", "notice", "consent_scope",
         ]  # fmt: skip
 
     def get_notice(self, disclosure: FamilyDisclosure) -> str:
-        return PART2_NOTICE
+        return part2.PART2_NOTICE
+
+    @extend_schema_field(ConsentScopeOutput)
+    def get_consent_scope(self, disclosure: FamilyDisclosure) -> dict[str, Any]:
+        return disclosure.consent.scope.as_dict()
 
 
 class DisclosureInput(serializers.Serializer):

@@ -7,7 +7,7 @@ import datetime
 import random
 from typing import Any
 
-from iop import clock
+from iop import clock, part2
 from iop.models import Clinic, Enrollment, Membership, Patient
 from iop.roles import Role
 from scheduling.models import GroupKind, GroupType
@@ -51,6 +51,15 @@ def seed_family(clinic: Clinic, rng: random.Random) -> None:
         made.clinic = clinic
         return made
 
+    def parent_signs(patient: Patient, signed_on: datetime.date, name: str) -> dict[str, Any]:
+        """A demo patient under 18 on the signing date has a parent sign too (§2.14)."""
+        if not part2.is_minor(patient.date_of_birth, signed_on):
+            return {}
+        return {
+            "authorized_signature": f"{name} {patient.legal_last_name}",
+            "authorized_signer_relationship": "parent",
+        }
+
     # Active consent, and one disclosure under it.
     mother = member(
         first, "Maria", "parent", email="maria@example.org", preferred_language="Spanish"
@@ -60,6 +69,7 @@ def seed_family(clinic: Clinic, rng: random.Random) -> None:
         purpose="To support the patient's recovery and plan aftercare together",
         expires_on=today + datetime.timedelta(days=180),
         patient_signature=first.legal_name, signed_on=today - datetime.timedelta(days=14),
+        **parent_signs(first, today - datetime.timedelta(days=14), "Maria"),
     )  # fmt: skip
     services.disclosure_record(
         member=mother, actor=actor, category="attendance", method="phone",
@@ -73,6 +83,7 @@ def seed_family(clinic: Clinic, rng: random.Random) -> None:
         signed_on=today - datetime.timedelta(days=90),
         expires_on=today - datetime.timedelta(days=10),
         patient_signature=first.legal_name,
+        **parent_signs(first, today - datetime.timedelta(days=90), "Maria"),
     )  # fmt: skip
     # Revoked consent.
     brother = member(second, "Sam", "sibling", may_contact=False)
@@ -80,6 +91,7 @@ def seed_family(clinic: Clinic, rng: random.Random) -> None:
         member=brother, actor=actor, categories=["attendance", "progress"],
         purpose="Family support", expiry_event="Discharge from the program",
         signed_on=today - datetime.timedelta(days=30), patient_signature=second.legal_name,
+        **parent_signs(second, today - datetime.timedelta(days=30), "Jordan"),
     )  # fmt: skip
     services.consent_revoke(revoked, actor=actor, reason="Revoked by the patient in session")
     aunt = member(second, "Grace", "other_family")

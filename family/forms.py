@@ -59,6 +59,19 @@ class ConsentForm(forms.Form):
         label="Patient's signature",
         help_text="The patient types their full name.",
     )
+    authorized_signature = forms.CharField(
+        max_length=170,
+        required=False,
+        label="Signature of a parent or other authorized person",
+        help_text="Required when the patient is under 18 on the signing date (42 CFR §2.14): "
+        "they type their full name.",
+    )
+    authorized_signer_relationship = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Their relationship to the patient",
+        help_text="E.g. “mother” or “legal guardian”.",
+    )
     signed_on = forms.DateField(widget=DateInput(), label="Date signed")
 
     def clean(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from iop import part2
 from iop.models import TenantModel
 
 
@@ -106,6 +107,20 @@ class FamilyConsent(TenantModel):
         "patient's signature", max_length=170, help_text="The patient types their full name."
     )
     signed_on = models.DateField("date signed")
+    authorized_signature = models.CharField(
+        "signature of a parent or other authorized person",
+        max_length=170,
+        blank=True,
+        help_text="Required when the patient is under 18 on the signing date (42 CFR §2.14).",
+    )
+    authorized_signer_relationship = models.CharField(
+        "their relationship to the patient", max_length=80, blank=True
+    )
+    revocation_statement = models.TextField(
+        "revocation (§2.31(a)(6))",
+        blank=True,
+        help_text="The right to revoke in writing and how, as the patient read it when signing.",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -145,9 +160,22 @@ class FamilyConsent(TenantModel):
 
     @property
     def expiry_text(self) -> str:
+        if self.expires_on and self.expiry_event:
+            return f"{self.expires_on:%Y-%m-%d} or {self.expiry_event}, whichever comes first"
         if self.expires_on:
             return f"{self.expires_on:%Y-%m-%d}"
         return self.expiry_event
+
+    @property
+    def scope(self) -> part2.ConsentScope:
+        """What a disclosure under this consent carries (§2.32(b))."""
+        return part2.ConsentScope(
+            recipient=self.recipient,
+            what=tuple(self.category_labels),
+            purpose=self.purpose,
+            expires=self.expiry_text,
+            signed_on=self.signed_on,
+        )
 
 
 class ConsentRevocation(TenantModel):

@@ -176,7 +176,7 @@ def disclosure_list(
     *, clinic: Clinic, patient_id: int | None = None, member_id: int | None = None
 ) -> QuerySet[FamilyDisclosure]:
     rows = FamilyDisclosure.objects.filter(clinic=clinic).select_related(
-        "family_member", "disclosed_by"
+        "family_member", "disclosed_by", "consent"
     )
     if patient_id is not None:
         rows = rows.filter(patient_id=patient_id)

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from iop import clock
+from iop import clock, part2
 from iop.models import Membership, Patient, User
 from iop.models.audit import AuditAction
 from iop.roles import Role
@@ -92,16 +92,22 @@ def consent_grant(
     signed_on: datetime.date | None = None,
     expires_on: datetime.date | None = None,
     expiry_event: str = "",
+    authorized_signature: str = "",
+    authorized_signer_relationship: str = "",
 ) -> FamilyConsent:
     """Record a consent the patient signed (42 CFR §2.31): who may disclose (the clinic), to
-    whom (this family member), what, why, until when, the patient's signature and its date.
-    The names are copied onto the consent as signed. A signed consent is never changed: a
-    different scope is a new consent (and the old one revoked if it should end)."""
+    whom (this family member), what, why, until when, the right to revoke in writing and how
+    (§2.31(a)(6), the words of `iop.part2` copied onto the record), the patient's signature
+    and its date, and for a patient under 18 on that date the signature of a parent or other
+    authorized person (§2.14). The names are copied onto the consent as signed. A signed
+    consent is never changed: a different scope is a new consent (and the old one revoked if
+    it should end)."""
     with clinic_context(member.clinic_id):
         return _consent_grant(
             member=member, actor=actor, categories=categories, purpose=purpose,
             patient_signature=patient_signature, signed_on=signed_on, expires_on=expires_on,
-            expiry_event=expiry_event,
+            expiry_event=expiry_event, authorized_signature=authorized_signature,
+            authorized_signer_relationship=authorized_signer_relationship,
         )  # fmt: skip
 
 
@@ -115,6 +121,8 @@ def _consent_grant(
     signed_on: datetime.date | None,
     expires_on: datetime.date | None,
     expiry_event: str,
+    authorized_signature: str,
+    authorized_signer_relationship: str,
 ) -> FamilyConsent:
     clinic, patient = member.clinic, member.patient
     today = clock.today(clinic)
@@ -138,6 +146,25 @@ def _consent_grant(
         _normalized(patient.display_name),
     }:
         problems["patient_signature"] = "The signature must be the patient's full name."
+    authorized_signature = authorized_signature.strip()
+    authorized_signer_relationship = authorized_signer_relationship.strip()
+    if part2.is_minor(patient.date_of_birth, signed_on):
+        if not authorized_signature:
+            problems["authorized_signature"] = (
+                "The patient is under 18 on the signing date: a parent or other authorized "
+                "person signs too (type their full name)."
+            )
+        elif _normalized(authorized_signature) in {
+            _normalized(patient.legal_name),
+            _normalized(patient.display_name),
+        }:
+            problems["authorized_signature"] = (
+                "This is the patient's name: the parent or other authorized person signs here."
+            )
+        if not authorized_signer_relationship:
+            problems["authorized_signer_relationship"] = (
+                "Say how they are authorized, e.g. “mother” or “legal guardian”."
+            )
     if problems:
         raise ValidationError(problems)
     with clinic_context(member.clinic_id):
@@ -154,13 +181,19 @@ def _consent_grant(
             expiry_event=expiry_event.strip(),
             patient_signature=patient_signature.strip(),
             signed_on=signed_on,
+            authorized_signature=authorized_signature,
+            authorized_signer_relationship=authorized_signer_relationship,
+            revocation_statement=part2.revocation_statement(clinic.name),
             recorded_by=actor,
         )
         validate_and_save(consent)
         audit_record(
             clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=consent,
             patient_id=patient.pk,
-            changed_fields=["categories", "purpose", "expires_on", "expiry_event", "signed_on"],
+            changed_fields=[
+                "categories", "purpose", "expires_on", "expiry_event", "signed_on",
+                "authorized_signature", "revocation_statement",
+            ],
         )  # fmt: skip
     return consent
 

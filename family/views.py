@@ -11,10 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from iop import clock
+from iop import clock, part2
 from iop import selectors as core_selectors
 from iop.models import Membership
-from iop.part2 import PART2_NOTICE
 from iop.roles import Capability
 from iop.services import DomainError, patient_chart_viewed
 from iop.views.core import (
@@ -179,7 +178,14 @@ def consent_create(request: HttpRequest, family_member_id: int) -> HttpResponse:
     return render(
         request,
         "family/consent_form.html",
-        {"form": form, "member": member, "patient": member.patient, "clinic": clinic},
+        {
+            "form": form,
+            "member": member,
+            "patient": member.patient,
+            "clinic": clinic,
+            "revocation": part2.revocation_statement(clinic.name),
+            "minor_today": part2.is_minor(member.patient.date_of_birth, clock.today(clinic)),
+        },
     )
 
 
@@ -240,7 +246,11 @@ def share(request: HttpRequest, family_member_id: int) -> HttpResponse:
             "member": member,
             "patient": member.patient,
             "sharing": sharing,
-            "notice": PART2_NOTICE,
+            "notice": part2.PART2_NOTICE,
+            # §2.32(b): the scope of each consent in force goes with what is shared under it.
+            "scopes": list(
+                {d.consent.pk: d.consent.scope for _l, d in sharing if d and d.consent}.values()
+            ),
         },
         status=status,
     )

@@ -1,4 +1,12 @@
-"""42 CFR Part 2: the words a disclosure made with the patient's consent carries."""
+"""42 CFR Part 2: the words a disclosure made with the patient's consent carries, and the
+consent texts (revocation, a minor's signatures). The one source: every disclosure path (the
+aftercare PDF, the notes API, sharing with family and its API) takes its words from here."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from iop import clock
 
 # 42 CFR §2.32(a)(1), as amended in 2024: the notice every disclosure made with the
 # patient's consent carries.
@@ -20,3 +28,64 @@ PART2_NOTICE = (
     "sufficient to meet the required elements of written consent to further use or redisclose "
     "the record (see 42 CFR 2.31)."
 )
+
+# §2.32(a)(2), Statement 2: the short form the rule allows instead of Statement 1. We always
+# send Statement 1; the short one is kept here so no other module writes its own.
+PART2_NOTICE_SHORT = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+
+# Sources for the texts below: 42 CFR part 2 as amended by the final rule of 16 February
+# 2024 (89 FR 12472): §2.31(a)(6) consent must state "the patient's right to revoke the
+# consent in writing, except to the extent that the part 2 program ... has already acted in
+# reliance on it, and how the patient may revoke consent"; §2.31(a)(8) and §2.14 the
+# signature of the patient and, for a minor, of a person authorized to consent for them;
+# §2.32(b) each disclosure made with written consent carries "a copy of the consent or a
+# clear explanation of the scope of the consent provided".
+
+# Under 18 is a minor for the consent's signatures (§2.14; the age of majority of the states
+# we serve, and the product's one age line, see `Patient.adolescent_on`).
+AGE_OF_MAJORITY = 18
+
+
+def revocation_statement(discloser: str) -> str:
+    """§2.31(a)(6): the right to revoke in writing, its limit, and how to do it."""
+    return (
+        "You may revoke this consent at any time. A revocation must be in writing: sign and "
+        f"date a note saying you revoke this consent and give it to, or mail it to, {discloser}. "
+        "From the time it is received, nothing more is disclosed under this consent; it "
+        f"does not undo what {discloser} already disclosed in reliance on it."
+    )
+
+
+def is_minor(date_of_birth: datetime.date, on: datetime.date) -> bool:
+    """The patient is a minor on that day (then a parent or other authorized person signs
+    too, §2.14)."""
+    return clock.age_on(date_of_birth, on) < AGE_OF_MAJORITY
+
+
+@dataclass(frozen=True)
+class ConsentScope:
+    """§2.32(b): the scope of the consent a disclosure was made under, sent with it."""
+
+    recipient: str
+    what: tuple[str, ...]
+    purpose: str
+    expires: str
+    signed_on: datetime.date
+
+    @property
+    def text(self) -> str:
+        return (
+            f"Disclosed with the patient's written consent signed {self.signed_on:%Y-%m-%d}, "
+            f"which allows disclosure to {self.recipient} of: {', '.join(self.what)}; for this "
+            f"purpose: {self.purpose}; until {self.expires}."
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "recipient": self.recipient,
+            "what": list(self.what),
+            "purpose": self.purpose,
+            "expires": self.expires,
+            "signed_on": self.signed_on,
+            "text": self.text,
+        }

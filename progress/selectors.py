@@ -246,17 +246,17 @@ def caseload(
             | Q(patient__legal_last_name__istartswith=word)
             | Q(patient__preferred_name__istartswith=word)
         )
+    now = now or clock.now()
+    today = clock.local_date(clinic, now)
     rows = {}
     for enrollment in enrollments:
         enrollment.clinic = enrollment.patient.clinic = clinic
         rows[enrollment.patient_id] = CaseloadRow(
             patient=enrollment.patient, enrollment=enrollment,
-            minimum=ledger.minimum_for(clinic, enrollment.patient),
+            minimum=ledger.minimum_for(clinic, enrollment.patient, today),
         )  # fmt: skip
     if not rows:
         return []
-    now = now or clock.now()
-    today = clock.local_date(clinic, now)
     _add_hours(clinic, rows, today, now)
     _add_attendance(clinic, rows, today, now)
     _add_tests(clinic, rows, now)

@@ -260,9 +260,15 @@ class WeekOutput(serializers.Serializer):
     week_start = serializers.DateField(source="start")
     scheduled_minutes = serializers.IntegerField(source="scheduled")
     attended_minutes = serializers.IntegerField(source="attended")
-    minimum_minutes = serializers.IntegerField(source="minimum")
+    minimum_minutes = serializers.IntegerField(
+        source="minimum", help_text="ASAM 2.1: the adolescent minimum when under 18 on the Monday"
+    )
+    adolescent = serializers.BooleanField(help_text="Under 18 on the week's first day (Monday)")
     reachable_minutes = serializers.IntegerField(source="reachable")
     billable_days = serializers.IntegerField()
+    h0015_days_met = serializers.BooleanField(
+        help_text="HCPCS H0015's weekly condition: at least 3 billable days this week"
+    )
     under_minimum = serializers.BooleanField()
     at_risk = serializers.BooleanField()
 

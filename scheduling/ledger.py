@@ -4,6 +4,28 @@ hours a week for adults, 6 for adolescents; a day bills as IOP with at least 3 h
 
 Weeks run Monday to Sunday in the clinic's time zone; durations are real elapsed minutes, so
 a week that crosses a daylight-saving change is counted correctly.
+
+Three rules live here and nowhere else (every page, API and count calls them):
+
+- *The weekly minimum follows the patient's age during that week* (ASAM Criteria, 3rd ed.,
+  Level 2.1: adults 9 or more hours a week, adolescents 6 or more; DOMAIN.md: "adolescent =
+  under 18 on the days of that week, not today"). The week's first day (Monday) decides:
+  a patient who is 17 on the Monday is judged against the adolescent minimum all week, even
+  if they turn 18 on the Tuesday. Age only grows, so "under 18 on the Monday" is the same as
+  "under 18 on at least one day of the week": a birthday week counts as adolescent, and a
+  birthday on the Monday itself makes the week adult.
+- *H0015's "at least 3 days a week"* (HCPCS H0015 long descriptor: "treatment program that
+  operates at least 3 hours/day and at least 3 days/week and is based on an individualized
+  treatment plan"). We read it the conservative way a payer audits it: a week meets it when
+  it holds at least 3 billable days (days with at least the clinic's billable minutes
+  attended). `h0015_days_met` is the one check; the week's rows and the authorization counts
+  both call it, so a biller never sees a day counted that the week cannot support.
+- *A day counts toward one authorization only.* Of the patient's authorizations whose window
+  holds the day (and, for an H0015 one, whose week meets the 3-days rule), the day goes to
+  the earliest-starting one that still has units left (ties: the earlier end, then the
+  earlier recorded); when none has units left, to the earliest-starting one, where it shows
+  as over the authorization. Days are taken in date order, so an authorization fills before
+  the next one starts counting, as a payer applies units.
 """
 
 import datetime
@@ -15,7 +37,8 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Va
 from django.db.models.functions import Coalesce
 
 from iop import clock
-from iop.models import Clinic, Patient
+from iop.models import Authorization, Clinic, Patient
+from iop.models.billing import ServiceCode
 
 from .models import Attendance
 from .services import elapsed_minutes
@@ -24,6 +47,13 @@ ATTENDED = ("present", "late", "left_early")
 # The miss-risk flag: this many unexcused misses within the window (chart, caseload, make-ups).
 MISS_RISK = 2
 MISS_WINDOW_DAYS = 14
+# HCPCS H0015: the program operates at least 3 days a week (see the module's docstring).
+H0015_DAYS_A_WEEK = 3
+
+
+def h0015_days_met(billable_days: int) -> bool:
+    """H0015's weekly condition: at least `H0015_DAYS_A_WEEK` billable days in the week."""
+    return billable_days >= H0015_DAYS_A_WEEK
 
 
 @dataclass
@@ -52,6 +82,20 @@ class Week:
         return sum(1 for minutes in self.by_day.values() if minutes >= self.billable_minutes)
 
     @property
+    def h0015_days_met(self) -> bool:
+        """The week meets H0015's "at least 3 days a week" (`h0015_days_met`)."""
+        return h0015_days_met(self.billable_days)
+
+    @property
+    def h0015_days_needed(self) -> int:
+        return H0015_DAYS_A_WEEK
+
+    @property
+    def h0015_days_short(self) -> int:
+        """Billable days still missing for H0015's weekly condition (0 when met)."""
+        return max(0, H0015_DAYS_A_WEEK - self.billable_days)
+
+    @property
     def reachable(self) -> int:
         """The most this week can still come to."""
         return self.attended + self.still_possible
@@ -66,17 +110,23 @@ class Week:
         return self.still_possible > 0 and self.reachable < self.minimum
 
 
-def minimum_for(clinic: Clinic, patient: Patient) -> int:
-    if patient.adolescent_on(clock.today(clinic)):
+def adolescent_week(patient: Patient, day: datetime.date) -> bool:
+    """The patient counts as an adolescent for the whole week `day` falls in when under 18
+    on its first day (see the module's docstring)."""
+    return patient.adolescent_on(clock.week_start(day))
+
+
+def minimum_for(clinic: Clinic, patient: Patient, day: datetime.date) -> int:
+    """The ASAM weekly minimum (minutes) for the week `day` falls in."""
+    if adolescent_week(patient, day):
         return clinic.weekly_minimum_minutes_adolescent
     return clinic.weekly_minimum_minutes_adult
 
 
 def _empty_week(clinic: Clinic, patient: Patient, start: datetime.date) -> Week:
-    adolescent = patient.adolescent_on(clock.today(clinic))
     return Week(
-        patient=patient, start=start, minimum=minimum_for(clinic, patient),
-        adolescent=adolescent, billable_minutes=clinic.billable_day_minutes,
+        patient=patient, start=start, minimum=minimum_for(clinic, patient, start),
+        adolescent=adolescent_week(patient, start), billable_minutes=clinic.billable_day_minutes,
     )  # fmt: skip
 
 
@@ -137,35 +187,66 @@ def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[W
 
 
 def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
-    """Set `billed_days` on each authorization: days in its window on which its patient
-    attended at least the clinic's billable minimum (one query for the whole list)."""
+    """Set `billed_days` on each authorization: the billable days (at least the clinic's
+    billable minutes attended) that fall to it under the one-authorization-a-day rule (see
+    the module's docstring). Two queries for the whole list: the attendance of its patients
+    over the full weeks around the windows, and all of their authorizations (a day's owner
+    depends on the others, including ones not on this page)."""
     if not authorizations:
         return
-    first = min(a.start_date for a in authorizations)
-    last = max(a.end_date for a in authorizations)
+    patient_ids = {a.patient_id for a in authorizations}
+    every = list(
+        Authorization.objects.filter(clinic=clinic, patient_id__in=patient_ids).order_by(
+            "patient_id", "start_date", "end_date", "id"
+        )
+    )
+    if not every:
+        return
+    # Whole weeks, so the H0015 weekly condition sees days just outside a window.
+    first = clock.week_start(min(a.start_date for a in every))
+    last = clock.week_start(max(a.end_date for a in every)) + datetime.timedelta(days=6)
     minutes = (
         Attendance.objects.filter(
             clinic=clinic,
             is_active=True,
             status__in=ATTENDED,
-            patient_id__in={a.patient_id for a in authorizations},
+            patient_id__in=patient_ids,
             session__day__range=(first, last),
         )
+        .exclude(session__status="cancelled")
         .values_list("patient_id", "session__day")
         .annotate(total=Sum("minutes_attended"))
+        .order_by()
     )
-    billable = {
+    billable = sorted(
         (patient, day)
         for patient, day, total in minutes
         if (total or 0) >= clinic.billable_day_minutes
-    }
-    for authorization in authorizations:
-        authorization.billed_days = sum(
-            1
-            for patient, day in billable
-            if patient == authorization.patient_id
-            and authorization.start_date <= day <= authorization.end_date
+    )
+    days_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    for patient, day in billable:
+        days_in_week[(patient, clock.week_start(day))] += 1
+    by_patient: dict[int, list[Any]] = defaultdict(list)
+    for authorization in every:
+        by_patient[authorization.patient_id].append(authorization)
+    taken: dict[int, int] = defaultdict(int)
+    for patient, day in billable:
+        week_met = h0015_days_met(days_in_week[(patient, clock.week_start(day))])
+        covering = [
+            a
+            for a in by_patient[patient]
+            if a.start_date <= day <= a.end_date
+            and (week_met or a.service_code != ServiceCode.H0015)
+        ]
+        if not covering:
+            continue
+        owner = next(
+            (a for a in covering if a.units_used + taken[a.pk] < a.units_authorized),
+            covering[0],
         )
+        taken[owner.pk] += 1
+    for authorization in authorizations:
+        authorization.billed_days = taken[authorization.pk]
 
 
 def unexcused_miss(*, today: datetime.date, now: datetime.datetime) -> Q:

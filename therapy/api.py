@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from iop import clock
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.models import Diagnosis, Enrollment, Membership
+from iop.part2 import PART2_NOTICE
 from iop.roles import Capability
 from iop.services import records_viewed
 from scheduling import selectors as calendar
@@ -578,21 +579,6 @@ class NoteOutput(serializers.ModelSerializer):
 
     def get_is_final(self, note: ProgressNote) -> bool:
         return selectors.is_final(note)
-
-
-# 42 CFR § 2.32, the notice that accompanies each disclosure of a Part 2 record.
-PART2_NOTICE = (
-    "This record which has been disclosed to you is protected by federal confidentiality "
-    "rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, or "
-    "testimony that describes the information contained in this record, in any civil, "
-    "criminal, administrative, or legislative proceedings by any Federal, State, or local "
-    "authority, against the patient, unless authorized by the consent of the patient, except "
-    "as provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR "
-    "2.64 or 2.65. In addition, the Federal rules prohibit you from making any other use or "
-    "disclosure of this record unless at least one of the following applies: the further use "
-    "or disclosure is expressly permitted by the written consent of the individual whose "
-    "information is being disclosed in this record or as otherwise permitted by 42 CFR part 2."
-)
 
 
 class NoteInput(serializers.Serializer):

@@ -18,7 +18,9 @@ PATIENT_LIST_QUERIES = 13
 # +5 family app (members, consents, their revocations, family session/education lists,
 # disclosures)
 # +6 therapy (current plan, notes, the plan's tree: problems, goals, objectives, interventions)
-PATIENT_CHART_QUERIES = 38
+# +1 the patient's authorizations read again by the hours ledger: a day counts toward one
+# authorization only, so each one's billed days depend on all of them (scheduling.ledger)
+PATIENT_CHART_QUERIES = 39
 # A token's request: its secret bound, the token, the clinic bound, its membership (row-level
 # security shows a membership only to its clinic), the token touched; then the page.
 API_PATIENT_LIST_QUERIES = 8  # was 6 before the token and membership had policies

@@ -1,4 +1,10 @@
-"""The hours ledger against hand-computed weeks."""
+"""The hours ledger against hand-computed weeks.
+
+Sources: ASAM Criteria (3rd ed.), Level 2.1 intensive outpatient: adults 9 or more hours of
+service a week, adolescents 6 or more (DOMAIN.md: "adolescent = under 18 on the days of that
+week, not today"); HCPCS H0015 long descriptor: "treatment program that operates at least
+3 hours/day and at least 3 days/week and is based on an individualized treatment plan".
+"""
 
 import datetime
 import zoneinfo
@@ -9,8 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from iop import clock
-from iop.models import Clinic, Patient
+from iop.models import Authorization, Clinic, Patient
 from iop.tenancy import clinic_context
+from scheduling import ledger
 from scheduling import services as calendar
 from scheduling.ledger import weeks_for
 from scheduling.models import Attendance, Session
@@ -19,6 +26,7 @@ from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 PAST_MONDAY = datetime.date(2026, 11, 9)
+NOV_1, NOV_30 = datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)
 
 
 def group(
@@ -96,7 +104,7 @@ def test_mid_week_projection_flags_what_cannot_be_reached(clinic_a: Tenant) -> N
     assert not week(clinic_a, patient, future).at_risk  # 540 still reachable
 
 
-# Born 2011: 15 on this day (the minimum follows the age on the clinic's today).
+# Born 2011: 15 in that week.
 @pytest.mark.instant("2026-12-02 10:00")
 def test_adolescents_have_the_lower_minimum(clinic_a: Tenant) -> None:
     teen = factories.patient(
@@ -136,31 +144,200 @@ def test_billable_day_threshold_is_a_clinic_setting(clinic_a: Tenant) -> None:
     assert week(clinic_a, patient, PAST_MONDAY).billable_days == 1
 
 
+def authorization(
+    tenant: Tenant,
+    start: datetime.date,
+    end: datetime.date,
+    units: int,
+    *,
+    code: str = "H0015",
+    number: str = "A-7",
+    used: int = 0,
+) -> Authorization:
+    with clinic_context(tenant.clinic.pk):
+        return Authorization.objects.create(
+            clinic=tenant.clinic, patient=tenant.patient, number=number, service_code=code,
+            units_authorized=units, units_used=used, start_date=start, end_date=end,
+        )  # fmt: skip
+
+
+def full_days(tenant: Tenant, *offsets: int) -> None:
+    """The tenant's patient present at a three-hour group on each day PAST_MONDAY + offset."""
+    for offset in offsets:
+        on_list(
+            tenant,
+            group(tenant, PAST_MONDAY + datetime.timedelta(offset), 9),
+            tenant.patient,
+            "present",
+        )
+
+
+def billed(tenant: Tenant, *authorizations: Authorization) -> list[int]:
+    """billed_days of each authorization as the API's detail endpoint reports it, one at a
+    time (so each count has to take the patient's other authorizations into account)."""
+    client = Client(headers={"Authorization": f"Bearer {tenant.token_secret}"})
+    return [
+        client.get(f"/api/v1/authorizations/{a.pk}/").json()["billed_days"] for a in authorizations
+    ]
+
+
 def test_authorization_units_count_billable_days(clinic_a: Tenant) -> None:
-    from django.test import Client
-
-    from iop.models import Authorization
-
     patient = clinic_a.patient
-    for offset in (0, 1, 3):
+    for offset in (0, 1, 2, 3):
         session = group(clinic_a, PAST_MONDAY + datetime.timedelta(offset), 9)
         status = "late" if offset == 3 else "present"
         times = (
             {"arrived_at": session.starts_at + datetime.timedelta(hours=1)} if offset == 3 else {}
         )
         on_list(clinic_a, session, patient, status, **times)
-    with clinic_context(clinic_a.clinic.pk):
-        auth = Authorization.objects.create(
-            clinic=clinic_a.clinic, patient=patient, number="A-7", service_code="H0015",
-            units_authorized=2, units_used=1, start_date=PAST_MONDAY,
-            end_date=PAST_MONDAY + datetime.timedelta(days=30),
-        )  # fmt: skip
+    auth = authorization(
+        clinic_a, PAST_MONDAY, PAST_MONDAY + datetime.timedelta(days=30), units=2, used=1
+    )
     client = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
     body = client.get(f"/api/v1/authorizations/{auth.pk}/").json()
-    # Two full days bill; the late day (120 minutes) does not. 2 here + 1 elsewhere = 3 of 2.
-    assert body["billed_days"] == 2
-    assert body["units_left"] == -1
-    assert body["warnings"][0] == "1 units over the authorization"
+    # Three full days bill; the late day (120 minutes) does not. 3 here + 1 elsewhere = 4 of 2.
+    assert body["billed_days"] == 3
+    assert body["units_left"] == -2
+    assert body["warnings"][0] == "2 units over the authorization"
+
+
+def test_an_h0015_week_needs_three_billable_days(clinic_a: Tenant) -> None:
+    """Two full days and a 2-hour day: 2 billable days, short of H0015's 3 days a week, so
+    the H0015 authorization gets none of them; an S9480 one (no such rule here) gets both."""
+    full_days(clinic_a, 0, 1)
+    on_list(clinic_a, group(clinic_a, PAST_MONDAY + datetime.timedelta(3), 9, hours=2),
+            clinic_a.patient, "present")  # fmt: skip
+    end = PAST_MONDAY + datetime.timedelta(days=30)
+    w = week(clinic_a, clinic_a.patient, PAST_MONDAY)
+    assert (w.billable_days, w.h0015_days_met, w.h0015_days_short) == (2, False, 1)
+    h0015 = authorization(clinic_a, PAST_MONDAY, end, units=10)
+    assert billed(clinic_a, h0015) == [0]
+    with clinic_context(clinic_a.clinic.pk):
+        Authorization.objects.filter(pk=h0015.pk).update(service_code="S9480")
+    assert billed(clinic_a, h0015) == [2]
+
+
+def test_the_third_billable_day_makes_the_h0015_week(clinic_a: Tenant) -> None:
+    full_days(clinic_a, 0, 1, 6)  # Monday, Tuesday and Sunday: the week's last day counts
+    w = week(clinic_a, clinic_a.patient, PAST_MONDAY)
+    assert (w.billable_days, w.h0015_days_met, w.h0015_days_short) == (3, True, 0)
+    # The window opens on the Sunday: the week's other days are outside it, yet they make
+    # the week, so the Sunday bills (one day, not three).
+    sunday = PAST_MONDAY + datetime.timedelta(6)
+    assert billed(clinic_a, authorization(clinic_a, sunday, sunday, units=5)) == [1]
+
+
+def test_overlapping_authorizations_share_no_day(clinic_a: Tenant) -> None:
+    """A (Nov 1–30) starts before B (Nov 9–Dec 31): the three days of Nov 9–11 go to A."""
+    full_days(clinic_a, 0, 1, 2)
+    a = authorization(clinic_a, NOV_1, NOV_30, 10, number="A")
+    b = authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="B")
+    assert billed(clinic_a, a, b) == [3, 0]
+
+
+def test_a_full_authorization_hands_the_next_day_on(clinic_a: Tenant) -> None:
+    """A has 2 units (1 used elsewhere): Nov 9 fills it, Nov 10 and 11 go to B."""
+    full_days(clinic_a, 0, 1, 2)
+    a = authorization(clinic_a, NOV_1, NOV_30, 2, number="A", used=1)
+    b = authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="B")
+    assert billed(clinic_a, a, b) == [1, 2]
+
+
+def test_when_every_authorization_is_full_the_day_shows_over_the_earliest(
+    clinic_a: Tenant,
+) -> None:
+    """One unit each: Nov 9 to A, Nov 10 to B, Nov 11 has nowhere left and goes to A (2 of
+    1: over), never to both."""
+    full_days(clinic_a, 0, 1, 2)
+    a = authorization(clinic_a, NOV_1, NOV_30, 1, number="A")
+    b = authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 1, number="B")
+    assert billed(clinic_a, a, b) == [2, 1]
+
+
+def test_same_start_the_earlier_end_is_used_first(clinic_a: Tenant) -> None:
+    full_days(clinic_a, 0, 1, 2)
+    late_end = authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="L")
+    early_end = authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 11, 20), 10, number="E")
+    assert billed(clinic_a, late_end, early_end) == [0, 3]
+
+
+def test_the_chart_shows_each_day_under_one_authorization(clinic_a: Tenant) -> None:
+    full_days(clinic_a, 0, 1, 2)
+    authorization(clinic_a, NOV_1, NOV_30, 2, number="A", used=1)
+    authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="B", used=4)
+    page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/")
+    html = " ".join(page.content.decode().split())
+    assert '2 of 2 <span class="muted">(1 here + 1 elsewhere)' in html
+    assert '6 of 10 <span class="muted">(2 here + 4 elsewhere)' in html
+
+
+# Turning 18 on Tuesday 2026-11-10 (born 2008-11-10): 17 on that week's Monday.
+@pytest.mark.parametrize(
+    ("born", "monday", "minimum", "adolescent"),
+    [
+        (datetime.date(2008, 11, 10), PAST_MONDAY, 360, True),  # birthday on the Tuesday
+        (datetime.date(2008, 11, 15), PAST_MONDAY, 360, True),  # birthday on the Sunday
+        (datetime.date(2008, 11, 9), PAST_MONDAY, 540, False),  # 18 on the Monday itself
+        (datetime.date(2008, 11, 10), datetime.date(2026, 11, 16), 540, False),  # next week
+        (datetime.date(2008, 11, 10), datetime.date(2026, 11, 2), 360, True),  # week before
+    ],
+)
+@pytest.mark.instant("2026-12-02 10:00")  # 18 today in every case
+def test_the_minimum_follows_the_age_on_the_weeks_monday(
+    clinic_a: Tenant, born: datetime.date, monday: datetime.date, minimum: int, adolescent: bool
+) -> None:
+    patient = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user, date_of_birth=born)
+    assert not patient.is_adolescent
+    for offset in (0, 1):
+        on_list(clinic_a, group(clinic_a, monday + datetime.timedelta(offset), 9), patient,
+                "present")  # fmt: skip
+    w = week(clinic_a, patient, monday)
+    assert (w.minimum, w.adolescent) == (minimum, adolescent)
+    # 360 minutes attended: enough for the adolescent week, under the adult one.
+    assert w.under_minimum is (not adolescent)
+    assert ledger.minimum_for(clinic_a.clinic, patient, monday + datetime.timedelta(6)) == minimum
+
+
+@pytest.mark.instant("2026-12-02 10:00")
+def test_the_hours_api_and_chart_judge_a_past_week_by_the_age_then(clinic_a: Tenant) -> None:
+    """18 today, 17 on Monday Nov 9: that week (2 full days, 6 h) meets the adolescent
+    minimum in the API and the chart, and shows it is short of H0015's 3 days."""
+    with clinic_context(clinic_a.clinic.pk):
+        Patient.objects.filter(pk=clinic_a.patient.pk).update(
+            date_of_birth=datetime.date(2008, 11, 10)
+        )
+    full_days(clinic_a, 0, 1)
+    api = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
+    rows = api.get("/api/v1/hours/?week=2026-11-11").json()["results"]
+    mine = next(r for r in rows if r["patient"] == clinic_a.patient.pk)
+    assert (mine["minimum_minutes"], mine["adolescent"], mine["under_minimum"]) == (
+        360,
+        True,
+        False,
+    )
+    assert (mine["billable_days"], mine["h0015_days_met"]) == (2, False)
+    chart = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/")
+    html = " ".join(chart.content.decode().split())
+    assert (
+        "<td>Nov 9</td> <td>6.0 h</td> <td>6.0 h</td> "
+        '<td>6.0 h <span class="muted">adolescent</span></td>' in html
+    )
+    assert "H0015: 2 of 3 days, not billable as H0015" in html
+    page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/hours/?date=2026-11-09")
+    html = " ".join(page.content.decode().split())
+    assert '6.0 h <span class="muted">adolescent</span>' in html
+    assert "H0015: 2 of 3 days, not billable as H0015" in html
+
+
+@pytest.mark.instant("2026-12-02 10:00")
+def test_the_hours_page_and_api_show_a_met_h0015_week(clinic_a: Tenant) -> None:
+    full_days(clinic_a, 0, 1, 3)
+    page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/hours/?date=2026-11-09")
+    assert "H0015: 3+ days" in page.content.decode()
+    api = Client(headers={"Authorization": f"Bearer {clinic_a.token_secret}"})
+    rows = api.get("/api/v1/hours/?week=2026-11-09").json()["results"]
+    mine = next(r for r in rows if r["patient"] == clinic_a.patient.pk)
+    assert (mine["billable_days"], mine["h0015_days_met"], mine["adolescent"]) == (3, True, False)
 
 
 # Sunday 23:30 on the clinic's wall clock: UTC (and any server clock on it) says Monday.
