@@ -8,7 +8,8 @@ Sources, one per instrument (each Spec also names its own in `source`, shown on 
   Med 16:606–613): 0–27, bands at 5/10/15/20; any answer above 0 on item 9 needs a same-day
   safety follow-up. Item 10 (functional difficulty) is asked of anyone who checked off a
   problem; it is recorded and shown but is not part of the 0–27 total (Kroenke 2001).
-- GAD-7 0–21, bands at 5/10/15; AUDIT-C 0–12, positive at ≥ 4 for men, ≥ 3 for women.
+- GAD-7 (Spitzer et al. 2006) 0–21, bands at 5/10/15; AUDIT-C (Bush et al. 1998) 0–12,
+  positive at ≥ 4 for men, ≥ 3 for women.
 - BAM (Cacciola et al. 2013, J Subst Abuse Treat 44:256–263; the VA CESATE BAM manual,
   2014): 17 items and no total — Use = items 4–6, Risk = 1, 2, 3, 8, 11, 15, Protective = 9,
   10, 12, 13, 14, 16; item 7 is asked as seven sub-questions 7A–7G (days of each drug class),
@@ -210,6 +211,7 @@ GAD7 = Spec(
     ),
     bands=((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Severe")),
     maximum=21,
+    source="Spitzer, Kroenke, Williams & Löwe 2006 (Arch Intern Med 166:1092–1097)",
 )
 
 AUDIT_C = Spec(
@@ -243,6 +245,7 @@ AUDIT_C = Spec(
         ),
     ),
     maximum=12,
+    source="Bush et al. 1998 (Arch Intern Med 158:1789–1795)",
 )
 
 # The BAM's item 7 sub-questions, as the BAM form lists them (Cacciola et al. 2013).
@@ -266,6 +269,7 @@ BAM = Spec(
     code=Instrument.BAM,
     name="BAM",
     stem="About the past 30 days unless the question says otherwise.",
+    source="Cacciola et al. 2013 (J Subst Abuse Treat 44:256–263); VA CESATE BAM manual, 2014",
     items=(
         Item("In the past 30 days, would you say your physical health has been…", HEALTH),
         Item("How many nights did you have trouble falling asleep or staying asleep?", DAYS_30),
@@ -648,18 +652,22 @@ def _items_answered(spec: Spec, answers: list[int] | tuple[int, ...]) -> tuple[I
     """The items these answers stand for: all of them, except a CRAFFT with no days in
     Part A, where only the CAR question is asked (so four answers, not nine)."""
     if spec.code == Instrument.CRAFFT:
-        part_a = [a for a in answers[:3] if isinstance(a, int) and not isinstance(a, bool)]
-        no_use = len(part_a) == 3 and not any(part_a)
-        if no_use and len(answers) != 4:
-            raise ValidationError(
-                {"answers": "Part A has 0 days for all three: only the CAR question is asked "
-                 "(give 4 answers: A1, A2, A3, C)."}
-            )  # fmt: skip
-        if not no_use and len(answers) == 4 and len(part_a) == 3:
-            raise ValidationError(
-                {"answers": "Part A has days of use: ask all six Part B questions (give 9 "
-                 "answers: A1, A2, A3, C, R, A, F, F, T)."}
-            )  # fmt: skip
+        part_a = list(answers[: len(CRAFFT_PART_A)])
+        # Decide only on a well-formed Part A; a bad day count is reported item by item.
+        if len(part_a) == len(CRAFFT_PART_A) and not any(
+            item.refusal(a) for item, a in zip(spec.items, part_a, strict=False)
+        ):
+            no_use = not any(part_a)
+            if no_use and len(answers) != 4:
+                raise ValidationError(
+                    {"answers": "Part A has 0 days for all three: only the CAR question is "
+                     "asked (give 4 answers: A1, A2, A3, C)."}
+                )  # fmt: skip
+            if not no_use and len(answers) == 4:
+                raise ValidationError(
+                    {"answers": "Part A has days of use: ask all six Part B questions (give 9 "
+                     "answers: A1, A2, A3, C, R, A, F, F, T)."}
+                )  # fmt: skip
         if len(answers) == 4:
             return spec.items[:4]
     return spec.items
