@@ -393,14 +393,14 @@ class Measure(TenantModel):
 
     @property
     def bam_drug_days(self) -> list[tuple[str, str, str]]:
-        """BAM item 7A–7G with any days, as (number, drug, days). Empty for a BAM recorded
+        """BAM item 7A–7G with any days, as (number, drug class, days). Empty for a BAM recorded
         before item 7 was kept as its sub-questions (17 answers)."""
         if self.instrument != Instrument.BAM or len(self.answers) != len(instruments.BAM.items):
             return []
         given = instruments.by_number(Instrument.BAM, list(self.answers))
         labels = dict(instruments.DAYS_30)
         return [
-            (f"7{letter}", drug, labels[given[f"7{letter}"]])
+            (f"7{letter}", drug.split(" (")[0], labels[given[f"7{letter}"]])
             for letter, drug in instruments.BAM_ITEM7
             if given[f"7{letter}"]
         ]

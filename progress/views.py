@@ -187,8 +187,8 @@ def measure_create(request: HttpRequest, patient_id: int) -> HttpResponse:
                     f"protective {measure.bam_protective}"
                 )
             else:
-                result = f"{spec.name}: {measure.total} of {spec.maximum}"
-                result += f" ({measure.band})" if measure.band else ""
+                result = f"{spec.name}: {measure.total}"
+                result += f" ({measure.band})" if measure.band else f" of {spec.maximum}"
             if measure.subscores:
                 result += " · clusters " + ", ".join(
                     f"{c} {v}" for c, v in measure.subscores.items()
