@@ -91,7 +91,8 @@ def test_audit_c_needs_the_sex_for_its_cutoff() -> None:
 
 def bam(items: list[int], item7: list[int]) -> list[int]:
     """The 17 BAM items as numbered, with item 7 given as its seven sub-questions 7A–7G."""
-    assert len(items) == 17 and len(item7) == 7
+    assert len(items) == 17
+    assert len(item7) == 7
     return [*items[:6], *item7, *items[7:]]
 
 
@@ -155,7 +156,8 @@ def test_phq9_item10_is_optional_and_takes_its_four_answers(difficulty: int | No
     # The total comes from items 1–9 alone: nothing about item 10 reaches score().
     assert score("phq9", [1] * 9).total == 9
     item10 = SPECS["phq9"].unscored
-    assert item10 is not None and item10.number == "10"
+    assert item10 is not None
+    assert item10.number == "10"
     assert [label for _v, label in item10.options] == [
         "Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult",
     ]  # fmt: skip
