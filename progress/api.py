@@ -431,18 +431,33 @@ class RandomSelectionDetailView(ClinicAPIView):
 class MeasureSerializer(serializers.ModelSerializer):
     patient = ClinicScopedField(queryset=Patient.objects.all())
     instrument = serializers.ChoiceField(choices=Instrument.choices)
-    answers = serializers.ListField(child=serializers.IntegerField(), max_length=17)
+    answers = serializers.ListField(
+        child=serializers.IntegerField(), max_length=max(len(s.items) for s in SPECS.values()),
+        help_text="One per item in the instrument's order (GET /instruments/ lists them, with "
+        "their numbers: the BAM asks item 7 as 7A–7G; a CRAFFT with no days in Part A has 4 "
+        "answers, A1–A3 and CAR)",
+    )  # fmt: skip
     sex = serializers.ChoiceField(
         choices=ScoringSex.choices, required=False, allow_blank=True, default="",
         help_text="AUDIT-C only: which cutoff applies",
+    )  # fmt: skip
+    functional_difficulty = serializers.IntegerField(
+        required=False, allow_null=True, default=None,
+        help_text="PHQ-9 item 10, optional: 0 not difficult at all … 3 extremely difficult; "
+        "not in the total",
+    )  # fmt: skip
+    subscores = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True,
+        help_text="PCL-5: DSM-5 cluster severities B (items 1–5), C (6–7), D (8–14), E (15–20)",
     )  # fmt: skip
     safety_task = serializers.SerializerMethodField(help_text="Opened by PHQ-9 item 9 above 0")
 
     class Meta:
         model = Measure
         fields = [
-            "id", "patient", "instrument", "administered_on", "answers", "sex", "total",
-            "band", "bam_use", "bam_risk", "bam_protective", "safety_task", "created_at",
+            "id", "patient", "instrument", "administered_on", "answers", "sex",
+            "functional_difficulty", "total", "band", "subscores", "bam_use", "bam_risk",
+            "bam_protective", "safety_task", "created_at",
         ]  # fmt: skip
         read_only_fields = [
             "id", "total", "band", "bam_use", "bam_risk", "bam_protective", "created_at",
@@ -489,15 +504,22 @@ class MeasureDetailView(ClinicAPIView):
 
 
 class ItemOutput(serializers.Serializer):
+    number = serializers.CharField()
     text = serializers.CharField()
     options = serializers.ListField(child=serializers.ListField())
+    most = serializers.IntegerField(
+        allow_null=True, help_text="A count item (days): any whole number from 0 to this"
+    )
 
 
 class InstrumentOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     stem = serializers.CharField()
+    citation = serializers.CharField(source="source", help_text="The published source")
+    guidance = serializers.CharField()
     items = ItemOutput(many=True)
+    unscored = ItemOutput(allow_null=True, help_text="Optional, not in the total")
 
 
 class InstrumentListView(ClinicAPIView):

@@ -120,7 +120,7 @@ def measure_chart(
     last: datetime.date,
     maximum: int,
 ) -> Chart:
-    """A PHQ-9 or GAD-7 line over its severity bands."""
+    """A measure's totals as a line over its severity bands (none for the PACS)."""
     scale = Scale(first, last, maximum)
     bands = [
         Rect(
@@ -137,11 +137,15 @@ def measure_chart(
     series = Series(
         name,
         "line-score",
-        [Point(scale.x(d), scale.y(v), f"{d:%b %-d}: {v} ({b})") for d, v, b in in_range],
+        [
+            Point(scale.x(d), scale.y(v), f"{d:%b %-d}: {v}" + (f" ({b})" if b else ""))
+            for d, v, b in in_range
+        ],
     )
     if points:
         day, value, band = points[-1]
-        summary = f"Latest {name}: {value} ({band.lower()}) on {day:%b %-d}"
+        summary = f"Latest {name}: {value}" + (f" ({band.lower()})" if band else "")
+        summary += f" on {day:%b %-d}"
         if len(points) > 1:
             change = value - points[-2][1]
             summary += (
@@ -155,7 +159,8 @@ def measure_chart(
         slug=code,
         title=f"{name} over time",
         summary=summary,
-        desc=f"{name} totals (0–{maximum}) by date, drawn over the severity bands.",
+        desc=f"{name} totals (0–{maximum}) by date"
+        + (", drawn over the severity bands." if bands else "."),
         columns=["Date", "Score", "Severity"],
         rows=[[f"{d:%b %-d, %Y}", str(v), b] for d, v, b in points],
         y_ticks=scale.value_ticks(5),

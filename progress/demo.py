@@ -78,10 +78,12 @@ def bam_answers(progress: float, improving: bool, rng: random.Random) -> list[in
         protective, protective,
     ]  # fmt: skip
     answers = [min(4, a) for a in answers]
-    answers[6] = min(answers[5], answers[6])
     if answers[13] not in (0, 4):
         answers[13] = 4
-    return answers
+    # Item 7 is asked as 7A–7G: the drug days of item 6 fall on one drug class.
+    drug_days = [0] * 7
+    drug_days[rng.randrange(7)] = answers[5]
+    return [*answers[:6], *drug_days, *answers[7:]]
 
 
 def seed_progress(*, clinic: Clinic, admin: User, nurse: User, rng: random.Random) -> None:

@@ -9,7 +9,7 @@ from iop import clock
 from iop.models import Clinic, Membership, Patient
 from scheduling.models import Session, SessionKind
 
-from .instruments import SPECS, Instrument, ScoringSex
+from .instruments import CRAFFT_PART_A, SPECS, Instrument, Item, ScoringSex
 from .models import (
     Barrier,
     DrugTestPanel,
@@ -91,20 +91,54 @@ class CheckInForm(forms.Form):
         return data
 
 
+def item_field(item: Item, *, required: bool = True, not_asked: bool = False) -> forms.Field:
+    """One item: a whole number of days for a count item, otherwise one radio per option."""
+    field: forms.Field
+    if item.most is not None:
+        field = forms.IntegerField(
+            label=f"{item.number}. {item.text}", min_value=0, max_value=item.most,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            help_text=f"Days, 0 to {item.most}. Put 0 if none.",
+            error_messages={
+                "required": f"Answer item {item.number} (0 if none).",
+                "min_value": f"Item {item.number}: 0 to {item.most} days.",
+                "max_value": f"Item {item.number}: 0 to {item.most} days.",
+            },
+        )  # fmt: skip
+    else:
+        choices: list[tuple[Any, str]] = [(v, t) for v, t in item.options]
+        if not_asked:
+            choices = [("", "Not asked"), *choices]
+        field = forms.TypedChoiceField(
+            label=f"{item.number}. {item.text}", choices=choices, coerce=int, empty_value=None,
+            widget=forms.RadioSelect, required=required,
+            error_messages={"required": f"Answer item {item.number}."},
+        )  # fmt: skip
+    shown: Any = field  # the template prints the heading above the item
+    shown.heading = item.heading
+    return field
+
+
 class MeasureForm(forms.Form):
-    """One radio group per item of the instrument."""
+    """One radio group (or a number of days) per item of the instrument."""
 
     administered_on = forms.DateField(label="Date completed", widget=DATE)
 
     def __init__(self, *args: Any, instrument: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.instrument = instrument
         self.spec = SPECS[instrument]
-        for number, item in enumerate(self.spec.items, start=1):
-            self.fields[f"item_{number}"] = forms.TypedChoiceField(
-                label=f"{number}. {item.text}", choices=[(v, t) for v, t in item.options],
-                coerce=int, widget=forms.RadioSelect,
-                error_messages={"required": f"Answer item {number}."},
-            )  # fmt: skip
+        crafft = instrument == Instrument.CRAFFT
+        for index, item in enumerate(self.spec.items, start=1):
+            # CRAFFT: R, A, F, F, T are asked only when Part A has days of use.
+            conditional = crafft and index > len(CRAFFT_PART_A) + 1
+            self.fields[f"item_{index}"] = item_field(
+                item, required=not conditional, not_asked=conditional
+            )
+        if self.spec.unscored is not None:
+            unscored = self.spec.unscored
+            self.fields["functional_difficulty"] = item_field(unscored, required=False)
+            self.fields["functional_difficulty"].help_text = "Optional. Not part of the total."
         if instrument == Instrument.AUDIT_C:
             self.fields["sex"] = forms.ChoiceField(
                 label="Sex (for the scoring cutoff)", choices=ScoringSex.choices,
@@ -112,8 +146,39 @@ class MeasureForm(forms.Form):
                 help_text="Positive at 4 or more for men, 3 or more for women.",
             )  # fmt: skip
 
+    @property
+    def item_fields(self) -> list[forms.BoundField]:
+        names = [f"item_{n}" for n in range(1, len(self.spec.items) + 1)]
+        if "functional_difficulty" in self.fields:
+            names.append("functional_difficulty")
+        return [self[name] for name in names]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instrument == Instrument.CRAFFT:
+            part_a = [data.get(f"item_{n}") for n in range(1, len(CRAFFT_PART_A) + 1)]
+            if None in part_a:
+                return data
+            later = range(len(CRAFFT_PART_A) + 2, len(self.spec.items) + 1)
+            for n in later:
+                item = self.spec.items[n - 1]
+                if any(part_a) and data.get(f"item_{n}") is None:
+                    self.add_error(
+                        f"item_{n}", f"Answer item {item.number}: Part A has days of use."
+                    )
+                elif not any(part_a) and data.get(f"item_{n}") is not None:
+                    self.add_error(
+                        f"item_{n}",
+                        f"Part A is 0 for all three, so only CAR is asked: choose “Not asked” "
+                        f"for item {item.number}.",
+                    )
+        return data
+
     def answers(self) -> list[int]:
-        return [self.cleaned_data[f"item_{n}"] for n in range(1, len(self.spec.items) + 1)]
+        given = [self.cleaned_data[f"item_{n}"] for n in range(1, len(self.spec.items) + 1)]
+        if self.instrument == Instrument.CRAFFT and not any(given[: len(CRAFFT_PART_A)]):
+            return given[: len(CRAFFT_PART_A) + 1]  # only CAR was asked
+        return given
 
 
 class SafetyTaskCloseForm(forms.Form):

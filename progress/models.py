@@ -9,6 +9,7 @@ from django.db.models import F, Q
 
 from iop.models import TenantModel
 
+from . import instruments
 from .instruments import Instrument, ScoringSex
 from .validity import Substance, Validity
 
@@ -335,6 +336,13 @@ class Measure(TenantModel):
     bam_use = models.PositiveSmallIntegerField(null=True, blank=True)
     bam_risk = models.PositiveSmallIntegerField(null=True, blank=True)
     bam_protective = models.PositiveSmallIntegerField(null=True, blank=True)
+    # PHQ-9 item 10, optional and never in the total (Kroenke et al. 2001).
+    functional_difficulty = models.PositiveSmallIntegerField(
+        "functional difficulty (PHQ-9 item 10)",
+        null=True,
+        blank=True,
+        choices=instruments.PHQ9.unscored.options if instruments.PHQ9.unscored else (),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -354,6 +362,11 @@ class Measure(TenantModel):
                 | (~Q(instrument="bam") & Q(total__isnull=False)),
                 name="measure_bam_has_no_total",
             ),
+            models.CheckConstraint(
+                condition=Q(functional_difficulty__isnull=True)
+                | Q(instrument="phq9", functional_difficulty__lte=3),
+                name="measure_difficulty_phq9_only",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -362,6 +375,48 @@ class Measure(TenantModel):
     @property
     def item9(self) -> int | None:
         return self.answers[8] if self.instrument == Instrument.PHQ9 else None
+
+    @property
+    def subscores(self) -> dict[str, int]:
+        """PCL-5 cluster severities, computed from the answers."""
+        return instruments.subscores(self.instrument, list(self.answers))
+
+    @property
+    def pcl5_clusters(self) -> list[tuple[str, str, int, int]]:
+        """(cluster, name, score, most) for the page."""
+        scores = self.subscores
+        return [
+            (c, instruments.PCL5_CLUSTER_NAMES[c], scores[c], 4 * len(numbers))
+            for c, numbers in instruments.PCL5_CLUSTERS.items()
+            if c in scores
+        ]
+
+    @property
+    def bam_drug_days(self) -> list[tuple[str, str, str]]:
+        """BAM item 7A–7G with any days, as (number, drug class, days). Empty for a BAM recorded
+        before item 7 was kept as its sub-questions (17 answers)."""
+        if self.instrument != Instrument.BAM or len(self.answers) != len(instruments.BAM.items):
+            return []
+        given = instruments.by_number(Instrument.BAM, list(self.answers))
+        labels = dict(instruments.DAYS_30)
+        return [
+            (f"7{letter}", drug.split(" (")[0], labels[given[f"7{letter}"]])
+            for letter, drug in instruments.BAM_ITEM7
+            if given[f"7{letter}"]
+        ]
+
+    @property
+    def crafft_car(self) -> bool | None:
+        """CRAFFT: the CAR answer (a yes calls for counselling whatever the score)."""
+        if self.instrument != Instrument.CRAFFT:
+            return None
+        return bool(self.answers[3])
+
+    @property
+    def crafft_use_days(self) -> tuple[int, int, int] | None:
+        if self.instrument != Instrument.CRAFFT:
+            return None
+        return (self.answers[0], self.answers[1], self.answers[2])
 
 
 class SafetyTask(TenantModel):

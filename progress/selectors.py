@@ -400,6 +400,9 @@ class Progress:
     gad7: list[Measure]
     bam: list[Measure]
     audit_c: list[Measure]
+    pcl5: list[Measure]
+    pacs: list[Measure]
+    crafft: list[Measure]
     weeks: list[Week]
     attendance_by_week: list[tuple[datetime.date, int, int]]  # monday, attended, on the list
     ratings: list[DailyRating]
@@ -468,6 +471,9 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
         gad7=by_instrument[Instrument.GAD7],
         bam=by_instrument[Instrument.BAM],
         audit_c=by_instrument[Instrument.AUDIT_C],
+        pcl5=by_instrument[Instrument.PCL5],
+        pacs=by_instrument[Instrument.PACS],
+        crafft=by_instrument[Instrument.CRAFFT],
         weeks=patient_weeks(clinic=clinic, patient=patient, weeks=PROGRESS_WEEKS),
         attendance_by_week=[(monday, a, n) for monday, (a, n) in attendance.items()],
         ratings=list(

@@ -24,7 +24,7 @@ from iop.services.core import audit_record, validate_and_save
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session, SessionKind
 
-from .instruments import Instrument, score
+from .instruments import CRAFFT_AGES, Instrument, score, validate_unscored
 from .models import (
     CheckIn,
     DailyRating,
@@ -488,12 +488,22 @@ def measure_submit(
     answers: list[int],
     administered_on: datetime.date,
     sex: str = "",
+    functional_difficulty: int | None = None,
 ) -> Measure:
     """Score the answers and keep them. A PHQ-9 with item 9 above 0 opens a same-day safety
-    task for the patient's primary therapist in the same transaction."""
+    task for the patient's primary therapist in the same transaction. PHQ-9 item 10 is kept
+    beside the answers, outside the total; the CRAFFT is for the ages it is validated for."""
     _own_patient(clinic, patient)
     _not_future("administered_on", administered_on, clinic, "The date given")
     result = score(instrument, answers, sex=sex)
+    functional_difficulty = validate_unscored(instrument, functional_difficulty)
+    if instrument == Instrument.CRAFFT:
+        age = clock.age_on(patient.date_of_birth, administered_on)
+        if not CRAFFT_AGES[0] <= age <= CRAFFT_AGES[1]:
+            raise ValidationError(
+                {"instrument": f"The CRAFFT is for ages {CRAFFT_AGES[0]}–{CRAFFT_AGES[1]}; the "
+                 f"patient was {age} on that day."}
+            )  # fmt: skip
     with clinic_context(clinic.pk):
         measure = Measure(
             clinic=clinic, patient=patient, instrument=instrument, answers=list(answers),
@@ -501,11 +511,14 @@ def measure_submit(
             sex=sex if instrument == Instrument.AUDIT_C else "", recorded_by=actor,
             bam_use=result.subscales.get("use"), bam_risk=result.subscales.get("risk"),
             bam_protective=result.subscales.get("protective"),
+            functional_difficulty=functional_difficulty,
         )  # fmt: skip
         validate_and_save(measure)
         audit_record(
             clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=measure,
-            patient_id=patient.pk, changed_fields=["instrument", "answers"],
+            patient_id=patient.pk,
+            changed_fields=["instrument", "answers"]
+            + (["functional_difficulty"] if functional_difficulty is not None else []),
         )  # fmt: skip
         if result.safety_concern:
             _safety_task_open(measure, actor=actor)

@@ -104,7 +104,14 @@ def patient_progress(request: HttpRequest, patient_id: int) -> HttpResponse:
             maximum=SPECS[code].maximum,
             points=[(m.administered_on, m.total or 0, m.band) for m in measures],
         )
-        for code, measures in ((Instrument.PHQ9, progress.phq9), (Instrument.GAD7, progress.gad7))
+        for code, measures in (
+            (Instrument.PHQ9, progress.phq9),
+            (Instrument.GAD7, progress.gad7),
+            # The PCL-5 and the PACS are charted once recorded (not every patient takes them).
+            (Instrument.PCL5, progress.pcl5),
+            (Instrument.PACS, progress.pacs),
+        )
+        if measures or code in (Instrument.PHQ9, Instrument.GAD7)
     ]
     figures += [
         charts.hours_chart(weeks=progress.weeks, first=first),
@@ -121,7 +128,8 @@ def patient_progress(request: HttpRequest, patient_id: int) -> HttpResponse:
             "patient": patient,
             "progress": progress,
             "figures": figures,
-            "instruments": Instrument.choices,
+            "measure_charts": ("phq9", "gad7", "pcl5", "pacs"),
+            "phq9_latest": progress.phq9[-1] if progress.phq9 else None,
         },
     )
 
@@ -153,6 +161,7 @@ def measure_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     if instrument not in SPECS:
         instrument = Instrument.PHQ9
     today = clock.today(clinic)
+    offered = instruments_offered(patient, today)
     form = MeasureForm(
         request.POST or None, instrument=instrument, initial={"administered_on": today}
     )
@@ -166,17 +175,24 @@ def measure_create(request: HttpRequest, patient_id: int) -> HttpResponse:
                 answers=form.answers(),
                 administered_on=form.cleaned_data["administered_on"],
                 sex=form.cleaned_data.get("sex", ""),
+                functional_difficulty=form.cleaned_data.get("functional_difficulty"),
             )
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
             spec = SPECS[instrument]
-            result = (
-                f"{spec.name}: {measure.total} ({measure.band})"
-                if measure.total is not None
-                else f"BAM: use {measure.bam_use}, risk {measure.bam_risk}, "
-                f"protective {measure.bam_protective}"
-            )
+            if measure.total is None:
+                result = (
+                    f"BAM: use {measure.bam_use}, risk {measure.bam_risk}, "
+                    f"protective {measure.bam_protective}"
+                )
+            else:
+                result = f"{spec.name}: {measure.total}"
+                result += f" ({measure.band})" if measure.band else f" of {spec.maximum}"
+            if measure.subscores:
+                result += " · clusters " + ", ".join(
+                    f"{c} {v}" for c, v in measure.subscores.items()
+                )
             if hasattr(measure, "safety_task"):
                 result += (
                     ". Item 9 was answered above 0: a same-day safety task is open for the "
@@ -191,9 +207,19 @@ def measure_create(request: HttpRequest, patient_id: int) -> HttpResponse:
         "Score and save",
         template="progress/measure_form.html",
         spec=SPECS[instrument],
-        instruments=Instrument.choices,
+        instruments=[(code, label) for code, label in Instrument.choices if code in offered],
         instrument=instrument,
     )
+
+
+def instruments_offered(patient: Any, today: datetime.date) -> set[str]:
+    """Every instrument, and the CRAFFT only for an adolescent (under 18 today, as ASAM and
+    `Patient.adolescent_on` count it); it can still be opened by its link for a young adult
+    up to 21, the top of its validated range (the service checks that)."""
+    offered = set(SPECS)
+    if not patient.adolescent_on(today):
+        offered.discard(Instrument.CRAFFT)
+    return offered
 
 
 @clinic_page(C.CLINICAL_WRITE)

@@ -49,7 +49,8 @@ def test_measures_are_scored_by_the_server(clinic_a: Tenant) -> None:
     bam = client.post(
         "/api/v1/measures/",
         {"patient": patient, "instrument": "bam", "administered_on": today,
-         "answers": [2, 3, 1, 2, 1, 3, 2, 4, 1, 0, 2, 3, 4, 4, 1, 2, 3]},
+         # items 1–6, then 7A–7G (item 7's sub-questions), then 8–17
+         "answers": [2, 3, 1, 2, 1, 3, 3, 0, 1, 0, 0, 0, 0, 4, 1, 0, 2, 3, 4, 4, 1, 2, 3]},
         content_type="application/json",
     ).json()  # fmt: skip
     assert (bam["total"], bam["bam_use"], bam["bam_risk"], bam["bam_protective"]) == (
