@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("iop", "0011_dates_in_years"),
-        ("progress", "0002_dates_in_years"),
+        ("progress", "0003_same_clinic_staff"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
