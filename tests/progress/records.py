@@ -24,7 +24,8 @@ def progress_records(patient: Patient, *, actor: User, session: Any) -> dict[str
     )
     services.drug_test_collect(
         test, actor=actor, collected_at=clock.now() - datetime.timedelta(hours=1),
-        specimen_type="urine", observed=False, temperature_in_range=True, custody_id="COC-1",
+        specimen_type="urine", observed=False, temperature=Decimal("96.8"), temperature_unit="F",
+        custody_id="COC-1",
         creatinine=Decimal(80), specific_gravity=Decimal("1.015"), ph=Decimal(6),
     )  # fmt: skip
     services.drug_test_results_record(

@@ -69,7 +69,7 @@ def collected_test(tenant: Tenant, patient: Patient, results: list[dict[str, Any
     )  # fmt: skip
     services.drug_test_collect(
         test, actor=tenant.admin.user, collected_at=clock.now() - datetime.timedelta(hours=2),
-        specimen_type="urine", observed=True, temperature_in_range=True,
+        specimen_type="urine", observed=True, temperature=Decimal("36.5"), temperature_unit="C",
         creatinine=Decimal(90), specific_gravity=Decimal("1.018"), ph=Decimal(6),
     )  # fmt: skip
     services.drug_test_results_record(test, actor=tenant.admin.user, results=results)

@@ -40,8 +40,8 @@ def order(tenant: Tenant, patient_id: int | None = None) -> int:
 
 
 COLLECTION = {
-    "specimen_type": "urine", "observed": True, "temperature_in_range": True,
-    "custody_id": "CC-77", "creatinine": "15", "specific_gravity": "1.002", "ph": "6.5",
+    "specimen_type": "urine", "observed": True, "temperature": "96.5", "temperature_unit": "F",
+    "custody_id": "CC-77", "creatinine": "15", "specific_gravity": "1.0020", "ph": "6.5",
 }  # fmt: skip
 
 
@@ -204,13 +204,17 @@ def test_drug_test_page_records_collection_and_results(clinic_a: Tenant) -> None
     local = clock.local_now(clinic_a.clinic)
     future = (local + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     refused = web.post(url, {"action": "collect", "collected_at": future, "specimen_type": "urine",
-                             "observed": "yes", "temperature_in_range": "yes"})  # fmt: skip
+                             "observed": "yes", "temperature": "96.4",
+                             "temperature_unit": "F"})  # fmt: skip
     assert "cannot be in the future" in refused.content.decode()
     now = (local - datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
     done = web.post(url, {"action": "collect", "collected_at": now, "specimen_type": "urine",
-                          "observed": "no", "temperature_in_range": "yes", "creatinine": "3",
-                          "specific_gravity": "1.010", "ph": "6"}, follow=True)  # fmt: skip
-    assert "Observed recollection needed" in done.content.decode()
+                          "observed": "no", "temperature": "36.0", "temperature_unit": "C",
+                          "creatinine": "3", "specific_gravity": "1.0020", "ph": "6"},
+                     follow=True)  # fmt: skip
+    page = done.content.decode()
+    assert "Dilute" in page and "creatinine 3.00 mg/dL (2–5)" in page  # 40.197(b)(1)
+    assert "Observed recollection" in page and "Close the task" in page
     results = web.post(url, {"action": "results", "method": "presumptive",
                              "outcome_thc": "positive"}, follow=True)  # fmt: skip
     assert "Unexpected" in results.content.decode()
