@@ -14,6 +14,7 @@ from progress import services
 def progress_records(patient: Patient, *, actor: User, session: Any) -> dict[str, Any]:
     clinic = patient.clinic
     today = clock.today(clinic)
+    services.expectations_create_defaults(clinic=clinic)  # as clinic_create does (wiring)
     panel = services.panel_create(
         clinic=clinic, actor=actor, name="5-panel cup", specimen_type="urine",
         substances=[{"substance": s, "cutoff": Decimal(c)} for s, c in

@@ -213,7 +213,7 @@ def test_drug_test_page_records_collection_and_results(clinic_a: Tenant) -> None
                           "creatinine": "3", "specific_gravity": "1.0020", "ph": "6"},
                      follow=True)  # fmt: skip
     page = done.content.decode()
-    assert "Dilute" in page and "creatinine 3.00 mg/dL (2–5)" in page  # 40.197(b)(1)
+    assert "Dilute" in page and "creatinine 3 mg/dL (2–5)" in page  # 40.197(b)(1)
     assert "Observed recollection" in page and "Close the task" in page
     results = web.post(url, {"action": "results", "method": "presumptive",
                              "outcome_thc": "positive"}, follow=True)  # fmt: skip
@@ -252,6 +252,6 @@ def test_default_panels_with_their_cutoffs_once_per_clinic(clinic_a: Tenant) -> 
     assert {p.name for p in made} <= set(by_name)
     assert len(by_name["12-panel cup with fentanyl"]["substances"]) == 12
     assert by_name["EtG (alcohol, 500 ng/mL)"]["substances"] == [
-        {"substance": "etg", "cutoff": "500.000", "unit": "ng/mL"}
+        {"substance": "etg", "cutoff": "500.000", "unit": "ng/mL", "cutoff_display": "500 ng/mL"}
     ]
     assert by_name["Breathalyzer"]["substances"][0]["unit"] == "g/dL"
