@@ -380,8 +380,8 @@ class DrugTestCollectionView(ClinicAPIView):
         test = _detail(_tests(self), id)
         data = CollectionInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        test = services.drug_test_collect(test, actor=self.actor, **data.validated_data)
-        return Response(DrugTestSerializer(test).data)
+        services.drug_test_collect(test, actor=self.actor, **data.validated_data)
+        return Response(DrugTestSerializer(_detail(_tests(self), id)).data)  # with its tasks
 
 
 class ResultsInput(serializers.Serializer):

@@ -3,7 +3,6 @@ and reproducible random selection. Pure functions: no database."""
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError

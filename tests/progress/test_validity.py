@@ -133,7 +133,8 @@ def test_the_result_names_its_criteria_set_and_the_criterion_that_decided() -> N
         creatinine=Decimal(80), specific_gravity=Decimal("1.015"), ph=Decimal("3.5")
     )
     assert (found.result, found.criteria, found.basis) == ("adulterated", "hhs-2017", "pH below 4")
-    assert "82 FR 7920" in HHS_2017.source and "49 CFR 40" in HHS_2017.source
+    assert "82 FR 7920" in HHS_2017.source
+    assert "49 CFR 40" in HHS_2017.source
     normal = validity_of(creatinine=Decimal(80), specific_gravity=Decimal("1.015"), ph=Decimal(6))
     assert (normal.result, normal.criteria, normal.basis) == ("normal", "hhs-2017", "")
     dilute = validity_of(creatinine=Decimal(5), specific_gravity=Decimal("1.002"), ph=Decimal(6))
@@ -216,8 +217,8 @@ def concerns(final: dict[str, str], *medications: Rx) -> list[tuple[str, str, st
 def test_expected_buprenorphine_not_detected() -> None:
     assert concerns({"bup": "negative"}, Rx("Suboxone 8 mg", prescriber="Dr. Lee")) == [
         ("not_detected", "bup",
-         "Expected buprenorphine not detected — review with the patient and prescriber "
-         "(Dr. Lee)."),
+         ("Expected buprenorphine not detected — review with the patient and prescriber "
+         "(Dr. Lee).")),
     ]  # fmt: skip
     # Both negative: one finding, on the medication itself.
     assert [
@@ -231,8 +232,8 @@ def test_parent_drug_without_its_metabolite() -> None:
     found = concerns({"mtd": "positive", "eddp": "negative"}, Rx("methadone"))
     assert found == [
         ("no_metabolite", "mtd",
-         "Methadone detected without its metabolite EDDP — review with the patient and "
-         "prescriber."),
+         ("Methadone detected without its metabolite EDDP — review with the patient and "
+         "prescriber.")),
     ]  # fmt: skip
     assert concerns({"bup": "positive", "nbup": "negative"}, Rx("Zubsolv"))[0][0] == "no_metabolite"
 
