@@ -526,7 +526,8 @@ class CriterionOutput(serializers.Serializer):
 
 class CriteriaSetOutput(serializers.Serializer):
     code = serializers.CharField()
-    source = serializers.CharField()
+    # DRF takes declared fields off the class, so this does not shadow Field.source.
+    source = serializers.CharField()  # type: ignore[assignment]
     criteria = CriterionOutput(many=True)
 
 
@@ -546,7 +547,8 @@ class MedicationExpectationSerializer(serializers.ModelSerializer):
     match_words = serializers.ListField(
         child=serializers.CharField(max_length=60), allow_empty=False, max_length=20
     )
-    parent = serializers.ChoiceField(choices=Substance.choices)
+    # DRF takes declared fields off the class, so this does not shadow Field.parent.
+    parent = serializers.ChoiceField(choices=Substance.choices)  # type: ignore[assignment]
     metabolite = serializers.ChoiceField(
         choices=Substance.choices, required=False, allow_blank=True, default=""
     )

@@ -245,7 +245,10 @@ class ProgressSeeder:
             "specific_gravity": Decimal("1.002" if dilute else f"1.0{rng.randint(10, 25)}"),
             "ph": Decimal(f"{rng.randint(5, 7)}.{rng.randint(0, 9)}"),
         }
-        validity = validity_of(**values)
+        validity = validity_of(
+            creatinine=values["creatinine"], specific_gravity=values["specific_gravity"],
+            ph=values["ph"],
+        )  # fmt: skip
         test = DrugTest(
             clinic=self.clinic, patient=patient, panel=self.cup, reason="scheduled",
             ordered_for=day, ordered_by=self.admin, collected_at=collected_at,

@@ -441,16 +441,18 @@ def drug_test_collect(
             clinic=test.clinic, actor=actor, action=AuditAction.CHANGE, obj=test,
             patient_id=test.patient_id, changed_fields=list(values),
         )  # fmt: skip
+        day = clock.local_date(test.clinic, collected_at)
         for reason, detail in reasons:
-            _recollection_task_open(test, actor=actor, reason=reason, detail=detail)
+            _recollection_task_open(test, actor=actor, reason=reason, detail=detail, day=day)
     return test
 
 
-def _recollection_task_open(test: DrugTest, *, actor: User, reason: str, detail: str) -> None:
+def _recollection_task_open(
+    test: DrugTest, *, actor: User, reason: str, detail: str, day: datetime.date
+) -> None:
     task = RecollectionTask(
         clinic_id=test.clinic_id, patient_id=test.patient_id, test=test, reason=reason,
-        detail=detail, assigned_to=test.collector,
-        due_on=clock.local_date(test.clinic, test.collected_at),
+        detail=detail, assigned_to=test.collector, due_on=day,
     )  # fmt: skip
     task.save()
     audit_record(

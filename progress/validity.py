@@ -257,7 +257,7 @@ def recollection_reasons(
     *, temperature: Number, unit: str, validity: str, creatinine: Number
 ) -> list[tuple[str, str]]:
     """(reason, words) for each rule that calls for an observed recollection."""
-    found = []
+    found: list[tuple[str, str]] = []
     if temperature_in_range(temperature, unit) is False:
         low, high = TEMPERATURE_RANGE[TemperatureUnit(unit)]
         symbol = TemperatureUnit(unit).label
