@@ -193,6 +193,9 @@ class Chart:
     coverages: list[Coverage]
     payment_plans: list[PaymentPlan]
     authorizations: list[Authorization]
+    # What the reader may see (the `sections` asked for), so a feature's header chip can
+    # stay hidden from a reader who may not see what it is about (test results).
+    sections: frozenset[str] = frozenset()
 
     @property
     def current_enrollment(self) -> Enrollment | None:
@@ -264,6 +267,7 @@ def patient_chart(*, clinic: Clinic, patient_id: int, sections: set[str]) -> Cha
         coverages=load("insurance", Coverage.objects.select_related("verified_by")),
         payment_plans=load("insurance", PaymentPlan.objects.all()),
         authorizations=load("insurance", Authorization.objects.select_related("coverage")),
+        sections=frozenset(sections),
     )
     authorizations_shown(clinic, chart.authorizations)
     return chart

@@ -29,8 +29,11 @@ from .models import (
     DrugTestPanel,
     DrugTestReason,
     Measure,
+    MedicationExpectation,
+    MedicationFinding,
     PanelSubstance,
     RandomSelection,
+    RecollectionTask,
     ResultMethod,
     ResultOutcome,
     SafetyTask,
@@ -39,7 +42,7 @@ from .models import (
     VocationalStatus,
 )
 from .selectors import FLAG_CHOICES
-from .validity import Substance
+from .validity import CRITERIA_SETS, LabFinding, Substance, TemperatureUnit, cutoff_display
 
 C = Capability
 
@@ -169,10 +172,14 @@ class PanelSubstanceSerializer(serializers.ModelSerializer):
     cutoff = serializers.DecimalField(
         max_digits=8, decimal_places=3, min_value=0, required=False, allow_null=True
     )
+    cutoff_display = serializers.SerializerMethodField(help_text='As people read it: "1,000 ng/mL"')
 
     class Meta:
         model = PanelSubstance
-        fields = ["substance", "cutoff", "unit"]
+        fields = ["substance", "cutoff", "unit", "cutoff_display"]
+
+    def get_cutoff_display(self, row: PanelSubstance) -> str:
+        return cutoff_display(row.cutoff, row.unit)
 
 
 class PanelSerializer(serializers.ModelSerializer):
@@ -231,6 +238,23 @@ class ResultSerializer(serializers.ModelSerializer):
         read_only_fields = ["expected", "explained_by"]
 
 
+class RecollectionTaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecollectionTask
+        fields = [
+            "id", "patient", "test", "reason", "detail", "assigned_to", "due_on", "closed_at",
+            "closed_by", "closing_note", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MedicationFindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MedicationFinding
+        fields = ["kind", "substance", "medication", "prescriber", "message", "created_at"]
+        read_only_fields = fields
+
+
 # Random tests come from a random selection run, never from an order.
 ORDERABLE_REASONS = [c for c in DrugTestReason.choices if c[0] != DrugTestReason.RANDOM]
 
@@ -241,19 +265,27 @@ class DrugTestSerializer(serializers.ModelSerializer):
     reason = serializers.ChoiceField(choices=DrugTestReason.choices, read_only=True)
     results = ResultSerializer(many=True, read_only=True)
     status = serializers.CharField(read_only=True)
+    validity_source = serializers.CharField(
+        read_only=True, help_text="The published criteria the validity was computed by"
+    )
+    recollection_tasks = RecollectionTaskSerializer(many=True, read_only=True)
+    medication_findings = MedicationFindingSerializer(many=True, read_only=True)
 
     class Meta:
         model = DrugTest
         fields = [
             "id", "patient", "panel", "reason", "selection", "ordered_for", "status",
-            "collected_at", "specimen_type", "observed", "temperature_in_range", "collector",
-            "custody_id", "creatinine", "specific_gravity", "ph", "nitrite", "validity",
-            "results", "reviewed_by", "reviewed_at", "review_comment",
+            "collected_at", "specimen_type", "observed", "temperature", "temperature_unit",
+            "temperature_in_range", "collector", "custody_id", "creatinine", "specific_gravity",
+            "ph", "nitrite", "lab_findings", "validity", "validity_criteria", "validity_source",
+            "validity_basis", "recollection_tasks", "results", "medication_findings",
+            "reviewed_by", "reviewed_at", "review_comment",
         ]  # fmt: skip
         read_only_fields = [
-            "id", "selection", "collected_at", "specimen_type", "observed",
-            "temperature_in_range", "collector", "custody_id", "creatinine", "specific_gravity",
-            "ph", "nitrite", "validity", "reviewed_by", "reviewed_at", "review_comment",
+            "id", "selection", "collected_at", "specimen_type", "observed", "temperature",
+            "temperature_unit", "temperature_in_range", "collector", "custody_id", "creatinine",
+            "specific_gravity", "ph", "nitrite", "lab_findings", "validity", "validity_criteria",
+            "validity_basis", "reviewed_by", "reviewed_at", "review_comment",
         ]  # fmt: skip
 
 
@@ -270,7 +302,7 @@ def _tests(view: ClinicAPIView) -> Any:
     return (
         DrugTest.objects.filter(clinic=view.clinic)
         .select_related("panel", "clinic")
-        .prefetch_related("results")
+        .prefetch_related("results", "recollection_tasks", "medication_findings")
     )
 
 
@@ -307,7 +339,17 @@ class CollectionInput(serializers.Serializer):
     collected_at = serializers.DateTimeField()
     specimen_type = serializers.ChoiceField(choices=SpecimenType.choices)
     observed = serializers.BooleanField()
-    temperature_in_range = serializers.BooleanField(required=False, allow_null=True, default=None)
+    temperature = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=120, required=False,
+        allow_null=True, default=None, help_text="Urine: required, read within 4 minutes",
+    )  # fmt: skip
+    temperature_unit = serializers.ChoiceField(
+        choices=TemperatureUnit.choices, required=False, allow_blank=True, default=""
+    )
+    lab_findings = serializers.ListField(
+        child=serializers.ChoiceField(choices=LabFinding.choices), required=False, max_length=8,
+        default=list, help_text="Adulterants or interference the laboratory reported",
+    )  # fmt: skip
     collector = ClinicScopedField(
         queryset=Membership.objects.all(), required=False, allow_null=True
     )
@@ -338,8 +380,8 @@ class DrugTestCollectionView(ClinicAPIView):
         test = _detail(_tests(self), id)
         data = CollectionInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        test = services.drug_test_collect(test, actor=self.actor, **data.validated_data)
-        return Response(DrugTestSerializer(test).data)
+        services.drug_test_collect(test, actor=self.actor, **data.validated_data)
+        return Response(DrugTestSerializer(_detail(_tests(self), id)).data)  # with its tasks
 
 
 class ResultsInput(serializers.Serializer):
@@ -423,6 +465,143 @@ class RandomSelectionDetailView(ClinicAPIView):
     def get(self, request: Request, id: int) -> Response:
         selection = _detail(RandomSelection.objects.filter(clinic=self.clinic), id)
         return Response(RandomSelectionSerializer(selection).data)
+
+
+class RecollectionTaskFilter(PatientFilter):
+    open = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class RecollectionTaskListView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ}
+
+    @extend_schema(
+        parameters=[RecollectionTaskFilter],
+        responses=RecollectionTaskSerializer(many=True),
+        summary="Observed recollections called for at collection (49 CFR 40.65, 40.67, 40.197)",
+    )
+    def get(self, request: Request) -> Response:
+        params = RecollectionTaskFilter(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        tasks = _filtered(self, RecollectionTask.objects.filter(clinic=self.clinic).order_by("-id"))
+        if params.validated_data.get("open") is not None:
+            tasks = tasks.filter(closed_at__isnull=params.validated_data["open"])
+        return self.paginated(tasks, RecollectionTaskSerializer)
+
+
+class RecollectionTaskDetailView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ}
+
+    @extend_schema(responses=RecollectionTaskSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        task = selectors.recollection_task_get(clinic=self.clinic, task_id=id)
+        return Response(RecollectionTaskSerializer(task).data)
+
+
+class RecollectionCloseInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+
+
+class RecollectionTaskCloseView(ClinicAPIView):
+    capabilities = {"POST": C.TESTS_RECORD}
+
+    @extend_schema(
+        request=RecollectionCloseInput,
+        responses=RecollectionTaskSerializer,
+        summary="Close with what was done",
+    )
+    def post(self, request: Request, id: int) -> Response:
+        task = selectors.recollection_task_get(clinic=self.clinic, task_id=id)
+        data = RecollectionCloseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.recollection_task_close(
+            task, actor=self.actor, note=data.validated_data["note"]
+        )
+        return Response(RecollectionTaskSerializer(task).data)
+
+
+class CriterionOutput(serializers.Serializer):
+    result = serializers.CharField()
+    words = serializers.CharField()
+
+
+class CriteriaSetOutput(serializers.Serializer):
+    code = serializers.CharField()
+    # DRF takes declared fields off the class, so this does not shadow Field.source.
+    source = serializers.CharField()  # type: ignore[assignment]
+    criteria = CriterionOutput(many=True)
+
+
+class ValidityCriteriaView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ}
+    pagination_class = None  # one or two published sets, all at once
+
+    @extend_schema(
+        responses=CriteriaSetOutput(many=True),
+        summary="The specimen validity criteria sets, with their source, in the order applied",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(CriteriaSetOutput(list(CRITERIA_SETS.values()), many=True).data)
+
+
+class MedicationExpectationSerializer(serializers.ModelSerializer):
+    match_words = serializers.ListField(
+        child=serializers.CharField(max_length=60), allow_empty=False, max_length=20
+    )
+    # DRF takes declared fields off the class, so this does not shadow Field.parent.
+    parent = serializers.ChoiceField(choices=Substance.choices)  # type: ignore[assignment]
+    metabolite = serializers.ChoiceField(
+        choices=Substance.choices, required=False, allow_blank=True, default=""
+    )
+
+    class Meta:
+        model = MedicationExpectation
+        fields = ["id", "name", "match_words", "parent", "metabolite", "is_active"]
+        read_only_fields = ["id"]
+        validators: list[Any] = []
+
+
+class MedicationExpectationListView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ, "POST": C.CLINIC_CONFIGURE}
+
+    @extend_schema(
+        responses=MedicationExpectationSerializer(many=True),
+        summary="What a prescribed medication should test positive for (with its metabolite)",
+    )
+    def get(self, request: Request) -> Response:
+        rows = MedicationExpectation.objects.filter(clinic=self.clinic).order_by("id")
+        return self.paginated(rows, MedicationExpectationSerializer)
+
+    @extend_schema(
+        request=MedicationExpectationSerializer, responses={201: MedicationExpectationSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        data = MedicationExpectationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        expectation = services.expectation_save(
+            MedicationExpectation(clinic=self.clinic), actor=self.actor, **data.validated_data
+        )
+        return Response(MedicationExpectationSerializer(expectation).data, status=201)
+
+
+class MedicationExpectationDetailView(ClinicAPIView):
+    capabilities = {"GET": C.TESTS_READ, "PATCH": C.CLINIC_CONFIGURE}
+
+    @extend_schema(responses=MedicationExpectationSerializer)
+    def get(self, request: Request, id: int) -> Response:
+        expectation = selectors.expectation_get(clinic=self.clinic, expectation_id=id)
+        return Response(MedicationExpectationSerializer(expectation).data)
+
+    @extend_schema(
+        request=MedicationExpectationSerializer, responses=MedicationExpectationSerializer
+    )
+    def patch(self, request: Request, id: int) -> Response:
+        expectation = selectors.expectation_get(clinic=self.clinic, expectation_id=id)
+        data = MedicationExpectationSerializer(expectation, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        expectation = services.expectation_save(
+            expectation, actor=self.actor, **data.validated_data
+        )
+        return Response(MedicationExpectationSerializer(expectation).data)
 
 
 # --- Measures and safety tasks -------------------------------------------------------------------
@@ -609,6 +788,9 @@ class CaseloadOutput(serializers.Serializer):
     unexcused_absences_14d = serializers.IntegerField(source="unexcused_14d")
     last_test_on = serializers.DateTimeField(source="last_test.collected_at", default=None)
     last_test_unexpected = serializers.BooleanField()
+    medication_findings = serializers.ListField(
+        child=serializers.CharField(), help_text="Findings of tests not yet reviewed, in words"
+    )
     phq9 = TrendOutput()
     gad7 = TrendOutput()
     open_safety_tasks = serializers.IntegerField()

@@ -30,7 +30,7 @@ from .models import (
     RandomSelection,
     SubstanceResult,
 )
-from .validity import explaining_medication, specimen_validity
+from .validity import explaining_medication, validity_of
 
 WEEKS = 12
 PROGRESS_NOTES = [
@@ -114,6 +114,9 @@ class ProgressSeeder:
                 "substance", flat=True
             )
         )
+        self.expectations = services.expectations_create_defaults(
+            clinic=clinic
+        ) or services.active_expectations(clinic_id=clinic.pk)
         for medication in Medication.objects.filter(clinic=clinic):
             self.medications.setdefault(medication.patient_id, []).append(medication)
         enrollments = Enrollment.objects.filter(clinic=clinic).select_related("patient", "track")
@@ -244,21 +247,30 @@ class ProgressSeeder:
             "specific_gravity": Decimal("1.002" if dilute else f"1.0{rng.randint(10, 25)}"),
             "ph": Decimal(f"{rng.randint(5, 7)}.{rng.randint(0, 9)}"),
         }
+        validity = validity_of(
+            creatinine=values["creatinine"], specific_gravity=values["specific_gravity"],
+            ph=values["ph"],
+        )  # fmt: skip
         test = DrugTest(
             clinic=self.clinic, patient=patient, panel=self.cup, reason="scheduled",
             ordered_for=day, ordered_by=self.admin, collected_at=collected_at,
-            specimen_type="urine", observed=rng.random() < 0.3, temperature_in_range=True,
-            custody_id=f"CC-{rng.randint(100000, 999999)}",
-            validity=specimen_validity(**values), **values,
+            specimen_type="urine", observed=rng.random() < 0.3,
+            temperature=Decimal("96.4"), temperature_unit="F", temperature_in_range=True,
+            custody_id=f"CC-{rng.randint(100000, 999999)}", validity=validity.result,
+            validity_criteria=validity.criteria, validity_basis=validity.basis, **values,
         )  # fmt: skip
         self.tests.append(test)
         medications = self.medications.get(patient.pk, [])
         positives = {"coc"} if patient.pk in self.using and (end - day).days < 14 else set()
-        if explaining_medication("bup", medications, day):
+        if explaining_medication("bup", medications, day, self.expectations):
             positives.add("bup")
         for substance in self.cup_substances:
             positive = substance in positives
-            explained = explaining_medication(substance, medications, day) if positive else None
+            explained = (
+                explaining_medication(substance, medications, day, self.expectations)
+                if positive
+                else None
+            )
             self.results.append(
                 SubstanceResult(
                     clinic=self.clinic, test=test, substance=substance, method="presumptive",

@@ -20,6 +20,7 @@ from .models import (
     VocationalStatus,
 )
 from .selectors import FLAG_CHOICES
+from .validity import LabFinding, TemperatureUnit
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -222,9 +223,14 @@ class CollectionForm(forms.Form):
         label="Directly observed", choices=YES_NO, coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )  # fmt: skip
-    temperature_in_range = forms.TypedChoiceField(
-        label="Temperature in range (32–38 °C)", choices=[("", "Not measured"), *YES_NO],
-        coerce=lambda v: v == "yes", empty_value=None, required=False,
+    temperature = forms.DecimalField(
+        label="Temperature", required=False, min_value=0, max_value=120, max_digits=4,
+        decimal_places=1,
+        help_text="Urine: read within 4 minutes. In range: 32–38 °C or 90–100 °F.",
+    )  # fmt: skip
+    temperature_unit = forms.ChoiceField(
+        label="Temperature unit", choices=TemperatureUnit.choices,
+        initial=TemperatureUnit.FAHRENHEIT, widget=forms.RadioSelect, required=False,
     )  # fmt: skip
     collector = forms.ModelChoiceField(queryset=Membership.objects.none(), required=False)
     custody_id = forms.CharField(label="Chain-of-custody id", max_length=40, required=False)
@@ -240,6 +246,10 @@ class CollectionForm(forms.Form):
     nitrite = forms.DecimalField(
         label="Nitrite (µg/mL)", required=False, min_value=0, max_digits=7, decimal_places=1
     )
+    lab_findings = forms.MultipleChoiceField(
+        label="Reported by the laboratory", choices=LabFinding.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -276,6 +286,14 @@ class ResultsForm(forms.Form):
             for code, _label in self.substances
             if data.get(f"outcome_{code}")
         ]  # fmt: skip
+
+
+class RecollectionCloseForm(forms.Form):
+    task = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="What was done", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+        help_text="The observed recollection: when, by whom, the new test.",
+    )  # fmt: skip
 
 
 class ReviewForm(forms.Form):

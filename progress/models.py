@@ -11,7 +11,15 @@ from iop.models import TenantModel
 
 from . import instruments
 from .instruments import Instrument, ScoringSex
-from .validity import Substance, Validity
+from .validity import (
+    CRITERIA_SETS,
+    LabFinding,
+    RecollectionReason,
+    Substance,
+    TemperatureUnit,
+    Validity,
+    cutoff_display,
+)
 
 
 class ProgressSettings(TenantModel):
@@ -163,7 +171,7 @@ class PanelSubstance(TenantModel):
         ]
 
     def __str__(self) -> str:
-        cutoff = f" {self.cutoff.normalize()} {self.unit}" if self.cutoff is not None else ""
+        cutoff = f" {cutoff_display(self.cutoff, self.unit)}" if self.cutoff is not None else ""
         return f"{self.get_substance_display()}{cutoff}"
 
 
@@ -215,9 +223,15 @@ class DrugTest(TenantModel):
     collected_at = models.DateTimeField(null=True, blank=True)
     specimen_type = models.CharField(max_length=12, choices=SpecimenType.choices, blank=True)
     observed = models.BooleanField(null=True, blank=True)
+    temperature = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True,
+        help_text="Urine, read within 4 minutes of collection (49 CFR 40.65(b)).",
+    )  # fmt: skip
+    temperature_unit = models.CharField(max_length=1, choices=TemperatureUnit.choices, blank=True)
     temperature_in_range = models.BooleanField(
-        null=True, blank=True, help_text="Urine 32–38 °C within 4 minutes of collection."
-    )
+        null=True, blank=True,
+        help_text="32–38 °C / 90–100 °F; computed from the temperature, never typed.",
+    )  # fmt: skip
     collector = models.ForeignKey(
         "iop.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -230,8 +244,18 @@ class DrugTest(TenantModel):
     nitrite = models.DecimalField(
         "nitrite (µg/mL)", max_digits=7, decimal_places=1, null=True, blank=True
     )
+    lab_findings = ArrayField(
+        models.CharField(max_length=16, choices=LabFinding.choices), default=list, blank=True,
+        help_text="Adulterants or interference the lab reported.",
+    )  # fmt: skip
     validity = models.CharField(
         max_length=24, choices=Validity.choices, blank=True, help_text="Computed, never typed."
+    )
+    validity_criteria = models.CharField(
+        max_length=16, blank=True, help_text="The criteria set the validity was computed by."
+    )
+    validity_basis = models.CharField(
+        max_length=200, blank=True, help_text="The criterion that decided the validity."
     )
     # Review
     reviewed_by = models.ForeignKey(
@@ -266,12 +290,122 @@ class DrugTest(TenantModel):
         return self.collected_at is not None
 
     @property
+    def lab_findings_display(self) -> list[str]:
+        return [str(LabFinding(code).label) for code in self.lab_findings]
+
+    @property
+    def validity_source(self) -> str:
+        criteria = CRITERIA_SETS.get(self.validity_criteria)
+        return criteria.source if criteria else ""
+
+    @property
     def status(self) -> str:
         if self.reviewed_at:
             return "reviewed"
         if self.collected_at is None:
             return "ordered"
         return "collected"
+
+
+class RecollectionTask(TenantModel):
+    """An observed recollection the nurse or collector must do (49 CFR 40.65(b), 40.67(b),
+    40.197(b)(1)), opened by the collection that called for it, with the reason in words."""
+
+    patient = models.ForeignKey("iop.Patient", on_delete=models.CASCADE, related_name="+")
+    test = models.ForeignKey(DrugTest, on_delete=models.CASCADE, related_name="recollection_tasks")
+    reason = models.CharField(max_length=20, choices=RecollectionReason.choices)
+    detail = models.CharField(max_length=300)
+    assigned_to = models.ForeignKey(
+        "iop.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_on = models.DateField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closing_note = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["closed_at", "due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["clinic", "patient"],
+                condition=Q(closed_at__isnull=True),
+                name="recollection_open",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "test", "reason"], name="recollection_once_per_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | ~Q(closing_note=""),
+                name="recollection_closed_with_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Observed recollection due {self.due_on:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class MedicationExpectation(TenantModel):
+    """Medication-assisted treatment: a prescription whose name contains one of
+    `match_words` means the patient is expected to test positive for `parent` and its
+    `metabolite` (buprenorphine → norbuprenorphine, methadone → EDDP). Seeded, editable."""
+
+    name = models.CharField(max_length=80)
+    match_words = ArrayField(models.CharField(max_length=60), help_text="Matched in drug names.")
+    parent = models.CharField(max_length=6, choices=Substance.choices)
+    metabolite = models.CharField(max_length=6, choices=Substance.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "parent"], name="expectation_once_per_drug"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("metabolite")), name="expectation_metabolite_differs"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MedicationFindingKind(models.TextChoices):
+    NOT_DETECTED = "not_detected", "Expected medication not detected"
+    NO_METABOLITE = "no_metabolite", "Parent drug without its metabolite"
+
+
+class MedicationFinding(TenantModel):
+    """A result that does not fit the patient's medication-assisted treatment, for the case
+    manager and the prescriber to review; open until the test is reviewed."""
+
+    test = models.ForeignKey(DrugTest, on_delete=models.CASCADE, related_name="medication_findings")
+    patient = models.ForeignKey("iop.Patient", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=MedicationFindingKind.choices)
+    substance = models.CharField(max_length=6, choices=Substance.choices)
+    medication = models.CharField(max_length=120)
+    prescriber = models.CharField(max_length=120, blank=True)
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["test", "id"]
+        indexes = [models.Index(fields=["clinic", "patient"], name="medfinding_patient")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "test", "kind", "substance"], name="medfinding_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
 
 
 class ResultMethod(models.TextChoices):

@@ -24,7 +24,10 @@ from .models import (
     DrugTest,
     DrugTestPanel,
     Measure,
+    MedicationExpectation,
+    MedicationFinding,
     ProgressSettings,
+    RecollectionTask,
     ResultMethod,
     ResultOutcome,
     SafetyTask,
@@ -60,6 +63,19 @@ def safety_task_get(*, clinic: Clinic, task_id: int, patient: Patient | None = N
     if patient is not None:
         tasks = tasks.filter(patient=patient)
     return get_or_404(tasks, task_id)
+
+
+def recollection_task_get(*, clinic: Clinic, task_id: int) -> RecollectionTask:
+    return get_or_404(
+        RecollectionTask.objects.filter(clinic=clinic).select_related("clinic", "patient"), task_id
+    )
+
+
+def expectation_get(*, clinic: Clinic, expectation_id: int) -> MedicationExpectation:
+    return get_or_404(
+        MedicationExpectation.objects.filter(clinic=clinic).select_related("clinic"),
+        expectation_id,
+    )
 
 
 def open_safety_tasks(*, clinic: Clinic, patient_id: int) -> list[SafetyTask]:
@@ -152,6 +168,7 @@ class CaseloadRow:
     last_test: DrugTest | None = None
     last_test_unexpected: bool = False
     unexpected_recent: list[str] = field(default_factory=list)
+    medication_findings: list[str] = field(default_factory=list)  # their words, unreviewed
     phq9: Trend = field(default_factory=Trend)
     gad7: Trend = field(default_factory=Trend)
     item9: bool = False
@@ -179,6 +196,8 @@ class CaseloadRow:
             found.append(("item9", "danger", "PHQ-9 item 9: safety follow-up"))
         if self.unexpected_recent:
             found.append(("unexpected", "danger", "Unexpected positive"))
+        if self.medication_findings:
+            found.append(("medication", "warn", "Medication-assisted treatment: result to review"))
         if ledger.miss_risk(self.unexcused_14d):
             found.append(("missed", "warn", f"{self.unexcused_14d} unexcused misses in 14 days"))
         if self.phq9.change is not None and self.phq9.change >= 5:
@@ -198,7 +217,10 @@ class CaseloadRow:
 
     @property
     def risk(self) -> int:
-        weights = {"item9": 16, "unexpected": 8, "missed": 4, "phq9_up": 2, "under_minimum": 1}
+        weights = {
+            "item9": 32, "unexpected": 16, "medication": 8, "missed": 4, "phq9_up": 2,
+            "under_minimum": 1,
+        }  # fmt: skip
         return sum(weights[code] for code, _tone, _words in self.flags)
 
 
@@ -207,6 +229,7 @@ FLAG_CHOICES = [
     ("any", "Any risk flag"),
     ("item9", "PHQ-9 item 9"),
     ("unexpected", "Unexpected positive"),
+    ("medication", "Medication-assisted treatment finding"),
     ("missed", "Two unexcused misses in 14 days"),
     ("phq9_up", "PHQ-9 up 5 or more"),
     ("under_minimum", "Under the weekly minimum"),
@@ -316,8 +339,9 @@ def _add_attendance(
 
 
 def _add_tests(clinic: Clinic, rows: Rows, now: datetime.datetime) -> None:
-    """The last collected test (DISTINCT ON) and the unexpected positives of the last 30
-    days, a lab result overriding the cup: two queries."""
+    """The last collected test (DISTINCT ON), the unexpected positives of the last 30
+    days (a lab result overriding the cup) and the medication findings of tests not yet
+    reviewed: three queries."""
     ids = list(rows)
     last_tests = (
         DrugTest.objects.filter(clinic=clinic, patient_id__in=ids, collected_at__isnull=False)
@@ -337,6 +361,15 @@ def _add_tests(clinic: Clinic, rows: Rows, now: datetime.datetime) -> None:
             row.unexpected_recent.append(substance)
             if row.last_test is not None and row.last_test.pk == test_id:
                 row.last_test_unexpected = True
+    findings = (
+        MedicationFinding.objects.filter(
+            clinic=clinic, patient_id__in=ids, test__reviewed_at__isnull=True
+        )
+        .order_by("patient_id", "id")
+        .values_list("patient_id", "message")
+    )
+    for patient_id, message in findings:
+        rows[patient_id].medication_findings.append(message)
 
 
 def _add_measures(clinic: Clinic, rows: Rows, today: datetime.date) -> None:

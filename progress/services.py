@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from iop import clock
 from iop.models import Clinic, Medication, Membership, Patient, User
 from iop.models.audit import AuditAction
 from iop.roles import Role
 from iop.services import DomainError
-from iop.services.core import audit_record, validate_and_save
+from iop.services.core import audit_record, notify, validate_and_save
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session, SessionKind
 
@@ -32,16 +33,29 @@ from .models import (
     DrugTestPanel,
     DrugTestReason,
     Measure,
+    MedicationExpectation,
+    MedicationFinding,
     PanelSubstance,
     ProgressSettings,
     RandomSelection,
+    RecollectionTask,
     ResultMethod,
     ResultOutcome,
     SafetyTask,
     SpecimenType,
     SubstanceResult,
 )
-from .validity import Substance, explaining_medication, specimen_validity
+from .validity import (
+    DEFAULT_EXPECTATIONS,
+    Substance,
+    TemperatureUnit,
+    explaining_medication,
+    final_outcomes,
+    medication_concerns,
+    recollection_reasons,
+    temperature_in_range,
+    validity_of,
+)
 
 S = Substance
 
@@ -165,7 +179,12 @@ URINE_CUTOFFS: dict[str, int] = {  # ng/mL, common point-of-care cup cutoffs
     S.AMPHETAMINES: 1000, S.METHAMPHETAMINE: 1000, S.MDMA: 500, S.COCAINE: 150, S.THC: 50,
     S.OPIATES: 2000, S.OXYCODONE: 100, S.BUPRENORPHINE: 10, S.METHADONE: 300,
     S.BENZODIAZEPINES: 300, S.BARBITURATES: 300, S.PCP: 25, S.FENTANYL: 1,
+    # HHS 82 FR 7920, section 3.4: 6-acetylmorphine, initial and confirmatory test 10 ng/mL.
+    S.SIX_MAM: 10,
 }  # fmt: skip
+# No published cutoff the product can stand behind for every cup and lab: the panel lists the
+# substance, and the clinic records the cutoff its cup or lab states (shown as "—" until then).
+NO_DEFAULT_CUTOFF = {S.NORFENTANYL, S.XYLAZINE, S.NITAZENES, S.NORBUPRENORPHINE, S.EDDP}
 DEFAULT_PANELS: list[tuple[str, str, list[str]]] = [
     ("5-panel cup", SpecimenType.URINE, [S.THC, S.COCAINE, S.OPIATES, S.AMPHETAMINES, S.PCP]),
     (
@@ -178,13 +197,27 @@ DEFAULT_PANELS: list[tuple[str, str, list[str]]] = [
         [S.AMPHETAMINES, S.BARBITURATES, S.BUPRENORPHINE, S.BENZODIAZEPINES, S.COCAINE,
          S.METHAMPHETAMINE, S.MDMA, S.METHADONE, S.OPIATES, S.OXYCODONE, S.THC, S.FENTANYL],
     ),
+    (
+        "Fentanyl, xylazine and nitazenes", SpecimenType.URINE,
+        [S.FENTANYL, S.NORFENTANYL, S.XYLAZINE, S.NITAZENES, S.SIX_MAM],
+    ),
+    (
+        "Medication-assisted treatment", SpecimenType.URINE,
+        [S.BUPRENORPHINE, S.NORBUPRENORPHINE, S.METHADONE, S.EDDP, S.FENTANYL, S.NORFENTANYL],
+    ),
     ("EtG (alcohol, 500 ng/mL)", SpecimenType.URINE, [S.ETG]),
+    ("EtG (alcohol, 100 ng/mL)", SpecimenType.URINE, [S.ETG]),
+    ("EtG and EtS (alcohol, lab)", SpecimenType.URINE, [S.ETG, S.ETS]),
     ("Breathalyzer", SpecimenType.BREATH, [S.ALCOHOL]),
 ]  # fmt: skip
+# DOMAIN.md: EtG cutoffs run 100–1000 ng/mL, 500 is common; a panel named for its cutoff
+# uses it. EtS: laboratories confirm at 75–100 ng/mL (100 here). Breath alcohol in g/dL.
 SPECIAL_CUTOFFS: dict[str, tuple[Decimal, str]] = {
-    S.ETG: (Decimal(500), "ng/mL"),  # DOMAIN.md: 100–1000 in use, 500 is common
+    S.ETG: (Decimal(500), "ng/mL"),
+    S.ETS: (Decimal(100), "ng/mL"),
     S.ALCOHOL: (Decimal("0.020"), "g/dL"),  # breath alcohol concentration
 }
+PANEL_CUTOFFS: dict[str, dict[str, Decimal]] = {"EtG (alcohol, 100 ng/mL)": {S.ETG: Decimal(100)}}
 
 
 def panel_create(
@@ -218,7 +251,8 @@ def panel_create(
 
 
 def panel_defaults_create(*, clinic: Clinic, actor: User) -> list[DrugTestPanel]:
-    """The usual panels (5-, 10- and 12-panel cups, EtG, breathalyzer) with common cutoffs;
+    """The usual panels (5-, 10- and 12-panel cups, fentanyl/xylazine/nitazenes, medication-
+    assisted treatment, EtG at 500 or 100 ng/mL, EtG/EtS, breathalyzer) with common cutoffs;
     panels the clinic already has (by name) are left alone."""
     with clinic_context(clinic.pk):
         existing = set(DrugTestPanel.objects.filter(clinic=clinic).values_list("name", flat=True))
@@ -228,10 +262,14 @@ def panel_defaults_create(*, clinic: Clinic, actor: User) -> list[DrugTestPanel]
                 continue
             items = []
             for substance in substances:
+                cutoff: Decimal | None
                 if substance in SPECIAL_CUTOFFS:
                     cutoff, unit = SPECIAL_CUTOFFS[substance]
+                elif substance in NO_DEFAULT_CUTOFF:
+                    cutoff, unit = None, "ng/mL"
                 else:
                     cutoff, unit = Decimal(URINE_CUTOFFS[substance]), "ng/mL"
+                cutoff = PANEL_CUTOFFS.get(name, {}).get(substance, cutoff)
                 items.append({"substance": substance, "cutoff": cutoff, "unit": unit})
             made.append(
                 panel_create(
@@ -350,45 +388,102 @@ def drug_test_collect(
     specimen_type: str,
     observed: bool,
     collector: Membership | None = None,
-    temperature_in_range: bool | None = None,
+    temperature: Decimal | None = None,
+    temperature_unit: str = "",
     custody_id: str = "",
     creatinine: Decimal | None = None,
     specific_gravity: Decimal | None = None,
     ph: Decimal | None = None,
     nitrite: Decimal | None = None,
+    lab_findings: Iterable[str] = (),
 ) -> DrugTest:
-    """Record the collection; specimen validity is computed here, never typed."""
+    """Record the collection; specimen validity (by the current criteria set, which is kept
+    with it) and the temperature check are computed here, never typed. A temperature out of
+    range, or a dilute specimen with creatinine 2–5 mg/dL, opens an observed-recollection task
+    for the collector in the same transaction."""
     if test.is_collected:
         raise DomainError("This test was collected already.")
     if collected_at > clock.now():
         raise ValidationError({"collected_at": "The collection time cannot be in the future."})
     if collector is not None and (collector.clinic_id != test.clinic_id or not collector.is_active):
         raise ValidationError({"collector": "Choose a staff member of this clinic."})
-    if specimen_type == SpecimenType.URINE and temperature_in_range is None:
+    if specimen_type == SpecimenType.URINE and temperature is None:
         raise ValidationError(
-            {"temperature_in_range": "Say whether the urine temperature was in range."}
+            {"temperature": "Enter the urine temperature read within 4 minutes of collection."}
         )
+    if temperature is not None and temperature_unit not in TemperatureUnit.values:
+        raise ValidationError({"temperature_unit": "Say whether the temperature is in °C or °F."})
+    if temperature is None:
+        temperature_unit = ""
+    findings = sorted(set(lab_findings))
+    result = validity_of(
+        creatinine=creatinine, specific_gravity=specific_gravity, ph=ph, nitrite=nitrite,
+        findings=findings,
+    )  # fmt: skip
     values = {
         "collected_at": collected_at, "specimen_type": specimen_type, "observed": observed,
-        "temperature_in_range": temperature_in_range, "custody_id": custody_id,
-        "collector": collector, "creatinine": creatinine, "specific_gravity": specific_gravity,
-        "ph": ph, "nitrite": nitrite,
+        "temperature": temperature, "temperature_unit": temperature_unit,
+        "temperature_in_range": temperature_in_range(temperature, temperature_unit),
+        "custody_id": custody_id, "collector": collector, "creatinine": creatinine,
+        "specific_gravity": specific_gravity, "ph": ph, "nitrite": nitrite,
+        "lab_findings": findings, "validity": result.result,
+        "validity_criteria": result.criteria, "validity_basis": result.basis,
     }  # fmt: skip
+    reasons = recollection_reasons(
+        temperature=temperature, unit=temperature_unit, validity=result.result,
+        creatinine=creatinine,
+    )  # fmt: skip
     with clinic_context(test.clinic_id):
         for name, value in values.items():
             setattr(test, name, value)
-        test.validity = specimen_validity(
-            creatinine=creatinine, specific_gravity=specific_gravity, ph=ph, nitrite=nitrite
-        )
         validate_and_save(test)
         audit_record(
             clinic=test.clinic, actor=actor, action=AuditAction.CHANGE, obj=test,
-            patient_id=test.patient_id, changed_fields=[*values, "validity"],
+            patient_id=test.patient_id, changed_fields=list(values),
         )  # fmt: skip
+        day = clock.local_date(test.clinic, collected_at)
+        for reason, detail in reasons:
+            _recollection_task_open(test, actor=actor, reason=reason, detail=detail, day=day)
     return test
 
 
-NEVER_COLLECTED = "A lab confirmation needs a collected specimen; this test was never collected."
+def _recollection_task_open(
+    test: DrugTest, *, actor: User, reason: str, detail: str, day: datetime.date
+) -> None:
+    task = RecollectionTask(
+        clinic_id=test.clinic_id, patient_id=test.patient_id, test=test, reason=reason,
+        detail=detail, assigned_to=test.collector, due_on=day,
+    )  # fmt: skip
+    task.save()
+    audit_record(
+        clinic=test.clinic, actor=actor, action=AuditAction.CREATE, obj=task,
+        patient_id=test.patient_id, changed_fields=["reason", "assigned_to", "due_on"],
+    )  # fmt: skip
+    if test.collector is not None:
+        url = reverse("drug-test-detail", args=[test.clinic.slug, test.pk])
+        notify(
+            clinic=test.clinic, recipient_id=test.collector.user_id,
+            message="An observed recollection is needed for a test you collected.", url=url,
+        )  # fmt: skip
+
+
+def recollection_task_close(task: RecollectionTask, *, actor: User, note: str) -> RecollectionTask:
+    if not note.strip():
+        raise ValidationError(
+            {"note": "Say what was done (the observed recollection) to close it."}
+        )
+    if not task.is_open:
+        raise DomainError("This recollection task is closed already.")
+    with clinic_context(task.clinic_id):
+        task.closed_at = clock.now()
+        task.closed_by = actor
+        task.closing_note = note.strip()
+        task.save(update_fields=["closed_at", "closed_by", "closing_note"])
+        audit_record(
+            clinic=task.clinic, actor=actor, action=AuditAction.CHANGE, obj=task,
+            patient_id=task.patient_id, changed_fields=["closed_at", "closing_note"],
+        )  # fmt: skip
+    return task
 
 
 NEVER_COLLECTED = "A lab confirmation needs a collected specimen; this test was never collected."
@@ -406,14 +501,16 @@ def drug_test_results_record(
             PanelSubstance.objects.filter(clinic=test.clinic_id, panel_id=test.panel_id)
             .values_list("substance", flat=True)
         )  # fmt: skip
-        already = set(
+        recorded = list(
             SubstanceResult.objects.filter(clinic=test.clinic_id, test=test).values_list(
-                "substance", "method"
+                "substance", "method", "outcome"
             )
         )
+        already = {(substance, method) for substance, method, _outcome in recorded}
         medications = list(
             Medication.objects.filter(clinic=test.clinic_id, patient_id=test.patient_id)
         )
+        expectations = active_expectations(clinic_id=test.clinic_id)
     if test.collected_at is None:
         methods = {item.get("method") for item in results}
         if ResultMethod.CONFIRMED in methods:
@@ -434,7 +531,7 @@ def drug_test_results_record(
             )
         seen.add((substance, method))
         explained = (
-            explaining_medication(substance, medications, day)
+            explaining_medication(substance, medications, day, expectations)
             if outcome == ResultOutcome.POSITIVE
             else None
         )
@@ -454,7 +551,117 @@ def drug_test_results_record(
             clinic=test.clinic, actor=actor, action=AuditAction.CHANGE, obj=test,
             patient_id=test.patient_id, changed_fields=["results"],
         )  # fmt: skip
+        final = final_outcomes([*recorded, *((r.substance, r.method, r.outcome) for r in created)])
+        concerns = medication_concerns(
+            final=final, medications=medications, day=day, expectations=expectations
+        )
+        _medication_findings_replace(test, concerns, actor=actor)
     return created
+
+
+def _medication_findings_replace(test: DrugTest, concerns: list[Any], *, actor: User) -> None:
+    """The test's findings are what its results say now (a lab result may clear or raise
+    one); the case manager hears of each new one (in-app, and an email naming no patient).
+    The prescriber is named in the finding's words; prescribers are not users of the app
+    yet, so they are reached through the case manager and the result itself."""
+    before = {
+        (kind, substance): pk
+        for pk, kind, substance in MedicationFinding.objects.filter(
+            clinic=test.clinic_id, test=test
+        ).values_list("pk", "kind", "substance")
+    }
+    now = {(c.kind, c.substance): c for c in concerns}
+    gone = [pk for key, pk in before.items() if key not in now]
+    if gone:
+        MedicationFinding.objects.filter(clinic=test.clinic_id, pk__in=gone).delete()
+    new = [c for key, c in now.items() if key not in before]
+    if not new:
+        return
+    MedicationFinding.objects.bulk_create(
+        MedicationFinding(
+            clinic_id=test.clinic_id, test=test, patient_id=test.patient_id, kind=c.kind,
+            substance=c.substance, medication=c.medication.name[:120],
+            prescriber=(c.medication.prescriber or "")[:120], message=c.message[:300],
+        )
+        for c in new
+    )  # fmt: skip
+    audit_record(
+        clinic=test.clinic, actor=actor, action=AuditAction.CHANGE, obj=test,
+        patient_id=test.patient_id, changed_fields=["medication_findings"],
+    )  # fmt: skip
+    manager_user_id = (
+        Patient.objects.filter(clinic=test.clinic_id, pk=test.patient_id)
+        .filter(case_manager__is_active=True)
+        .values_list("case_manager__user_id", flat=True)
+        .first()
+    )
+    if manager_user_id is not None:
+        notify(
+            clinic=test.clinic, recipient_id=manager_user_id,
+            message="A drug test result does not fit a patient's medication-assisted treatment: "
+            "review it with the patient and prescriber.",
+            url=reverse("drug-test-detail", args=[test.clinic.slug, test.pk]),
+        )  # fmt: skip
+
+
+# --- Medication-assisted treatment expectations -------------------------------------------------
+
+
+def active_expectations(*, clinic_id: int) -> list[MedicationExpectation]:
+    with clinic_context(clinic_id):
+        return list(MedicationExpectation.objects.filter(clinic=clinic_id, is_active=True))
+
+
+def expectations_create_defaults(*, clinic: Clinic) -> list[MedicationExpectation]:
+    """Buprenorphine → norbuprenorphine, methadone → EDDP; rows the clinic has are kept."""
+    with clinic_context(clinic.pk):
+        have = set(
+            MedicationExpectation.objects.filter(clinic=clinic).values_list("parent", flat=True)
+        )
+        return MedicationExpectation.objects.bulk_create(
+            MedicationExpectation(
+                clinic=clinic, name=name, match_words=list(words), parent=parent,
+                metabolite=metabolite,
+            )
+            for name, words, parent, metabolite in DEFAULT_EXPECTATIONS
+            if parent not in have
+        )  # fmt: skip
+
+
+EXPECTATION_FIELDS = ("name", "match_words", "parent", "metabolite", "is_active")
+
+
+def _clean_words(words: Any) -> list[str]:
+    cleaned = list(dict.fromkeys(w.strip().lower() for w in words or [] if w.strip()))
+    if not cleaned:
+        raise ValidationError({"match_words": "Give at least one word of the medication's name."})
+    return cleaned
+
+
+def expectation_save(
+    expectation: MedicationExpectation, *, actor: User, **fields: Any
+) -> MedicationExpectation:
+    """Create (an unsaved row with its clinic) or change a clinic's expectation."""
+    unknown = set(fields) - set(EXPECTATION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not an expectation field: {', '.join(sorted(unknown))}")
+    if "match_words" in fields:
+        fields["match_words"] = _clean_words(fields["match_words"])
+    creating = expectation.pk is None
+    for name, value in fields.items():
+        setattr(expectation, name, value)
+    if expectation.metabolite and expectation.metabolite == expectation.parent:
+        raise ValidationError({"metabolite": "The metabolite is another substance than the drug."})
+    with clinic_context(expectation.clinic_id):
+        validate_and_save(
+            expectation, unique=("parent", "This clinic already has an expectation for it.")
+        )
+        audit_record(
+            clinic=expectation.clinic, actor=actor,
+            action=AuditAction.CREATE if creating else AuditAction.CHANGE, obj=expectation,
+            changed_fields=list(fields),
+        )  # fmt: skip
+    return expectation
 
 
 def drug_test_review(test: DrugTest, *, actor: User, comment: str) -> DrugTest:

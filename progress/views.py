@@ -33,12 +33,13 @@ from .forms import (
     MeasureForm,
     RandomSelectionForm,
     RatingForm,
+    RecollectionCloseForm,
     ResultsForm,
     ReviewForm,
     SafetyTaskCloseForm,
 )
 from .instruments import SPECS, Instrument
-from .models import DrugTest, PanelSubstance, RandomSelection
+from .models import DrugTest, PanelSubstance, RandomSelection, RecollectionTask
 
 C = Capability
 
@@ -401,9 +402,13 @@ def drug_test_detail(request: HttpRequest, drug_test_id: int) -> HttpResponse:
         ),
         "results": ResultsForm(bound if action == "results" else None, substances=substances),
         "review": ReviewForm(bound if action == "review" else None),
+        "recollection": RecollectionCloseForm(bound if action == "recollection" else None),
     }
     if request.method == "POST":
-        needed = {"collect": C.TESTS_RECORD, "results": C.TESTS_RECORD, "review": C.TESTS_REVIEW}
+        needed = {
+            "collect": C.TESTS_RECORD, "results": C.TESTS_RECORD, "review": C.TESTS_REVIEW,
+            "recollection": C.TESTS_RECORD,
+        }  # fmt: skip
         if action not in needed or not membership.can(needed[action]):
             raise PermissionDenied("Your role does not allow this.")
         form = forms_[action]
@@ -419,11 +424,14 @@ def drug_test_detail(request: HttpRequest, drug_test_id: int) -> HttpResponse:
                         "collect": "Collection recorded.",
                         "results": "Results recorded.",
                         "review": "Review saved.",
+                        "recollection": "Recollection task closed.",
                     }[action],
                 )
                 return redirect(clinic_url(request, "drug-test-detail", drug_test_id=test.pk))
     patient_chart_viewed(patient=test.patient, actor=actor_of(request))
     results = list(test.results.all())
+    recollections = list(test.recollection_tasks.select_related("assigned_to__user"))
+    findings = list(test.medication_findings.all())
     return render(
         request,
         "progress/drug_test_detail.html",
@@ -431,6 +439,8 @@ def drug_test_detail(request: HttpRequest, drug_test_id: int) -> HttpResponse:
             "test": test,
             "patient": test.patient,
             "results": results,
+            "recollections": recollections,
+            "findings": findings,
             "forms": forms_,
             "action": action,
         },
@@ -449,5 +459,12 @@ def _act(action: str, test: DrugTest, form: Any, actor: Any) -> None:
         services.drug_test_collect(test, actor=actor, **form.cleaned_data)
     elif action == "results":
         services.drug_test_results_record(test, actor=actor, results=form.results())
+    elif action == "recollection":
+        task = RecollectionTask.objects.filter(
+            clinic=test.clinic_id, test=test, pk=form.cleaned_data["task"]
+        ).first()
+        if task is None:
+            raise ValidationError({"note": "This recollection task is not on this test."})
+        services.recollection_task_close(task, actor=actor, note=form.cleaned_data["note"])
     else:
         services.drug_test_review(test, actor=actor, comment=form.cleaned_data["comment"])

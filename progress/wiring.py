@@ -1,9 +1,64 @@
 """What the progress app adds to the core through its hooks (iop/hooks.py)."""
 
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
 from iop import hooks
+from iop.models import Clinic
 from iop.roles import Capability, Role
+from iop.selectors import Chart
 
 from .demo import seed_progress
+from .models import MedicationFinding, RecollectionTask
+from .services import expectations_create_defaults
+
+
+def _default_expectations(clinic: Clinic) -> None:
+    """Every clinic starts with the medication-assisted treatment expectations, its to edit."""
+    expectations_create_defaults(clinic=clinic)
+
+
+def _count_of_outer_patient(queryset: Any) -> Coalesce:
+    counted = (
+        queryset.filter(patient=OuterRef("pk"))
+        .order_by()
+        .values("patient")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _open_test_work(clinic: Clinic) -> dict[str, Any]:
+    """Open observed recollections and medication findings of unreviewed tests, counted in
+    the chart's one patient query (no query of their own)."""
+    return {
+        "open_recollections": _count_of_outer_patient(
+            RecollectionTask.objects.filter(clinic=clinic, closed_at__isnull=True)
+        ),
+        "open_medication_findings": _count_of_outer_patient(
+            MedicationFinding.objects.filter(clinic=clinic, test__reviewed_at__isnull=True)
+        ),
+    }
+
+
+def _test_alerts(chart: Chart) -> list[tuple[str, str]]:
+    """Header chips for readers of test results only (never the front desk)."""
+    if "tests" not in chart.sections:
+        return []
+    found = []
+    if getattr(chart.patient, "open_recollections", 0):
+        found.append(("danger", "Observed recollection needed"))
+    if getattr(chart.patient, "open_medication_findings", 0):
+        found.append(("warn", "Medication-assisted treatment: result to review"))
+    return found
+
+
+hooks.clinic_created.register(_default_expectations)
+hooks.chart_patient_annotations.register(_open_test_work)
+hooks.chart_alerts.register(_test_alerts)
 
 S = hooks.ChartSection
 # An open safety task flags the chart above everything else, for readers of clinical records.

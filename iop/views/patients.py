@@ -127,6 +127,8 @@ def chart_sections(membership: Membership) -> set[str]:
         sections.add("diagnoses")
     if membership.can(C.MEDICATIONS_READ):
         sections.add("medications")
+    if membership.can(C.TESTS_READ):
+        sections.add("tests")  # no core section: the features' test-result chips
     return sections
 
 

@@ -1,13 +1,21 @@
 """The chart's safety flag: an open safety task shows on every page of the patient until it
-is closed (one query; only for readers of clinical records)."""
+is closed (one query; only for readers of clinical records). And `cutoff`, the one way a
+cutoff is written on a page ("1,000 ng/mL", never "1E+3")."""
 
 from typing import Any
 
 from django import template
 
 from progress.models import SafetyTask
+from progress.validity import cutoff_display
 
 register = template.Library()
+
+
+@register.filter
+def cutoff(value: Any, unit: str = "") -> str:
+    """{{ row.cutoff|cutoff:row.unit }}"""
+    return cutoff_display(value, unit)
 
 
 @register.inclusion_tag("progress/_safety_alerts.html", takes_context=True)

@@ -70,6 +70,8 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "drug-test-panels": tenant.records["panel_id"].pk,
         "drug-tests": tenant.records["drug_test_id"].pk,
         "random-selections": tenant.records["random_selection_id"].pk,
+        "recollection-tasks": tenant.records["recollection_task_id"].pk,
+        "medication-expectations": tenant.records["expectation_id"].pk,
         "measures": tenant.records["measure_id"].pk,
         "safety-tasks": tenant.records["safety_task_id"].pk,
         # --- family app

@@ -40,8 +40,8 @@ def order(tenant: Tenant, patient_id: int | None = None) -> int:
 
 
 COLLECTION = {
-    "specimen_type": "urine", "observed": True, "temperature_in_range": True,
-    "custody_id": "CC-77", "creatinine": "15", "specific_gravity": "1.002", "ph": "6.5",
+    "specimen_type": "urine", "observed": True, "temperature": "96.5", "temperature_unit": "F",
+    "custody_id": "CC-77", "creatinine": "15", "specific_gravity": "1.0020", "ph": "6.5",
 }  # fmt: skip
 
 
@@ -204,13 +204,19 @@ def test_drug_test_page_records_collection_and_results(clinic_a: Tenant) -> None
     local = clock.local_now(clinic_a.clinic)
     future = (local + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     refused = web.post(url, {"action": "collect", "collected_at": future, "specimen_type": "urine",
-                             "observed": "yes", "temperature_in_range": "yes"})  # fmt: skip
+                             "observed": "yes", "temperature": "96.4",
+                             "temperature_unit": "F"})  # fmt: skip
     assert "cannot be in the future" in refused.content.decode()
     now = (local - datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
     done = web.post(url, {"action": "collect", "collected_at": now, "specimen_type": "urine",
-                          "observed": "no", "temperature_in_range": "yes", "creatinine": "3",
-                          "specific_gravity": "1.010", "ph": "6"}, follow=True)  # fmt: skip
-    assert "Observed recollection needed" in done.content.decode()
+                          "observed": "no", "temperature": "36.0", "temperature_unit": "C",
+                          "creatinine": "3", "specific_gravity": "1.0020", "ph": "6"},
+                     follow=True)  # fmt: skip
+    page = done.content.decode()
+    assert "Dilute" in page
+    assert "creatinine 3 mg/dL (2–5)" in page
+    assert "Observed recollection" in page
+    assert "Close the task" in page
     results = web.post(url, {"action": "results", "method": "presumptive",
                              "outcome_thc": "positive"}, follow=True)  # fmt: skip
     assert "Unexpected" in results.content.decode()
@@ -248,6 +254,6 @@ def test_default_panels_with_their_cutoffs_once_per_clinic(clinic_a: Tenant) -> 
     assert {p.name for p in made} <= set(by_name)
     assert len(by_name["12-panel cup with fentanyl"]["substances"]) == 12
     assert by_name["EtG (alcohol, 500 ng/mL)"]["substances"] == [
-        {"substance": "etg", "cutoff": "500.000", "unit": "ng/mL"}
+        {"substance": "etg", "cutoff": "500.000", "unit": "ng/mL", "cutoff_display": "500 ng/mL"}
     ]
     assert by_name["Breathalyzer"]["substances"][0]["unit"] == "g/dL"

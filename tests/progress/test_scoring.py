@@ -1,6 +1,6 @@
-"""Scoring against hand-worked cases at every band boundary, the specimen validity table row
-by row, expected vs unexpected positives, and reproducible random selection. Pure functions:
-no database.
+"""Scoring against hand-worked cases at every band boundary, expected vs unexpected positives,
+and reproducible random selection (specimen validity: test_validity.py). Pure functions: no
+database.
 
 Instrument sources (each also cited in progress/instruments.py):
 - PHQ-9 and its item 10: Kroenke, Spitzer & Williams 2001, J Gen Intern Med 16:606–613.
@@ -15,14 +15,13 @@ Instrument sources (each also cited in progress/instruments.py):
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from progress.instruments import SPECS, score, subscores, validate_unscored
 from progress.services import select_patients
-from progress.validity import explaining_medication, specimen_validity
+from progress.validity import DEFAULT_EXPECTATIONS, explaining_medication
 
 # (answers, total, band) — each total worked by hand from the answers.
 PHQ9_CASES = [
@@ -299,61 +298,7 @@ def test_every_item_has_text_and_options() -> None:
     assert all(spec.source for spec in SPECS.values())
 
 
-# --- Specimen validity: the HHS table, row by row ---------------------------------------------
-
-# creatinine mg/dL, specific gravity, pH, nitrite µg/mL → result
-VALIDITY_TABLE = [
-    # normal
-    (80, "1.015", "6.0", None, "normal"),
-    (20, "1.002", "6.0", None, "normal"),  # creatinine 20 is not < 20
-    (15, "1.003", "6.0", None, "normal"),  # SG 1.003 is not < 1.003
-    (80, "1.015", "4.5", None, "normal"),  # 4.5 is the low end of normal
-    (80, "1.015", "8.99", None, "normal"),
-    (80, "1.015", "6.0", "499.9", "normal"),
-    # dilute (creatinine below 20, SG below 1.003)
-    (15, "1.002", "6.0", None, "dilute"),
-    ("5.01", "1.002", "6.0", None, "dilute"),
-    # substituted: creatinine < 2 and SG ≤ 1.001 or ≥ 1.020
-    ("1.5", "1.001", "6.0", None, "substituted"),
-    ("1.9", "1.000", "6.0", None, "substituted"),
-    ("1.5", "1.020", "6.0", None, "substituted"),
-    # adulterated: nitrite ≥ 500, or pH < 3 or ≥ 11
-    (80, "1.015", "6.0", 500, "adulterated"),
-    (80, "1.015", "2.9", None, "adulterated"),
-    (80, "1.015", "11", None, "adulterated"),
-    # invalid: pH 3–4.5 or 9–11
-    (80, "1.015", "3", None, "invalid"),
-    (80, "1.015", "4.49", None, "invalid"),
-    (80, "1.015", "9", None, "invalid"),
-    (80, "1.015", "10.99", None, "invalid"),
-    # creatinine < 2 with an SG that is not "substituted": invalid (HHS)
-    ("1.5", "1.010", "6.0", None, "invalid"),
-    # creatinine 2–5: directly observed recollection
-    (2, "1.002", "6.0", None, "observed_recollection"),
-    (5, "1.010", "6.0", None, "observed_recollection"),
-    ("5.01", "1.010", "6.0", None, "normal"),
-    # most serious first
-    ("1.5", "1.001", "2.5", None, "adulterated"),
-    ("1.5", "1.001", "4.0", None, "substituted"),
-    (3, "1.002", "10", None, "invalid"),
-    # missing measurements
-    (80, None, "6.0", None, "incomplete"),
-    (None, None, "2.0", None, "adulterated"),
-    (None, None, None, None, "not_tested"),
-]
-
-
-@pytest.mark.parametrize(("creatinine", "sg", "ph", "nitrite", "expected"), VALIDITY_TABLE)
-def test_specimen_validity_table(
-    creatinine: object, sg: str | None, ph: str | None, nitrite: object, expected: str
-) -> None:
-    def dec(value: object) -> Decimal | None:
-        return None if value is None else Decimal(str(value))
-
-    got = specimen_validity(
-        creatinine=dec(creatinine), specific_gravity=dec(sg), ph=dec(ph), nitrite=dec(nitrite)
-    )
-    assert got == expected
+# Specimen validity: tests/progress/test_validity.py (HHS 2017 criteria, every boundary).
 
 
 # --- Expected vs unexpected ----------------------------------------------------------------------
@@ -366,7 +311,16 @@ class Rx:
     stopped_on: datetime.date | None = None
 
 
+@dataclass
+class Expectation:
+    parent: str
+    metabolite: str
+    match_words: list[str]
+
+
 DAY = datetime.date(2026, 3, 10)
+# The seeded medication-assisted treatment rows (progress.validity.DEFAULT_EXPECTATIONS).
+SEEDED = [Expectation(p, m, list(words)) for _name, words, p, m in DEFAULT_EXPECTATIONS]
 
 
 @pytest.mark.parametrize(
@@ -383,12 +337,25 @@ DAY = datetime.date(2026, 3, 10)
         ("coc", [Rx("buprenorphine")], False),  # nothing prescribed explains cocaine
         ("oxy", [Rx("buprenorphine")], False),  # buprenorphine does not explain oxycodone
         ("etg", [Rx("sertraline")], False),
+        ("nbup", [Rx("Sublocade")], True),  # the metabolite is expected with the drug
+        ("eddp", [Rx("methadone")], True),
+        ("eddp", [Rx("buprenorphine")], False),
+        ("nfen", [Rx("fentanyl patch")], True),
     ],
 )
 def test_expected_positive_needs_a_current_matching_prescription(
     substance: str, medications: list[Rx], expected: bool
 ) -> None:
-    assert (explaining_medication(substance, medications, DAY) is not None) == expected
+    found = explaining_medication(substance, medications, DAY, SEEDED)
+    assert (found is not None) == expected
+
+
+def test_buprenorphine_is_explained_only_by_the_clinics_expectation_rows() -> None:
+    """Data, not code: without the clinic's row, buprenorphine is not explained; a word the
+    clinic adds to its row explains it."""
+    assert explaining_medication("bup", [Rx("Suboxone")], DAY, []) is None
+    brixadi = [Expectation("bup", "nbup", ["brixadi"])]
+    assert explaining_medication("bup", [Rx("Brixadi weekly")], DAY, brixadi) is not None
 
 
 # --- Random selection ----------------------------------------------------------------------------
