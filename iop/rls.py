@@ -226,6 +226,10 @@ class SameClinicReference(migrations.operations.base.Operation):
         field = model._meta.get_field(self.field_name)
         return model._meta.db_table, field.column, field.related_model._meta.db_table
 
+    def _nullable(self, app_label: str, state: Any) -> bool:
+        model = state.apps.get_model(app_label, self.model_name)
+        return bool(model._meta.get_field(self.field_name).null)
+
     @staticmethod
     def constraint_name(table: str, column: str) -> str:
         name = f"{table}_{column}_same_clinic"
@@ -240,6 +244,20 @@ class SameClinicReference(migrations.operations.base.Operation):
         table, column, target = self._parts(app_label, to_state)
         quote = schema_editor.quote_name
         name = quote(self.constraint_name(table, column))
+        if self._nullable(app_label, to_state):
+            # A link to another clinic's staff written before this key existed is dropped
+            # (it was never the clinic's to see). A required one makes the key refuse to be
+            # added, naming itself: that row needs a person to decide.
+            with (
+                _owner_sees_every_row(schema_editor, table),
+                _owner_sees_every_row(schema_editor, target),
+            ):
+                schema_editor.execute(
+                    f"UPDATE {quote(table)} t SET {quote(column)} = NULL "  # noqa: S608 - catalog names
+                    f"WHERE {quote(column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                    f"{quote(target)} m WHERE m.id = t.{quote(column)} "
+                    "AND m.clinic_id = t.clinic_id)"
+                )
         schema_editor.execute(
             f"ALTER TABLE {quote(table)} ADD CONSTRAINT {name} "
             f"FOREIGN KEY (clinic_id, {quote(column)}) REFERENCES {quote(target)} (clinic_id, id) "

@@ -4,12 +4,14 @@ name only its own clinic's staff. Raw SQL and the ORM, so no application filter 
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.db.utils import ProgrammingError
 from django.test import Client
 
 from iop import tenancy
 from iop.models import ApiToken, Membership, Patient
 from iop.models.tokens import hash_token
+from iop.rls import SameClinicReference
 from iop.roles import Role
 from iop.tenancy import clinic_context, user_context
 from tests.conftest import Tenant
@@ -163,3 +165,37 @@ def test_the_patient_list_still_shows_the_care_team(clinic_a: Tenant) -> None:
     page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/")
     assert page.status_code == 200
     assert clinic_a.members[Role.CASE_MANAGER].user.last_name in page.content.decode()
+
+
+def test_the_migration_drops_a_link_to_another_clinics_staff_written_before_the_key(
+    clinic_a: Tenant, clinic_b: Tenant
+) -> None:
+    """A database that already holds a cross-clinic link: adding the key repairs it (the
+    link goes, the colleague's stays) instead of failing the deploy."""
+    state = MigrationLoader(connection).project_state()
+    reference = SameClinicReference("patient", "case_manager")
+    constraint = reference.constraint_name("iop_patient", "case_manager_id")
+    with connection.cursor() as cursor:
+        # Checked as they happen: a table with deferred checks pending cannot be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE iop_patient DROP CONSTRAINT {constraint}")
+    stranger = clinic_b.members[Role.CASE_MANAGER].pk
+    colleague = clinic_b.members[Role.THERAPIST].pk
+    with clinic_context(clinic_a.clinic.pk):
+        Patient.objects.filter(pk=clinic_a.patient.pk).update(case_manager_id=stranger)
+    with clinic_context(clinic_b.clinic.pk):
+        Patient.objects.filter(pk=clinic_b.patient.pk).update(case_manager_id=colleague)
+    with connection.schema_editor() as editor:
+        reference.database_forwards("iop", editor, state, state)
+    with clinic_context(clinic_a.clinic.pk):
+        assert Patient.objects.get(pk=clinic_a.patient.pk).case_manager_id is None
+    with clinic_context(clinic_b.clinic.pk):
+        assert Patient.objects.get(pk=clinic_b.patient.pk).case_manager_id == colleague
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relforcerowsecurity FROM pg_class WHERE relname IN "
+            "('iop_patient', 'iop_membership')"
+        )
+        assert [forced for (forced,) in cursor.fetchall()] == [True, True]
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conname = %s", [constraint])
+        assert cursor.fetchone() == (1,)
