@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from allauth.mfa.models import Authenticator
+from django.core.cache import cache
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -21,6 +22,7 @@ from iop.models import (
     Inquiry,
     Medication,
     Membership,
+    Notification,
     Patient,
     PaymentPlan,
     Site,
@@ -28,6 +30,7 @@ from iop.models import (
 )
 from iop.models.care import DiagnosisCategory
 from iop.models.intake import CLOSED_INQUIRY, InquiryStatus
+from iop.models.notifications import unread_cache_key
 from iop.models.tokens import hash_token
 
 RecordT = TypeVar("RecordT", bound=Model)
@@ -361,3 +364,36 @@ def attach_patients(*, clinic: Clinic, events: Iterable[AuditEvent]) -> None:
     patients = Patient.objects.filter(clinic=clinic, pk__in=ids).in_bulk() if ids else {}
     for event in events:
         event.patient = patients.get(event.patient_id)  # type: ignore[attr-defined]
+
+
+# --- Notifications ----------------------------------------------------------------------------
+# How long the header's unread count may be reused. Every write that changes it (notify,
+# mark read) forgets it at once, so this only bounds a write the cache missed.
+UNREAD_COUNT_SECONDS = 60
+
+
+def notification_list(
+    *, clinic: Clinic, user: User, unread_only: bool = False
+) -> QuerySet[Notification]:
+    """The person's own notifications in this clinic, newest first."""
+    rows = Notification.objects.filter(clinic=clinic, recipient=user)
+    return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def notification_get(*, clinic: Clinic, user: User, notification_id: int) -> Notification:
+    """One of the person's own notifications; anyone else's (or another clinic's) is a 404."""
+    found = notification_list(clinic=clinic, user=user).filter(pk=notification_id).first()
+    if found is None:
+        raise Http404("No such notification.")
+    return found
+
+
+def notification_unread_count(*, clinic: Clinic, user: User) -> int:
+    """The bell's number. Kept in Redis so the header costs no query on every page (page
+    budgets are pinned); services forget it whenever it changes."""
+    key = unread_cache_key(clinic.pk, user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = notification_list(clinic=clinic, user=user, unread_only=True).count()
+        cache.set(key, count, UNREAD_COUNT_SECONDS)
+    return int(count)

@@ -14,16 +14,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from iop import clock
-from iop.models import Clinic, Medication, Membership, Patient, User
+from iop.models import Clinic, Medication, Membership, NotificationKind, Patient, User
 from iop.models.audit import AuditAction
-from iop.roles import Role
+from iop.roles import Capability, Role
 from iop.services import DomainError
-from iop.services.core import audit_record, validate_and_save
+from iop.services.core import audit_record, notify, validate_and_save
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session, SessionKind
 
+from . import cssrs
 from .instruments import Instrument, score
 from .models import (
     CheckIn,
@@ -527,21 +529,117 @@ def _safety_task_open(measure: Measure, *, actor: User) -> SafetyTask:
         clinic=measure.clinic, actor=actor, action=AuditAction.CREATE, obj=task,
         patient_id=patient.pk, changed_fields=["assigned_to", "due_on"],
     )  # fmt: skip
+    _safety_task_notify(task, actor=actor)
     return task
 
 
-def safety_task_close(task: SafetyTask, *, actor: User, note: str) -> SafetyTask:
-    if not note.strip():
-        raise ValidationError({"note": "Write what was done (the safety follow-up) to close it."})
+def _active(membership: Membership | None) -> bool:
+    return bool(membership and membership.is_active and membership.user.is_active)
+
+
+def clinical_leads(clinic: Clinic) -> list[Membership]:
+    """Who answers for the clinic's clinical care: its active admins (iop.roles has no
+    separate clinical-lead role; the clinic admin is the lead)."""
+    return list(
+        Membership.objects.select_related("user").filter(
+            clinic=clinic, role=Role.ADMIN, is_active=True, accepted_at__isnull=False,
+            user__is_active=True,
+        ).order_by("id")
+    )  # fmt: skip
+
+
+def safety_task_recipients(task: SafetyTask) -> list[Membership]:
+    """Who is told a safety task opened: the patient's primary therapist and case manager;
+    when the patient has neither (or neither is active), the clinic's clinical leads."""
+    patient = task.patient
+    team = [m for m in (patient.primary_therapist, patient.case_manager) if _active(m)]
+    unique = list({m.pk: m for m in team if m is not None}.values())
+    return unique or clinical_leads(task.clinic)
+
+
+def _safety_url(task: SafetyTask, membership: Membership) -> str:
+    """Where the notification leads: the close form for those who may close it, otherwise the
+    patient's progress page (the clinical lead reads and follows up)."""
+    kwargs = {"clinic_slug": task.clinic.slug, "patient_id": task.patient_id}
+    if membership.can(Capability.CLINICAL_WRITE):
+        return reverse("safety-task-close", kwargs={**kwargs, "safety_task_id": task.pk})
+    return reverse("patient-progress", kwargs=kwargs)
+
+
+def _safety_task_notify(task: SafetyTask, *, actor: User | None) -> None:
+    patient = task.patient
+    for membership in safety_task_recipients(task):
+        notify(
+            clinic=task.clinic, recipient_id=membership.user_id, kind=NotificationKind.SAFETY_TASK,
+            message=f"Safety follow-up today for {patient.display_name} "
+            f"({patient.record_number}): {task.reason}.",
+            url=_safety_url(task, membership), target=task, actor=actor,
+        )  # fmt: skip
+
+
+def safety_task_close(
+    task: SafetyTask, *, actor: User, screen: cssrs.Screen, plan: str
+) -> SafetyTask:
+    """Close with the C-SSRS Screener (progress/cssrs.py) and the plan; the screen's risk
+    level is stored with it."""
+    errors: dict[str, list[str]] = {}
+    try:
+        screen.check()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not plan.strip():
+        errors["plan"] = ["Write the plan (what was done and what happens next) to close it."]
+    if errors:
+        raise ValidationError(errors)
     if not task.is_open:
         raise DomainError("This safety task is closed already.")
     with clinic_context(task.clinic_id):
         task.closed_at = clock.now()
         task.closed_by = actor
-        task.closing_note = note.strip()
-        task.save(update_fields=["closed_at", "closed_by", "closing_note"])
+        task.closing_note = plan.strip()
+        for name in cssrs.SCREEN_FIELDS:
+            setattr(task, f"screen_{name}", getattr(screen, name))
+        task.risk_level = screen.risk
+        fields = ["closed_at", "closed_by", "closing_note", "risk_level"]
+        task.save(update_fields=[*fields, *(f"screen_{n}" for n in cssrs.SCREEN_FIELDS)])
         audit_record(
             clinic=task.clinic, actor=actor, action=AuditAction.CHANGE, obj=task,
-            patient_id=task.patient_id, changed_fields=["closed_at", "closing_note"],
+            patient_id=task.patient_id, changed_fields=[*fields, "screen"],
         )  # fmt: skip
     return task
+
+
+def safety_tasks_escalate(*, clinic: Clinic) -> int:
+    """Safety tasks still open after the clinic-day they were due on has ended (the clinic's
+    own midnight, from the one clock) go to the clinical leads, once: `escalated_at` is
+    claimed by a conditional update, so a second run or a concurrent worker sends nothing."""
+    today = clock.today(clinic)
+    escalated = 0
+    with clinic_context(clinic.pk):
+        due = list(
+            SafetyTask.objects.filter(
+                clinic=clinic, closed_at__isnull=True, escalated_at__isnull=True,
+                due_on__lt=today,
+            ).select_related("clinic", "patient").order_by("due_on", "id")
+        )  # fmt: skip
+        leads = clinical_leads(clinic) if due else []
+        for task in due:
+            claimed = SafetyTask.objects.filter(
+                clinic=clinic, pk=task.pk, escalated_at__isnull=True, closed_at__isnull=True
+            ).update(escalated_at=clock.now())
+            if not claimed:
+                continue
+            escalated += 1
+            audit_record(
+                clinic=clinic, actor=None, action=AuditAction.CHANGE, obj=task,
+                patient_id=task.patient_id, changed_fields=["escalated_at"],
+            )  # fmt: skip
+            for lead in leads:
+                notify(
+                    clinic=clinic, recipient_id=lead.user_id,
+                    kind=NotificationKind.SAFETY_ESCALATION,
+                    message=f"Not closed by the end of {task.due_on:%a %b %-d}: safety follow-up "
+                    f"for {task.patient.display_name} ({task.patient.record_number}).",
+                    url=_safety_url(task, lead), target=task,
+                )  # fmt: skip
+    return escalated

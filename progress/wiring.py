@@ -1,8 +1,13 @@
 """What the progress app adds to the core through its hooks (iop/hooks.py)."""
 
-from iop import hooks
+from typing import Any
+
+from django.http import HttpRequest
+
+from iop import clock, hooks
 from iop.roles import Capability, Role
 
+from . import selectors
 from .demo import seed_progress
 
 S = hooks.ChartSection
@@ -24,6 +29,24 @@ hooks.chart_sections.register(
         capability=Capability.CLINICAL_READ,
     ),
     order=110,
+)
+
+
+def _safety_today(request: HttpRequest) -> dict[str, Any] | None:
+    """Open safety tasks first on the person's Today page, until they are closed."""
+    membership = request.membership  # type: ignore[attr-defined]
+    tasks = selectors.safety_tasks_for(clinic=request.clinic, membership=membership)  # type: ignore[attr-defined]
+    return {"tasks": tasks, "today": clock.today(request.clinic)} if tasks else None  # type: ignore[attr-defined]
+
+
+hooks.today_panels.register(
+    hooks.TodayPanel(
+        "safety",
+        template="progress/_today_safety.html",
+        context=_safety_today,
+        capability=Capability.CLINICAL_READ,
+    ),
+    order=0,
 )
 
 

@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from iop import clock
-from iop.models import Notification
+from iop import selectors as core_selectors
+from iop import services as core_services
 from iop.roles import Capability
 from iop.services import DomainError
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url
@@ -149,7 +150,7 @@ def _decide(request: HttpRequest, missed: MissedSession) -> None:
 @clinic_page(C.PATIENTS_READ)
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(
-        clinic=clinic_of(request), recipient=actor_of(request), read_at__isnull=True
-    ).update(read_at=clock.now())
+    clinic, user = clinic_of(request), actor_of(request)
+    unread = list(core_selectors.notification_list(clinic=clinic, user=user, unread_only=True))
+    core_services.notification_mark_read(clinic=clinic, actor=user, notifications=unread)
     return redirect(clinic_url(request, "makeup-queue"))

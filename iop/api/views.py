@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from iop import selectors, services
 from iop.api.pagination import Pagination
-from iop.models import AuditEvent, Clinic, Membership, Patient, Site, User
+from iop.models import AuditEvent, Clinic, Membership, Notification, Patient, Site, User
 from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus
 from iop.roles import ROLE_CAPABILITIES, Capability, Role
@@ -392,3 +392,44 @@ class AuditEventListView(ClinicAPIView):
         )
         events = selectors.audit_event_list(clinic=self.clinic, filters=filters)
         return self.paginated(events, AuditEventOutput)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = [
+            "id", "kind", "message", "url", "target_type", "target_id", "created_at", "read_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class NotificationFilter(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, default=False, help_text="Unread only")
+
+
+class NotificationListView(ClinicAPIView):
+    """The token's own person's notifications in this clinic, newest first."""
+
+    capabilities = {"GET": C.PATIENTS_READ}
+
+    @extend_schema(parameters=[NotificationFilter], responses=NotificationOutput(many=True))
+    def get(self, request: Request) -> Response:
+        params = NotificationFilter(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows = selectors.notification_list(
+            clinic=self.clinic, user=self.actor, unread_only=params.validated_data["unread"]
+        )
+        return self.paginated(rows, NotificationOutput)
+
+
+class NotificationReadView(ClinicAPIView):
+    capabilities = {"POST": C.PATIENTS_READ}
+
+    @extend_schema(request=None, responses=NotificationOutput, summary="Mark as read")
+    def post(self, request: Request, id: int) -> Response:
+        note = selectors.notification_get(clinic=self.clinic, user=self.actor, notification_id=id)
+        services.notification_mark_read(clinic=self.clinic, actor=self.actor, notifications=[note])
+        return Response(NotificationOutput(note).data)
