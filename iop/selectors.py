@@ -32,6 +32,7 @@ from iop.models.care import DiagnosisCategory
 from iop.models.intake import CLOSED_INQUIRY, InquiryStatus
 from iop.models.notifications import unread_cache_key
 from iop.models.tokens import hash_token
+from iop.tenancy import clinic_context
 
 RecordT = TypeVar("RecordT", bound=Model)
 OPEN_INQUIRY = [s for s in InquiryStatus.values if s not in CLOSED_INQUIRY]
@@ -394,6 +395,7 @@ def notification_unread_count(*, clinic: Clinic, user: User) -> int:
     key = unread_cache_key(clinic.pk, user.pk)
     count = cache.get(key)
     if count is None:
-        count = notification_list(clinic=clinic, user=user, unread_only=True).count()
+        with clinic_context(clinic.pk):
+            count = notification_list(clinic=clinic, user=user, unread_only=True).count()
         cache.set(key, count, UNREAD_COUNT_SECONDS)
     return int(count)

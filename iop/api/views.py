@@ -425,11 +425,30 @@ class NotificationListView(ClinicAPIView):
         return self.paginated(rows, NotificationOutput)
 
 
-class NotificationReadView(ClinicAPIView):
-    capabilities = {"POST": C.PATIENTS_READ}
+class NotificationReadInput(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=200,
+        help_text="Notification ids; ids that are not the caller's own are ignored",
+    )  # fmt: skip
 
-    @extend_schema(request=None, responses=NotificationOutput, summary="Mark as read")
-    def post(self, request: Request, id: int) -> Response:
-        note = selectors.notification_get(clinic=self.clinic, user=self.actor, notification_id=id)
-        services.notification_mark_read(clinic=self.clinic, actor=self.actor, notifications=[note])
-        return Response(NotificationOutput(note).data)
+
+class NotificationReadView(ClinicAPIView):
+    """Mark the caller's own notifications read; answers those now read."""
+
+    capabilities = {"POST": C.PATIENTS_READ}
+    pagination_class = None
+
+    @extend_schema(
+        request=NotificationReadInput, responses=NotificationOutput(many=True),
+        summary="Mark notifications as read",
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        data = NotificationReadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = list(
+            selectors.notification_list(clinic=self.clinic, user=self.actor).filter(
+                pk__in=data.validated_data["ids"]
+            )
+        )
+        services.notification_mark_read(clinic=self.clinic, actor=self.actor, notifications=rows)
+        return Response(NotificationOutput(rows, many=True).data)
