@@ -20,6 +20,8 @@ from tests.e2e.test_admin_walk import sign_in
 from tests.e2e.test_sign_in_walk import serious_accessibility_issues
 
 pytestmark = pytest.mark.e2e
+# Where the walk's two screenshots are asked for, to be looked at in review.
+REVIEW = Path("/tmp")  # noqa: S108
 
 
 def test_item9_reaches_the_therapist_who_closes_it_with_the_screen(
@@ -55,7 +57,7 @@ def test_item9_reaches_the_therapist_who_closes_it_with_the_screen(
     first = page.locator("main h1, main h2").first
     expect(first).to_have_text("Safety follow-up needing you (1)")
     assert serious_accessibility_issues(page) == []
-    page.screenshot(path="/tmp/safety-home.png", full_page=True)
+    page.screenshot(path=REVIEW / "safety-home.png", full_page=True)
     page.screenshot(path=screenshot_dir / "60-safety-home.png", full_page=True)
 
     panel.get_by_role("link", name="Close with the screen").click()
@@ -67,12 +69,13 @@ def test_item9_reaches_the_therapist_who_closes_it_with_the_screen(
     page.get_by_role("group", name="2. Since the last contact").get_by_label("No").check()
     page.get_by_role("group", name="6. Have they ever").get_by_label("No").check()
     page.get_by_label("Plan").fill(
-        "Called Maria; wish to be dead, no thoughts of suicide. Safety plan reviewed; seen tomorrow."
+        "Called Maria; wish to be dead, no thoughts of suicide. Safety plan reviewed; "
+        "seen tomorrow."
     )
     assert serious_accessibility_issues(page) == []
     # At the top, so the sticky patient header sits where it belongs in the full-page shot.
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path="/tmp/safety-close.png", full_page=True)
+    page.screenshot(path=REVIEW / "safety-close.png", full_page=True)
     page.screenshot(path=screenshot_dir / "61-safety-close.png", full_page=True)
     page.get_by_label("Plan").press("Tab")
     page.keyboard.press("Enter")

@@ -38,9 +38,11 @@ def test_the_bell_counts_unread_and_opening_one_marks_it_read(clinic_a: Tenant) 
     assert ">2<" in bell(client.get(home).content.decode())
 
     page = client.get(f"/c/{clinic_a.clinic.slug}/notifications/").content.decode()
-    assert "Unread (2)" in page and "Something for you" in page
+    assert "Unread (2)" in page
+    assert "Something for you" in page
     opened = client.post(f"/c/{clinic_a.clinic.slug}/notifications/{first.pk}/open/")
-    assert opened.status_code == 302 and opened["Location"] == first.url
+    assert opened.status_code == 302
+    assert opened["Location"] == first.url
     assert ">1<" in bell(client.get(home).content.decode())
     read = client.post(f"/c/{clinic_a.clinic.slug}/notifications/{second.pk}/read/")
     assert read.status_code == 302
@@ -109,7 +111,9 @@ def test_the_api_lists_only_the_callers_own_and_marks_them_read(
     api = Client(headers={"Authorization": f"Bearer {secret}"})
     listed = api.get("/api/v1/notifications/", {"unread": "true"}).json()
     ids = {row["id"] for row in listed["results"]}
-    assert mine.pk in ids and theirs.pk not in ids and foreign.pk not in ids
+    assert mine.pk in ids
+    assert theirs.pk not in ids
+    assert foreign.pk not in ids
     row = next(r for r in listed["results"] if r["id"] == mine.pk)
     assert (row["kind"], row["message"], row["read_at"]) == (
         "safety_task",

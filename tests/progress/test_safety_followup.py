@@ -235,7 +235,8 @@ def test_the_page_refuses_inconsistent_answers_beside_the_question(clinic_a: Ten
     task = item9(clinic_a, care_team_patient(clinic_a, primary_therapist=therapist))
     client = clinic_a.client_for(Role.THERAPIST)
     page = client.get(close_page(clinic_a, task)).content.decode()
-    assert "C-SSRS Screener" in page and "wished they were dead" in page
+    assert "C-SSRS Screener" in page
+    assert "wished they were dead" in page
     response = client.post(
         close_page(clinic_a, task),
         {"wish_dead": "yes", "suicidal_thoughts": "no", "method": "yes", "behavior": "no",
@@ -267,10 +268,12 @@ def test_the_page_closes_with_the_screen_and_its_risk_level(clinic_a: Tenant) ->
             clinic=clinic_a.clinic, object_type="progress.safetytask", object_id=str(task.pk),
             action="change",
         ).first()  # fmt: skip
-    assert not task.is_open and task.risk_level == RiskLevel.MODERATE
+    assert not task.is_open
+    assert task.risk_level == RiskLevel.MODERATE
     assert (task.screen_method, task.screen_intent, task.screen_behavior_recent) == (YES, NO, NO)
     assert task.closing_note.startswith("Safety plan written")
-    assert audit is not None and "risk_level" in audit.changed_fields
+    assert audit is not None
+    assert "risk_level" in audit.changed_fields
 
 
 def test_the_api_closes_with_the_screen_and_refuses_inconsistent_answers(
@@ -318,7 +321,8 @@ def test_escalation_waits_for_the_clinics_midnight_and_happens_once(
     assert told(clinic_a, task, NotificationKind.SAFETY_ESCALATION) == {clinic_a.admin.user_id}
     # The lead now sees it on Today, marked escalated.
     html = today_html(clinic_a, Role.ADMIN)
-    assert f'id="safety-task-{task.pk}"' in html and "Escalated" in html
+    assert f'id="safety-task-{task.pk}"' in html
+    assert "Escalated" in html
 
 
 @pytest.mark.instant("2026-12-02 22:00")
@@ -359,4 +363,5 @@ def test_the_beat_job_escalates_through_the_worker_once(
             clinic=clinic_a.clinic, kind=NotificationKind.SAFETY_ESCALATION, target_id=task.pk
         ).count()
         task.refresh_from_db()
-    assert sent == 1 and task.escalated_at is not None
+    assert sent == 1
+    assert task.escalated_at is not None
