@@ -6,6 +6,7 @@ DomainErrors for a wrong state (→ 409); nothing is saved when one is raised.
 """
 
 import datetime
+import logging
 import math
 import random
 import secrets
@@ -17,11 +18,19 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from iop import clock
-from iop.models import Clinic, Medication, Membership, NotificationKind, Patient, User
+from iop.models import (
+    Clinic,
+    Medication,
+    Membership,
+    Notification,
+    NotificationKind,
+    Patient,
+    User,
+)
 from iop.models.audit import AuditAction
 from iop.roles import Capability, Role
 from iop.services import DomainError
-from iop.services.core import audit_record, notify, validate_and_save
+from iop.services.core import audit_record, notification_mark_read, notify, validate_and_save
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session, SessionKind
 
@@ -44,6 +53,8 @@ from .models import (
     SubstanceResult,
 )
 from .validity import Substance, explaining_medication, specimen_validity
+
+logger = logging.getLogger(__name__)
 
 S = Substance
 
@@ -606,6 +617,14 @@ def safety_task_close(
             clinic=task.clinic, actor=actor, action=AuditAction.CHANGE, obj=task,
             patient_id=task.patient_id, changed_fields=[*fields, "screen"],
         )  # fmt: skip
+        # The closer's own notifications of this task are done with; the others keep theirs.
+        done = list(
+            Notification.objects.filter(
+                clinic_id=task.clinic_id, recipient=actor, read_at__isnull=True,
+                target_type=SafetyTask._meta.label_lower, target_id=task.pk,
+            )
+        )  # fmt: skip
+        notification_mark_read(clinic=task.clinic, actor=actor, notifications=done)
     return task
 
 
@@ -623,6 +642,10 @@ def safety_tasks_escalate(*, clinic: Clinic) -> int:
             ).select_related("clinic", "patient").order_by("due_on", "id")
         )  # fmt: skip
         leads = clinical_leads(clinic) if due else []
+        if due and not leads:
+            # Nobody to tell: claim nothing, so the next run escalates once a lead exists.
+            logger.warning("Clinic %s has no active admin to escalate safety tasks to", clinic.pk)
+            return 0
         for task in due:
             claimed = SafetyTask.objects.filter(
                 clinic=clinic, pk=task.pk, escalated_at__isnull=True, closed_at__isnull=True

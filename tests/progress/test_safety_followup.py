@@ -274,6 +274,13 @@ def test_the_page_closes_with_the_screen_and_its_risk_level(clinic_a: Tenant) ->
     assert task.closing_note.startswith("Safety plan written")
     assert audit is not None
     assert "risk_level" in audit.changed_fields
+    progress = clinic_a.client_for(Role.THERAPIST).get(
+        f"/c/{clinic_a.clinic.slug}/patients/{task.patient_id}/progress/"
+    )
+    assert "C-SSRS screen: Moderate risk" in progress.content.decode()
+    # The closer's own notification of the task is read now.
+    with clinic_context(clinic_a.clinic.pk):
+        assert Notification.objects.get(recipient=therapist.user, target_id=task.pk).read_at
 
 
 def test_the_api_closes_with_the_screen_and_refuses_inconsistent_answers(
@@ -323,6 +330,23 @@ def test_escalation_waits_for_the_clinics_midnight_and_happens_once(
     html = today_html(clinic_a, Role.ADMIN)
     assert f'id="safety-task-{task.pk}"' in html
     assert "Escalated" in html
+
+
+@pytest.mark.instant("2026-12-02 22:00")
+def test_without_an_active_lead_nothing_is_claimed_until_there_is_one(clinic_a: Tenant) -> None:
+    therapist = clinic_a.members[Role.THERAPIST]
+    task = item9(clinic_a, care_team_patient(clinic_a, primary_therapist=therapist))
+    clinic_a.admin.is_active = False
+    clinic_a.admin.save()
+    zone = clock.zone(clinic_a.clinic)
+    with time_machine.travel(datetime.datetime(2026, 12, 3, 1, 0, tzinfo=zone), tick=False):
+        assert services.safety_tasks_escalate(clinic=clinic_a.clinic) == 0
+        with clinic_context(clinic_a.clinic.pk):
+            task.refresh_from_db()
+        assert task.escalated_at is None
+        lead = factories.member(clinic_a.clinic, Role.ADMIN)
+        assert services.safety_tasks_escalate(clinic=clinic_a.clinic) == 2
+    assert told(clinic_a, task, NotificationKind.SAFETY_ESCALATION) == {lead.user_id}
 
 
 @pytest.mark.instant("2026-12-02 22:00")
