@@ -25,6 +25,6 @@ def clinic(request: HttpRequest) -> dict[str, Any]:
         # The header's bell: from Redis, so no page pays a query for it (budgets are pinned).
         "unread_notifications": selectors.notification_unread_count(
             clinic=request.clinic,  # type: ignore[attr-defined]
-            user=request.user,  # type: ignore[arg-type]
+            membership=membership,
         ),
     }

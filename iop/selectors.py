@@ -374,28 +374,33 @@ UNREAD_COUNT_SECONDS = 60
 
 
 def notification_list(
-    *, clinic: Clinic, user: User, unread_only: bool = False
+    *, clinic: Clinic, membership: Membership, unread_only: bool = False
 ) -> QuerySet[Notification]:
     """The person's own notifications in this clinic, newest first."""
-    rows = Notification.objects.filter(clinic=clinic, recipient=user)
+    rows = Notification.objects.filter(clinic=clinic, recipient=membership)
     return rows.filter(read_at__isnull=True) if unread_only else rows
 
 
-def notification_get(*, clinic: Clinic, user: User, notification_id: int) -> Notification:
+def notification_get(
+    *, clinic: Clinic, membership: Membership, notification_id: int
+) -> Notification:
     """One of the person's own notifications; anyone else's (or another clinic's) is a 404."""
-    found = notification_list(clinic=clinic, user=user).filter(pk=notification_id).first()
+    rows = notification_list(clinic=clinic, membership=membership)
+    found = rows.filter(pk=notification_id).first()
     if found is None:
         raise Http404("No such notification.")
     return found
 
 
-def notification_unread_count(*, clinic: Clinic, user: User) -> int:
+def notification_unread_count(*, clinic: Clinic, membership: Membership) -> int:
     """The bell's number. Kept in Redis so the header costs no query on every page (page
     budgets are pinned); services forget it whenever it changes."""
-    key = unread_cache_key(clinic.pk, user.pk)
+    key = unread_cache_key(membership.pk)
     count = cache.get(key)
     if count is None:
         with clinic_context(clinic.pk):
-            count = notification_list(clinic=clinic, user=user, unread_only=True).count()
+            count = notification_list(
+                clinic=clinic, membership=membership, unread_only=True
+            ).count()
         cache.set(key, count, UNREAD_COUNT_SECONDS)
     return int(count)

@@ -581,7 +581,7 @@ def _safety_task_notify(task: SafetyTask, *, actor: User | None) -> None:
     patient = task.patient
     for membership in safety_task_recipients(task):
         notify(
-            clinic=task.clinic, recipient_id=membership.user_id, kind=NotificationKind.SAFETY_TASK,
+            clinic=task.clinic, membership_id=membership.pk, kind=NotificationKind.SAFETY_TASK,
             message=f"Safety follow-up today for {patient.display_name} "
             f"({patient.record_number}): {task.reason}.",
             url=_safety_url(task, membership), target=task, actor=actor,
@@ -620,11 +620,14 @@ def safety_task_close(
         # The closer's own notifications of this task are done with; the others keep theirs.
         done = list(
             Notification.objects.filter(
-                clinic_id=task.clinic_id, recipient=actor, read_at__isnull=True,
+                clinic_id=task.clinic_id, recipient__user=actor, read_at__isnull=True,
                 target_type=SafetyTask._meta.label_lower, target_id=task.pk,
-            )
+            ).select_related("recipient__user")
         )  # fmt: skip
-        notification_mark_read(clinic=task.clinic, actor=actor, notifications=done)
+        if done:
+            notification_mark_read(
+                clinic=task.clinic, membership=done[0].recipient, notifications=done
+            )
     return task
 
 
@@ -659,7 +662,7 @@ def safety_tasks_escalate(*, clinic: Clinic) -> int:
             )  # fmt: skip
             for lead in leads:
                 notify(
-                    clinic=clinic, recipient_id=lead.user_id,
+                    clinic=clinic, membership_id=lead.pk,
                     kind=NotificationKind.SAFETY_ESCALATION,
                     message=f"Not closed by the end of {task.due_on:%a %b %-d}: safety follow-up "
                     f"for {task.patient.display_name} ({task.patient.record_number}).",

@@ -66,7 +66,7 @@ def makeup_queue(request: HttpRequest) -> HttpResponse:
     if mine:
         rows = rows.filter(patient__case_manager=membership)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    inbox = makeups.notifications_for(clinic=clinic, user=actor_of(request))
+    inbox = makeups.notifications_for(clinic=clinic, membership=membership)
     risk = ledger.unexcused_misses(clinic=clinic, patient_ids=[m.patient_id for m in page])
     return render(
         request,
@@ -150,7 +150,9 @@ def _decide(request: HttpRequest, missed: MissedSession) -> None:
 @clinic_page(C.PATIENTS_READ)
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    clinic, user = clinic_of(request), actor_of(request)
-    unread = list(core_selectors.notification_list(clinic=clinic, user=user, unread_only=True))
-    core_services.notification_mark_read(clinic=clinic, actor=user, notifications=unread)
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    rows = core_selectors.notification_list(clinic=clinic, membership=membership, unread_only=True)
+    core_services.notification_mark_read(
+        clinic=clinic, membership=membership, notifications=list(rows)
+    )
     return redirect(clinic_url(request, "makeup-queue"))

@@ -420,7 +420,9 @@ class NotificationListView(ClinicAPIView):
         params = NotificationFilter(data=request.query_params)
         params.is_valid(raise_exception=True)
         rows = selectors.notification_list(
-            clinic=self.clinic, user=self.actor, unread_only=params.validated_data["unread"]
+            clinic=self.clinic,
+            membership=self.membership,
+            unread_only=params.validated_data["unread"],
         )
         return self.paginated(rows, NotificationOutput)
 
@@ -446,9 +448,11 @@ class NotificationReadView(ClinicAPIView):
         data = NotificationReadInput(data=request.data)
         data.is_valid(raise_exception=True)
         rows = list(
-            selectors.notification_list(clinic=self.clinic, user=self.actor).filter(
+            selectors.notification_list(clinic=self.clinic, membership=self.membership).filter(
                 pk__in=data.validated_data["ids"]
             )
         )
-        services.notification_mark_read(clinic=self.clinic, actor=self.actor, notifications=rows)
+        services.notification_mark_read(
+            clinic=self.clinic, membership=self.membership, notifications=rows
+        )
         return Response(NotificationOutput(rows, many=True).data)

@@ -3,9 +3,9 @@ from django.db import models
 from .tenancy import TenantModel
 
 
-def unread_cache_key(clinic_id: int, user_id: int) -> str:
+def unread_cache_key(membership_id: int) -> str:
     """Where the header's unread count is kept (iop.selectors.notification_unread_count)."""
-    return f"notifications:unread:{clinic_id}:{user_id}"
+    return f"notifications:unread:{membership_id}"
 
 
 class NotificationKind(models.TextChoices):
@@ -28,7 +28,8 @@ class Notification(TenantModel):
     feature can find the notifications of its record (an escalation sent once) without the
     core knowing the feature's models."""
 
-    recipient = models.ForeignKey("iop.User", on_delete=models.CASCADE, related_name="+")
+    # The person in their place at this clinic (a membership: one user, one clinic, one role).
+    recipient = models.ForeignKey("iop.Membership", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(
         max_length=30, choices=NotificationKind.choices, default=NotificationKind.GENERAL
     )

@@ -278,14 +278,14 @@ NOTIFICATION_EMAIL: dict[str, str] = {
 }
 
 
-def _forget_unread_count(clinic_id: int, user_id: int) -> None:
-    cache.delete(unread_cache_key(clinic_id, user_id))
+def _forget_unread_count(membership_id: int) -> None:
+    cache.delete(unread_cache_key(membership_id))
 
 
 def notify(
     *,
     clinic: Clinic,
-    recipient_id: int,
+    membership_id: int,
     message: str,
     url: str,
     kind: str = NotificationKind.GENERAL,
@@ -297,7 +297,7 @@ def notify(
     The email goes out through the worker once the transaction commits."""
     with clinic_context(clinic.pk):
         note = Notification.objects.create(
-            clinic=clinic, recipient_id=recipient_id, message=message, url=url, kind=kind,
+            clinic=clinic, recipient_id=membership_id, message=message, url=url, kind=kind,
             target_type=target._meta.label_lower if target is not None else "",
             target_id=target.pk if target is not None else None,
         )  # fmt: skip
@@ -306,9 +306,13 @@ def notify(
             changed_fields=["recipient", "kind"],
         )  # fmt: skip
     # Now and again on commit: a request that read the count in between must not keep it.
-    _forget_unread_count(clinic.pk, recipient_id)
-    transaction.on_commit(lambda: _forget_unread_count(clinic.pk, recipient_id))
-    email = User.objects.filter(pk=recipient_id).values_list("email", flat=True).first()
+    _forget_unread_count(membership_id)
+    transaction.on_commit(lambda: _forget_unread_count(membership_id))
+    email = (
+        Membership.objects.filter(pk=membership_id, clinic=clinic)
+        .values_list("user__email", flat=True)
+        .first()
+    )
     if email:
         sentence = NOTIFICATION_EMAIL.get(kind, NOTIFICATION_EMAIL[NotificationKind.GENERAL])
         body = (
@@ -321,10 +325,11 @@ def notify(
 
 
 def notification_mark_read(
-    *, clinic: Clinic, actor: User, notifications: list[Notification]
+    *, clinic: Clinic, membership: Membership, notifications: list[Notification]
 ) -> int:
     """Mark the person's own unread notifications read; returns how many changed."""
-    unread = [n for n in notifications if n.read_at is None and n.recipient_id == actor.pk]
+    actor = membership.user
+    unread = [n for n in notifications if n.read_at is None and n.recipient_id == membership.pk]
     if not unread:
         return 0
     now = clock.now()
@@ -338,8 +343,8 @@ def notification_mark_read(
             clinic_id=clinic.pk, actor=actor, action=AuditAction.CHANGE, objs=unread,
             changed_fields=["read_at"],
         )  # fmt: skip
-    _forget_unread_count(clinic.pk, actor.pk)
-    transaction.on_commit(lambda: _forget_unread_count(clinic.pk, actor.pk))
+    _forget_unread_count(membership.pk)
+    transaction.on_commit(lambda: _forget_unread_count(membership.pk))
     return len(unread)
 
 

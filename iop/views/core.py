@@ -362,8 +362,8 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     """The person's notifications: unread first, then the last read ones."""
-    clinic, user = clinic_of(request), actor_of(request)
-    rows = selectors.notification_list(clinic=clinic, user=user)
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    rows = selectors.notification_list(clinic=clinic, membership=membership)
     return render(
         request,
         "iop/notification_list.html",
@@ -378,9 +378,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Opening a notification marks it read and goes where it points."""
-    clinic, user = clinic_of(request), actor_of(request)
-    note = selectors.notification_get(clinic=clinic, user=user, notification_id=notification_id)
-    services.notification_mark_read(clinic=clinic, actor=user, notifications=[note])
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    note = selectors.notification_get(
+        clinic=clinic, membership=membership, notification_id=notification_id
+    )
+    services.notification_mark_read(clinic=clinic, membership=membership, notifications=[note])
     # Only our own paths: a stored URL never sends the person off the site.
     target = note.url if note.url.startswith(f"/c/{clinic.slug}/") else ""
     return redirect(target or clinic_url(request, "notification-list"))
@@ -390,8 +392,10 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one notification read and stay on the list."""
-    clinic, user = clinic_of(request), actor_of(request)
-    note = selectors.notification_get(clinic=clinic, user=user, notification_id=notification_id)
-    services.notification_mark_read(clinic=clinic, actor=user, notifications=[note])
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    note = selectors.notification_get(
+        clinic=clinic, membership=membership, notification_id=notification_id
+    )
+    services.notification_mark_read(clinic=clinic, membership=membership, notifications=[note])
     messages.success(request, "Marked as read.")
     return redirect(clinic_url(request, "notification-list"))

@@ -20,7 +20,7 @@ from tests.conftest import Tenant
 def note_for(tenant: Tenant, role: str, message: str = "Something for you") -> Notification:
     url = f"/c/{tenant.clinic.slug}/patients/{tenant.patient.pk}/progress/"
     return core.notify(
-        clinic=tenant.clinic, recipient_id=tenant.members[role].user_id, message=message, url=url,
+        clinic=tenant.clinic, membership_id=tenant.members[role].pk, message=message, url=url,
         kind=NotificationKind.SAFETY_TASK,
     )  # fmt: skip
 
@@ -65,16 +65,13 @@ def test_the_header_count_costs_no_query_once_known(clinic_a: Tenant) -> None:
     assert not [q for q in queries if "iop_notification" in q["sql"]]
     # A new notification is counted at once: notify forgets the kept count.
     note_for(clinic_a, Role.FRONT_DESK)
-    assert (
-        cache.get(unread_cache_key(clinic_a.clinic.pk, clinic_a.members[Role.FRONT_DESK].user_id))
-        is None
-    )
+    assert cache.get(unread_cache_key(clinic_a.members[Role.FRONT_DESK].pk)) is None
     assert ">2<" in bell(client.get(f"/c/{clinic_a.clinic.slug}/staff/").content.decode())
 
 
 def test_a_stored_address_outside_the_clinic_is_not_followed(clinic_a: Tenant) -> None:
     note = core.notify(
-        clinic=clinic_a.clinic, recipient_id=clinic_a.admin.user_id, message="x",
+        clinic=clinic_a.clinic, membership_id=clinic_a.admin.pk, message="x",
         url="https://evil.example/",
     )  # fmt: skip
     opened = clinic_a.client_for(Role.ADMIN).post(
@@ -138,11 +135,11 @@ def test_the_api_lists_only_the_callers_own_and_marks_them_read(
 
 def test_the_unread_selector_counts_per_person_and_clinic(clinic_a: Tenant) -> None:
     note_for(clinic_a, Role.NURSE)
-    nurse = clinic_a.members[Role.NURSE].user
-    assert selectors.notification_unread_count(clinic=clinic_a.clinic, user=nurse) == 1
+    nurse = clinic_a.members[Role.NURSE]
+    assert selectors.notification_unread_count(clinic=clinic_a.clinic, membership=nurse) == 1
     assert (
         selectors.notification_unread_count(
-            clinic=clinic_a.clinic, user=clinic_a.members[Role.AUDITOR].user
+            clinic=clinic_a.clinic, membership=clinic_a.members[Role.AUDITOR]
         )
         == 0
     )

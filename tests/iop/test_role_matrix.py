@@ -331,7 +331,7 @@ def test_pages_by_role(clinic_a: Tenant, role: str) -> None:
     values = ids(clinic_a)
     # A notification is its recipient's alone: each role opens its own.
     values["notification_id"] = core.notify(
-        clinic=clinic_a.clinic, recipient_id=clinic_a.members[role].user_id,
+        clinic=clinic_a.clinic, membership_id=clinic_a.members[role].pk,
         message="Matrix", url=f"/c/{clinic_a.clinic.slug}/",
     ).pk  # fmt: skip
     for route in clinic_routes():

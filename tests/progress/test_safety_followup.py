@@ -115,9 +115,9 @@ def test_item9_tells_the_therapist_and_the_case_manager(clinic_a: Tenant) -> Non
     therapist, manager = clinic_a.members[Role.THERAPIST], clinic_a.members[Role.CASE_MANAGER]
     patient = care_team_patient(clinic_a, primary_therapist=therapist, case_manager=manager)
     task = item9(clinic_a, patient)
-    assert told(clinic_a, task) == {therapist.user_id, manager.user_id}
+    assert told(clinic_a, task) == {therapist.pk, manager.pk}
     with clinic_context(clinic_a.clinic.pk):
-        note = Notification.objects.get(recipient=therapist.user, target_id=task.pk)
+        note = Notification.objects.get(recipient=therapist, target_id=task.pk)
         assert AuditEvent.objects.filter(
             clinic=clinic_a.clinic, object_type="iop.notification", object_id=str(note.pk)
         ).exists()
@@ -130,13 +130,13 @@ def test_item9_tells_the_therapist_and_the_case_manager(clinic_a: Tenant) -> Non
 def test_without_a_care_team_the_clinical_leads_are_told(clinic_a: Tenant) -> None:
     second_lead = factories.member(clinic_a.clinic, Role.ADMIN)
     task = item9(clinic_a, care_team_patient(clinic_a))
-    assert told(clinic_a, task) == {clinic_a.admin.user_id, second_lead.user_id}
+    assert told(clinic_a, task) == {clinic_a.admin.pk, second_lead.pk}
     # An inactive care team counts as none.
     gone = factories.member(clinic_a.clinic, Role.THERAPIST)
     patient = care_team_patient(clinic_a, primary_therapist=gone)
     gone.is_active = False
     gone.save()
-    assert told(clinic_a, item9(clinic_a, patient)) == {clinic_a.admin.user_id, second_lead.user_id}
+    assert told(clinic_a, item9(clinic_a, patient)) == {clinic_a.admin.pk, second_lead.pk}
 
 
 def test_item9_zero_tells_nobody(clinic_a: Tenant) -> None:
@@ -280,7 +280,7 @@ def test_the_page_closes_with_the_screen_and_its_risk_level(clinic_a: Tenant) ->
     assert "C-SSRS screen: Moderate risk" in progress.content.decode()
     # The closer's own notification of the task is read now.
     with clinic_context(clinic_a.clinic.pk):
-        assert Notification.objects.get(recipient=therapist.user, target_id=task.pk).read_at
+        assert Notification.objects.get(recipient=therapist, target_id=task.pk).read_at
 
 
 def test_the_api_closes_with_the_screen_and_refuses_inconsistent_answers(
@@ -325,7 +325,7 @@ def test_escalation_waits_for_the_clinics_midnight_and_happens_once(
         escalated = services.safety_tasks_escalate(clinic=clinic_a.clinic)
         assert escalated == 2  # this one and the fixture's patient's, both from Dec 2
         assert services.safety_tasks_escalate(clinic=clinic_a.clinic) == 0
-    assert told(clinic_a, task, NotificationKind.SAFETY_ESCALATION) == {clinic_a.admin.user_id}
+    assert told(clinic_a, task, NotificationKind.SAFETY_ESCALATION) == {clinic_a.admin.pk}
     # The lead now sees it on Today, marked escalated.
     html = today_html(clinic_a, Role.ADMIN)
     assert f'id="safety-task-{task.pk}"' in html
@@ -346,7 +346,7 @@ def test_without_an_active_lead_nothing_is_claimed_until_there_is_one(clinic_a: 
         assert task.escalated_at is None
         lead = factories.member(clinic_a.clinic, Role.ADMIN)
         assert services.safety_tasks_escalate(clinic=clinic_a.clinic) == 2
-    assert told(clinic_a, task, NotificationKind.SAFETY_ESCALATION) == {lead.user_id}
+    assert told(clinic_a, task, NotificationKind.SAFETY_ESCALATION) == {lead.pk}
 
 
 @pytest.mark.instant("2026-12-02 22:00")
