@@ -93,6 +93,22 @@ class ChartSection:
 chart_sections: Registry[ChartSection] = Registry("chart sections")
 
 
+# --- The Today page (the clinic's home) ------------------------------------------------------
+@dataclass(frozen=True)
+class TodayPanel:
+    """Work that needs the signed-in person today, shown above the day's lists (a safety
+    follow-up). `context(request)` returns the panel's values, or None when it has nothing for
+    this person (nothing is rendered); it is asked only of readers with `capability`."""
+
+    key: str
+    template: str
+    context: Callable[[HttpRequest], dict[str, Any] | None]
+    capability: str | None = None
+
+
+today_panels: Registry[TodayPanel] = Registry("today panels")
+
+
 # --- The demo (`seed_demo`) -----------------------------------------------------------------
 @dataclass
 class DemoClinic:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from allauth.mfa.models import Authenticator
+from django.core.cache import cache
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -21,6 +22,7 @@ from iop.models import (
     Inquiry,
     Medication,
     Membership,
+    Notification,
     Patient,
     PaymentPlan,
     Site,
@@ -28,7 +30,9 @@ from iop.models import (
 )
 from iop.models.care import DiagnosisCategory
 from iop.models.intake import CLOSED_INQUIRY, InquiryStatus
+from iop.models.notifications import unread_cache_key
 from iop.models.tokens import hash_token
+from iop.tenancy import clinic_context
 
 RecordT = TypeVar("RecordT", bound=Model)
 OPEN_INQUIRY = [s for s in InquiryStatus.values if s not in CLOSED_INQUIRY]
@@ -388,3 +392,42 @@ def attach_patients(*, clinic: Clinic, events: Iterable[AuditEvent]) -> None:
     patients = Patient.objects.filter(clinic=clinic, pk__in=ids).in_bulk() if ids else {}
     for event in events:
         event.patient = patients.get(event.patient_id)  # type: ignore[attr-defined]
+
+
+# --- Notifications ----------------------------------------------------------------------------
+# How long the header's unread count may be reused. Every write that changes it (notify,
+# mark read) forgets it at once, so this only bounds a write the cache missed.
+UNREAD_COUNT_SECONDS = 60
+
+
+def notification_list(
+    *, clinic: Clinic, membership: Membership, unread_only: bool = False
+) -> QuerySet[Notification]:
+    """The person's own notifications in this clinic, newest first."""
+    rows = Notification.objects.filter(clinic=clinic, recipient=membership)
+    return rows.filter(read_at__isnull=True) if unread_only else rows
+
+
+def notification_get(
+    *, clinic: Clinic, membership: Membership, notification_id: int
+) -> Notification:
+    """One of the person's own notifications; anyone else's (or another clinic's) is a 404."""
+    rows = notification_list(clinic=clinic, membership=membership)
+    found = rows.filter(pk=notification_id).first()
+    if found is None:
+        raise Http404("No such notification.")
+    return found
+
+
+def notification_unread_count(*, clinic: Clinic, membership: Membership) -> int:
+    """The bell's number. Kept in Redis so the header costs no query on every page (page
+    budgets are pinned); services forget it whenever it changes."""
+    key = unread_cache_key(membership.pk)
+    count = cache.get(key)
+    if count is None:
+        with clinic_context(clinic.pk):
+            count = notification_list(
+                clinic=clinic, membership=membership, unread_only=True
+            ).count()
+        cache.set(key, count, UNREAD_COUNT_SECONDS)
+    return int(count)

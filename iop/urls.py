@@ -77,6 +77,17 @@ clinic_patterns: list[URLPattern | URLResolver] = [
     path("tokens/<int:token_id>/revoke/", core.token_revoke, name="token-revoke"),
     path("audit/", core.audit_list, name="audit-list"),
     path("audit/export.csv", core.audit_export, name="audit-export"),
+    path("notifications/", core.notification_list, name="notification-list"),
+    path(
+        "notifications/<int:notification_id>/open/",
+        core.notification_open,
+        name="notification-open",
+    ),
+    path(
+        "notifications/<int:notification_id>/read/",
+        core.notification_read,
+        name="notification-read",
+    ),
     # Each app's own pages, included by dotted name: the core imports no feature. The
     # calendar's come first: the clinic's home ("") is its Today roster.
     path("", include("scheduling.urls")),

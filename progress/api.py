@@ -19,7 +19,7 @@ from iop.roles import Capability
 from iop.services import patient_chart_viewed, records_viewed
 from scheduling.models import Session
 
-from . import selectors, services
+from . import cssrs, selectors, services
 from .instruments import SPECS, Instrument, ScoringSex
 from .models import (
     Barrier,
@@ -715,7 +715,9 @@ class SafetyTaskSerializer(serializers.ModelSerializer):
         model = SafetyTask
         fields = [
             "id", "patient", "measure", "assigned_to", "due_on", "reason", "closed_at",
-            "closed_by", "closing_note", "created_at",
+            "closed_by", "closing_note", "screen_wish_dead", "screen_suicidal_thoughts",
+            "screen_method", "screen_intent", "screen_specific_plan", "screen_behavior",
+            "screen_behavior_recent", "risk_level", "escalated_at", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -747,18 +749,42 @@ class SafetyTaskDetailView(ClinicAPIView):
 
 
 class CloseInput(serializers.Serializer):
-    note = serializers.CharField(max_length=4000)
+    """The C-SSRS Screener (progress/cssrs.py) and the plan. Questions 3–5 are null unless
+    question 2 is true; `behavior_recent` is null unless `behavior` is true."""
+
+    wish_dead = serializers.BooleanField(help_text="1. Wish to be dead")
+    suicidal_thoughts = serializers.BooleanField(help_text="2. Non-specific active thoughts")
+    method = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="3. Any methods, no plan/intent"
+    )
+    intent = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="4. Some intent, no plan"
+    )
+    specific_plan = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="5. Specific plan and intent"
+    )
+    behavior = serializers.BooleanField(help_text="6. Suicidal behaviour, lifetime")
+    behavior_recent = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="6a. Within the past 3 months"
+    )
+    plan = serializers.CharField(max_length=4000, help_text="The plan: what was done, what next")
 
 
 class SafetyTaskCloseView(ClinicAPIView):
     capabilities = {"POST": C.CLINICAL_WRITE}
 
-    @extend_schema(request=CloseInput, responses=SafetyTaskSerializer, summary="Close with a note")
+    @extend_schema(
+        request=CloseInput, responses=SafetyTaskSerializer, summary="Close with the C-SSRS screen"
+    )
     def post(self, request: Request, id: int) -> Response:
         task = selectors.safety_task_get(clinic=self.clinic, task_id=id)
         data = CloseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        task = services.safety_task_close(task, actor=self.actor, note=data.validated_data["note"])
+        answers = dict(data.validated_data)
+        plan = answers.pop("plan")
+        task = services.safety_task_close(
+            task, actor=self.actor, screen=cssrs.Screen(**answers), plan=plan
+        )
         return Response(SafetyTaskSerializer(task).data)
 
 

@@ -9,6 +9,7 @@ from iop import clock
 from iop.models import Clinic, Membership, Patient
 from scheduling.models import Session, SessionKind
 
+from . import cssrs
 from .instruments import CRAFFT_PART_A, SPECS, Instrument, Item, ScoringSex
 from .models import (
     Barrier,
@@ -182,11 +183,36 @@ class MeasureForm(forms.Form):
         return given
 
 
+YES_NO = [("yes", "Yes"), ("no", "No")]
+NOT_ASKED = [("", "Not asked"), *YES_NO]
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
 class SafetyTaskCloseForm(forms.Form):
-    note = forms.CharField(
-        label="What was done", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
-        help_text="The safety follow-up: who spoke with the patient, the risk assessed, the plan.",
-    )  # fmt: skip
+    """The C-SSRS Screener (progress/cssrs.py) and the plan. Questions 3–5 are asked only when
+    question 2 is yes, 6a only when 6 is yes; the service says which answers cannot go
+    together, beside the question."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, text in cssrs.QUESTIONS:
+            always = name not in (*cssrs.ASKED_AFTER_Q2, "behavior_recent")
+            self.fields[name] = forms.TypedChoiceField(
+                label=text, choices=YES_NO if always else NOT_ASKED, coerce=_yes_no,
+                empty_value=None, required=always, widget=forms.RadioSelect,
+                error_messages={"required": f"Answer question {text.split('.')[0]}."},
+            )  # fmt: skip
+        self.fields["plan"] = forms.CharField(
+            label="Plan", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+            help_text="Who spoke with the patient, what was done and what happens next.",
+            error_messages={"required": "Write the plan to close the task."},
+        )  # fmt: skip
+
+    def screen(self) -> cssrs.Screen:
+        return cssrs.Screen(**{name: self.cleaned_data[name] for name, _t in cssrs.QUESTIONS})
 
 
 class DrugTestOrderForm(forms.Form):

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from iop.models import TenantModel
 
 from . import instruments
+from .cssrs import RiskLevel
 from .instruments import Instrument, ScoringSex
 from .validity import (
     CRITERIA_SETS,
@@ -568,7 +569,20 @@ class SafetyTask(TenantModel):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    closing_note = models.TextField(max_length=4000, blank=True)
+    closing_note = models.TextField(max_length=4000, blank=True)  # the plan
+    # The C-SSRS Screener recorded when the task is closed (progress/cssrs.py): None until
+    # then, and None for questions the skip pattern did not ask.
+    screen_wish_dead = models.BooleanField(null=True, blank=True)
+    screen_suicidal_thoughts = models.BooleanField(null=True, blank=True)
+    screen_method = models.BooleanField(null=True, blank=True)
+    screen_intent = models.BooleanField(null=True, blank=True)
+    screen_specific_plan = models.BooleanField(null=True, blank=True)
+    screen_behavior = models.BooleanField(null=True, blank=True)
+    screen_behavior_recent = models.BooleanField(null=True, blank=True)
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
+    # When the clinical lead was told the task was still open after its clinic-day ended
+    # (progress/tasks.py); set once, so the lead is told once.
+    escalated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -578,6 +592,12 @@ class SafetyTask(TenantModel):
                 fields=["clinic", "patient"],
                 condition=Q(closed_at__isnull=True),
                 name="safetytask_open",
+            ),
+            # The escalation sweep's question: open, not yet escalated, by clinic-day.
+            models.Index(
+                fields=["clinic", "due_on"],
+                condition=Q(closed_at__isnull=True, escalated_at__isnull=True),
+                name="safetytask_to_escalate",
             ),
         ]
         constraints = [

@@ -78,6 +78,24 @@ def expectation_get(*, clinic: Clinic, expectation_id: int) -> MedicationExpecta
     )
 
 
+def safety_tasks_for(
+    *, clinic: Clinic, membership: Membership, limit: int = 50
+) -> list[SafetyTask]:
+    """The open safety tasks a person must act on, oldest due first, in one query: those of
+    the patients they are primary therapist or case manager for; a clinical lead (admin) also
+    sees the escalated ones and those of patients with no care team."""
+    mine = Q(patient__primary_therapist=membership) | Q(patient__case_manager=membership)
+    if membership.role == Role.ADMIN:
+        mine |= Q(escalated_at__isnull=False) | Q(
+            patient__primary_therapist__isnull=True, patient__case_manager__isnull=True
+        )
+    return list(
+        SafetyTask.objects.filter(mine, clinic=clinic, closed_at__isnull=True)
+        .select_related("patient")
+        .order_by("due_on", "id")[:limit]
+    )
+
+
 def open_safety_tasks(*, clinic: Clinic, patient_id: int) -> list[SafetyTask]:
     return list(
         SafetyTask.objects.filter(clinic=clinic, patient_id=patient_id, closed_at__isnull=True)

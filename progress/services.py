@@ -6,6 +6,7 @@ DomainErrors for a wrong state (→ 409); nothing is saved when one is raised.
 """
 
 import datetime
+import logging
 import math
 import random
 import secrets
@@ -17,14 +18,23 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from iop import clock
-from iop.models import Clinic, Medication, Membership, Patient, User
+from iop.models import (
+    Clinic,
+    Medication,
+    Membership,
+    Notification,
+    NotificationKind,
+    Patient,
+    User,
+)
 from iop.models.audit import AuditAction
-from iop.roles import Role
+from iop.roles import Capability, Role
 from iop.services import DomainError
-from iop.services.core import audit_record, notify, validate_and_save
+from iop.services.core import audit_record, notification_mark_read, notify, validate_and_save
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance, Session, SessionKind
 
+from . import cssrs
 from .instruments import CRAFFT_AGES, Instrument, score, validate_unscored
 from .models import (
     CheckIn,
@@ -56,6 +66,8 @@ from .validity import (
     temperature_in_range,
     validity_of,
 )
+
+logger = logging.getLogger(__name__)
 
 S = Substance
 
@@ -462,8 +474,9 @@ def _recollection_task_open(
     if test.collector is not None:
         url = reverse("drug-test-detail", args=[test.clinic.slug, test.pk])
         notify(
-            clinic=test.clinic, recipient_id=test.collector.user_id,
+            clinic=test.clinic, membership_id=test.collector.pk,
             message="An observed recollection is needed for a test you collected.", url=url,
+            kind=NotificationKind.RECOLLECTION, target=task, actor=actor,
         )  # fmt: skip
 
 
@@ -589,18 +602,19 @@ def _medication_findings_replace(test: DrugTest, concerns: list[Any], *, actor: 
         clinic=test.clinic, actor=actor, action=AuditAction.CHANGE, obj=test,
         patient_id=test.patient_id, changed_fields=["medication_findings"],
     )  # fmt: skip
-    manager_user_id = (
+    manager_id = (
         Patient.objects.filter(clinic=test.clinic_id, pk=test.patient_id)
         .filter(case_manager__is_active=True)
-        .values_list("case_manager__user_id", flat=True)
+        .values_list("case_manager_id", flat=True)
         .first()
     )
-    if manager_user_id is not None:
+    if manager_id is not None:
         notify(
-            clinic=test.clinic, recipient_id=manager_user_id,
+            clinic=test.clinic, membership_id=manager_id,
             message="A drug test result does not fit a patient's medication-assisted treatment: "
             "review it with the patient and prescriber.",
             url=reverse("drug-test-detail", args=[test.clinic.slug, test.pk]),
+            kind=NotificationKind.MEDICATION_FLAG, target=test, actor=actor,
         )  # fmt: skip
 
 
@@ -747,21 +761,132 @@ def _safety_task_open(measure: Measure, *, actor: User) -> SafetyTask:
         clinic=measure.clinic, actor=actor, action=AuditAction.CREATE, obj=task,
         patient_id=patient.pk, changed_fields=["assigned_to", "due_on"],
     )  # fmt: skip
+    _safety_task_notify(task, actor=actor)
     return task
 
 
-def safety_task_close(task: SafetyTask, *, actor: User, note: str) -> SafetyTask:
-    if not note.strip():
-        raise ValidationError({"note": "Write what was done (the safety follow-up) to close it."})
+def _active(membership: Membership | None) -> bool:
+    return bool(membership and membership.is_active and membership.user.is_active)
+
+
+def clinical_leads(clinic: Clinic) -> list[Membership]:
+    """Who answers for the clinic's clinical care: its active admins (iop.roles has no
+    separate clinical-lead role; the clinic admin is the lead)."""
+    return list(
+        Membership.objects.select_related("user").filter(
+            clinic=clinic, role=Role.ADMIN, is_active=True, accepted_at__isnull=False,
+            user__is_active=True,
+        ).order_by("id")
+    )  # fmt: skip
+
+
+def safety_task_recipients(task: SafetyTask) -> list[Membership]:
+    """Who is told a safety task opened: the patient's primary therapist and case manager;
+    when the patient has neither (or neither is active), the clinic's clinical leads."""
+    patient = task.patient
+    team = [m for m in (patient.primary_therapist, patient.case_manager) if _active(m)]
+    unique = list({m.pk: m for m in team if m is not None}.values())
+    return unique or clinical_leads(task.clinic)
+
+
+def _safety_url(task: SafetyTask, membership: Membership) -> str:
+    """Where the notification leads: the close form for those who may close it, otherwise the
+    patient's progress page (the clinical lead reads and follows up)."""
+    kwargs = {"clinic_slug": task.clinic.slug, "patient_id": task.patient_id}
+    if membership.can(Capability.CLINICAL_WRITE):
+        return reverse("safety-task-close", kwargs={**kwargs, "safety_task_id": task.pk})
+    return reverse("patient-progress", kwargs=kwargs)
+
+
+def _safety_task_notify(task: SafetyTask, *, actor: User | None) -> None:
+    patient = task.patient
+    for membership in safety_task_recipients(task):
+        notify(
+            clinic=task.clinic, membership_id=membership.pk, kind=NotificationKind.SAFETY_TASK,
+            message=f"Safety follow-up today for {patient.display_name} "
+            f"({patient.record_number}): {task.reason}.",
+            url=_safety_url(task, membership), target=task, actor=actor,
+        )  # fmt: skip
+
+
+def safety_task_close(
+    task: SafetyTask, *, actor: User, screen: cssrs.Screen, plan: str
+) -> SafetyTask:
+    """Close with the C-SSRS Screener (progress/cssrs.py) and the plan; the screen's risk
+    level is stored with it."""
+    errors: dict[str, list[str]] = {}
+    try:
+        screen.check()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not plan.strip():
+        errors["plan"] = ["Write the plan (what was done and what happens next) to close it."]
+    if errors:
+        raise ValidationError(errors)
     if not task.is_open:
         raise DomainError("This safety task is closed already.")
     with clinic_context(task.clinic_id):
         task.closed_at = clock.now()
         task.closed_by = actor
-        task.closing_note = note.strip()
-        task.save(update_fields=["closed_at", "closed_by", "closing_note"])
+        task.closing_note = plan.strip()
+        for name in cssrs.SCREEN_FIELDS:
+            setattr(task, f"screen_{name}", getattr(screen, name))
+        task.risk_level = screen.risk
+        fields = ["closed_at", "closed_by", "closing_note", "risk_level"]
+        task.save(update_fields=[*fields, *(f"screen_{n}" for n in cssrs.SCREEN_FIELDS)])
         audit_record(
             clinic=task.clinic, actor=actor, action=AuditAction.CHANGE, obj=task,
-            patient_id=task.patient_id, changed_fields=["closed_at", "closing_note"],
+            patient_id=task.patient_id, changed_fields=[*fields, "screen"],
         )  # fmt: skip
+        # The closer's own notifications of this task are done with; the others keep theirs.
+        done = list(
+            Notification.objects.filter(
+                clinic_id=task.clinic_id, recipient__user=actor, read_at__isnull=True,
+                target_type=SafetyTask._meta.label_lower, target_id=task.pk,
+            ).select_related("recipient__user")
+        )  # fmt: skip
+        if done:
+            notification_mark_read(
+                clinic=task.clinic, membership=done[0].recipient, notifications=done
+            )
     return task
+
+
+def safety_tasks_escalate(*, clinic: Clinic) -> int:
+    """Safety tasks still open after the clinic-day they were due on has ended (the clinic's
+    own midnight, from the one clock) go to the clinical leads, once: `escalated_at` is
+    claimed by a conditional update, so a second run or a concurrent worker sends nothing."""
+    today = clock.today(clinic)
+    escalated = 0
+    with clinic_context(clinic.pk):
+        due = list(
+            SafetyTask.objects.filter(
+                clinic=clinic, closed_at__isnull=True, escalated_at__isnull=True,
+                due_on__lt=today,
+            ).select_related("clinic", "patient").order_by("due_on", "id")
+        )  # fmt: skip
+        leads = clinical_leads(clinic) if due else []
+        if due and not leads:
+            # Nobody to tell: claim nothing, so the next run escalates once a lead exists.
+            logger.warning("Clinic %s has no active admin to escalate safety tasks to", clinic.pk)
+            return 0
+        for task in due:
+            claimed = SafetyTask.objects.filter(
+                clinic=clinic, pk=task.pk, escalated_at__isnull=True, closed_at__isnull=True
+            ).update(escalated_at=clock.now())
+            if not claimed:
+                continue
+            escalated += 1
+            audit_record(
+                clinic=clinic, actor=None, action=AuditAction.CHANGE, obj=task,
+                patient_id=task.patient_id, changed_fields=["escalated_at"],
+            )  # fmt: skip
+            for lead in leads:
+                notify(
+                    clinic=clinic, membership_id=lead.pk,
+                    kind=NotificationKind.SAFETY_ESCALATION,
+                    message=f"Not closed by the end of {task.due_on:%a %b %-d}: safety follow-up "
+                    f"for {task.patient.display_name} ({task.patient.record_number}).",
+                    url=_safety_url(task, lead), target=task,
+                )  # fmt: skip
+    return escalated

@@ -24,7 +24,7 @@ from iop.views.core import (
 )
 from iop.views.patients import chart_sections, membership_of
 
-from . import charts, selectors, services
+from . import charts, cssrs, selectors, services
 from .forms import (
     CaseloadFilterForm,
     CheckInForm,
@@ -282,7 +282,7 @@ def safety_task_close(request: HttpRequest, patient_id: int, safety_task_id: int
     if request.method == "POST" and form.is_valid():
         try:
             services.safety_task_close(
-                task, actor=actor_of(request), note=form.cleaned_data["note"]
+                task, actor=actor_of(request), screen=form.screen(), plan=form.cleaned_data["plan"]
             )
         except (ValidationError, DomainError) as exc:
             form_errors_from(form, exc)
@@ -294,7 +294,9 @@ def safety_task_close(request: HttpRequest, patient_id: int, safety_task_id: int
         patient,
         f"Close the safety task for {patient.display_name}",
         "Close the task",
-        lead=task.reason,
+        lead=f"{task.reason}. Record the C-SSRS Screener (since the last contact; question 6 "
+        "asks about behaviour ever and in the past 3 months) and the plan.",
+        source=cssrs.SOURCE,
     )
 
 

@@ -4,12 +4,14 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 
-from iop import hooks
+from iop import clock, hooks
 from iop.models import Clinic
 from iop.roles import Capability, Role
 from iop.selectors import Chart
 
+from . import selectors
 from .demo import seed_progress
 from .models import MedicationFinding, RecollectionTask
 from .services import expectations_create_defaults
@@ -79,6 +81,24 @@ hooks.chart_sections.register(
         capability=Capability.CLINICAL_READ,
     ),
     order=110,
+)
+
+
+def _safety_today(request: HttpRequest) -> dict[str, Any] | None:
+    """Open safety tasks first on the person's Today page, until they are closed."""
+    membership = request.membership  # type: ignore[attr-defined]
+    tasks = selectors.safety_tasks_for(clinic=request.clinic, membership=membership)  # type: ignore[attr-defined]
+    return {"tasks": tasks, "today": clock.today(request.clinic)} if tasks else None  # type: ignore[attr-defined]
+
+
+hooks.today_panels.register(
+    hooks.TodayPanel(
+        "safety",
+        template="progress/_today_safety.html",
+        context=_safety_today,
+        capability=Capability.CLINICAL_READ,
+    ),
+    order=0,
 )
 
 

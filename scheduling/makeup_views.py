@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from iop import clock
-from iop.models import Notification
+from iop import selectors as core_selectors
+from iop import services as core_services
 from iop.roles import Capability
 from iop.services import DomainError
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url
@@ -65,7 +66,7 @@ def makeup_queue(request: HttpRequest) -> HttpResponse:
     if mine:
         rows = rows.filter(patient__case_manager=membership)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    inbox = makeups.notifications_for(clinic=clinic, user=actor_of(request))
+    inbox = makeups.notifications_for(clinic=clinic, membership=membership)
     risk = ledger.unexcused_misses(clinic=clinic, patient_ids=[m.patient_id for m in page])
     return render(
         request,
@@ -149,7 +150,9 @@ def _decide(request: HttpRequest, missed: MissedSession) -> None:
 @clinic_page(C.PATIENTS_READ)
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(
-        clinic=clinic_of(request), recipient=actor_of(request), read_at__isnull=True
-    ).update(read_at=clock.now())
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    rows = core_selectors.notification_list(clinic=clinic, membership=membership, unread_only=True)
+    core_services.notification_mark_read(
+        clinic=clinic, membership=membership, notifications=list(rows)
+    )
     return redirect(clinic_url(request, "makeup-queue"))

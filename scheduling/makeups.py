@@ -324,18 +324,16 @@ def free_hours(
 
 def _notify_case_managers(clinic: Clinic, new: list[int]) -> None:
     counts = dict(
-        MissedSession.objects.filter(
-            clinic=clinic, pk__in=new, patient__case_manager__user_id__isnull=False
-        )
-        .values_list("patient__case_manager__user_id")
+        MissedSession.objects.filter(clinic=clinic, pk__in=new, patient__case_manager__isnull=False)
+        .values_list("patient__case_manager_id")
         .annotate(n=Count("id"))
         .order_by()
     )
     url = reverse("makeup-queue", kwargs={"clinic_slug": clinic.slug}) + "?mine=1"
-    for user_id, count in counts.items():
+    for membership_id, count in counts.items():
         notify(
             clinic=clinic,
-            recipient_id=user_id,
+            membership_id=membership_id,
             message=f"{count} missed session{'s' if count > 1 else ''} of your patients "
             f"{'need' if count > 1 else 'needs'} a make-up decision.",
             url=url,
@@ -557,7 +555,11 @@ def makeup_options(missed: MissedSession, *, now: datetime.datetime | None = Non
     return options
 
 
-def notifications_for(*, clinic: Clinic, user: User, limit: int = 10) -> list[Notification]:
+def notifications_for(
+    *, clinic: Clinic, membership: Membership, limit: int = 10
+) -> list[Notification]:
     return list(
-        Notification.objects.filter(clinic=clinic, recipient=user, read_at__isnull=True)[:limit]
+        Notification.objects.filter(clinic=clinic, recipient=membership, read_at__isnull=True)[
+            :limit
+        ]
     )

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from iop import bounds, clock
+from iop import bounds, clock, hooks
 from iop import selectors as core_selectors
 from iop.models import Clinic, Track
 from iop.roles import Capability
@@ -63,6 +63,19 @@ def _topics_by_group_type(clinic: Any) -> dict[int, list[Any]]:
     return topics
 
 
+def _today_panels(request: HttpRequest) -> list[tuple[str, dict[str, Any]]]:
+    """What the features put above the day's lists for this person (iop.hooks.today_panels)."""
+    membership = request.membership  # type: ignore[attr-defined]
+    shown = []
+    for panel in hooks.today_panels:
+        if panel.capability and not membership.can(panel.capability):
+            continue
+        values = panel.context(request)
+        if values is not None:
+            shown.append((panel.template, values))
+    return shown
+
+
 @clinic_page(C.PATIENTS_READ)
 @require_GET
 def roster(request: HttpRequest) -> HttpResponse:
@@ -97,6 +110,7 @@ def roster(request: HttpRequest) -> HttpResponse:
             "buttons": BUTTONS,
             "can_mark": can_mark,
             "topics": _topics_by_group_type(clinic),
+            "panels": _today_panels(request),
             "todos": AttendanceTodo.objects.filter(clinic=clinic, resolved_at__isnull=True)
             .select_related("session__track", "session__group_type")
             .order_by("session__starts_at")[:20],

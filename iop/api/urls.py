@@ -21,6 +21,8 @@ urlpatterns = [
     path("patients/", views.PatientListView.as_view(), name="api-patient-list"),
     path("patients/<int:id>/", views.PatientDetailView.as_view(), name="api-patient-detail"),
     path("audit-events/", views.AuditEventListView.as_view(), name="api-audit-list"),
+    path("notifications/", views.NotificationListView.as_view(), name="api-notification-list"),
+    path("notifications/read", views.NotificationReadView.as_view()),
     path("diagnoses/", records.DiagnosisList.as_view()),
     path("diagnoses/<int:id>/", records.DiagnosisDetail.as_view()),
     path("medications/", records.MedicationList.as_view()),

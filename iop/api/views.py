@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from iop import selectors, services
 from iop.api.pagination import Pagination
-from iop.models import AuditEvent, Clinic, Membership, Patient, Site, User
+from iop.models import AuditEvent, Clinic, Membership, Notification, Patient, Site, User
 from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus
 from iop.roles import ROLE_CAPABILITIES, Capability, Role
@@ -392,3 +392,67 @@ class AuditEventListView(ClinicAPIView):
         )
         events = selectors.audit_event_list(clinic=self.clinic, filters=filters)
         return self.paginated(events, AuditEventOutput)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = [
+            "id", "kind", "message", "url", "target_type", "target_id", "created_at", "read_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class NotificationFilter(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, default=False, help_text="Unread only")
+
+
+class NotificationListView(ClinicAPIView):
+    """The token's own person's notifications in this clinic, newest first."""
+
+    capabilities = {"GET": C.PATIENTS_READ}
+
+    @extend_schema(parameters=[NotificationFilter], responses=NotificationOutput(many=True))
+    def get(self, request: Request) -> Response:
+        params = NotificationFilter(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows = selectors.notification_list(
+            clinic=self.clinic,
+            membership=self.membership,
+            unread_only=params.validated_data["unread"],
+        )
+        return self.paginated(rows, NotificationOutput)
+
+
+class NotificationReadInput(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=200,
+        help_text="Notification ids; ids that are not the caller's own are ignored",
+    )  # fmt: skip
+
+
+class NotificationReadView(ClinicAPIView):
+    """Mark the caller's own notifications read; answers those now read."""
+
+    capabilities = {"POST": C.PATIENTS_READ}
+    pagination_class = None
+
+    @extend_schema(
+        request=NotificationReadInput, responses=NotificationOutput(many=True),
+        summary="Mark notifications as read",
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        data = NotificationReadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = list(
+            selectors.notification_list(clinic=self.clinic, membership=self.membership).filter(
+                pk__in=data.validated_data["ids"]
+            )
+        )
+        services.notification_mark_read(
+            clinic=self.clinic, membership=self.membership, notifications=rows
+        )
+        return Response(NotificationOutput(rows, many=True).data)

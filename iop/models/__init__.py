@@ -3,7 +3,7 @@ from .billing import Authorization, Coverage, PaymentPlan
 from .care import Diagnosis, Enrollment, EnrollmentExtension, Medication
 from .clinics import Clinic, Membership, Site
 from .intake import Inquiry
-from .notifications import Notification
+from .notifications import Notification, NotificationKind
 from .patients import Patient
 from .tenancy import TenantModel
 from .tokens import ApiToken
@@ -23,6 +23,7 @@ __all__ = [
     "Medication",
     "Membership",
     "Notification",
+    "NotificationKind",
     "Patient",
     "PaymentPlan",
     "Site",

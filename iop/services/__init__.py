@@ -2,6 +2,7 @@
 and sends jobs only once it commits (STYLE.md). Names are `<entity>_<action>`."""
 
 from .core import (
+    NOTIFICATION_EMAIL,
     api_token_create,
     api_token_revoke,
     api_token_touch,
@@ -14,6 +15,7 @@ from .core import (
     membership_decline,
     membership_invite,
     membership_update,
+    notification_mark_read,
     notify,
     patient_chart_viewed,
     patient_create,
@@ -44,6 +46,7 @@ from .records import (
 
 __all__ = [
     "INQUIRY_FIELDS",
+    "NOTIFICATION_EMAIL",
     "RECORD_FIELDS",
     "DomainError",
     "TransitionRefusedError",
@@ -68,6 +71,7 @@ __all__ = [
     "membership_decline",
     "membership_invite",
     "membership_update",
+    "notification_mark_read",
     "notify",
     "patient_chart_viewed",
     "patient_create",

@@ -7,6 +7,7 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
@@ -19,11 +20,13 @@ from iop.models import (
     Clinic,
     Membership,
     Notification,
+    NotificationKind,
     Patient,
     Site,
     User,
 )
 from iop.models.audit import AuditAction
+from iop.models.notifications import unread_cache_key
 from iop.models.tokens import hash_token, new_raw_token
 from iop.roles import Role
 from iop.tasks import send_email
@@ -265,21 +268,86 @@ def membership_decline(invitation: Membership, *, user: User) -> None:
         invitation.delete()
 
 
-def notify(*, clinic: Clinic, recipient_id: int, message: str, url: str) -> Notification:
-    """An in-app notification and an email saying something is waiting. The email names
-    no patient: mail leaves the clinic's systems (42 CFR Part 2)."""
-    note = Notification.objects.create(
-        clinic=clinic, recipient_id=recipient_id, message=message, url=url
+# The one sentence each kind of notification sends by email. None names a patient, a score or
+# a result: mail leaves the clinic's systems (42 CFR Part 2, HIPAA minimum necessary).
+NOTIFICATION_EMAIL: dict[str, str] = {
+    NotificationKind.GENERAL: "Something in {clinic} is waiting for you.",
+    NotificationKind.MAKEUP: "Something in {clinic} is waiting for you.",
+    NotificationKind.SAFETY_TASK: "A safety follow-up needs your attention at {clinic}.",
+    NotificationKind.SAFETY_ESCALATION: "A safety follow-up needs your attention at {clinic}.",
+    NotificationKind.MEDICATION_FLAG: "A result needs your review at {clinic}.",
+    NotificationKind.RECOLLECTION: "A collection needs your attention at {clinic}.",
+}
+
+
+def _forget_unread_count(membership_id: int) -> None:
+    cache.delete(unread_cache_key(membership_id))
+
+
+def notify(
+    *,
+    clinic: Clinic,
+    membership_id: int,
+    message: str,
+    url: str,
+    kind: str = NotificationKind.GENERAL,
+    target: models.Model | None = None,
+    actor: User | None = None,
+) -> Notification:
+    """An in-app notification and an email saying something is waiting. The in-app message
+    may name the patient (it is read signed in); the email never does (`NOTIFICATION_EMAIL`).
+    The email goes out through the worker once the transaction commits."""
+    with clinic_context(clinic.pk):
+        note = Notification.objects.create(
+            clinic=clinic, recipient_id=membership_id, message=message, url=url, kind=kind,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=target.pk if target is not None else None,
+        )  # fmt: skip
+        audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=note,
+            changed_fields=["recipient", "kind"],
+        )  # fmt: skip
+    # Now and again on commit: a request that read the count in between must not keep it.
+    _forget_unread_count(membership_id)
+    transaction.on_commit(lambda: _forget_unread_count(membership_id))
+    email = (
+        Membership.objects.filter(pk=membership_id, clinic=clinic)
+        .values_list("user__email", flat=True)
+        .first()
     )
-    email = User.objects.filter(pk=recipient_id).values_list("email", flat=True).first()
     if email:
+        sentence = NOTIFICATION_EMAIL.get(kind, NOTIFICATION_EMAIL[NotificationKind.GENERAL])
         body = (
-            f"Something in {clinic.name} is waiting for you.\n\n"
+            f"{sentence.format(clinic=clinic.name)}\n\n"
             f"Sign in to see it: {settings.SITE_URL.rstrip('/')}{url}\n"
         )
-        subject = f"{clinic.name}: something is waiting for you"
+        subject = f"{clinic.name}: {sentence.format(clinic='the clinic').rstrip('.')}"
         transaction.on_commit(lambda: send_email.delay(to=[email], subject=subject, body=body))
     return note
+
+
+def notification_mark_read(
+    *, clinic: Clinic, membership: Membership, notifications: list[Notification]
+) -> int:
+    """Mark the person's own unread notifications read; returns how many changed."""
+    actor = membership.user
+    unread = [n for n in notifications if n.read_at is None and n.recipient_id == membership.pk]
+    if not unread:
+        return 0
+    now = clock.now()
+    with transaction.atomic(), clinic_context(clinic.pk):
+        Notification.objects.filter(clinic=clinic, pk__in=[n.pk for n in unread]).update(
+            read_at=now
+        )
+        for note in unread:
+            note.read_at = now
+        audit_records(
+            clinic_id=clinic.pk, actor=actor, action=AuditAction.CHANGE, objs=unread,
+            changed_fields=["read_at"],
+        )  # fmt: skip
+    _forget_unread_count(membership.pk)
+    transaction.on_commit(lambda: _forget_unread_count(membership.pk))
+    return len(unread)
 
 
 def _send_invitation_on_commit(membership: Membership) -> None:

@@ -368,6 +368,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aftercare.fail_stranded_pdfs_everywhere",
         "schedule": 60,
     },
+    # Every 15 minutes: a safety task still open after its clinic's day ended goes to the
+    # clinical lead, within a quarter of an hour of that clinic's midnight, whatever its zone.
+    "escalate-safety-tasks": {
+        "task": "progress.tasks.escalate_safety_tasks_everywhere",
+        "schedule": 15 * 60,
+    },
 }
 
 # --- Logging: never patient data; request ids tie lines together ---------------------------

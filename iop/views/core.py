@@ -353,3 +353,49 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         for event in events[:AUDIT_EXPORT_LIMIT]
     )
     return csv_response(f"audit-{clinic.slug}-{stamp}.csv", header, rows)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+@clinic_page(Capability.PATIENTS_READ)
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The person's notifications: unread first, then the last read ones."""
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    rows = selectors.notification_list(clinic=clinic, membership=membership)
+    return render(
+        request,
+        "iop/notification_list.html",
+        {
+            "unread": list(rows.filter(read_at__isnull=True)[:100]),
+            "read": list(rows.filter(read_at__isnull=False)[:20]),
+        },
+    )
+
+
+@clinic_page(Capability.PATIENTS_READ)
+@require_POST
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Opening a notification marks it read and goes where it points."""
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    note = selectors.notification_get(
+        clinic=clinic, membership=membership, notification_id=notification_id
+    )
+    services.notification_mark_read(clinic=clinic, membership=membership, notifications=[note])
+    # Only our own paths: a stored URL never sends the person off the site.
+    target = note.url if note.url.startswith(f"/c/{clinic.slug}/") else ""
+    return redirect(target or clinic_url(request, "notification-list"))
+
+
+@clinic_page(Capability.PATIENTS_READ)
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one notification read and stay on the list."""
+    clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
+    note = selectors.notification_get(
+        clinic=clinic, membership=membership, notification_id=notification_id
+    )
+    services.notification_mark_read(clinic=clinic, membership=membership, notifications=[note])
+    messages.success(request, "Marked as read.")
+    return redirect(clinic_url(request, "notification-list"))

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from iop import services as core
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from tests.conftest import Tenant
@@ -53,6 +54,9 @@ PAGES: dict[str, set[str]] = {
     "makeup-detail": ALL,
     "makeup-decide": SCHEDULERS,
     "notifications-read": ALL,
+    "notification-list": ALL,
+    "notification-open": ALL,
+    "notification-read": ALL,
     "weekly-hours": ALL,
     "track-list": ALL,
     "track-create": ADMIN,
@@ -104,6 +108,8 @@ PAGES: dict[str, set[str]] = {
 POST_ONLY = {
     "makeup-decide",
     "notifications-read",
+    "notification-open",
+    "notification-read",
     "token-revoke",
     "patient-calendar",
     "attendance-mark",
@@ -136,6 +142,9 @@ API: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/patients/{id}/"): DEMOGRAPHICS_WRITERS,
     ("PATCH", "/api/v1/patients/{id}/"): DEMOGRAPHICS_WRITERS,
     ("GET", "/api/v1/audit-events/"): AUDIT_READERS,
+    # Everyone's own notifications (iop.selectors.notification_list).
+    ("GET", "/api/v1/notifications/"): ALL,
+    ("POST", "/api/v1/notifications/read"): ALL,
     **{
         (method, f"/api/v1/{collection}/{suffix}"): roles
         for collection, read, write in [
@@ -329,6 +338,11 @@ def test_every_page_is_in_the_matrix() -> None:
 def test_pages_by_role(clinic_a: Tenant, role: str) -> None:
     client = clinic_a.client_for(role)
     values = ids(clinic_a)
+    # A notification is its recipient's alone: each role opens its own.
+    values["notification_id"] = core.notify(
+        clinic=clinic_a.clinic, membership_id=clinic_a.members[role].pk,
+        message="Matrix", url=f"/c/{clinic_a.clinic.slug}/",
+    ).pk  # fmt: skip
     for route in clinic_routes():
         url = route.url(clinic_slug=clinic_a.clinic.slug, **values)
         # token-revoke is POST-only; whether it acted is checked after the loop.

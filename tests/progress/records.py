@@ -8,9 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 from iop import clock
-from iop.models import Patient, User
+from iop.models import Notification, Patient, User
 from iop.tenancy import clinic_context
 from progress import services
+from progress.models import SafetyTask
+
+
+def _notification_of(task: SafetyTask) -> Notification:
+    with clinic_context(task.clinic_id):
+        return Notification.objects.filter(
+            clinic_id=task.clinic_id, target_type="progress.safetytask", target_id=task.pk
+        ).earliest("id")
 
 
 def progress_records(patient: Patient, *, actor: User, session: Any) -> dict[str, Any]:
@@ -64,5 +72,7 @@ def progress_records(patient: Patient, *, actor: User, session: Any) -> dict[str
         "expectation_id": expectations[0],
         "measure_id": measure,
         "safety_task_id": measure.safety_task,
+        # The task's notification (to the clinical leads: no care team is set yet here).
+        "notification_id": _notification_of(measure.safety_task),
         "check_in_id": check_in,
     }

@@ -15,6 +15,7 @@ from iop.models import Medication, Patient
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from progress import selectors, services
+from progress.cssrs import Screen
 from progress.models import DrugTest, Measure, SubstanceResult
 from scheduling.models import Attendance, Session
 from tests import factories
@@ -135,7 +136,12 @@ def test_item9_flag_stays_until_the_task_is_closed(clinic_a: Tenant) -> None:
     assert "item9" in flags_of(clinic_a, patient)
     with clinic_context(clinic_a.clinic.pk):
         task = selectors.open_safety_tasks(clinic=clinic_a.clinic, patient_id=patient.pk)[0]
-    services.safety_task_close(task, actor=clinic_a.admin.user, note="Seen the same day.")
+    services.safety_task_close(
+        task,
+        actor=clinic_a.admin.user,
+        screen=Screen(wish_dead=False, suicidal_thoughts=False),
+        plan="Seen the same day.",
+    )
     assert "item9" not in flags_of(clinic_a, patient)
 
 

@@ -116,21 +116,24 @@ def test_item9_opens_a_same_day_safety_task_for_the_primary_therapist(clinic_a: 
         not in clinic_a.client_for(Role.FRONT_DESK).get(chart_url).content.decode()
     )
 
-    # Closing needs a note: refused without one, by the API and by the page.
+    # Closing needs the screen and a plan: refused without, by the API and by the page.
     close = f"/api/v1/safety-tasks/{task_id}/close"
     refused = api(clinic_a, Role.THERAPIST).post(
-        close, {"note": "  "}, content_type="application/json"
-    )
+        close, {"wish_dead": False, "suicidal_thoughts": False, "behavior": False, "plan": "  "},
+        content_type="application/json",
+    )  # fmt: skip
     assert refused.status_code == 400
     page = f"/c/{clinic_a.clinic.slug}/patients/{patient_id}/safety-tasks/{task_id}/close/"
-    assert "There is a problem" in web.post(page, {"note": ""}).content.decode()
+    assert "There is a problem" in web.post(page, {"plan": ""}).content.decode()
     assert "Safety follow-up due" in web.get(chart_url).content.decode()
-    done = web.post(page, {"note": "Called the patient; no plan or intent; safety plan reviewed."})
+    screen = {"wish_dead": "yes", "suicidal_thoughts": "no", "behavior": "no"}
+    done = web.post(page, {**screen, "plan": "Called the patient; safety plan reviewed."})
     assert done.status_code == 302
     assert "Safety follow-up due" not in web.get(chart_url).content.decode()
     again = api(clinic_a, Role.THERAPIST).post(
-        close, {"note": "again"}, content_type="application/json"
-    )
+        close, {"wish_dead": False, "suicidal_thoughts": False, "behavior": False,
+                "plan": "again"}, content_type="application/json",
+    )  # fmt: skip
     assert again.status_code == 409
 
 

@@ -339,7 +339,7 @@ def test_marking_absent_enqueues_the_sweep_on_commit_and_notifies_the_case_manag
 
     assert wait_until(recorded)
     with clinic_context(clinic_a.clinic.pk):
-        note = Notification.objects.get(recipient=case_manager.user)
+        note = Notification.objects.get(recipient=case_manager)
     assert "a make-up decision" in note.message
     assert wait_until(lambda: len(mail.outbox) == 1)
     assert mail.outbox[0].to == [case_manager.user.email]
