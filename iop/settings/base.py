@@ -310,6 +310,7 @@ SPECTACULAR_SETTINGS = {
         # --- progress app ---
         "DrugTestReasonEnum": "progress.models.DrugTestReason",
         "DrugTestOrderReasonEnum": "progress.api.ORDERABLE_REASONS",
+        "SubstanceEnum": "progress.models.Substance",
     },
 }
 

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+import iop.rls
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -74,4 +76,5 @@ class Migration(migrations.Migration):
                 name="safetytask_to_escalate",
             ),
         ),
+        iop.rls.BoundDates(),
     ]

@@ -86,7 +86,7 @@ def notifications(tenant: Tenant, role: str) -> list[str]:
     with clinic_context(tenant.clinic.pk):
         return list(
             Notification.objects.filter(
-                clinic=tenant.clinic, recipient=tenant.members[role].user
+                clinic=tenant.clinic, recipient=tenant.members[role]
             ).values_list("message", flat=True)
         )
 

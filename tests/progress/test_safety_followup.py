@@ -135,7 +135,8 @@ def test_without_a_care_team_the_clinical_leads_are_told(clinic_a: Tenant) -> No
     gone = factories.member(clinic_a.clinic, Role.THERAPIST)
     patient = care_team_patient(clinic_a, primary_therapist=gone)
     gone.is_active = False
-    gone.save()
+    with clinic_context(clinic_a.clinic.pk):
+        gone.save()
     assert told(clinic_a, item9(clinic_a, patient)) == {clinic_a.admin.pk, second_lead.pk}
 
 
@@ -337,7 +338,8 @@ def test_without_an_active_lead_nothing_is_claimed_until_there_is_one(clinic_a: 
     therapist = clinic_a.members[Role.THERAPIST]
     task = item9(clinic_a, care_team_patient(clinic_a, primary_therapist=therapist))
     clinic_a.admin.is_active = False
-    clinic_a.admin.save()
+    with clinic_context(clinic_a.clinic.pk):
+        clinic_a.admin.save()
     zone = clock.zone(clinic_a.clinic)
     with time_machine.travel(datetime.datetime(2026, 12, 3, 1, 0, tzinfo=zone), tick=False):
         assert services.safety_tasks_escalate(clinic=clinic_a.clinic) == 0
