@@ -766,7 +766,11 @@ def _safety_task_open(measure: Measure, *, actor: User) -> SafetyTask:
 
 
 def _active(membership: Membership | None) -> bool:
-    return bool(membership and membership.is_active and membership.user.is_active)
+    """On staff and reachable: active, and in the place they accepted (someone whose
+    invitation is pending cannot see a safety task, so it goes to the clinical leads)."""
+    return bool(
+        membership and membership.is_active and membership.is_accepted and membership.user.is_active
+    )
 
 
 def clinical_leads(clinic: Clinic) -> list[Membership]:

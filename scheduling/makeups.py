@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
 from iop import clock
-from iop.models import Clinic, Membership, Notification, Patient, User
+from iop.models import Clinic, Membership, Notification, NotificationKind, Patient, User
 from iop.models.audit import AuditAction
 from iop.services.core import audit_record, notify
 from iop.services.errors import DomainError
@@ -337,6 +337,7 @@ def _notify_case_managers(clinic: Clinic, new: list[int]) -> None:
             message=f"{count} missed session{'s' if count > 1 else ''} of your patients "
             f"{'need' if count > 1 else 'needs'} a make-up decision.",
             url=url,
+            kind=NotificationKind.MAKEUP,
         )
 
 

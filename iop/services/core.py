@@ -307,14 +307,18 @@ def notify(
             clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=note,
             changed_fields=["recipient", "kind"],
         )  # fmt: skip
+        # Inside the clinic's context: row-level security shows the membership only there.
+        # Someone no longer on staff keeps the in-app row but gets no email.
+        email = (
+            Membership.objects.filter(
+                pk=membership_id, clinic=clinic, is_active=True, user__is_active=True
+            )
+            .values_list("user__email", flat=True)
+            .first()
+        )
     # Now and again on commit: a request that read the count in between must not keep it.
     _forget_unread_count(membership_id)
     transaction.on_commit(lambda: _forget_unread_count(membership_id))
-    email = (
-        Membership.objects.filter(pk=membership_id, clinic=clinic)
-        .values_list("user__email", flat=True)
-        .first()
-    )
     if email:
         sentence = NOTIFICATION_EMAIL.get(kind, NOTIFICATION_EMAIL[NotificationKind.GENERAL])
         body = (
@@ -481,7 +485,9 @@ def _check_care_team(patient: Patient) -> None:
     """The care team are active staff of the patient's own clinic."""
     for field in ("primary_therapist", "case_manager"):
         member = getattr(patient, field)
-        if member is not None and (member.clinic_id != patient.clinic_id or not member.is_active):
+        if member is not None and (
+            member.clinic_id != patient.clinic_id or not member.is_active or not member.is_accepted
+        ):
             raise ValidationError({field: "Choose an active member of this clinic's staff."})
 
 

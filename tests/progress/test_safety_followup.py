@@ -391,3 +391,18 @@ def test_the_beat_job_escalates_through_the_worker_once(
         task.refresh_from_db()
     assert sent == 1
     assert task.escalated_at is not None
+
+
+def test_a_pending_invitee_on_the_care_team_counts_as_none(clinic_a: Tenant) -> None:
+    """Someone whose invitation is not yet accepted cannot sign in to see the task: the
+    clinical leads are told instead, and the care team cannot be set to them."""
+    pending = factories.member(clinic_a.clinic, Role.THERAPIST)
+    patient = care_team_patient(clinic_a, primary_therapist=pending)
+    with clinic_context(clinic_a.clinic.pk):
+        Membership.objects.filter(pk=pending.pk).update(accepted_at=None)
+        pending = Membership.objects.get(pk=pending.pk)
+        patient = Patient.objects.get(pk=patient.pk)  # as a page reads it: the team afresh
+    assert told(clinic_a, item9(clinic_a, patient)) == {clinic_a.admin.pk}
+    other = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user)
+    with clinic_context(clinic_a.clinic.pk), pytest.raises(ValidationError, match="active member"):
+        core.patient_update(patient=other, actor=clinic_a.admin.user, primary_therapist=pending)
