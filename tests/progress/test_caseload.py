@@ -164,7 +164,7 @@ def test_under_the_weekly_minimum_last_week(clinic_a: Tenant) -> None:
 
 
 def test_sorted_by_risk_and_a_case_manager_sees_only_their_own(clinic_a: Tenant) -> None:
-    calm = enrolled(clinic_a, "Aaron")
+    calm = enrolled(clinic_a, "Calmwater")
     risky = enrolled(clinic_a, "Zed")
     phq9(clinic_a, risky, 0, [0, 0, 0, 0, 0, 0, 0, 0, 2])
     with clinic_context(clinic_a.clinic.pk):
@@ -178,7 +178,7 @@ def test_sorted_by_risk_and_a_case_manager_sees_only_their_own(clinic_a: Tenant)
     page = clinic_a.client_for(Role.CASE_MANAGER).get(f"/c/{clinic_a.clinic.slug}/caseload/")
     html = page.content.decode()
     assert "Zed" in html
-    assert "Aaron" in html
+    assert "Calmwater" in html
     assert "PHQ-9 item 9" in html
     assert clinic_a.patient.legal_last_name not in html
     flagged = (
@@ -187,7 +187,7 @@ def test_sorted_by_risk_and_a_case_manager_sees_only_their_own(clinic_a: Tenant)
         .content.decode()
     )
     assert "Zed" in flagged
-    assert "Aaron" not in flagged
+    assert "Calmwater" not in flagged
 
 
 def _busy_patients(tenant: Tenant, count: int) -> None:
