@@ -96,6 +96,9 @@ clinic_patterns: list[URLPattern | URLResolver] = [
     path("", include("aftercare.urls")),
     path("", include("family.urls")),
     path("", include("therapy.urls")),
+    path("", include("billing.urls")),
+    path("", include("reports.urls")),
+    path("", include("interop.urls")),
 ]
 
 urlpatterns = [

@@ -102,6 +102,12 @@ def build_tenant(slug: str, zone: str = DEFAULT_ZONE) -> Tenant:
 
     records |= therapy_records(patient, members=members, records=records)
     # --- end therapy
+    # --- billing ---
+    # --- end billing
+    # --- reports ---
+    # --- end reports
+    # --- interop ---
+    # --- end interop
     return Tenant(
         clinic=clinic,
         members=members,

@@ -48,5 +48,8 @@ urlpatterns = [
     path("", include("aftercare.api_urls")),
     path("", include("family.api_urls")),
     path("", include("therapy.api_urls")),
+    path("", include("billing.api_urls")),
+    path("", include("reports.api_urls")),
+    path("", include("interop.api_urls")),
     re_path(r"", not_found),
 ]

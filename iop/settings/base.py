@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "family.apps.FamilyConfig",
     "progress.apps.ProgressConfig",
     "aftercare.apps.AftercareConfig",
+    # Above the features: they consolidate what the features record.
+    "billing.apps.BillingConfig",
+    "reports.apps.ReportsConfig",
+    "interop.apps.InteropConfig",
 ]
 
 MIDDLEWARE = [
