@@ -45,16 +45,28 @@ def clinics(transactional_db: None) -> list[Tenant]:
     return tenants
 
 
+def drop_database(name: str) -> None:
+    """Drop a scratch database as the maintenance role, whoever is still connected to it.
+
+    A plain DROP stops autovacuum workers itself (a freshly restored database is their
+    favourite), which `WITH (FORCE)` refuses to do for a role that is not a superuser:
+    "permission denied to terminate process". FORCE is kept for the sessions this role may
+    end, the app's own, when something left one open.
+    """
+    with backup.pg_connect(backup.server().database("postgres")) as conn:
+        try:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        except psycopg.errors.ObjectInUse:
+            force = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            conn.execute(force.format(sql.Identifier(name)))
+
+
 @pytest.fixture
 def restored_name(clinics: list[Tenant]) -> Iterator[str]:
     name = f"{connection.settings_dict['NAME']}_restored"
-    server = backup.server()
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    with backup.pg_connect(server.database("postgres")) as conn:
-        conn.execute(drop)
+    drop_database(name)
     yield name
-    with backup.pg_connect(server.database("postgres")) as conn:
-        conn.execute(drop)
+    drop_database(name)
 
 
 def make(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
