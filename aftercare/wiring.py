@@ -4,14 +4,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from iop import hooks
+from iop import clock, hooks
 from iop.models import Enrollment, User
-from iop.roles import Capability
+from iop.roles import Capability, Role
 from iop.selectors import Chart
 
 from .demo import seed_aftercare
 from .models import AftercarePdf
-from .selectors import plans_for_patient
+from .selectors import FollowUpFilters, follow_up_queue, plans_for_patient
 from .services import LEAVING_STATUSES, follow_ups_schedule
 
 
@@ -58,3 +58,19 @@ def _demo(demo: hooks.DemoClinic) -> None:
 
 
 hooks.demo_seeders.register(_demo, order=40)
+
+
+# --- A case manager's first screen ------------------------------------------------------------
+def _follow_ups_due(request: HttpRequest) -> dict[str, Any]:
+    """Their alumni calls due today or overdue (later ones are not today's work)."""
+    clinic = request.clinic  # type: ignore[attr-defined]
+    mine = FollowUpFilters(mine=request.membership)  # type: ignore[attr-defined]
+    due = follow_up_queue(clinic=clinic, filters=mine).filter(due_on__lte=clock.today(clinic))
+    return {"calls": list(due[:10])}
+
+
+hooks.day_panels.register(
+    hooks.DayPanel("follow-ups", "Follow-up calls due", "aftercare/_day_follow_ups.html",
+                   _follow_ups_due, frozenset({Role.CASE_MANAGER})),
+    order=40,
+)  # fmt: skip

@@ -109,6 +109,38 @@ class TodayPanel:
 today_panels: Registry[TodayPanel] = Registry("today panels")
 
 
+# --- The first screen after sign-in (each role lands on its day, UI.md) -----------------------
+@dataclass(frozen=True)
+class DayPanel:
+    """A part of a person's first screen (their groups, notes to sign, the caseload's alerts),
+    shown to the `roles` it is for, in order, below the `today_panels` (what needs them now).
+    `context(request)` returns the panel's values, or None to render an empty state from the
+    template's own words; the roles named here all have what the panel reads."""
+
+    key: str
+    title: str
+    template: str
+    context: Callable[[HttpRequest], dict[str, Any]]
+    roles: frozenset[str]
+
+
+day_panels: Registry[DayPanel] = Registry("day panels")
+
+
+@dataclass(frozen=True)
+class SetupGap:
+    """Something the clinic has not set up that stops a part of its day (a track with no weekly
+    template makes no sessions): what is missing, said plainly, and where to fix it."""
+
+    text: str
+    url: str
+
+
+# Each feature says what it is missing, for the admin's first screen: called with the request,
+# returns the gaps (an empty list when there are none).
+setup_gaps: Registry[Callable[[HttpRequest], list[SetupGap]]] = Registry("set-up gaps")
+
+
 # --- The demo (`seed_demo`) -----------------------------------------------------------------
 @dataclass
 class DemoClinic:

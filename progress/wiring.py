@@ -111,3 +111,21 @@ def _demo(demo: hooks.DemoClinic) -> None:
 
 
 hooks.demo_seeders.register(_demo, order=50)
+
+
+# --- A case manager's first screen ------------------------------------------------------------
+def _caseload_alerts(request: HttpRequest) -> dict[str, Any]:
+    """Their own patients with a flag, highest risk first (the caseload's one ranking)."""
+    rows = selectors.caseload(
+        clinic=request.clinic,  # type: ignore[attr-defined]
+        case_manager_id=request.membership.pk,  # type: ignore[attr-defined]
+        flag="any",
+    )
+    return {"rows": rows[:10], "more": max(0, len(rows) - 10)}
+
+
+hooks.day_panels.register(
+    hooks.DayPanel("caseload", "Your caseload's alerts", "progress/_day_caseload.html",
+                   _caseload_alerts, frozenset({Role.CASE_MANAGER})),
+    order=20,
+)  # fmt: skip

@@ -4,13 +4,22 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from iop import clock
-from iop.models import Clinic, Track
+from iop.models import Clinic, Membership, Track
 
-from .models import Attendance, Closure, MissedSession, Session, SessionStatus
+from .models import (
+    Attendance,
+    AttendanceTodo,
+    Closure,
+    MissedSession,
+    MissedStatus,
+    Room,
+    Session,
+    SessionStatus,
+)
 
 
 @dataclass
@@ -121,3 +130,85 @@ def missed_sessions_recent(*, clinic: Clinic, patient_id: int, days: int = 60) -
         .select_related("session__group_type", "session__topic", "makeup__session")
         .order_by("-session__starts_at")
     )
+
+
+# --- A person's first screen (scheduling/day_views.py) --------------------------------------
+
+
+def sessions_of(
+    *, clinic: Clinic, day: datetime.date, membership: Membership
+) -> list[RosterSession]:
+    """The day's sessions this person leads or co-leads, with their lists (two queries)."""
+    return [
+        item
+        for item in roster(clinic=clinic, day=day)
+        if membership.pk in (item.session.lead_id, item.session.co_lead_id)
+    ]
+
+
+@dataclass
+class ClinicDay:
+    sessions: list[RosterSession]
+    running: int  # sessions not cancelled
+    expected: int  # patients on the lists of those
+    unmarked_now: int  # still "expected" on sessions that have begun
+    unmarked_earlier: int  # lists of earlier days nobody finished (to-dos)
+
+
+def clinic_day(*, clinic: Clinic, day: datetime.date) -> ClinicDay:
+    """The clinic's day at a glance for the admin: three queries."""
+    sessions = roster(clinic=clinic, day=day)
+    now = clock.now()
+    running = [s for s in sessions if s.session.status != SessionStatus.CANCELLED]
+    return ClinicDay(
+        sessions=sessions,
+        running=len(running),
+        expected=sum(len(s.rows) for s in running),
+        unmarked_now=sum(
+            s.counts.get("expected", 0) for s in running if s.session.starts_at <= now
+        ),
+        unmarked_earlier=AttendanceTodo.objects.filter(
+            clinic=clinic, resolved_at__isnull=True
+        ).count(),
+    )
+
+
+def makeups_due(*, clinic: Clinic, membership: Membership, limit: int = 10) -> list[MissedSession]:
+    """Open misses of this case manager's patients, oldest first: the ones whose make-up
+    window closes soonest (one query)."""
+    return list(
+        MissedSession.objects.filter(
+            clinic=clinic, status=MissedStatus.OPEN, patient__case_manager=membership
+        )
+        .select_related("patient", "session__group_type", "session__track")
+        .order_by("session__starts_at")[:limit]
+    )
+
+
+def setup_gaps(*, clinic: Clinic) -> list[tuple[str, str]]:
+    """What the calendar is missing to run the clinic's week, as (what, page name): two
+    queries."""
+    gaps = []
+    today = clock.today(clinic)
+    tracks = (
+        Track.objects.filter(clinic=clinic, is_active=True)
+        .filter(Q(active_until__isnull=True) | Q(active_until__gte=today))
+        .annotate(blocks_n=Count("blocks"))
+        .order_by("name")
+    )
+    for track in tracks:
+        if track.blocks_n == 0:
+            gaps.append(
+                (
+                    f"Track “{track.name}” has no weekly template: it makes no sessions.",
+                    "track-list",
+                )
+            )
+    if not Room.objects.filter(clinic=clinic).exists():
+        gaps.append(
+            (
+                "No rooms: sessions cannot be given a room, so double-booking goes unchecked.",
+                "track-list",
+            )
+        )
+    return gaps

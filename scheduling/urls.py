@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import makeup_views, views
+from . import day_views, makeup_views, views
 
 urlpatterns = [
-    # The clinic's home is the Today roster: the first screen is the day's work.
-    path("", views.roster, name="clinic-home"),
+    # The clinic's home is the person's day: the roster for the front desk, their own work
+    # (groups, notes to sign, the caseload's alerts, the clinic's set-up) for the others.
+    path("", day_views.clinic_home, name="clinic-home"),
     path("roster/", views.roster, name="roster"),
     path("makeups/", makeup_views.makeup_queue, name="makeup-queue"),
     path("makeups/<int:missed_id>/", makeup_views.makeup_detail, name="makeup-detail"),

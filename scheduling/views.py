@@ -63,7 +63,7 @@ def _topics_by_group_type(clinic: Any) -> dict[int, list[Any]]:
     return topics
 
 
-def _today_panels(request: HttpRequest) -> list[tuple[str, dict[str, Any]]]:
+def today_panels_for(request: HttpRequest) -> list[tuple[str, dict[str, Any]]]:
     """What the features put above the day's lists for this person (iop.hooks.today_panels)."""
     membership = request.membership  # type: ignore[attr-defined]
     shown = []
@@ -110,7 +110,7 @@ def roster(request: HttpRequest) -> HttpResponse:
             "buttons": BUTTONS,
             "can_mark": can_mark,
             "topics": _topics_by_group_type(clinic),
-            "panels": _today_panels(request),
+            "panels": today_panels_for(request),
             "todos": AttendanceTodo.objects.filter(clinic=clinic, resolved_at__isnull=True)
             .select_related("session__track", "session__group_type")
             .order_by("session__starts_at")[:20],

@@ -293,6 +293,79 @@ def therapist_week(
 
 
 @dataclass
+class GridCell:
+    """One cell of the week's time grid: the items starting in its first slot (and those
+    overlapping them), spanning `rows` slots."""
+
+    items: list[WeekItem]
+    rows: int
+
+
+@dataclass
+class GridRow:
+    starts_at: datetime.time  # the slot's wall-clock time, written in the first column
+    cells: list[GridCell | bool | None]  # per shown day: a cell, None (empty), False (spanned)
+
+
+@dataclass
+class TimeGrid:
+    days: list[WeekDay]  # the working days only: those with hours, a session or time away
+    rows: list[GridRow]
+
+
+def time_grid(week: list[WeekDay], *, tz: datetime.tzinfo, slot_minutes: int = 30) -> TimeGrid:
+    """A week like a calendar app: one column per working day, one row per `slot_minutes`
+    from the week's first item to its last, each item in the row of its start spanning its
+    length. Items that overlap (a session during time away) share a cell."""
+    shown = [day for day in week if day.items]
+    if not shown:
+        return TimeGrid([], [])
+
+    def slot(moment: datetime.datetime, *, up: bool) -> int:
+        local = moment.astimezone(tz)
+        minutes = local.hour * 60 + local.minute
+        whole, part = divmod(minutes, slot_minutes)
+        return whole + (1 if up and part else 0)
+
+    per_day: list[dict[int, GridCell]] = []
+    first, last = 24 * 60 // slot_minutes, 0
+    for day in shown:
+        cells: dict[int, GridCell] = {}
+        open_start, open_end, open_until = -1, -1, None
+        for item in day.items:  # sorted by start
+            if open_until is not None and item.starts_at < open_until:  # overlaps in time
+                cell = cells[open_start]
+                cell.items.append(item)
+                open_end = max(open_end, slot(item.ends_at, up=True))
+                open_until = max(open_until, item.ends_at)
+                cell.rows = open_end - open_start
+                continue
+            # One that only begins in the last slot of the one before (open time after a
+            # 50-minute session) starts in the next row.
+            start = max(slot(item.starts_at, up=False), open_end)
+            end = max(slot(item.ends_at, up=True), start + 1)
+            cells[start] = GridCell([item], end - start)
+            open_start, open_end, open_until = start, end, item.ends_at
+            first, last = min(first, start), max(last, end)
+        per_day.append(cells)
+    rows = []
+    covered = [0] * len(shown)  # the slot up to which each day's current cell reaches
+    for index in range(first, last):
+        row_cells: list[GridCell | bool | None] = []
+        for n, cells in enumerate(per_day):
+            if index in cells:
+                row_cells.append(cells[index])
+                covered[n] = index + cells[index].rows
+            elif index < covered[n]:
+                row_cells.append(False)
+            else:
+                row_cells.append(None)
+        minutes = index * slot_minutes
+        rows.append(GridRow(datetime.time(minutes // 60, minutes % 60), row_cells))
+    return TimeGrid(shown, rows)
+
+
+@dataclass
 class TherapyPatient:
     patient: Any
     plan: TreatmentPlan | None

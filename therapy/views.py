@@ -185,12 +185,13 @@ def week(request: HttpRequest) -> HttpResponse:
         if therapist
         else []
     )
+    grid = selectors.time_grid(days, tz=clock.zone(clinic))
     return render(
         request,
         "therapy/week.html",
         {
             "therapist": therapist, "therapists": getattr(request, "therapists", None),
-            "monday": monday, "days": days,
+            "monday": monday, "days": days, "grid": grid,
             "previous": monday - datetime.timedelta(weeks=1),
             "next": monday + datetime.timedelta(weeks=1),
             "tz": clinic.timezone, "now": clock.now(),

@@ -4,10 +4,11 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from iop import clock, hooks
 from iop.models import Clinic, Membership
-from iop.roles import Capability
+from iop.roles import Capability, Role
 from iop.selectors import Chart
 from scheduling import hooks as calendar
 
@@ -69,3 +70,35 @@ def _staff_hours(
 
 
 calendar.staff_hours.register(_staff_hours)
+
+
+# --- A therapist's first screen ----------------------------------------------------------------
+def _notes_to_sign(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "todo": selectors.notes_todo(
+            clinic=request.clinic,  # type: ignore[attr-defined]
+            membership=request.membership,  # type: ignore[attr-defined]
+        )
+    }
+
+
+def _therapists_without_hours(request: HttpRequest) -> list[hooks.SetupGap]:
+    """A therapist with no working hours gets no individual sessions from the scheduler."""
+    clinic = request.clinic  # type: ignore[attr-defined]
+    working = Availability.objects.filter(clinic=clinic).values("therapist_id")
+    idle = Membership.objects.filter(
+        clinic=clinic, role=Role.THERAPIST, is_active=True, accepted_at__isnull=False
+    ).exclude(pk__in=working)
+    url = reverse("therapy-availability", kwargs={"clinic_slug": clinic.slug})
+    return [
+        hooks.SetupGap(f"{m.user.display_name} has no working hours: no individual sessions.", url)
+        for m in idle.select_related("user").order_by("user__last_name")
+    ]
+
+
+hooks.day_panels.register(
+    hooks.DayPanel("notes", "Notes to sign", "therapy/_day_notes.html", _notes_to_sign,
+                   frozenset({Role.THERAPIST})),
+    order=20,
+)  # fmt: skip
+hooks.setup_gaps.register(_therapists_without_hours, order=40)

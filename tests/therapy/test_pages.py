@@ -2,6 +2,7 @@
 browser flow, the unsigned list."""
 
 import datetime
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +11,7 @@ from iop import clock
 from iop.roles import Role
 from tests.conftest import Tenant
 from tests.therapy.records import individual_session
+from therapy import selectors
 
 WEEK_VIEW_QUERIES = 13  # an empty week skips the two prefetches: 11
 
@@ -45,6 +47,45 @@ def test_the_week_view_shows_sessions_and_open_time_in_pinned_queries(clinic_a: 
     assert html.count("week-item--session") >= 4 + 1  # four sessions and the legend
     assert "week-item--open" in html
     assert clinic_a.patient.record_number in html
+
+
+def test_the_week_is_a_time_grid_of_working_days_only(clinic_a: Tenant) -> None:
+    """Like a calendar app: a column per working day (the fixture therapist works Monday to
+    Friday and Saturday mornings), a row per half hour, each session in the row of its start
+    spanning its length."""
+    monday = clock.today(clinic_a.clinic) + datetime.timedelta(weeks=3)
+    monday -= datetime.timedelta(days=monday.weekday())
+    therapist = clinic_a.members[Role.THERAPIST]
+    session = individual_session(clinic_a.patient, lead=therapist, day=monday, hour=15)
+    page = clinic_a.client_for(Role.THERAPIST).get(
+        f"/c/{clinic_a.clinic.slug}/therapy/week/", {"week": f"{monday}"}
+    )
+    html = page.content.decode()
+    head = re.search(r"<thead>(.*?)</thead>", html, re.S)
+    assert head
+    days = re.findall(r'<th scope="col">(\w{3}) ', head.group(1))
+    assert days == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]  # no Sunday
+    assert "Not working" not in html
+    # Hour labels down the side; the 50-minute session starts at 3 PM and spans two rows.
+    assert re.search(r'<th scope="row" class="time-grid__time">3 PM</th>', html)
+    cell = re.search(
+        r'<td rowspan="(\d+)" class="time-grid__cell">\s*'
+        r'<div class="week-item week-item--session">\s*<span class="week-item__time">3:00 PM',
+        html,
+    )
+    assert cell
+    assert cell.group(1) == "2"
+    assert f"/therapy/sessions/{session.pk}/" in html
+    # Every row has one cell per day or a day's cell spanning it: the grid is whole.
+    grid = selectors.time_grid(
+        selectors.therapist_week(clinic=clinic_a.clinic, therapist=therapist, monday=monday),
+        tz=clock.zone(clinic_a.clinic),
+    )
+    spans = [0] * len(grid.days)
+    for row in grid.rows:
+        for n, cell_ in enumerate(row.cells):
+            assert (cell_ is False) == (spans[n] > 0)
+            spans[n] = cell_.rows - 1 if cell_ else max(0, spans[n] - 1)
 
 
 def test_an_admin_picks_the_therapist(clinic_a: Tenant) -> None:
