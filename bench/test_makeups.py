@@ -1,73 +1,21 @@
 """Benchmark, not a test: the missed-session sweep over 10,000 misses in one clinic."""
 
-import datetime
 import time
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from iop import clock
-from iop.models import Clinic, Enrollment, Patient, Track
 from iop.tenancy import clinic_context
 from scheduling import makeups
-from scheduling import services as calendar
-from scheduling.models import Attendance, GroupType, MakeupProposal, Session
-from tests import factories
+from scheduling.models import MakeupProposal
 from tests.conftest import build_tenant
-
-TRACKS = 10
-PATIENTS_PER_TRACK = 84
+from tests.scheduling.backlog import build_backlog
 
 
 def test_sweep_10000_misses(db: None) -> None:
     tenant = build_tenant("bench-sweep")
-    clinic, admin = tenant.clinic, tenant.admin.user
-    Clinic.objects.filter(pk=clinic.pk).update(generate_weeks_ahead=8)
-    clinic.refresh_from_db()
-    for n in range(TRACKS - 1):
-        start = datetime.time(7 + n)
-        factories.track(
-            clinic, actor=admin, name=f"Track {n:02d}", capacity=200,
-            hours=(start, datetime.time(start.hour + 3)),
-        )  # fmt: skip
-    today = clock.today(clinic)
-    with clinic_context(clinic.pk):
-        skills = GroupType.objects.get(clinic=clinic, kind="skills")
-        tracks = list(Track.objects.filter(clinic=clinic).order_by("id"))
-        patients = Patient.objects.bulk_create(
-            Patient(
-                clinic=clinic, record_number=f"B{n:05d}", legal_first_name="Bench",
-                legal_last_name=f"P{n:05d}", date_of_birth=datetime.date(1980, 1, 1),
-            )
-            for n in range(TRACKS * PATIENTS_PER_TRACK)
-        )  # fmt: skip
-        Enrollment.objects.bulk_create(
-            Enrollment(
-                clinic=clinic, patient=p, track=tracks[n % TRACKS], status="active",
-                admission_date=today - datetime.timedelta(weeks=5),
-                planned_end_date=today + datetime.timedelta(weeks=5),
-            )
-            for n, p in enumerate(patients)
-        )  # fmt: skip
-    # Four weeks back and four ahead, every patient on their track's sessions.
-    calendar.sessions_generate(clinic=clinic, today=today - datetime.timedelta(weeks=4))
-    with clinic_context(clinic.pk):
-        Session.objects.filter(clinic=clinic).update(group_type=skills)
-        past = list(
-            Session.objects.filter(
-                clinic=clinic, ends_at__lt=clock.now() - datetime.timedelta(hours=1)
-            ).values_list("id", "track_id", "starts_at", "ends_at")
-        )
-        rows = [
-            Attendance(
-                clinic=clinic, session_id=sid, patient=p, starts_at=start, ends_at=end,
-                status="absent", minutes_attended=0,
-            )
-            for sid, track_id, start, end in past
-            for n, p in enumerate(patients)
-            if tracks[n % TRACKS].pk == track_id
-        ][:10_000]  # fmt: skip
-        Attendance.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    clinic = tenant.clinic
+    total = build_backlog(tenant, 10_000)
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         first = makeups.missed_sweep(clinic=clinic)
@@ -82,5 +30,5 @@ def test_sweep_10000_misses(db: None) -> None:
         f"in {took:.2f} s ({len(queries)} queries); second run {second:.2f} s, "
         f"new misses {again.missed}"
     )
-    assert first.missed == len(rows) >= 10_000 - PATIENTS_PER_TRACK
+    assert first.missed == total >= 10_000 - 84
     assert again.missed == 0
