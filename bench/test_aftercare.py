@@ -6,15 +6,20 @@ the numbers are the render + store cost a warm worker pays per PDF. Memory is th
 process's peak RSS (`ru_maxrss`) and current RSS (psutil) after 200 renders.
 """
 
+import gc
 import resource
 import statistics
 import time
 
 import psutil
 from django.db import transaction
+from weasyprint import HTML
 
 from aftercare import services
 from aftercare.models import AftercarePdf
+from aftercare.pdf import _static_base_url, plan_html
+from bench import floors
+from iop.celery import settle_heap
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from tests.conftest import build_tenant
@@ -42,6 +47,33 @@ def test_pdf_render_seconds_and_worker_memory(db: None) -> None:
             return time.perf_counter() - started
 
     render_once()  # warm: fonts, templates, WeasyPrint's caches
+    with clinic_context(clinic_id):
+        html = plan_html(AftercarePdf.objects.select_related("plan").get(pk=pdf.pk).plan, pdf)
+
+    def weasyprint_alone() -> None:
+        HTML(string=html, base_url=floors_base()).write_pdf()
+
+    def floors_base() -> str:
+
+        return _static_base_url()
+
+    floor_ms, cold_ms = floors.interleaved(weasyprint_alone, render_once)
+    floors.record(
+        floors.Row(
+            "aftercare PDF, heap not frozen", "WeasyPrint on the same HTML", floor_ms, cold_ms,
+            note=f"gc thresholds {gc.get_threshold()}",
+        )
+    )  # fmt: skip
+    settle_heap()  # what each worker child does at start (iop/celery.py)
+    floor_ms, warm_ms = floors.interleaved(weasyprint_alone, render_once)
+    with clinic_context(clinic_id):
+        pdf_size = AftercarePdf.objects.get(pk=pdf.pk).size
+    floors.record(
+        floors.Row(
+            "aftercare PDF, warm worker", "WeasyPrint on the same HTML", floor_ms, warm_ms,
+            size=f"{pdf_size} B", note=f"gc.freeze(): {gc.get_freeze_count()} objects frozen",
+        )
+    )  # fmt: skip
     rss_warm = process.memory_info().rss
     timings = [render_once() for _ in range(20)]
     for _ in range(180):

@@ -31,3 +31,17 @@ class ClinicTask(DjangoTask):
             raise TypeError(f"{self.name} needs clinic_id=<int>")
         with clinic_context(clinic_id):
             return super().__call__(*args, **kwargs)
+
+
+class ClinicStepsTask(ClinicTask):
+    """A clinic job too large for one transaction (the missed-session sweep over a backlog):
+    it commits in bounded steps, each binding the clinic itself (`clinic_context` around each
+    step), so a time limit or a lost worker keeps the finished steps and the next run
+    carries on. The task body is not wrapped in a transaction."""
+
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(kwargs.get("clinic_id"), int):
+            raise TypeError(f"{self.name} needs clinic_id=<int>")
+        return super(ClinicTask, self).__call__(*args, **kwargs)

@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 
 from iop import clock, tenancy
 from iop.request_meta import RequestMeta, current_request
-from iop.selectors import membership_for, user_needs_mfa_setup
+from iop.selectors import membership_for, user_mfa_state
 from iop.services import audit_idle_logoff
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -70,6 +70,11 @@ class RequestIdMiddleware:
 SESSION_LAST_SEEN = "iop_last_seen"
 SESSION_IDLE_LIMIT = "iop_idle_seconds"
 SESSION_CLINIC_COUNT = "iop_clinic_count"  # for the top bar's "Switch clinic"
+SESSION_CLINIC_ID = "iop_clinic_id"  # of the session's `clinic_slug`, bound before it is read
+# Until when (a timestamp) the person's MFA state was found fine: checked again after this
+# long, and at once after they add, remove or reset an authenticator (iop/signals.py).
+SESSION_MFA_OK_UNTIL = "iop_mfa_ok_until"
+MFA_RECHECK_SECONDS = 300
 
 
 class IdleLogoffMiddleware:
@@ -126,9 +131,16 @@ class ClinicMiddleware:
                 login = reverse("account_login")
                 return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
             # One transaction for the whole view, bound to the person (their membership is
-            # read before the clinic is known) and then to the clinic.
-            with tenancy.request_scope(user_id=request.user.pk):
-                membership = membership_for(user=request.user, clinic_slug=match["slug"])
+            # read before the clinic is known) and then to the clinic. The clinic this
+            # session last worked in is bound with the person in one statement; the
+            # membership read then confirms it (or, for another clinic, rebinds).
+            slug = match["slug"]
+            known = request.session.get(SESSION_CLINIC_ID)
+            known = known if request.session.get("clinic_slug") == slug else None
+            with tenancy.request_scope(user_id=request.user.pk, clinic_id=known):
+                membership = membership_for(user=request.user, clinic_slug=slug, clinic_id=known)
+                if membership is None and known is not None:
+                    membership = membership_for(user=request.user, clinic_slug=slug)
                 if membership is None:
                     raise Http404("No such clinic.")
                 request.clinic = membership.clinic  # type: ignore[attr-defined]
@@ -139,7 +151,10 @@ class ClinicMiddleware:
                     request.session[SESSION_IDLE_LIMIT] = limit
                 if request.session.get("clinic_slug") != membership.clinic.slug:
                     request.session["clinic_slug"] = membership.clinic.slug
-                tenancy.activate(membership.clinic_id)
+                if request.session.get(SESSION_CLINIC_ID) != membership.clinic_id:
+                    request.session[SESSION_CLINIC_ID] = membership.clinic_id
+                if membership.clinic_id != known:
+                    tenancy.activate(membership.clinic_id)
                 timezone.activate(zoneinfo.ZoneInfo(membership.clinic.timezone))
                 try:
                     return self.get_response(request)
@@ -167,7 +182,7 @@ class RequireMfaMiddleware:
         if (
             request.user.is_authenticated
             and not request.path_info.startswith(MFA_EXEMPT_PREFIXES)
-            and user_needs_mfa_setup(user=request.user)
+            and self.needs_setup(request)
         ):
             messages.warning(
                 request,
@@ -175,3 +190,16 @@ class RequireMfaMiddleware:
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+    @staticmethod
+    def needs_setup(request: HttpRequest) -> bool:
+        """Asked of the database at most every few minutes per session: a state found fine
+        is kept in the session until then (a clinic that starts requiring MFA reaches its
+        members within that time); one that needs setup is asked again on every page."""
+        now = clock.timestamp()
+        if request.session.get(SESSION_MFA_OK_UNTIL, 0) > now:
+            return False
+        needs, _has_totp = user_mfa_state(user=request.user)  # type: ignore[arg-type]
+        if not needs:
+            request.session[SESSION_MFA_OK_UNTIL] = now + MFA_RECHECK_SECONDS
+        return needs

@@ -38,13 +38,18 @@ RecordT = TypeVar("RecordT", bound=Model)
 OPEN_INQUIRY = [s for s in InquiryStatus.values if s not in CLOSED_INQUIRY]
 
 
-def membership_for(*, user: User, clinic_slug: str) -> Membership | None:
+def membership_for(
+    *, user: User, clinic_slug: str, clinic_id: int | None = None
+) -> Membership | None:
+    """The person's active membership of the clinic at `clinic_slug` (and, when given, of
+    that id: the clinic the session last worked in, whose rows are then already visible)."""
     with tenancy.user_context(user.pk):
-        return (
-            Membership.objects.select_related("clinic", "user")
-            .filter(user=user, clinic__slug=clinic_slug, is_active=True, accepted_at__isnull=False)
-            .first()
+        found = Membership.objects.select_related("clinic", "user").filter(
+            user=user, clinic__slug=clinic_slug, is_active=True, accepted_at__isnull=False
         )
+        if clinic_id is not None:
+            found = found.filter(clinic_id=clinic_id)
+        return found.first()
 
 
 def memberships_of(*, user: User) -> list[Membership]:
@@ -73,6 +78,24 @@ def invitation_get(*, user: User, membership_id: int) -> Membership:
     if invitation is None:
         raise Http404("No such invitation.")
     return invitation
+
+
+def user_mfa_state(*, user: User) -> tuple[bool, bool]:
+    """One query: (a clinic of theirs requires MFA and they have no authenticator app,
+    they have an authenticator app)."""
+    has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
+    with tenancy.user_context(user.pk):
+        requiring = Membership.objects.filter(
+            user=user, is_active=True, accepted_at__isnull=False, clinic__require_mfa=True
+        )
+        row = (
+            User.objects.filter(pk=user.pk)
+            .annotate(has_totp=Exists(has_totp), required=Exists(requiring))
+            .values_list("has_totp", "required")
+            .first()
+        )
+    has, required = row if row is not None else (False, False)
+    return required and not has, has
 
 
 def user_needs_mfa_setup(*, user: User) -> bool:

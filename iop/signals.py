@@ -12,7 +12,12 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from iop import clock
-from iop.middleware import SESSION_CLINIC_COUNT, SESSION_IDLE_LIMIT, SESSION_LAST_SEEN
+from iop.middleware import (
+    SESSION_CLINIC_COUNT,
+    SESSION_IDLE_LIMIT,
+    SESSION_LAST_SEEN,
+    SESSION_MFA_OK_UNTIL,
+)
 from iop.models import User
 from iop.models.audit import AuditAction
 from iop.selectors import idle_limits_of
@@ -51,6 +56,8 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
 @receiver(mfa_signals.authenticator_removed)
 @receiver(mfa_signals.authenticator_reset)
 def on_mfa_change(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(SESSION_MFA_OK_UNTIL, None)  # the state changed: ask again
     audit_for_user_clinics(user=user, action=AuditAction.MFA)
 
 

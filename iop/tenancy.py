@@ -42,15 +42,21 @@ def bound_clinic_id() -> int | None:
 
 
 @contextmanager
-def request_scope(user_id: int | None = None) -> Iterator[None]:
+def request_scope(user_id: int | None = None, clinic_id: int | None = None) -> Iterator[None]:
     """One transaction, bound to the signed-in person if there is one; whoever
-    authenticates inside it binds the clinic."""
+    authenticates inside it binds the clinic. A clinic given here (the one the session
+    last worked in) is bound with the person in the same statement: the caller must still
+    check the person's membership of it, and rebind or fail if there is none."""
     with transaction.atomic():
         # Reset before the transaction commits: on-commit hooks run after it, unbound.
         token = _bound.set(None)
         user_token = _bound_user.set(None)
         try:
-            if user_id is not None:
+            if user_id is not None and clinic_id is not None:
+                _set_both(str(int(user_id)), str(int(clinic_id)))
+                _bound_user.set(user_id)
+                _bound.set(clinic_id)
+            elif user_id is not None:
                 _set(USER_SETTING, str(int(user_id)))
                 _bound_user.set(user_id)
             yield
@@ -82,6 +88,16 @@ def clinic_context(clinic_id: int) -> Iterator[None]:
                 activate(previous)
         finally:
             _bound.reset(token)
+
+
+def _set_both(user_id: str, clinic_id: str) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("Tenancy is set per transaction: call inside transaction.atomic().")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+            [USER_SETTING, user_id, SETTING, clinic_id],
+        )
 
 
 def _set(setting: str, value: str) -> None:

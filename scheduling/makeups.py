@@ -8,12 +8,14 @@ twice, or in two workers at once, records each miss once and proposes one set of
 """
 
 import datetime
+import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import Error, IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
@@ -36,6 +38,8 @@ from .models import (
     SessionStatus,
 )
 
+logger = logging.getLogger(__name__)
+
 MISSABLE_KINDS = ["group", "workshop", "individual", "family", "check_in"]
 GROUP_KINDS = ("group", "workshop")
 PROPOSALS_PER_MISS = 3
@@ -50,6 +54,19 @@ class Swept:
     proposals: int = 0
     withdrawn: int = 0
     todos: int = 0
+    batches: int = 0
+    # False when the run stopped at its time budget with misses left for the next run.
+    finished: bool = True
+
+
+# The sweep records misses in batches of this many, each batch one transaction: a batch's
+# misses, their proposals and explanations commit together, so a run that is stopped (its
+# time budget, a soft time limit, a lost worker) keeps every finished batch and the next run
+# carries on from there. A batch this size takes well under a second.
+SWEEP_BATCH = 1000
+# A run starts no new batch after this long; the task then enqueues the rest (tasks.py).
+SWEEP_BUDGET = datetime.timedelta(seconds=60)
+LOCK_KEY = 7341
 
 
 def missed_sweep(
@@ -57,52 +74,181 @@ def missed_sweep(
     clinic: Clinic,
     now: datetime.datetime | None = None,
     attendance_ids: list[int] | None = None,
+    batch: int | None = None,
+    budget: datetime.timedelta | None = None,
 ) -> Swept:
     """Record misses, propose make-ups for the new ones, withdraw misses whose attendance
     was corrected, keep the front desk's to-dos for unmarked lists, and tell case managers.
-    `attendance_ids` limits the work to rows just marked (the roster's fast path)."""
+    `attendance_ids` limits the work to rows just marked (the roster's fast path).
+
+    The plan does not depend on the planner's luck: what every batch joins against (the
+    coming group sessions with how full they are, the patients' coming bookings) is
+    computed once per run into temporary tables with fresh statistics, each batch's misses
+    are too, and the miss table is analysed after every full batch."""
     now = now or clock.now()
+    batch = SWEEP_BATCH if batch is None else batch
+    budget = SWEEP_BUDGET if budget is None else budget
+    stop_at = time.monotonic() + budget.total_seconds()
     swept = Swept()
-    with clinic_context(clinic.pk), transaction.atomic():
-        with connection.cursor() as cursor:
-            # One sweep per clinic at a time; a second waits, then finds nothing new.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7341, clinic.pk])
-            swept.withdrawn = _withdraw_corrected(cursor, clinic, now)
-            params: dict[str, Any] = {
-                "clinic": clinic.pk,
-                "now": now,
-                "grace": datetime.timedelta(minutes=clinic.missed_grace_minutes),
-                "kinds": MISSABLE_KINDS,
-                "ids": attendance_ids,
-            }
-            cursor.execute(RECORD_MISSES, params)
-            new = [row[0] for row in cursor.fetchall()]
-            swept.missed = len(new)
-            if new:
-                swept.proposals = _propose_groups(cursor, clinic, new, now)
-                swept.proposals += _propose_individual(clinic, new, now)
-                _explain_none(cursor, clinic, new, now)
-                _notify_case_managers(clinic, new)
-        if attendance_ids is None:
+    params: dict[str, Any] = {
+        "clinic": clinic.pk,
+        "now": now,
+        "grace": datetime.timedelta(minutes=clinic.missed_grace_minutes),
+        "kinds": MISSABLE_KINDS,
+        "ids": attendance_ids,
+        "batch": batch,
+        "window": clinic.makeup_window_days,
+        "last_day": clock.local(clinic, now).date()
+        + datetime.timedelta(days=clinic.makeup_window_days + 1),
+        "limit": PROPOSALS_PER_MISS,
+    }
+    # Each step is its own transaction, bound to the clinic (inside a caller's transaction,
+    # a savepoint of it).
+    with clinic_context(clinic.pk), connection.cursor() as cursor:
+        _lock(cursor, clinic)
+        swept.withdrawn = _withdraw_corrected(cursor, clinic, now)
+        _materialize(cursor, params)
+    try:
+        while True:
+            with clinic_context(clinic.pk), connection.cursor() as cursor:
+                # One batch per clinic at a time; a second sweep waits, then finds nothing
+                # new (the batch's statement starts after the lock is granted).
+                _lock(cursor, clinic)
+                new = _record_batch(cursor, params)
+                if new:
+                    swept.proposals += _propose_groups(cursor, params)
+                    swept.proposals += _propose_individual(clinic, _one_to_one(cursor), now)
+                    _explain_checkins(cursor, params)
+                    _notify_case_managers(clinic, _per_case_manager(cursor))
+                if len(new) == batch:
+                    # The planner saw this table before the batch: let it see it now.
+                    cursor.execute("ANALYZE scheduling_missedsession")
+            swept.missed += len(new)
+            swept.batches += bool(new)
+            if len(new) < batch:
+                break
+            if time.monotonic() >= stop_at:
+                swept.finished = False
+                break
+    finally:
+        _drop_materialized()
+    if attendance_ids is None:
+        with clinic_context(clinic.pk):
             swept.todos = _sync_todos(clinic, now)
     return swept
 
 
+def _lock(cursor: Any, clinic: Clinic) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_KEY, clinic.pk])
+
+
+# Once per run. Temporary tables belong to this connection: no other run sees them, and no
+# row-level security applies to them (everything in them was read inside the clinic's
+# context). Proposals do not book anyone, so neither table changes during a run.
+MATERIALIZE = [
+    "DROP TABLE IF EXISTS sweep_pool, sweep_busy, sweep_batch",
+    # Every coming group session within the window once, with how full it is.
+    """
+    CREATE TEMPORARY TABLE sweep_pool (
+        id bigint PRIMARY KEY, kind text NOT NULL, group_type_id bigint,
+        track_id bigint, topic_id bigint, starts_at timestamptz NOT NULL,
+        ends_at timestamptz NOT NULL, day date NOT NULL, capacity integer NOT NULL,
+        taken integer NOT NULL
+    )
+    """,
+    """
+    INSERT INTO sweep_pool
+    SELECT c.id, c.kind, c.group_type_id, c.track_id, c.topic_id, c.starts_at, c.ends_at,
+           c.day, coalesce(t.capacity, r.capacity, 2147483647),
+           (SELECT count(*) FROM scheduling_attendance a
+            WHERE a.clinic_id = %(clinic)s AND a.session_id = c.id AND a.is_active)
+    FROM scheduling_session c
+    LEFT JOIN scheduling_track t ON t.id = c.track_id
+    LEFT JOIN scheduling_room r ON r.id = c.room_id
+    WHERE c.clinic_id = %(clinic)s AND c.status = 'scheduled'
+      AND c.kind IN ('group', 'workshop') AND c.starts_at > %(now)s
+      AND c.day <= %(last_day)s
+    """,
+    "CREATE INDEX ON sweep_pool (kind, group_type_id, day)",
+    "ANALYZE sweep_pool",
+    # The patients' coming bookings: a candidate starts after now, so only a booking that
+    # ends after now can clash with it.
+    """
+    CREATE TEMPORARY TABLE sweep_busy (
+        patient_id bigint NOT NULL, starts_at timestamptz NOT NULL, ends_at timestamptz NOT NULL
+    )
+    """,
+    """
+    INSERT INTO sweep_busy
+    SELECT a.patient_id, a.starts_at, a.ends_at FROM scheduling_attendance a
+    WHERE a.clinic_id = %(clinic)s AND a.is_active AND a.ends_at > %(now)s
+    """,
+    "CREATE INDEX ON sweep_busy (patient_id, starts_at)",
+    "ANALYZE sweep_busy",
+    """
+    CREATE TEMPORARY TABLE sweep_batch (
+        missed_id bigint PRIMARY KEY, patient_id bigint NOT NULL, session_id bigint NOT NULL,
+        kind text NOT NULL, group_type_id bigint, topic_id bigint, track_id bigint,
+        day date NOT NULL
+    )
+    """,
+]
+
+
+def _materialize(cursor: Any, params: dict[str, Any]) -> None:
+    for statement in MATERIALIZE:
+        cursor.execute(statement, params)
+
+
+def _drop_materialized() -> None:
+    """The run's tables go with the run. After a failure inside a caller's transaction the
+    connection cannot run anything until that rolls back (which drops them anyway), and a
+    lost connection takes them with it; the next run drops any left over before it starts."""
+    if connection.needs_rollback or connection.connection is None:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS sweep_pool, sweep_busy, sweep_batch")
+    except Error:
+        logger.warning("sweep: could not drop the run's temporary tables; the next run will")
+
+
+# The next batch of misses not yet recorded (attendance order, so a resumed run carries on
+# where the last one stopped), kept in `sweep_batch` with what the proposals need.
 RECORD_MISSES = """
-    INSERT INTO scheduling_missedsession
-        (clinic_id, attendance_id, patient_id, session_id, excused, status, detected_at,
-         none_found, waive_reason)
-    SELECT a.clinic_id, a.id, a.patient_id, a.session_id, a.status = 'excused', 'open',
-           %(now)s, '', ''
-    FROM scheduling_attendance a
-    JOIN scheduling_session s ON s.id = a.session_id
-    WHERE a.clinic_id = %(clinic)s AND a.is_active AND a.status IN ('absent', 'excused')
-      AND s.status <> 'cancelled' AND s.kind = ANY(%(kinds)s)
-      AND s.ends_at + %(grace)s <= %(now)s
-      AND (%(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[]))
-    ON CONFLICT (clinic_id, attendance_id) DO NOTHING
-    RETURNING id
+    WITH recorded AS (
+        INSERT INTO scheduling_missedsession
+            (clinic_id, attendance_id, patient_id, session_id, excused, status, detected_at,
+             none_found, waive_reason)
+        SELECT a.clinic_id, a.id, a.patient_id, a.session_id, a.status = 'excused', 'open',
+               %(now)s, '', ''
+        FROM scheduling_attendance a
+        JOIN scheduling_session s ON s.id = a.session_id
+        WHERE a.clinic_id = %(clinic)s AND a.is_active AND a.status IN ('absent', 'excused')
+          AND s.status <> 'cancelled' AND s.kind = ANY(%(kinds)s)
+          AND s.ends_at + %(grace)s <= %(now)s
+          AND (%(ids)s::bigint[] IS NULL OR a.id = ANY(%(ids)s::bigint[]))
+          AND NOT EXISTS (SELECT 1 FROM scheduling_missedsession m
+                          WHERE m.clinic_id = %(clinic)s AND m.attendance_id = a.id)
+        ORDER BY a.id
+        LIMIT %(batch)s
+        ON CONFLICT (clinic_id, attendance_id) DO NOTHING
+        RETURNING id, patient_id, session_id
+    )
+    INSERT INTO sweep_batch
+    SELECT r.id, r.patient_id, r.session_id, s.kind, s.group_type_id, s.topic_id, s.track_id,
+           s.day
+    FROM recorded r JOIN scheduling_session s ON s.id = r.session_id
+    RETURNING missed_id
 """
+
+
+def _record_batch(cursor: Any, params: dict[str, Any]) -> list[int]:
+    cursor.execute("TRUNCATE sweep_batch")
+    cursor.execute(RECORD_MISSES, params)
+    new = [row[0] for row in cursor.fetchall()]
+    cursor.execute("ANALYZE sweep_batch")
+    return new
 
 
 def _withdraw_corrected(cursor: Any, clinic: Clinic, now: datetime.datetime) -> int:
@@ -131,114 +277,116 @@ def _withdraw_corrected(cursor: Any, clinic: Clinic, now: datetime.datetime) -> 
     return withdrawn
 
 
-# Sessions that could stand in for a missed group: same kind and group type (or, for a
-# group with no type, the same track), scheduled, after now and within the window, with
-# whether each is full and whether it clashes with the patient's other sessions.
-CANDIDATES = """
-    WITH missed AS (
-        SELECT m.id AS missed_id, m.patient_id, s.id AS session_id, s.kind, s.group_type_id,
-               s.topic_id, s.track_id, s.day
-        FROM scheduling_missedsession m
-        JOIN scheduling_session s ON s.id = m.session_id
-        WHERE m.clinic_id = %(clinic)s AND m.id = ANY(%(ids)s) AND s.kind IN ('group', 'workshop')
-    ),
-    -- Every coming group session once, with how full it is (not once per miss).
-    pool AS MATERIALIZED (
-        SELECT c.id, c.kind, c.group_type_id, c.track_id, c.topic_id, c.starts_at, c.ends_at,
-               c.day, coalesce(t.capacity, r.capacity, 2147483647) AS capacity,
-               (SELECT count(*) FROM scheduling_attendance a
-                WHERE a.clinic_id = %(clinic)s AND a.session_id = c.id AND a.is_active) AS taken
-        FROM scheduling_session c
-        LEFT JOIN scheduling_track t ON t.id = c.track_id
-        LEFT JOIN scheduling_room r ON r.id = c.room_id
-        WHERE c.clinic_id = %(clinic)s AND c.status = 'scheduled'
-          AND c.kind IN ('group', 'workshop') AND c.starts_at > %(now)s
-          AND c.day <= (SELECT max(day) FROM missed) + %(window)s
-    ),
-    candidates AS (
+# For the batch's group misses: sessions that could stand in (same kind and group type or,
+# for a group with no type, the same track; within the window), with whether each is full
+# and whether it clashes with the patient's other sessions; the best three become proposals
+# and a miss with none is told why, in numbers the case manager can act on. One statement.
+PROPOSE_GROUPS = """
+    WITH candidates AS MATERIALIZED (
         SELECT n.missed_id, c.id AS session_id, c.starts_at, c.ends_at, c.day,
                coalesce(c.topic_id = n.topic_id, false) AS same_topic,
                coalesce(c.track_id = n.track_id, false) AS own_track,
                c.taken >= c.capacity AS is_full,
-               EXISTS (SELECT 1 FROM scheduling_attendance a
-                       WHERE a.clinic_id = %(clinic)s AND a.patient_id = n.patient_id
-                         AND a.is_active AND a.starts_at < c.ends_at
-                         AND a.ends_at > c.starts_at) AS has_clash
-        FROM missed n
-        JOIN pool c
+               EXISTS (SELECT 1 FROM sweep_busy b
+                       WHERE b.patient_id = n.patient_id AND b.starts_at < c.ends_at
+                         AND b.ends_at > c.starts_at) AS has_clash
+        FROM sweep_batch n
+        JOIN sweep_pool c
           ON c.kind = n.kind AND c.id <> n.session_id AND c.day <= n.day + %(window)s
          AND (c.group_type_id = n.group_type_id
               OR (n.group_type_id IS NULL AND c.track_id = n.track_id))
-    )
-"""
-
-# Constant SQL (every value is a bound parameter).
-INSERT_PROPOSALS = (
-    CANDIDATES  # noqa: S608
-    + """,
+        WHERE n.kind IN ('group', 'workshop')
+    ),
     ranked AS (
         SELECT *, row_number() OVER (
             PARTITION BY missed_id
             ORDER BY same_topic DESC, day, own_track DESC, starts_at, session_id
         ) AS rank
         FROM candidates WHERE NOT is_full AND NOT has_clash
-    )
-    INSERT INTO scheduling_makeupproposal
-        (clinic_id, missed_id, rank, session_id, starts_at, ends_at, same_topic, own_track)
-    SELECT %(clinic)s, missed_id, rank, session_id, starts_at, ends_at, same_topic, own_track
-    FROM ranked WHERE rank <= %(limit)s
-    ON CONFLICT DO NOTHING
-"""
-)
-
-WHY_NONE = (
-    CANDIDATES  # noqa: S608
-    + """,
+    ),
+    proposed AS (
+        INSERT INTO scheduling_makeupproposal
+            (clinic_id, missed_id, rank, session_id, starts_at, ends_at, same_topic, own_track)
+        SELECT %(clinic)s, missed_id, rank, session_id, starts_at, ends_at, same_topic,
+               own_track
+        FROM ranked WHERE rank <= %(limit)s
+        ON CONFLICT DO NOTHING
+        RETURNING missed_id
+    ),
     counts AS (
         SELECT n.missed_id, count(c.session_id) AS total,
                count(c.session_id) FILTER (WHERE c.is_full) AS full_ones,
                count(c.session_id) FILTER (WHERE c.has_clash) AS clashing
-        FROM missed n LEFT JOIN candidates c ON c.missed_id = n.missed_id
-        WHERE NOT EXISTS (SELECT 1 FROM scheduling_makeupproposal p
-                          WHERE p.missed_id = n.missed_id)
+        FROM sweep_batch n LEFT JOIN candidates c ON c.missed_id = n.missed_id
+        WHERE n.kind IN ('group', 'workshop')
+          AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.missed_id = n.missed_id)
         GROUP BY n.missed_id
+    ),
+    explained AS (
+        UPDATE scheduling_missedsession m
+        SET none_found = CASE
+            WHEN counts.total = 0
+            THEN format('No other session of this group within %%s days.', %(window)s)
+            ELSE format('All %%s sessions of this group within %%s days are full (%%s) '
+                        'or clash with the patient''s schedule (%%s).',
+                        counts.total, %(window)s, counts.full_ones, counts.clashing)
+        END
+        FROM counts WHERE m.clinic_id = %(clinic)s AND m.id = counts.missed_id
+        RETURNING m.id
     )
-    UPDATE scheduling_missedsession m
-    SET none_found = CASE
-        WHEN counts.total = 0
-        THEN format('No other session of this group within %%s days.', %(window)s)
-        ELSE format('All %%s sessions of this group within %%s days are full (%%s) '
-                    'or clash with the patient''s schedule (%%s).',
-                    counts.total, %(window)s, counts.full_ones, counts.clashing)
-    END
-    FROM counts WHERE m.id = counts.missed_id
+    SELECT (SELECT count(*) FROM proposed), (SELECT count(*) FROM explained)
 """
-)
 
 
-def _window(clinic: Clinic, new: list[int], now: datetime.datetime) -> dict[str, Any]:
-    return {"clinic": clinic.pk, "ids": new, "now": now, "window": clinic.makeup_window_days}
+def _propose_groups(cursor: Any, params: dict[str, Any]) -> int:
+    cursor.execute(PROPOSE_GROUPS, params)
+    proposed, _explained = cursor.fetchone()
+    return int(proposed)
 
 
-def _propose_groups(cursor: Any, clinic: Clinic, new: list[int], now: datetime.datetime) -> int:
-    cursor.execute(INSERT_PROPOSALS, {**_window(clinic, new, now), "limit": PROPOSALS_PER_MISS})
-    return int(cursor.rowcount)
-
-
-def _explain_none(cursor: Any, clinic: Clinic, new: list[int], now: datetime.datetime) -> None:
-    """Say why a miss got no proposal, in numbers the case manager can act on."""
-    cursor.execute(WHY_NONE, _window(clinic, new, now))
-    MissedSession.objects.filter(clinic=clinic, pk__in=new, session__kind="check_in").update(
-        none_found="Check-ins are not proposed: book the next one on the calendar, or waive."
+def _explain_checkins(cursor: Any, params: dict[str, Any]) -> None:
+    cursor.execute(
+        """
+        UPDATE scheduling_missedsession m SET none_found = %(why)s
+        FROM sweep_batch n
+        WHERE m.clinic_id = %(clinic)s AND m.id = n.missed_id AND n.kind = 'check_in'
+        """,
+        {
+            **params,
+            "why": "Check-ins are not proposed: book the next one on the calendar, or waive.",
+        },
     )
+
+
+def _one_to_one(cursor: Any) -> list[int]:
+    """The batch's individual and family misses (proposed from the therapist's hours)."""
+    cursor.execute(
+        "SELECT missed_id FROM sweep_batch WHERE kind IN ('individual', 'family') "
+        "ORDER BY missed_id"
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _per_case_manager(cursor: Any) -> dict[int, int]:
+    """How many of the batch's misses each case manager's patients have."""
+    cursor.execute(
+        """
+        SELECT p.case_manager_id, count(*) FROM sweep_batch n
+        JOIN iop_patient p ON p.id = n.patient_id
+        WHERE p.case_manager_id IS NOT NULL GROUP BY p.case_manager_id
+        """
+    )
+    return {row[0]: int(row[1]) for row in cursor.fetchall()}
 
 
 def _propose_individual(clinic: Clinic, new: list[int], now: datetime.datetime) -> int:
     """An individual (or family) miss: the therapist's free hours in the coming week that
     fit the patient's schedule, soonest first."""
-    misses = MissedSession.objects.filter(
-        clinic=clinic, pk__in=new, session__kind__in=("individual", "family")
-    ).select_related("session__lead", "patient__primary_therapist")
+    if not new:
+        return 0
+    misses = MissedSession.objects.filter(clinic=clinic, pk__in=new).select_related(
+        "session__lead", "patient__primary_therapist"
+    )
     proposals = []
     for missed in misses:
         lead = missed.session.lead or missed.patient.primary_therapist
@@ -322,13 +470,7 @@ def free_hours(
     return sorted(slots)
 
 
-def _notify_case_managers(clinic: Clinic, new: list[int]) -> None:
-    counts = dict(
-        MissedSession.objects.filter(clinic=clinic, pk__in=new, patient__case_manager__isnull=False)
-        .values_list("patient__case_manager_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+def _notify_case_managers(clinic: Clinic, counts: dict[int, int]) -> None:
     url = reverse("makeup-queue", kwargs={"clinic_slug": clinic.slug}) + "?mine=1"
     for membership_id, count in counts.items():
         notify(

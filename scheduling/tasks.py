@@ -1,7 +1,8 @@
 from celery import shared_task
 
-from iop.jobs import ClinicTask
+from iop.jobs import ClinicStepsTask, ClinicTask
 from iop.models import Clinic
+from iop.tenancy import clinic_context
 
 from . import makeups, services
 
@@ -25,6 +26,13 @@ def sweep_missed_everywhere() -> None:
         sweep_missed.delay(clinic_id=clinic_id)
 
 
-@shared_task(base=ClinicTask)
+@shared_task(base=ClinicStepsTask)
 def sweep_missed(*, clinic_id: int, attendance_ids: list[int] | None = None) -> None:
-    makeups.missed_sweep(clinic=Clinic.objects.get(pk=clinic_id), attendance_ids=attendance_ids)
+    """Commits batch by batch (makeups.missed_sweep). A run that used its time budget with
+    misses left hands the rest to a fresh job at once; one stopped by the soft time limit
+    or a lost worker keeps its finished batches, and the next run carries on from there."""
+    with clinic_context(clinic_id):
+        clinic = Clinic.objects.get(pk=clinic_id)
+    swept = makeups.missed_sweep(clinic=clinic, attendance_ids=attendance_ids)
+    if not swept.finished:
+        sweep_missed.delay(clinic_id=clinic_id, attendance_ids=attendance_ids)

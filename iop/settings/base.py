@@ -334,6 +334,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # WeasyPrint's caches grow a worker by ~50 MiB per 200 renders: pool children are recycled.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
+# Imported by each worker child at start, before its heap is frozen (iop/celery.py).
+WORKER_WARM_MODULES = ["aftercare.pdf"]
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_TIME_LIMIT = 6 * 60
 # A retry is an ETA message the worker holds unacknowledged until it is due: every task caps
