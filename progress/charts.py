@@ -94,7 +94,8 @@ class Scale:
         return TOP + PLOT_H * (1 - min(value, self.y_max) / self.y_max)
 
     def week_ticks(self, mondays: Sequence[datetime.date]) -> list[tuple[float, str]]:
-        return [(self.x(m), f"{m:%b} {m.day}") for m in mondays[::2]]
+        step = 1 if len(mondays) <= 6 else 2  # every week while the labels fit
+        return [(self.x(m), f"{m:%b} {m.day}") for m in mondays[::step]]
 
     def value_ticks(self, step: float) -> list[tuple[float, str]]:
         ticks, value = [], 0.0
@@ -106,6 +107,11 @@ class Scale:
 
 def mondays_from(first: datetime.date, weeks: int) -> list[datetime.date]:
     return [first + datetime.timedelta(weeks=n) for n in range(weeks)]
+
+
+def mondays_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """The Mondays the axis spans (`first` is a Monday, `last` the Monday after the span)."""
+    return mondays_from(first, max(1, (last - first).days // 7))
 
 
 BAND_CSS = ["band-0", "band-1", "band-2", "band-3", "band-4"]
@@ -164,7 +170,7 @@ def measure_chart(
         columns=["Date", "Score", "Severity"],
         rows=[[f"{d:%b %-d, %Y}", str(v), b] for d, v, b in points],
         y_ticks=scale.value_ticks(5),
-        x_ticks=scale.week_ticks(mondays_from(first, 12)),
+        x_ticks=scale.week_ticks(mondays_between(first, last)),
         bands=bands,
         series=[series] if in_range else [],
         y_label="score",
@@ -269,48 +275,53 @@ RATING_SERIES = [
 ]
 
 
-def ratings_chart(
+RATINGS_HEIGHT = 120
+
+
+def ratings_charts(
     *, ratings: Sequence[DailyRating], first: datetime.date, last: datetime.date
-) -> Chart:
+) -> list[Chart]:
+    """Small multiples: one short chart per rating on the same time axis and 0–10 scale, so
+    mood, stress, cravings and sleep can be read apart and compared down the column."""
+    plot_h = RATINGS_HEIGHT - TOP - BOTTOM
     scale = Scale(first, last, 10)
-    series = [
-        Series(
-            label,
-            css,
-            [
-                Point(
-                    scale.x(r.rated_on),
-                    scale.y(getattr(r, name)),
-                    f"{r.rated_on:%b %-d}: {label.lower()} {getattr(r, name)}",
-                )
-                for r in ratings
-            ],
-        )
-        for name, label, css in RATING_SERIES
-    ]
-    if ratings:
-        r = ratings[-1]
-        summary = (
-            f"Latest ({r.rated_on:%b %-d}): mood {r.mood}, stress {r.stress}, "
-            f"cravings {r.cravings}, sleep {r.sleep} (0–10)"
-        )
-    else:
-        summary = "No daily ratings yet."
-    return Chart(
-        slug="ratings",
-        title="Daily ratings",
-        summary=summary,
-        desc="The patient's own 0–10 ratings of mood, stress, cravings and sleep.",
-        columns=["Date", "Mood", "Stress", "Cravings", "Sleep"],
-        rows=[
-            [f"{r.rated_on:%b %-d}", str(r.mood), str(r.stress), str(r.cravings), str(r.sleep)]
+
+    def y(value: float) -> float:
+        return TOP + plot_h * (1 - min(value, 10) / 10)
+
+    figures = []
+    for name, label, css in RATING_SERIES:
+        points = [
+            Point(
+                scale.x(r.rated_on),
+                y(getattr(r, name)),
+                f"{r.rated_on:%b %-d}: {label.lower()} {getattr(r, name)}",
+            )
             for r in ratings
-        ],
-        y_ticks=scale.value_ticks(2),
-        x_ticks=scale.week_ticks(mondays_from(first, 12)),
-        series=series if ratings else [],
-        y_label="0–10",
-    )
+        ]
+        summary = (
+            f"Latest {label.lower()}: {getattr(ratings[-1], name)} of 10 "
+            f"on {ratings[-1].rated_on:%b %-d}"
+            if ratings
+            else f"No {label.lower()} ratings yet."
+        )
+        figures.append(
+            Chart(
+                slug=f"ratings-{name}",
+                title=f"{label} (daily rating)",
+                summary=summary,
+                desc=f"The patient's own 0–10 rating of {label.lower()} by date.",
+                columns=["Date", label],
+                rows=[[f"{r.rated_on:%b %-d}", str(getattr(r, name))] for r in ratings],
+                y_ticks=[(y(v), f"{v:g}") for v in (0, 5, 10)],
+                x_ticks=scale.week_ticks(mondays_between(first, last)),
+                series=[Series(label, css, points)] if ratings else [],
+                y_label="0–10",
+                height=RATINGS_HEIGHT,
+                plot_bottom=RATINGS_HEIGHT - BOTTOM,
+            )
+        )
+    return figures
 
 
 def tests_chart(*, tests: Sequence[DrugTest], first: datetime.date, last: datetime.date) -> Chart:
@@ -345,14 +356,12 @@ def tests_chart(*, tests: Sequence[DrugTest], first: datetime.date, last: dateti
     return Chart(
         slug="tests",
         title="Drug and alcohol tests",
-        summary=(
-            f"Latest test {latest[0]}: {latest[3]}" if latest else "No tests in these 12 weeks."
-        ),
+        summary=(f"Latest test {latest[0]}: {latest[3]}" if latest else "No tests in this period."),
         desc="Each test on a timeline: − negative, + expected positive, ! unexpected positive, "
         "? specimen problem, ○ not collected.",
         columns=["Date", "Panel", "Specimen validity", "Result"],
         rows=rows,
-        x_ticks=scale.week_ticks(mondays_from(first, 12)),
+        x_ticks=scale.week_ticks(mondays_between(first, last)),
         markers=markers,
         height=110,
         plot_bottom=110 - BOTTOM,

@@ -515,14 +515,33 @@ class Progress:
     check_ins: list[CheckIn]
     safety_tasks: list[SafetyTask]
     due: list[Due]
+    first: datetime.date  # the Monday the charts start on
+    weeks_shown: int
 
 
 PROGRESS_WEEKS = 12
 
 
+def chart_start(*, today: datetime.date, admitted_on: datetime.date | None) -> datetime.date:
+    """The charts' first Monday: the admission week, or 12 weeks back if that is longer ago
+    (an axis spans the data, not a fixed 12 weeks)."""
+    earliest = clock.week_start(today) - datetime.timedelta(weeks=PROGRESS_WEEKS - 1)
+    if admitted_on is None:
+        return earliest
+    return max(earliest, min(clock.week_start(admitted_on), clock.week_start(today)))
+
+
 def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -> Progress:
     today = clock.today(clinic)
-    first_monday = clock.week_start(today) - datetime.timedelta(weeks=PROGRESS_WEEKS - 1)
+    enrollment = (
+        Enrollment.objects.filter(clinic=clinic, patient=patient, status__in=OPEN_STATUSES)
+        .order_by("-admission_date")
+        .first()
+    )
+    first_monday = chart_start(
+        today=today, admitted_on=enrollment.admission_date if enrollment else None
+    )
+    weeks_shown = (clock.week_start(today) - first_monday).days // 7 + 1
     measures = list(
         Measure.objects.filter(clinic=clinic, patient=patient).order_by("administered_on", "id")
     )
@@ -531,7 +550,7 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
         by_instrument[measure.instrument].append(measure)
 
     attendance: dict[datetime.date, list[int]] = {
-        first_monday + datetime.timedelta(weeks=n): [0, 0] for n in range(PROGRESS_WEEKS)
+        first_monday + datetime.timedelta(weeks=n): [0, 0] for n in range(weeks_shown)
     }
     rows = (
         Attendance.objects.filter(
@@ -554,11 +573,6 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
             .prefetch_related("results")
             .order_by("ordered_for", "id")
         )
-    enrollment = (
-        Enrollment.objects.filter(clinic=clinic, patient=patient, status__in=OPEN_STATUSES)
-        .order_by("-admission_date")
-        .first()
-    )
     latest: dict[str, datetime.date] = {}
     for measure in measures:
         latest[measure.instrument] = measure.administered_on
@@ -579,7 +593,7 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
         pcl5=by_instrument[Instrument.PCL5],
         pacs=by_instrument[Instrument.PACS],
         crafft=by_instrument[Instrument.CRAFFT],
-        weeks=patient_weeks(clinic=clinic, patient=patient, weeks=PROGRESS_WEEKS),
+        weeks=patient_weeks(clinic=clinic, patient=patient, weeks=weeks_shown),
         attendance_by_week=[(monday, a, n) for monday, (a, n) in attendance.items()],
         ratings=list(
             DailyRating.objects.filter(
@@ -598,4 +612,6 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
             .order_by("closed_at", "-due_on")[:20]
         ),
         due=due,
+        first=first_monday,
+        weeks_shown=weeks_shown,
     )

@@ -344,16 +344,31 @@ def test_progress_page_draws_accessible_charts(clinic_a: Tenant) -> None:
     collected_test(
         clinic_a, patient, [{"substance": "thc", "method": "presumptive", "outcome": "negative"}]
     )
-    html = (
-        clinic_a.client_for(Role.THERAPIST)
-        .get(f"/c/{clinic_a.clinic.slug}/patients/{patient.pk}/progress/")
-        .content.decode()
+    page = clinic_a.client_for(Role.THERAPIST).get(
+        f"/c/{clinic_a.clinic.slug}/patients/{patient.pk}/progress/"
     )
+    html = page.content.decode()
+    ratings = ("Mood", "Stress", "Cravings", "Sleep")
     for title in ("PHQ-9 over time", "GAD-7 over time", "Weekly hours against the minimum",
-                  "Attendance by week", "Daily ratings", "Drug and alcohol tests"):  # fmt: skip
+                  "Attendance by week", "Drug and alcohol tests",
+                  *(f"{name} (daily rating)" for name in ratings)):  # fmt: skip
         assert f">{title}</title>" in html
-    assert html.count("<svg") == 6
-    assert html.count("<desc") == 6
+    # Small multiples: one chart per rating, each with its own line and latest value.
+    assert html.count("<svg") == 9
+    assert html.count("<desc") == 9
+    assert "Latest cravings: 3 of 10" in html
+    # The axis spans the data: admitted 30 days ago, so the charts start on that week's
+    # Monday, not 12 weeks back.
+    today = clock.today(clinic_a.clinic)
+    admitted = clock.week_start(today - datetime.timedelta(days=30))
+    weeks = (clock.week_start(today) - admitted).days // 7 + 1
+    assert page.context["progress"].first == admitted
+    hours = next(c for c in page.context["figures"] if c.slug == "hours")
+    assert len(hours.rows) == weeks < 12
+    twelve_back = clock.week_start(today) - datetime.timedelta(weeks=11)
+    phq = next(c for c in page.context["figures"] if c.slug == "phq9")
+    assert f"{twelve_back:%b} {twelve_back.day}" not in [label for _x, label in phq.x_ticks]
+    assert f"the last {weeks} weeks" in html
     assert "Latest PHQ-9: 5 (mild)" in html
     assert "down 8 since the one before" in html
     assert "Data table: phq-9 over time" in html
