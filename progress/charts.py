@@ -366,3 +366,53 @@ def tests_chart(*, tests: Sequence[DrugTest], first: datetime.date, last: dateti
         height=110,
         plot_bottom=110 - BOTTOM,
     )
+
+
+CASELOAD_FLAGS = [
+    ("item9", "Safety", "PHQ-9 item 9: safety follow-up"),
+    ("unexpected", "Positive", "Unexpected positive"),
+    ("medication", "MAT", "Medication-assisted treatment result to review"),
+    ("missed", "Misses", "Two or more unexcused misses in 14 days"),
+    ("under_minimum", "Hours", "This week under the weekly minimum"),
+    ("phq9_up", "PHQ-9 up", "PHQ-9 up 5 or more"),
+]
+
+
+def caseload_chart(*, flag_codes: Sequence[set[str]]) -> Chart:
+    """How many patients carry each risk flag (one set of codes per patient), so a case
+    manager sees where today's work is before reading the rows."""
+    counts = [(short, words, sum(code in codes for codes in flag_codes))
+              for code, short, words in CASELOAD_FLAGS]  # fmt: skip
+    height = 170
+    plot_bottom = height - BOTTOM
+    top = max([4, *(n for _s, _w, n in counts)])
+    step = max(1, -(-top // 4))
+    y_max = step * -(-top // step)
+
+    def y(value: float) -> float:
+        return TOP + (plot_bottom - TOP) * (1 - value / y_max)
+
+    slot = PLOT_W / len(counts)
+    bars = [
+        Rect(LEFT + i * slot + slot * 0.2, y(n), slot * 0.6, y(0) - y(n),
+             "bar-under" if i < 2 else "bar-neutral", f"{words}: {n}")
+        for i, (_short, words, n) in enumerate(counts)
+    ]  # fmt: skip
+    flagged = sum(1 for codes in flag_codes if codes)
+    summary = f"{flagged} of {len(flag_codes)} patients have a risk flag" + (
+        "; " + ", ".join(f"{words}: {n}" for _s, words, n in counts if n) if flagged else ""
+    )
+    return Chart(
+        slug="caseload",
+        title="Patients with each risk flag",
+        summary=summary,
+        desc="Number of patients with each risk flag (a patient can have several).",
+        columns=["Flag", "Patients"],
+        rows=[[words, str(n)] for _s, words, n in counts],
+        y_ticks=[(y(v), str(v)) for v in range(0, y_max + 1, step)],
+        x_ticks=[(LEFT + (i + 0.5) * slot, short) for i, (short, _w, _n) in enumerate(counts)],
+        bars=bars,
+        y_label="patients",
+        height=height,
+        plot_bottom=plot_bottom,
+    )

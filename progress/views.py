@@ -73,6 +73,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "own": own,
             "manager": manager,
             "flagged": sum(1 for r in rows if r.flags),
+            "c": charts.caseload_chart(
+                flag_codes=[{code for code, _t, _w in r.flags} for r in rows]
+            ),
         },
     )
 

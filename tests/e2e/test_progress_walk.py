@@ -80,7 +80,7 @@ def test_caseload_then_progress_page(
     assert serious_accessibility_issues(page) == []
     page.screenshot(path=screenshot_dir / "40-caseload.png", full_page=True)
 
-    first = page.locator("tbody tr").first
+    first = page.locator("table.caseload tbody tr").first
     expect(first).to_contain_text("PHQ-9 item 9")
     first.get_by_role("link").first.click()
     # Admitted 9 weeks ago: the charts span those 10 weeks, not a fixed 12.

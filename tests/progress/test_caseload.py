@@ -269,6 +269,12 @@ def test_sorted_by_risk_and_a_case_manager_sees_only_their_own(clinic_a: Tenant)
     assert "Calmwater" in html
     assert "PHQ-9 item 9" in html
     assert clinic_a.patient.legal_last_name not in html
+    # The chart above the rows: how many of the case manager's patients carry each flag.
+    assert ">Patients with each risk flag</title>" in html
+    counts = dict(page.context["c"].rows)
+    assert counts["PHQ-9 item 9: safety follow-up"] == "1"
+    assert counts["Unexpected positive"] == "0"
+    assert "of 2 patients have a risk flag; PHQ-9 item 9: safety follow-up: 1" in html
     flagged = (
         clinic_a.client_for(Role.ADMIN)
         .get(f"/c/{clinic_a.clinic.slug}/caseload/", {"flag": "item9"})
