@@ -12,7 +12,7 @@ SYSTEM := $(PYTHON) -I iop/systemdeps.py
 # one clock for all of them, ticking from when faketime started. Inert without faketime.
 export FAKETIME_DONT_RESET := 1
 
-.PHONY: run test lint bench venv stop clean backup restore
+.PHONY: run test lint bench venv stop clean backup restore messages
 
 # Rebuilt only when the lock file changes: a no-op in well under a second otherwise.
 # uv (pinned in the lock) installs the ~110 locked packages in seconds; pip only bootstraps it.
@@ -40,6 +40,15 @@ test:
 	@$(SYSTEM) test
 	@$(MAKE) --no-print-directory lint
 	$(PY) -m iop.devservers exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# Patient-facing documents' translations: extract the strings into locale/*/django.po, then
+# compile the .mo files, which are committed so running the app needs no gettext (the suite
+# checks each .mo matches its .po). Translate the new entries in the .po, then run it again.
+MESSAGE_IGNORES := --ignore '.venv/*' --ignore '.data/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*'
+messages: $(STAMP)
+	@$(SYSTEM) test
+	$(PY) manage.py makemessages --locale es --no-obsolete $(MESSAGE_IGNORES)
+	$(PY) manage.py compilemessages --locale es $(MESSAGE_IGNORES)
 
 bench:
 	@$(SYSTEM) run

@@ -314,11 +314,17 @@ class PdfFileView(ClinicAPIView):
 
 
 class FollowUpOutput(serializers.ModelSerializer):
+    due_now = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text="Open and dated within the clinic's call window (or overdue)",
+    )
+
     class Meta:
         model = FollowUp
         fields = [
             "id", "patient", "enrollment", "months_after", "due_on", "status", "outcome_note",
-            "assigned_to", "recorded_by", "recorded_at",
+            "assigned_to", "recorded_by", "recorded_at", "due_now",
         ]  # fmt: skip
 
 

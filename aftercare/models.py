@@ -299,6 +299,9 @@ class AftercarePdf(TenantModel):
 # --- Alumni follow-up -------------------------------------------------------------------------
 
 FOLLOW_UP_MONTHS = (1, 3, 6, 12)
+# A scheduled call is *due* once its date is this close (or past): the window in which the
+# case manager makes it. Calls further out are upcoming, not due.
+FOLLOW_UP_DUE_WITHIN_DAYS = 14
 
 
 class FollowUpStatus(models.TextChoices):

@@ -8,11 +8,13 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext_lazy
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from iop import clock
+from iop.languages import document_language
 from iop.models import Site
 from iop.part2 import PART2_NOTICE
 
@@ -49,6 +51,18 @@ def _static_base_url() -> str:
     return Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
 
 
+# "Tuesdays 7:30 AM": a weekly meeting's day, whole words per language (never "Tuesday"+"s").
+EVERY_WEEKDAY = [
+    pgettext_lazy("meets every", "Mondays"),
+    pgettext_lazy("meets every", "Tuesdays"),
+    pgettext_lazy("meets every", "Wednesdays"),
+    pgettext_lazy("meets every", "Thursdays"),
+    pgettext_lazy("meets every", "Fridays"),
+    pgettext_lazy("meets every", "Saturdays"),
+    pgettext_lazy("meets every", "Sundays"),
+]
+
+
 def plan_context(plan: AftercarePlan, pdf: AftercarePdf | None = None) -> dict[str, Any]:
     clinic = plan.clinic
     site = Site.objects.filter(clinic_id=clinic.pk, is_active=True).order_by("id").first()
@@ -58,7 +72,10 @@ def plan_context(plan: AftercarePlan, pdf: AftercarePdf | None = None) -> dict[s
         "plan": plan,
         "patient": plan.patient,
         "enrollment": plan.enrollment,
-        "support_groups": list(plan.support_groups.all()),
+        "support_groups": [
+            (group, EVERY_WEEKDAY[group.meeting_day] if group.meeting_day is not None else "")
+            for group in plan.support_groups.all()
+        ],
         "contacts": list(plan.contacts.all()),
         "medications": list(plan.medications.all()),
         "appointments": list(plan.appointments.all()),
@@ -70,7 +87,11 @@ def plan_context(plan: AftercarePlan, pdf: AftercarePdf | None = None) -> dict[s
 
 
 def plan_html(plan: AftercarePlan, pdf: AftercarePdf | None = None) -> str:
-    with timezone.override(clock.zone(plan.clinic)):
+    """In the clinic's time zone and the patient's language (iop.languages)."""
+    with (
+        timezone.override(clock.zone(plan.clinic)),
+        translation.override(document_language(plan.patient)),
+    ):
         return render_to_string("aftercare/pdf/plan.html", plan_context(plan, pdf))
 
 

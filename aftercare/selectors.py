@@ -1,14 +1,22 @@
 """Reads for aftercare. Every read takes the clinic; another clinic's object is a 404, the
 same as a missing one."""
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
+from iop import clock
 from iop.models import Clinic, Membership, Patient
 
-from .models import AftercarePdf, AftercarePlan, FollowUp, FollowUpStatus
+from .models import (
+    FOLLOW_UP_DUE_WITHIN_DAYS,
+    AftercarePdf,
+    AftercarePlan,
+    FollowUp,
+    FollowUpStatus,
+)
 
 
 def plan_list(*, clinic: Clinic) -> QuerySet[AftercarePlan]:
@@ -75,8 +83,15 @@ class FollowUpFilters:
     open_only: bool = True
 
 
+def follow_up_due_by(clinic: Clinic) -> datetime.date:
+    """The last date a call is due on today: the clinic's today plus the call window."""
+    return clock.today(clinic) + datetime.timedelta(days=FOLLOW_UP_DUE_WITHIN_DAYS)
+
+
 def follow_up_queue(*, clinic: Clinic, filters: FollowUpFilters) -> QuerySet[FollowUp]:
-    """Due calls first (oldest due date first, so overdue ones lead), then the recorded ones."""
+    """Open calls in date order (overdue ones lead, then those due within the window, then
+    upcoming ones), then the recorded ones. Each row carries `due_now`: open and dated within
+    the clinic's window (`follow_up_due_by`)."""
     rows = FollowUp.objects.filter(clinic=clinic).select_related(
         "patient", "assigned_to__user", "recorded_by", "enrollment"
     )
@@ -89,7 +104,17 @@ def follow_up_queue(*, clinic: Clinic, filters: FollowUpFilters) -> QuerySet[Fol
         default=Value(1),
         output_field=IntegerField(),
     )
-    return rows.annotate(is_due=is_due).order_by("is_due", "due_on", "id")
+    due_now = Case(
+        When(Q(status=FollowUpStatus.DUE, due_on__lte=follow_up_due_by(clinic)), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return rows.annotate(is_due=is_due, due_now=due_now).order_by("is_due", "due_on", "id")
+
+
+def due_now_count(queue: QuerySet[FollowUp]) -> int:
+    """How many calls of a `follow_up_queue` are due now (its `due_now` annotation)."""
+    return queue.filter(due_now=True).count()  # type: ignore[misc]  # an annotation
 
 
 def follow_up_get(*, clinic: Clinic, follow_up_id: int) -> FollowUp:

@@ -270,7 +270,13 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "aftercare/follow_up_list.html",
-        {"page": page, "mine": mine, "show_all": show_all, "today": clock.today(clinic)},
+        {
+            "page": page,
+            "mine": mine,
+            "show_all": show_all,
+            "today": clock.today(clinic),
+            "due_now": selectors.due_now_count(rows),
+        },
     )
 
 

@@ -4,7 +4,7 @@ Python packages come from requirements.lock; a few things only the system's pack
 provides. This is the one place that knows which, and their Debian package names:
 
     python3 -I iop/systemdeps.py run     # Pango and fonts: WeasyPrint's PDFs
-    python3 -I iop/systemdeps.py test    # the same and Chromium: the browser tests
+    python3 -I iop/systemdeps.py test    # the same, Chromium (browser tests) and gettext
     python3 -I iop/systemdeps.py clock   # the same and faketime: the suite at another instant
 
 When something is missing and we run as root where apt-get exists, it is installed, with one
@@ -110,6 +110,9 @@ NEEDS = (
         lambda: on_path("pgbouncer", "/usr/sbin/pgbouncer"),
         frozenset({TEST, CLOCK}),
     ),
+    # The translation catalogs (locale/) are committed compiled; the suite checks each .mo is
+    # msgfmt's output of its .po, and `make messages` regenerates them: both need gettext.
+    Need("gettext", ("gettext",), lambda: on_path("msgfmt", "xgettext"), frozenset({TEST, CLOCK})),
     # .ci/run's second leg runs the suite at a chosen instant under libfaketime.
     Need("faketime", ("faketime",), lambda: on_path("faketime"), frozenset({CLOCK})),
 )

@@ -810,6 +810,12 @@ class CaseloadOutput(serializers.Serializer):
     name = serializers.CharField(source="patient.display_name")
     hours_this_week = serializers.FloatField()
     minimum_hours = serializers.FloatField()
+    week_of = serializers.DateField(help_text="This week's Monday (the clinic's week)")
+    hours_last_week = serializers.FloatField()
+    first_partial_week = serializers.BooleanField(
+        source="this_week_first_partial",
+        help_text="Admitted after this week's Monday: not held to the weekly minimum",
+    )
     attendance_rate = serializers.IntegerField(allow_null=True)
     unexcused_absences_14d = serializers.IntegerField(source="unexcused_14d")
     last_test_on = serializers.DateTimeField(source="last_test.collected_at", default=None)

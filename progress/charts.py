@@ -94,7 +94,8 @@ class Scale:
         return TOP + PLOT_H * (1 - min(value, self.y_max) / self.y_max)
 
     def week_ticks(self, mondays: Sequence[datetime.date]) -> list[tuple[float, str]]:
-        return [(self.x(m), f"{m:%b} {m.day}") for m in mondays[::2]]
+        step = 1 if len(mondays) <= 6 else 2  # every week while the labels fit
+        return [(self.x(m), f"{m:%b} {m.day}") for m in mondays[::step]]
 
     def value_ticks(self, step: float) -> list[tuple[float, str]]:
         ticks, value = [], 0.0
@@ -106,6 +107,11 @@ class Scale:
 
 def mondays_from(first: datetime.date, weeks: int) -> list[datetime.date]:
     return [first + datetime.timedelta(weeks=n) for n in range(weeks)]
+
+
+def mondays_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """The Mondays the axis spans (`first` is a Monday, `last` the Monday after the span)."""
+    return mondays_from(first, max(1, (last - first).days // 7))
 
 
 BAND_CSS = ["band-0", "band-1", "band-2", "band-3", "band-4"]
@@ -164,7 +170,7 @@ def measure_chart(
         columns=["Date", "Score", "Severity"],
         rows=[[f"{d:%b %-d, %Y}", str(v), b] for d, v, b in points],
         y_ticks=scale.value_ticks(5),
-        x_ticks=scale.week_ticks(mondays_from(first, 12)),
+        x_ticks=scale.week_ticks(mondays_between(first, last)),
         bands=bands,
         series=[series] if in_range else [],
         y_label="score",
@@ -269,48 +275,53 @@ RATING_SERIES = [
 ]
 
 
-def ratings_chart(
+RATINGS_HEIGHT = 120
+
+
+def ratings_charts(
     *, ratings: Sequence[DailyRating], first: datetime.date, last: datetime.date
-) -> Chart:
+) -> list[Chart]:
+    """Small multiples: one short chart per rating on the same time axis and 0–10 scale, so
+    mood, stress, cravings and sleep can be read apart and compared down the column."""
+    plot_h = RATINGS_HEIGHT - TOP - BOTTOM
     scale = Scale(first, last, 10)
-    series = [
-        Series(
-            label,
-            css,
-            [
-                Point(
-                    scale.x(r.rated_on),
-                    scale.y(getattr(r, name)),
-                    f"{r.rated_on:%b %-d}: {label.lower()} {getattr(r, name)}",
-                )
-                for r in ratings
-            ],
-        )
-        for name, label, css in RATING_SERIES
-    ]
-    if ratings:
-        r = ratings[-1]
-        summary = (
-            f"Latest ({r.rated_on:%b %-d}): mood {r.mood}, stress {r.stress}, "
-            f"cravings {r.cravings}, sleep {r.sleep} (0–10)"
-        )
-    else:
-        summary = "No daily ratings yet."
-    return Chart(
-        slug="ratings",
-        title="Daily ratings",
-        summary=summary,
-        desc="The patient's own 0–10 ratings of mood, stress, cravings and sleep.",
-        columns=["Date", "Mood", "Stress", "Cravings", "Sleep"],
-        rows=[
-            [f"{r.rated_on:%b %-d}", str(r.mood), str(r.stress), str(r.cravings), str(r.sleep)]
+
+    def y(value: float) -> float:
+        return TOP + plot_h * (1 - min(value, 10) / 10)
+
+    figures = []
+    for name, label, css in RATING_SERIES:
+        points = [
+            Point(
+                scale.x(r.rated_on),
+                y(getattr(r, name)),
+                f"{r.rated_on:%b %-d}: {label.lower()} {getattr(r, name)}",
+            )
             for r in ratings
-        ],
-        y_ticks=scale.value_ticks(2),
-        x_ticks=scale.week_ticks(mondays_from(first, 12)),
-        series=series if ratings else [],
-        y_label="0–10",
-    )
+        ]
+        summary = (
+            f"Latest {label.lower()}: {getattr(ratings[-1], name)} of 10 "
+            f"on {ratings[-1].rated_on:%b %-d}"
+            if ratings
+            else f"No {label.lower()} ratings yet."
+        )
+        figures.append(
+            Chart(
+                slug=f"ratings-{name}",
+                title=f"{label} (daily rating)",
+                summary=summary,
+                desc=f"The patient's own 0–10 rating of {label.lower()} by date.",
+                columns=["Date", label],
+                rows=[[f"{r.rated_on:%b %-d}", str(getattr(r, name))] for r in ratings],
+                y_ticks=[(y(v), f"{v:g}") for v in (0, 5, 10)],
+                x_ticks=scale.week_ticks(mondays_between(first, last)),
+                series=[Series(label, css, points)] if ratings else [],
+                y_label="0–10",
+                height=RATINGS_HEIGHT,
+                plot_bottom=RATINGS_HEIGHT - BOTTOM,
+            )
+        )
+    return figures
 
 
 def tests_chart(*, tests: Sequence[DrugTest], first: datetime.date, last: datetime.date) -> Chart:
@@ -345,15 +356,63 @@ def tests_chart(*, tests: Sequence[DrugTest], first: datetime.date, last: dateti
     return Chart(
         slug="tests",
         title="Drug and alcohol tests",
-        summary=(
-            f"Latest test {latest[0]}: {latest[3]}" if latest else "No tests in these 12 weeks."
-        ),
+        summary=(f"Latest test {latest[0]}: {latest[3]}" if latest else "No tests in this period."),
         desc="Each test on a timeline: − negative, + expected positive, ! unexpected positive, "
         "? specimen problem, ○ not collected.",
         columns=["Date", "Panel", "Specimen validity", "Result"],
         rows=rows,
-        x_ticks=scale.week_ticks(mondays_from(first, 12)),
+        x_ticks=scale.week_ticks(mondays_between(first, last)),
         markers=markers,
         height=110,
         plot_bottom=110 - BOTTOM,
+    )
+
+
+CASELOAD_FLAGS = [
+    ("item9", "Safety", "PHQ-9 item 9: safety follow-up"),
+    ("unexpected", "Positive", "Unexpected positive"),
+    ("medication", "MAT", "Medication-assisted treatment result to review"),
+    ("missed", "Misses", "Two or more unexcused misses in 14 days"),
+    ("under_minimum", "Hours", "This week under the weekly minimum"),
+    ("phq9_up", "PHQ-9 up", "PHQ-9 up 5 or more"),
+]
+
+
+def caseload_chart(*, flag_codes: Sequence[set[str]]) -> Chart:
+    """How many patients carry each risk flag (one set of codes per patient), so a case
+    manager sees where today's work is before reading the rows."""
+    counts = [(short, words, sum(code in codes for codes in flag_codes))
+              for code, short, words in CASELOAD_FLAGS]  # fmt: skip
+    height = 170
+    plot_bottom = height - BOTTOM
+    top = max([4, *(n for _s, _w, n in counts)])
+    step = max(1, -(-top // 4))
+    y_max = step * -(-top // step)
+
+    def y(value: float) -> float:
+        return TOP + (plot_bottom - TOP) * (1 - value / y_max)
+
+    slot = PLOT_W / len(counts)
+    bars = [
+        Rect(LEFT + i * slot + slot * 0.2, y(n), slot * 0.6, y(0) - y(n),
+             "bar-under" if i < 2 else "bar-neutral", f"{words}: {n}")
+        for i, (_short, words, n) in enumerate(counts)
+    ]  # fmt: skip
+    flagged = sum(1 for codes in flag_codes if codes)
+    summary = f"{flagged} of {len(flag_codes)} patients have a risk flag" + (
+        "; " + ", ".join(f"{words}: {n}" for _s, words, n in counts if n) if flagged else ""
+    )
+    return Chart(
+        slug="caseload",
+        title="Patients with each risk flag",
+        summary=summary,
+        desc="Number of patients with each risk flag (a patient can have several).",
+        columns=["Flag", "Patients"],
+        rows=[[words, str(n)] for _s, words, n in counts],
+        y_ticks=[(y(v), str(v)) for v in range(0, y_max + 1, step)],
+        x_ticks=[(LEFT + (i + 0.5) * slot, short) for i, (short, _w, _n) in enumerate(counts)],
+        bars=bars,
+        y_label="patients",
+        height=height,
+        plot_bottom=plot_bottom,
     )

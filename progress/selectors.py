@@ -192,6 +192,7 @@ class CaseloadRow:
     item9: bool = False
     open_safety_tasks: int = 0
     due: list[Due] = field(default_factory=list)
+    week_of: datetime.date = datetime.date.min  # this week's Monday
 
     @property
     def attendance_rate(self) -> int | None:
@@ -203,12 +204,48 @@ class CaseloadRow:
         return round((self.this_week.attended if self.this_week else 0) / 60, 1)
 
     @property
+    def hours_last_week(self) -> float:
+        return round((self.last_week.attended if self.last_week else 0) / 60, 1)
+
+    @property
     def minimum_hours(self) -> float:
         return round(self.minimum / 60, 1)
 
     @property
+    def this_week_shortfall(self) -> str:
+        """The ledger's finding for the week shown in "Hours this week" ("" in a first
+        partial week)."""
+        return ledger.minimum_shortfall(self.this_week, admitted_on=self.admitted_on)
+
+    @property
+    def last_week_shortfall(self) -> str:
+        """Last week's finding, shown in its own column; history, so not a flag."""
+        return ledger.minimum_shortfall(self.last_week, admitted_on=self.admitted_on)
+
+    @property
+    def admitted_on(self) -> datetime.date:
+        return self.enrollment.admission_date
+
+    @property
+    def this_week_first_partial(self) -> bool:
+        return not ledger.held_to_minimum(self.week_of, admitted_on=self.admitted_on)
+
+    @property
+    def last_week_first_partial(self) -> bool:
+        last_monday = self.week_of - datetime.timedelta(weeks=1)
+        return not ledger.held_to_minimum(last_monday, admitted_on=self.admitted_on)
+
+    @property
+    def last_week_words(self) -> str:
+        return week_span(self.week_of - datetime.timedelta(weeks=1))
+
+    @property
+    def week_words(self) -> str:
+        return week_span(self.week_of)
+
+    @property
     def flags(self) -> list[tuple[str, str, str]]:
-        """(code, tone, words) — highest weight first."""
+        """(code, tone, words) — what needs action today, most urgent first."""
         found = []
         if self.item9 or self.open_safety_tasks:
             found.append(("item9", "danger", "PHQ-9 item 9: safety follow-up"))
@@ -218,28 +255,43 @@ class CaseloadRow:
             found.append(("medication", "warn", "Medication-assisted treatment: result to review"))
         if ledger.miss_risk(self.unexcused_14d):
             found.append(("missed", "warn", f"{self.unexcused_14d} unexcused misses in 14 days"))
+        if self.this_week is not None and self.under_minimum:
+            hours = self.this_week.hours
+            words = (
+                f"Under the {hours['minimum']:g} h minimum this week: {hours['attended']:g} h"
+                if self.this_week_shortfall == "under"
+                else f"Short of the {hours['minimum']:g} h minimum this week: "
+                f"at most {hours['reachable']:g} h possible"
+            )
+            found.append(("under_minimum", "warn", words))
         if self.phq9.change is not None and self.phq9.change >= 5:
             found.append(("phq9_up", "warn", f"PHQ-9 up {self.phq9.change} points"))
-        if self.under_minimum:
-            found.append(("under_minimum", "warn", "Under the weekly minimum"))
         return found
 
     @property
     def under_minimum(self) -> bool:
-        """Last week ended under the minimum, or this week cannot reach it any more even if
-        every remaining session is attended (the ledger's mid-week projection)."""
-        return bool(
-            (self.last_week and self.last_week.under_minimum)
-            or (self.this_week and self.this_week.at_risk)
-        )
+        """This week (the one the page shows) ended under the minimum, or cannot reach it
+        even if every remaining session is attended — the ledger's rule, which leaves out a
+        first partial week."""
+        return bool(self.this_week_shortfall)
 
     @property
     def risk(self) -> int:
+        """Ordered by what needs someone today: a safety follow-up outranks any number of
+        lesser flags; hours that can still be made up this week come before a score trend."""
         weights = {
-            "item9": 32, "unexpected": 16, "medication": 8, "missed": 4, "phq9_up": 2,
-            "under_minimum": 1,
+            "item9": 32, "unexpected": 16, "medication": 8, "missed": 4, "under_minimum": 2,
+            "phq9_up": 1,
         }  # fmt: skip
         return sum(weights[code] for code, _tone, _words in self.flags)
+
+
+def week_span(monday: datetime.date) -> str:
+    """ "Nov 30–Dec 6" for the week starting `monday`."""
+    sunday = monday + datetime.timedelta(days=6)
+    if sunday.month == monday.month:
+        return f"{monday:%b} {monday.day}–{sunday.day}"
+    return f"{monday:%b} {monday.day}–{sunday:%b} {sunday.day}"
 
 
 FLAG_CHOICES = [
@@ -295,6 +347,7 @@ def caseload(
         rows[enrollment.patient_id] = CaseloadRow(
             patient=enrollment.patient, enrollment=enrollment,
             minimum=ledger.minimum_for(clinic, enrollment.patient, today),
+            week_of=clock.week_start(today),
         )  # fmt: skip
     if not rows:
         return []
@@ -307,7 +360,8 @@ def caseload(
         found = [row for row in found if row.flags]
     elif flag:
         found = [row for row in found if any(code == flag for code, _t, _w in row.flags)]
-    found.sort(key=lambda row: -row.risk)  # stable: name order within a risk level
+    # Stable: within a risk level, patients with a measure due today first, then by name.
+    found.sort(key=lambda row: (-row.risk, not row.due))
     return found
 
 
@@ -461,14 +515,33 @@ class Progress:
     check_ins: list[CheckIn]
     safety_tasks: list[SafetyTask]
     due: list[Due]
+    first: datetime.date  # the Monday the charts start on
+    weeks_shown: int
 
 
 PROGRESS_WEEKS = 12
 
 
+def chart_start(*, today: datetime.date, admitted_on: datetime.date | None) -> datetime.date:
+    """The charts' first Monday: the admission week, or 12 weeks back if that is longer ago
+    (an axis spans the data, not a fixed 12 weeks)."""
+    earliest = clock.week_start(today) - datetime.timedelta(weeks=PROGRESS_WEEKS - 1)
+    if admitted_on is None:
+        return earliest
+    return max(earliest, min(clock.week_start(admitted_on), clock.week_start(today)))
+
+
 def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -> Progress:
     today = clock.today(clinic)
-    first_monday = clock.week_start(today) - datetime.timedelta(weeks=PROGRESS_WEEKS - 1)
+    enrollment = (
+        Enrollment.objects.filter(clinic=clinic, patient=patient, status__in=OPEN_STATUSES)
+        .order_by("-admission_date")
+        .first()
+    )
+    first_monday = chart_start(
+        today=today, admitted_on=enrollment.admission_date if enrollment else None
+    )
+    weeks_shown = (clock.week_start(today) - first_monday).days // 7 + 1
     measures = list(
         Measure.objects.filter(clinic=clinic, patient=patient).order_by("administered_on", "id")
     )
@@ -477,7 +550,7 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
         by_instrument[measure.instrument].append(measure)
 
     attendance: dict[datetime.date, list[int]] = {
-        first_monday + datetime.timedelta(weeks=n): [0, 0] for n in range(PROGRESS_WEEKS)
+        first_monday + datetime.timedelta(weeks=n): [0, 0] for n in range(weeks_shown)
     }
     rows = (
         Attendance.objects.filter(
@@ -500,11 +573,6 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
             .prefetch_related("results")
             .order_by("ordered_for", "id")
         )
-    enrollment = (
-        Enrollment.objects.filter(clinic=clinic, patient=patient, status__in=OPEN_STATUSES)
-        .order_by("-admission_date")
-        .first()
-    )
     latest: dict[str, datetime.date] = {}
     for measure in measures:
         latest[measure.instrument] = measure.administered_on
@@ -525,7 +593,7 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
         pcl5=by_instrument[Instrument.PCL5],
         pacs=by_instrument[Instrument.PACS],
         crafft=by_instrument[Instrument.CRAFFT],
-        weeks=patient_weeks(clinic=clinic, patient=patient, weeks=PROGRESS_WEEKS),
+        weeks=patient_weeks(clinic=clinic, patient=patient, weeks=weeks_shown),
         attendance_by_week=[(monday, a, n) for monday, (a, n) in attendance.items()],
         ratings=list(
             DailyRating.objects.filter(
@@ -544,4 +612,6 @@ def patient_progress(*, clinic: Clinic, patient: Patient, include_tests: bool) -
             .order_by("closed_at", "-due_on")[:20]
         ),
         due=due,
+        first=first_monday,
+        weeks_shown=weeks_shown,
     )

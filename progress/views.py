@@ -73,6 +73,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "own": own,
             "manager": manager,
             "flagged": sum(1 for r in rows if r.flags),
+            "c": charts.caseload_chart(
+                flag_codes=[{code for code, _t, _w in r.flags} for r in rows]
+            ),
         },
     )
 
@@ -94,7 +97,7 @@ def patient_progress(request: HttpRequest, patient_id: int) -> HttpResponse:
         clinic=clinic, patient=patient, include_tests=membership.can(C.TESTS_READ)
     )
     today = clock.today(clinic)
-    first = clock.week_start(today) - datetime.timedelta(weeks=selectors.PROGRESS_WEEKS - 1)
+    first = progress.first
     last = clock.week_start(today) + datetime.timedelta(days=7)
     figures = [
         charts.measure_chart(
@@ -117,7 +120,7 @@ def patient_progress(request: HttpRequest, patient_id: int) -> HttpResponse:
     figures += [
         charts.hours_chart(weeks=progress.weeks, first=first),
         charts.attendance_chart(weeks=progress.attendance_by_week, first=first),
-        charts.ratings_chart(ratings=progress.ratings, first=first, last=last),
+        *charts.ratings_charts(ratings=progress.ratings, first=first, last=last),
     ]
     if membership.can(C.TESTS_READ):
         figures.append(charts.tests_chart(tests=progress.tests, first=first, last=last))

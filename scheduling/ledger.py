@@ -110,6 +110,26 @@ class Week:
         return self.still_possible > 0 and self.reachable < self.minimum
 
 
+def held_to_minimum(week_start: datetime.date, *, admitted_on: datetime.date) -> bool:
+    """Whether a shortfall in the week starting `week_start` counts against the patient.
+    A week the patient joined after its Monday (rolling admission: a first partial week)
+    could never hold the full minimum, so it is not judged; every later week is."""
+    return admitted_on <= week_start
+
+
+def minimum_shortfall(week: Week | None, *, admitted_on: datetime.date) -> str:
+    """The weekly-minimum finding for one week: "under" (the week ended under the minimum),
+    "at_risk" (mid-week, attending everything left would still fall short) or "" (met, on
+    track, nothing scheduled, or a first partial week). Pages, flags and APIs call this."""
+    if week is None or not held_to_minimum(week.start, admitted_on=admitted_on):
+        return ""
+    if week.under_minimum:
+        return "under"
+    if week.at_risk:
+        return "at_risk"
+    return ""
+
+
 def adolescent_week(patient: Patient, day: datetime.date) -> bool:
     """The patient counts as an adolescent for the whole week `day` falls in when under 18
     on its first day (see the module's docstring)."""

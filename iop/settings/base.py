@@ -248,6 +248,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "IOP <no-reply@localhost>")
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# Patient-facing documents are rendered in the patient's language (iop.languages); the staff
+# UI is English and translatable. Catalogs: locale/<code>/LC_MESSAGES (`make messages`).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

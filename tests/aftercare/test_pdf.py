@@ -3,6 +3,7 @@ downloads on the audit trail, and a URL fetcher that serves nothing but our stat
 
 import hashlib
 import io
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -206,3 +207,49 @@ def test_a_rendered_document_reaches_no_network_and_no_file_outside_static(
     assert "Plan text" in text
     assert "root:" not in text
     assert web_server["hits"] == []
+
+
+SECTIONS_ES = [
+    "1. Siguiente nivel de atención", "2. Terapia continua", "3. Grupos de apoyo",
+    "4. Vivienda sobria", "5. Metas laborales y educativas", "6. Prevención de recaídas",
+    "7. Medicamentos", "8. Citas ya programadas", "9. Grupo de exalumnos",
+    "10. Recursos en caso de crisis", "11. Llamadas de seguimiento", "Firmas",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["Spanish", "español", "es"])
+def test_a_spanish_speaking_patients_plan_is_in_spanish(clinic_a: Tenant, language: str) -> None:
+    """The document follows the patient's language (their own words in it stay theirs);
+    read back from the PDF itself."""
+    patient = clinic_a.patient
+    with clinic_context(clinic_a.clinic.pk):
+        type(patient).objects.filter(pk=patient.pk).update(language=language)
+    pages = pdf_pages(bytes(rendered(clinic_a, clinic_a.records["aftercare_pdf_id"]).content))
+    text = " ".join(pages)
+    assert "Plan de cuidado posterior" in text
+    for heading in SECTIONS_ES:
+        assert heading in text, heading
+    for words in ("Fecha de nacimiento", "17 de mayo de 1990", "Llame o envíe un mensaje",
+                  "Los martes 07:30",
+                  "Recibido (nombre escrito)", "Página 1 de"):  # fmt: skip
+        assert words in text, words
+    for english in ("Step-down care", "Relapse prevention", "Crisis resources", "Page 1 of"):
+        assert english not in text, english
+    assert FULL_PLAN["triggers"] in text  # what the plan says is not translated
+
+
+def test_the_committed_catalogs_are_compiled_from_their_po_files(tmp_path: Path) -> None:
+    """The .mo files are committed (no gettext needed to run the app); each must be exactly
+    what msgfmt makes of its .po, so an edited .po without `make messages` fails here."""
+    catalogs = sorted((Path(settings.BASE_DIR) / "locale").glob("*/LC_MESSAGES/django.po"))
+    assert catalogs
+    for po in catalogs:
+        fresh = tmp_path / f"{po.parent.parent.name}.mo"
+        made = subprocess.run(
+            ["msgfmt", "--check", "--statistics", "-o", str(fresh), str(po)],  # noqa: S607
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        # Every entry translated: a document half in English is not the patient's language.
+        assert "untranslated" not in made.stderr, made.stderr
+        assert "fuzzy" not in made.stderr, made.stderr
+        assert fresh.read_bytes() == po.with_suffix(".mo").read_bytes(), po

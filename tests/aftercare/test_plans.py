@@ -398,3 +398,36 @@ def test_the_follow_up_api_lists_and_records(clinic_a: Tenant) -> None:
         content_type="application/json",
     )
     assert refused.status_code == 400
+
+
+def test_a_call_is_due_only_within_the_clinics_window(clinic_a: Tenant) -> None:
+    """Calls at 1, 3, 6 and 12 months after leaving: the next two weeks' call is due, a call a
+    year away is upcoming, not due — on the page, in its count and in the API."""
+    cm = clinic_a.members[Role.CASE_MANAGER]
+    today = clock.today(clinic_a.clinic)
+    with clinic_context(clinic_a.clinic.pk):
+        FollowUp.objects.filter(clinic=clinic_a.clinic).delete()
+    services.follow_ups_schedule(enrollment=new_enrollment_left(clinic_a), actor=None)
+    with clinic_context(clinic_a.clinic.pk):
+        calls = list(FollowUp.objects.filter(clinic=clinic_a.clinic).order_by("due_on"))
+        # The one-month call is ten days out; the later ones months away.
+        FollowUp.objects.filter(pk=calls[0].pk).update(
+            due_on=today + datetime.timedelta(days=10), assigned_to=cm
+        )
+        FollowUp.objects.filter(pk__in=[c.pk for c in calls[1:]]).update(assigned_to=cm)
+    year = next(c for c in calls if c.months_after == 12)
+    assert (year.due_on - today).days > 300
+
+    html = (
+        clinic_a.client_for(Role.CASE_MANAGER)
+        .get(f"/c/{clinic_a.clinic.slug}/follow-ups/")
+        .content.decode()
+    )
+    assert "4 calls · 1 due now" in html
+    assert html.count('<span class="tag tag--info">Due</span>') == 1
+    assert html.count('<span class="tag tag--muted">Upcoming</span>') == 3
+
+    listed = api(clinic_a, Role.CASE_MANAGER).get("/api/v1/follow-ups/").json()["results"]
+    assert {f["months_after"]: f["due_now"] for f in listed} == {
+        1: True, 3: False, 6: False, 12: False
+    }  # fmt: skip

@@ -80,12 +80,13 @@ def test_caseload_then_progress_page(
     assert serious_accessibility_issues(page) == []
     page.screenshot(path=screenshot_dir / "40-caseload.png", full_page=True)
 
-    first = page.locator("tbody tr").first
+    first = page.locator("table.caseload tbody tr").first
     expect(first).to_contain_text("PHQ-9 item 9")
     first.get_by_role("link").first.click()
-    expect(page.get_by_role("heading", name="Progress · last 12 weeks")).to_be_visible()
+    # Admitted 9 weeks ago: the charts span those 10 weeks, not a fixed 12.
+    expect(page.get_by_role("heading", name="Progress · the last 10 weeks")).to_be_visible()
     expect(page.get_by_role("alert").first).to_contain_text("Safety follow-up due")
-    expect(page.locator("svg.chart")).to_have_count(6)
+    expect(page.locator("svg.chart")).to_have_count(9)  # daily ratings: 4 small multiples
     assert serious_accessibility_issues(page) == []
     page.screenshot(path=screenshot_dir / "41-progress.png", full_page=True)
     page.emulate_media(media="print")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from iop import clock
@@ -40,14 +41,16 @@ def enrolled(tenant: Tenant, name: str, **fields: Any) -> Patient:
 
 
 def past_sessions(tenant: Tenant, patient: Patient, statuses: dict[int, str]) -> None:
-    """Held 3-hour sessions `days_ago → status` before dawn (clear of generated ones)."""
+    """3-hour sessions `days_ago → status` before dawn (clear of generated ones): held, or
+    planned when `days_ago` is negative."""
     tz = clock.zone(tenant.clinic)
     today = clock.today(tenant.clinic)
     with clinic_context(tenant.clinic.pk):
         for days_ago, status in statuses.items():
             day = today - datetime.timedelta(days=days_ago)
             session = Session.objects.create(
-                clinic=tenant.clinic, kind="group", day=day, status="held",
+                clinic=tenant.clinic, kind="group", day=day,
+                status="held" if days_ago > 0 else "scheduled",
                 starts_at=clock.at(tz, day, datetime.time(5)),
                 ends_at=clock.at(tz, day, datetime.time(8)),
             )  # fmt: skip
@@ -146,22 +149,107 @@ def test_item9_flag_stays_until_the_task_is_closed(clinic_a: Tenant) -> None:
     assert "item9" not in flags_of(clinic_a, patient)
 
 
-# A Monday before the track's first session: this week can still reach the minimum, so the
-# flag speaks of last week alone.
-@pytest.mark.instant("2026-12-07 07:00")
+def own_sessions_only(tenant: Tenant, *patients: Patient) -> None:
+    """Take the patients off the track's generated sessions, so their week is exactly the
+    sessions a test gives them."""
+    with clinic_context(tenant.clinic.pk):
+        Attendance.objects.filter(
+            clinic=tenant.clinic, patient__in=patients, session__track__isnull=False
+        ).delete()
+
+
+def row_of(tenant: Tenant, patient: Patient) -> selectors.CaseloadRow:
+    with clinic_context(tenant.clinic.pk):
+        rows = selectors.caseload(clinic=tenant.clinic)
+    return next(r for r in rows if r.patient.pk == patient.pk)
+
+
+# A Thursday: Monday to Wednesday are held, Friday's session is still to come.
+@pytest.mark.instant("2026-12-10 18:00")
 @pytest.mark.parametrize("clinic_zone", [DEFAULT_ZONE, *FAR_ZONES])
-def test_under_the_weekly_minimum_last_week(clinic_a: Tenant) -> None:
-    patient = enrolled(clinic_a, "Short")
+def test_under_the_weekly_minimum_is_this_weeks_and_names_the_week(clinic_a: Tenant) -> None:
     today = clock.today(clinic_a.clinic)
-    last_monday = today - datetime.timedelta(days=today.weekday() + 7)
-    days_ago = (today - last_monday).days
-    past_sessions(clinic_a, patient, {days_ago: "present", days_ago - 1: "absent"})
-    assert "under_minimum" in flags_of(clinic_a, patient)
-    fine = enrolled(clinic_a, "Fine")
+    assert today.weekday() == 3
+    short = enrolled(clinic_a, "Short")  # 3 h held, 3 h to come: at most 6 of 9 h
+    last_week_only = enrolled(clinic_a, "Lastweek")  # 3 h last week, on track this week
+    own_sessions_only(clinic_a, short, last_week_only)
+    past_sessions(clinic_a, short, {3: "present", 2: "absent", 1: "absent", -1: "expected"})
     past_sessions(
-        clinic_a, fine, {days_ago: "present", days_ago - 1: "present", days_ago - 2: "present"}
+        clinic_a, last_week_only,
+        {10: "present", 3: "present", 2: "present", 1: "present", -1: "expected"},
+    )  # fmt: skip
+
+    flagged = row_of(clinic_a, short)
+    assert [w for c, _t, w in flagged.flags if c == "under_minimum"] == [
+        "Short of the 9 h minimum this week: at most 6 h possible"
+    ]
+    # Last week ended 3 of 9 h: shown in its own column, not a flag for today.
+    calm = row_of(clinic_a, last_week_only)
+    assert calm.last_week_shortfall == "under"
+    assert "under_minimum" not in {c for c, _t, _w in calm.flags}
+
+    html = (
+        clinic_a.client_for(Role.CASE_MANAGER)
+        .get(f"/c/{clinic_a.clinic.slug}/caseload/")
+        .content.decode()
     )
-    assert "under_minimum" not in flags_of(clinic_a, fine)
+    assert 'Hours last week<br><span class="muted">Nov 30–Dec 6</span>' in html
+    assert 'Hours this week<br><span class="muted">Dec 7–13</span>' in html
+    assert "under the minimum" in html  # Lastweek's last-week cell
+
+
+@pytest.mark.instant("2026-12-10 18:00")
+def test_no_minimum_flag_in_a_first_partial_week(clinic_a: Tenant) -> None:
+    today = clock.today(clinic_a.clinic)
+    newcomer = factories.patient(
+        clinic_a.clinic, actor=clinic_a.admin.user, legal_last_name="Newcomer",
+        case_manager=clinic_a.members[Role.CASE_MANAGER],
+    )  # fmt: skip
+    core.enrollment_create(
+        patient=newcomer, actor=clinic_a.admin.user,
+        track=clinic_a.records["enrollment_id"].track,
+        admission_date=today - datetime.timedelta(days=2),  # the Tuesday
+    )  # fmt: skip
+    own_sessions_only(clinic_a, newcomer)
+    past_sessions(clinic_a, newcomer, {2: "absent", 1: "present", -1: "expected"})
+    row = row_of(clinic_a, newcomer)
+    assert row.this_week is not None
+    assert row.this_week.at_risk  # 6 h reachable of 9
+    assert row.this_week_first_partial
+    assert row.flags == []
+    html = (
+        clinic_a.client_for(Role.CASE_MANAGER)
+        .get(f"/c/{clinic_a.clinic.slug}/caseload/")
+        .content.decode()
+    )
+    assert "first week, partial: admitted Tue Dec 8" in html
+    _, secret = factories.api_token(clinic_a.members[Role.CASE_MANAGER])
+    api = Client(headers={"Authorization": f"Bearer {secret}"}).get("/api/v1/caseload/").json()
+    mine = next(r for r in api["results"] if r["patient"] == newcomer.pk)
+    assert (mine["first_partial_week"], mine["week_of"], mine["flags"]) == (
+        True, "2026-12-07", []
+    )  # fmt: skip
+
+
+@pytest.mark.instant("2026-12-10 18:00")
+def test_ranked_by_what_needs_action_today(clinic_a: Tenant) -> None:
+    """Hours that a make-up can still save this week come before a PHQ-9 trend; a safety
+    follow-up before everything else."""
+    trend = enrolled(clinic_a, "Aatrend")
+    phq9(clinic_a, trend, 14, [1, 1, 1, 1, 1, 1, 1, 1, 0])
+    phq9(clinic_a, trend, 0, [2, 2, 2, 2, 1, 1, 1, 2, 0])
+    short = enrolled(clinic_a, "Mmshort")
+    safety = enrolled(clinic_a, "Zzsafety")
+    phq9(clinic_a, safety, 0, [0, 0, 0, 0, 0, 0, 0, 0, 1])
+    own_sessions_only(clinic_a, trend, short, safety)
+    past_sessions(clinic_a, short, {3: "absent", 1: "present", -1: "expected"})  # one miss
+    with clinic_context(clinic_a.clinic.pk):
+        rows = selectors.caseload(clinic=clinic_a.clinic)
+    assert {c for c, _t, _w in next(r for r in rows if r.patient == short).flags} == {
+        "under_minimum"
+    }
+    order = [r.patient.pk for r in rows if r.patient.pk in {trend.pk, short.pk, safety.pk}]
+    assert order == [safety.pk, short.pk, trend.pk]
 
 
 def test_sorted_by_risk_and_a_case_manager_sees_only_their_own(clinic_a: Tenant) -> None:
@@ -182,6 +270,12 @@ def test_sorted_by_risk_and_a_case_manager_sees_only_their_own(clinic_a: Tenant)
     assert "Calmwater" in html
     assert "PHQ-9 item 9" in html
     assert clinic_a.patient.legal_last_name not in html
+    # The chart above the rows: how many of the case manager's patients carry each flag.
+    assert ">Patients with each risk flag</title>" in html
+    counts = dict(page.context["c"].rows)
+    assert counts["PHQ-9 item 9: safety follow-up"] == "1"
+    assert counts["Unexpected positive"] == "0"
+    assert "of 2 patients have a risk flag; PHQ-9 item 9: safety follow-up: 1" in html
     flagged = (
         clinic_a.client_for(Role.ADMIN)
         .get(f"/c/{clinic_a.clinic.slug}/caseload/", {"flag": "item9"})
@@ -233,8 +327,6 @@ def test_caseload_query_budget(clinic_a: Tenant, patients: int) -> None:
 
 
 def test_caseload_api_reads_the_same_rows(clinic_a: Tenant) -> None:
-    from django.test import Client
-
     risky = enrolled(clinic_a, "Api")
     phq9(clinic_a, risky, 0, [0, 0, 0, 0, 0, 0, 0, 0, 1])
     _, secret = factories.api_token(clinic_a.members[Role.CASE_MANAGER])
@@ -259,16 +351,31 @@ def test_progress_page_draws_accessible_charts(clinic_a: Tenant) -> None:
     collected_test(
         clinic_a, patient, [{"substance": "thc", "method": "presumptive", "outcome": "negative"}]
     )
-    html = (
-        clinic_a.client_for(Role.THERAPIST)
-        .get(f"/c/{clinic_a.clinic.slug}/patients/{patient.pk}/progress/")
-        .content.decode()
+    page = clinic_a.client_for(Role.THERAPIST).get(
+        f"/c/{clinic_a.clinic.slug}/patients/{patient.pk}/progress/"
     )
+    html = page.content.decode()
+    ratings = ("Mood", "Stress", "Cravings", "Sleep")
     for title in ("PHQ-9 over time", "GAD-7 over time", "Weekly hours against the minimum",
-                  "Attendance by week", "Daily ratings", "Drug and alcohol tests"):  # fmt: skip
+                  "Attendance by week", "Drug and alcohol tests",
+                  *(f"{name} (daily rating)" for name in ratings)):  # fmt: skip
         assert f">{title}</title>" in html
-    assert html.count("<svg") == 6
-    assert html.count("<desc") == 6
+    # Small multiples: one chart per rating, each with its own line and latest value.
+    assert html.count("<svg") == 9
+    assert html.count("<desc") == 9
+    assert "Latest cravings: 3 of 10" in html
+    # The axis spans the data: admitted 30 days ago, so the charts start on that week's
+    # Monday, not 12 weeks back.
+    today = clock.today(clinic_a.clinic)
+    admitted = clock.week_start(today - datetime.timedelta(days=30))
+    weeks = (clock.week_start(today) - admitted).days // 7 + 1
+    assert page.context["progress"].first == admitted
+    hours = next(c for c in page.context["figures"] if c.slug == "hours")
+    assert len(hours.rows) == weeks < 12
+    twelve_back = clock.week_start(today) - datetime.timedelta(weeks=11)
+    phq = next(c for c in page.context["figures"] if c.slug == "phq9")
+    assert f"{twelve_back:%b} {twelve_back.day}" not in [label for _x, label in phq.x_ticks]
+    assert f"the last {weeks} weeks" in html
     assert "Latest PHQ-9: 5 (mild)" in html
     assert "down 8 since the one before" in html
     assert "Data table: phq-9 over time" in html
