@@ -258,7 +258,7 @@ def claim_readiness(
                 entry = BillableDay(
                     patient=enrollment.patient, enrollment=enrollment, day=day, minutes=minutes,
                     coverage=coverage, payer=payer,
-                    diagnosis_codes=[d.code for d in patient_diagnoses],
+                    diagnosis_codes=[d.icd10_code for d in patient_diagnoses],
                 )  # fmt: skip
                 found = entry.blockers
                 if minutes < clinic.billable_day_minutes:
