@@ -39,11 +39,6 @@ class ReadinessFilter(serializers.Serializer):
         return attrs
 
 
-class BlockerOutput(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()
-
-
 class DayOutput(serializers.Serializer):
     date = serializers.DateField(source="day")
     patient = serializers.IntegerField(source="patient.pk")
@@ -66,7 +61,7 @@ class DayOutput(serializers.Serializer):
 
 class HeldOutput(serializers.Serializer):
     blocker = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     days = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
 

@@ -29,10 +29,8 @@ def npi_check_digit_ok(npi: str) -> bool:
     digits = [int(d) for d in "80840" + npi[:9]]
     total = 0
     for position, digit in enumerate(reversed(digits)):
-        if position % 2 == 0:
-            digit *= 2
-            digit = digit - 9 if digit > 9 else digit
-        total += digit
+        doubled = digit * 2 if position % 2 == 0 else digit
+        total += doubled - 9 if doubled > 9 else doubled
     return (10 - total % 10) % 10 == int(npi[9])
 
 
@@ -134,9 +132,11 @@ class Payer(TenantModel):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(
-                "clinic", Lower("name"), name="payer_unique_name",
+                "clinic",
+                Lower("name"),
+                name="payer_unique_name",
                 violation_error_message="A payer with this name already exists.",
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:

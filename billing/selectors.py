@@ -140,54 +140,38 @@ def _plan_in_force(plans: list[dict[str, Any]], clinic: Clinic, day: datetime.da
     for plan in plans:
         signed = clock.local_date(clinic, plan["acknowledged_at"])
         superseded = plan["superseded_at"]
-        if (
-            signed <= day <= plan["review_due"]
-            and (superseded is None or day < clock.local_date(clinic, superseded))
+        if signed <= day <= plan["review_due"] and (
+            superseded is None or day < clock.local_date(clinic, superseded)
         ):
             return True
     return False
 
 
-def claim_readiness(
-    *,
-    clinic: Clinic,
-    start: datetime.date,
-    end: datetime.date,
-    payer_id: int | None = None,
-    track_id: int | None = None,
-    blocker: str | None = None,
-) -> Readiness:
-    """Every attended day of every IOP enrollment from `start` to `end`, oldest first, each
-    with its blockers; and the days and dollars each blocker holds. Eleven queries whatever
-    the number of patients and days. Filters (payer, track, blocker) choose the days shown;
-    the totals follow them."""
-    enrollments = list(
-        Enrollment.objects.filter(clinic=clinic, admission_date__lte=end)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
-        .select_related("patient", "track")
-        .order_by("patient_id", "admission_date", "id")
-    )
-    iop_enrollments = [e for e in enrollments if e.level_of_care == LevelOfCare.IOP]
-    others: dict[int, list[Enrollment]] = defaultdict(list)
-    for enrollment in enrollments:
-        if enrollment.level_of_care != LevelOfCare.IOP:
-            others[enrollment.patient_id].append(enrollment)
-    patients = {e.patient_id: e.patient for e in iop_enrollments}
-    if not patients:
-        return Readiness(start, end, [], [], 0, Decimal("0.00"))
-    patient_ids = set(patients)
+@dataclass
+class _Facts:
+    """Everything a day's readiness is judged on, loaded once for all patients."""
 
-    weeks_n = (clock.week_start(end) - clock.week_start(start)).days // 7 + 1
-    weeks = ledger.weeks_for(
-        clinic=clinic, start=start, weeks=weeks_n, patients=list(patients.values())
-    )
-    every, owners = ledger.authorization_days(clinic=clinic, patient_ids=patient_ids)
-    authorizations: dict[int, list[Any]] = defaultdict(list)
-    for authorization in every:
-        authorizations[authorization.patient_id].append(authorization)
+    clinic: Clinic
+    iop_enrollments: list[Enrollment]
+    others: dict[int, list[Enrollment]]
+    weeks: dict[tuple[int, datetime.date], ledger.Week]
+    owners: dict[tuple[int, datetime.date], ledger.DayAuthorization | None]
+    authorizations: dict[int, list[Any]]
+    unsigned: set[tuple[int, datetime.date]]
+    coverages: dict[int, Coverage]
+    payers: dict[str, Payer]
+    providers: dict[int | None, BillingProvider]
+    diagnoses: dict[int, list[Diagnosis]]
+    plans: dict[int, list[dict[str, Any]]]
+    consents: dict[tuple[int, int], list[PayerConsent]]
 
-    unsigned: set[tuple[int, datetime.date]] = set()
-    for patient_id, day, kind, group_signed, note_signed in (
+
+def _unsigned_days(
+    clinic: Clinic, patient_ids: set[int], start: datetime.date, end: datetime.date
+) -> set[tuple[int, datetime.date]]:
+    """(patient, day) pairs with an attended group/workshop without a signed group note, or an
+    attended individual/family session without the patient's signed progress note."""
+    rows = (
         Attendance.objects.filter(
             clinic=clinic,
             is_active=True,
@@ -213,104 +197,175 @@ def claim_readiness(
             ),
         )
         .values_list("patient_id", "session__day", "session__kind", "group_signed", "note_signed")
-    ):
-        signed = group_signed if kind in GROUP_NOTE_KINDS else note_signed
-        if not signed:
-            unsigned.add((patient_id, day))
+    )
+    return {
+        (patient_id, day)
+        for patient_id, day, kind, group_signed, note_signed in rows
+        if not (group_signed if kind in GROUP_NOTE_KINDS else note_signed)
+    }
 
-    coverages: dict[int, Coverage] = {}
-    for coverage in Coverage.objects.filter(
-        clinic=clinic, patient_id__in=patient_ids, priority=CoveragePriority.PRIMARY,
-        is_active=True,
-    ):  # fmt: skip
-        coverages[coverage.patient_id] = coverage
-    payers = {p.name.lower(): p for p in Payer.objects.filter(clinic=clinic, is_active=True)}
-    providers = {p.site_id: p for p in BillingProvider.objects.filter(clinic=clinic)}
-    diagnoses: dict[int, list[Diagnosis]] = defaultdict(list)
+
+def _load(clinic: Clinic, start: datetime.date, end: datetime.date) -> _Facts | None:
+    enrollments = list(
+        Enrollment.objects.filter(clinic=clinic, admission_date__lte=end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .select_related("patient", "track")
+        .order_by("patient_id", "admission_date", "id")
+    )
+    iop_enrollments = [e for e in enrollments if e.level_of_care == LevelOfCare.IOP]
+    if not iop_enrollments:
+        return None
+    others: dict[int, list[Enrollment]] = defaultdict(list)
+    for enrollment in enrollments:
+        if enrollment.level_of_care != LevelOfCare.IOP:
+            others[enrollment.patient_id].append(enrollment)
+    patients = {e.patient_id: e.patient for e in iop_enrollments}
+    ids = set(patients)
+    weeks_n = (clock.week_start(end) - clock.week_start(start)).days // 7 + 1
+    weeks = ledger.weeks_for(
+        clinic=clinic, start=start, weeks=weeks_n, patients=list(patients.values())
+    )
+    every, owners = ledger.authorization_days(clinic=clinic, patient_ids=ids)
+    facts = _Facts(
+        clinic=clinic, iop_enrollments=iop_enrollments, others=others, weeks=weeks,
+        owners=owners, authorizations=defaultdict(list),
+        unsigned=_unsigned_days(clinic, ids, start, end),
+        coverages={
+            c.patient_id: c
+            for c in Coverage.objects.filter(
+                clinic=clinic, patient_id__in=ids, priority=CoveragePriority.PRIMARY,
+                is_active=True,
+            )
+        },
+        payers={p.name.lower(): p for p in Payer.objects.filter(clinic=clinic, is_active=True)},
+        providers={p.site_id: p for p in BillingProvider.objects.filter(clinic=clinic)},
+        diagnoses=defaultdict(list), plans=defaultdict(list), consents=defaultdict(list),
+    )  # fmt: skip
+    for authorization in every:
+        facts.authorizations[authorization.patient_id].append(authorization)
     for diagnosis in Diagnosis.objects.filter(
-        clinic=clinic, patient_id__in=patient_ids, is_active=True
+        clinic=clinic, patient_id__in=ids, is_active=True
     ).order_by("-is_primary", "id"):
-        diagnoses[diagnosis.patient_id].append(diagnosis)
-    plans: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        facts.diagnoses[diagnosis.patient_id].append(diagnosis)
     for plan in TreatmentPlan.objects.filter(
-        clinic=clinic, patient_id__in=patient_ids, acknowledged_at__isnull=False
+        clinic=clinic, patient_id__in=ids, acknowledged_at__isnull=False
     ).values("enrollment_id", "acknowledged_at", "superseded_at", "review_due"):
-        plans[plan["enrollment_id"]].append(plan)
-    consents: dict[tuple[int, int], list[PayerConsent]] = defaultdict(list)
-    for consent in PayerConsent.objects.filter(clinic=clinic, patient_id__in=patient_ids):
-        consents[(consent.patient_id, consent.payer_id)].append(consent)
+        facts.plans[plan["enrollment_id"]].append(dict(plan))
+    for consent in PayerConsent.objects.filter(clinic=clinic, patient_id__in=ids):
+        facts.consents[(consent.patient_id, consent.payer_id)].append(consent)
+    return facts
 
+
+def _authorization_blockers(facts: _Facts, entry: BillableDay) -> list[str]:
+    if entry.payer is not None and not entry.payer.authorization_required:
+        return []
+    pid, day = entry.patient.pk, entry.day
+    if not any(a.start_date <= day <= a.end_date for a in facts.authorizations[pid]):
+        return [Blocker.NO_AUTHORIZATION]
+    owner = facts.owners.get((pid, day))
+    if owner is not None and not owner.within_units:
+        return [Blocker.UNITS_USED_UP]
+    return []
+
+
+def _coverage_blockers(entry: BillableDay) -> list[str]:
+    if entry.coverage is None:
+        return [Blocker.NO_COVERAGE]
+    found = []
+    if entry.coverage.verification_status != VerificationStatus.VERIFIED:
+        found.append(Blocker.COVERAGE_UNVERIFIED)
+    if entry.payer is None:
+        found.append(Blocker.PAYER_NOT_SET_UP)
+    return found
+
+
+def _blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]:
+    """Each blocker of one day, in the worklist's order."""
+    clinic, pid, day, payer = facts.clinic, entry.patient.pk, entry.day, entry.payer
+    enrollment = entry.enrollment
+    diagnoses = facts.diagnoses[pid]
+    site_id = enrollment.track.site_id if enrollment.track_id else None
+    provider = facts.providers.get(site_id) or facts.providers.get(None)
+    checks = [
+        (Blocker.UNDER_HOURS, entry.minutes < clinic.billable_day_minutes),
+        (Blocker.NOTE_UNSIGNED, (pid, day) in facts.unsigned),
+    ]
+    found = [code for code, failed in checks if failed]
+    found += _authorization_blockers(facts, entry)
+    found += _coverage_blockers(entry)
+    part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
+    checks = [
+        (
+            Blocker.NO_PRIMARY_DIAGNOSIS,
+            not any(d.is_primary and (d.diagnosed_on is None or d.diagnosed_on <= day)
+                    for d in diagnoses),
+        ),
+        (Blocker.NO_SIGNED_PLAN, not _plan_in_force(facts.plans[enrollment.pk], clinic, day)),
+        (
+            Blocker.WEEK_RULE,
+            payer is not None and payer.program_code == "H0015" and not week.h0015_days_met,
+        ),
+        (Blocker.LEVEL_OF_CARE_OVERLAP, any(_in_enrollment(o, day) for o in facts.others[pid])),
+        (Blocker.PROVIDER_INCOMPLETE, provider is None or bool(provider.missing)),
+        (
+            Blocker.PART2_NO_CONSENT,
+            part2 and payer is not None
+            and not any(c.in_force(day) for c in facts.consents[(pid, payer.pk)]),
+        ),
+    ]  # fmt: skip
+    return found + [code for code, failed in checks if failed]
+
+
+def _days(facts: _Facts, start: datetime.date, end: datetime.date) -> list[BillableDay]:
+    by_patient: dict[int, list[ledger.Week]] = defaultdict(list)
+    for (pid, _monday), week in facts.weeks.items():
+        by_patient[pid].append(week)
     days: list[BillableDay] = []
-    for enrollment in iop_enrollments:
+    for enrollment in facts.iop_enrollments:
         pid = enrollment.patient_id
-        coverage = coverages.get(pid)
-        payer = payers.get(coverage.payer.strip().lower()) if coverage else None
-        site_id = enrollment.track.site_id if enrollment.track_id else None
-        provider = providers.get(site_id) or providers.get(None)
-        patient_diagnoses = diagnoses[pid]
-        part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in patient_diagnoses)
-        for (week_pid, _monday), week in weeks.items():
-            if week_pid != pid:
-                continue
+        coverage = facts.coverages.get(pid)
+        payer = facts.payers.get(coverage.payer.strip().lower()) if coverage else None
+        for week in by_patient[pid]:
             for day, minutes in week.by_day.items():
                 if not (start <= day <= end and minutes > 0 and _in_enrollment(enrollment, day)):
                     continue
+                owner = facts.owners.get((pid, day))
                 entry = BillableDay(
                     patient=enrollment.patient, enrollment=enrollment, day=day, minutes=minutes,
                     coverage=coverage, payer=payer,
-                    diagnosis_codes=[d.icd10_code for d in patient_diagnoses],
+                    authorization=owner.authorization if owner is not None else None,
+                    diagnosis_codes=[d.icd10_code for d in facts.diagnoses[pid]],
                 )  # fmt: skip
-                found = entry.blockers
-                if minutes < clinic.billable_day_minutes:
-                    found.append(Blocker.UNDER_HOURS)
-                if (pid, day) in unsigned:
-                    found.append(Blocker.NOTE_UNSIGNED)
-                owner = owners.get((pid, day))
-                if owner is not None:
-                    entry.authorization = owner.authorization
-                if payer is None or payer.authorization_required:
-                    covering = [
-                        a for a in authorizations[pid] if a.start_date <= day <= a.end_date
-                    ]
-                    if not covering:
-                        found.append(Blocker.NO_AUTHORIZATION)
-                    elif owner is not None and not owner.within_units:
-                        found.append(Blocker.UNITS_USED_UP)
-                if coverage is None:
-                    found.append(Blocker.NO_COVERAGE)
-                else:
-                    if coverage.verification_status != VerificationStatus.VERIFIED:
-                        found.append(Blocker.COVERAGE_UNVERIFIED)
-                    if payer is None:
-                        found.append(Blocker.PAYER_NOT_SET_UP)
-                if not any(
-                    d.is_primary and (d.diagnosed_on is None or d.diagnosed_on <= day)
-                    for d in patient_diagnoses
-                ):
-                    found.append(Blocker.NO_PRIMARY_DIAGNOSIS)
-                if not _plan_in_force(plans[enrollment.pk], clinic, day):
-                    found.append(Blocker.NO_SIGNED_PLAN)
-                if payer is not None and payer.program_code == "H0015" and not week.h0015_days_met:
-                    found.append(Blocker.WEEK_RULE)
-                if any(_in_enrollment(other, day) for other in others[pid]):
-                    found.append(Blocker.LEVEL_OF_CARE_OVERLAP)
-                if provider is None or provider.missing:
-                    found.append(Blocker.PROVIDER_INCOMPLETE)
-                if (
-                    part2
-                    and payer is not None
-                    and not any(c.in_force(day) for c in consents[(pid, payer.pk)])
-                ):
-                    found.append(Blocker.PART2_NO_CONSENT)
+                entry.blockers = _blockers(facts, entry, week)
                 days.append(entry)
+    return days
 
+
+def claim_readiness(
+    *,
+    clinic: Clinic,
+    start: datetime.date,
+    end: datetime.date,
+    payer_id: int | None = None,
+    track_id: int | None = None,
+    blocker: str | None = None,
+) -> Readiness:
+    """Every attended day of every IOP enrollment from `start` to `end`, oldest first, each
+    with its blockers; and the days and dollars each blocker holds. Eleven queries whatever
+    the number of patients and days. Filters (payer, track, blocker) choose the days shown;
+    the totals follow them."""
+    facts = _load(clinic, start, end)
+    if facts is None:
+        return Readiness(start, end, [], [], 0, Decimal("0.00"))
+    days = _days(facts, start, end)
     if payer_id is not None:
         days = [d for d in days if d.payer is not None and d.payer.pk == payer_id]
     if track_id is not None:
         days = [d for d in days if d.enrollment.track_id == track_id]
     if blocker:
         days = [d for d in days if blocker in d.blockers]
-    days.sort(key=lambda d: (d.day, d.patient.legal_last_name, d.patient.legal_first_name, d.patient.pk))
+    days.sort(key=lambda d: (d.day, d.patient.legal_last_name, d.patient.legal_first_name,
+                             d.patient.pk))  # fmt: skip
     held = {code: HeldBy(code, label) for code, label in BLOCKERS.items()}
     ready_days, ready_amount = 0, Decimal("0.00")
     for entry in days:

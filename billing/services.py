@@ -3,7 +3,6 @@ event (field names only) in the same transaction."""
 
 from typing import Any
 
-
 from iop.models import Clinic, Patient, User
 from iop.models.audit import AuditAction
 from iop.services import audit_record
@@ -56,9 +55,7 @@ def provider_create(*, clinic: Clinic, actor: User, **fields: Any) -> BillingPro
 
 def provider_update(provider: BillingProvider, *, actor: User, **fields: Any) -> BillingProvider:
     with clinic_context(provider.clinic_id):
-        changed = apply_changes(
-            provider, {k: v for k, v in fields.items() if k in PROVIDER_FIELDS}
-        )
+        changed = apply_changes(provider, {k: v for k, v in fields.items() if k in PROVIDER_FIELDS})
         if changed:
             _save(provider, clinic=provider.clinic, actor=actor, action=AuditAction.CHANGE,
                   fields=changed)  # fmt: skip

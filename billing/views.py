@@ -61,7 +61,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 
 def _payer_form(request: HttpRequest, payer: object = None) -> HttpResponse:
-    form = PayerForm(request.POST or None, instance=payer)  # type: ignore[arg-type]
+    form = PayerForm(request.POST or None, instance=payer)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
@@ -76,10 +76,10 @@ def _payer_form(request: HttpRequest, payer: object = None) -> HttpResponse:
         else:
             messages.success(request, f"Saved the payer {saved.name}.")
             return redirect(clinic_url(request, "billing-setup"))
+    title = "Edit payer" if payer else "Add a payer"
     return render(
-        request, "billing/form.html",
-        {"form": form, "title": "Edit payer" if payer else "Add a payer", "current": "billing-setup"},
-    )  # fmt: skip
+        request, "billing/form.html", {"form": form, "title": title, "current": "billing-setup"}
+    )
 
 
 @clinic_page(C.BILLING_MANAGE)
@@ -94,7 +94,7 @@ def payer_edit(request: HttpRequest, payer_id: int) -> HttpResponse:
 
 def _provider_form(request: HttpRequest, provider: object = None) -> HttpResponse:
     clinic = clinic_of(request)
-    form = ProviderForm(request.POST or None, instance=provider, clinic=clinic)  # type: ignore[arg-type]
+    form = ProviderForm(request.POST or None, instance=provider, clinic=clinic)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:

@@ -268,9 +268,7 @@ def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
     one-authorization-a-day rule (`authorization_days`, two queries for the whole list)."""
     if not authorizations:
         return
-    every, _ = authorization_days(
-        clinic=clinic, patient_ids={a.patient_id for a in authorizations}
-    )
+    every, _ = authorization_days(clinic=clinic, patient_ids={a.patient_id for a in authorizations})
     taken = {a.pk: a.billed_days for a in every}
     for authorization in authorizations:
         authorization.billed_days = taken.get(authorization.pk, 0)

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('iop', '0013_notification_kind_and_target'),
+        ("iop", "0013_notification_kind_and_target"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('admin', 'Clinic admin'), ('therapist', 'Therapist'), ('case_manager', 'Case manager'), ('front_desk', 'Front desk'), ('nurse', 'Nurse / tech'), ('auditor', 'Auditor (read-only)'), ('billing', 'Biller')], max_length=20),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("admin", "Clinic admin"),
+                    ("therapist", "Therapist"),
+                    ("case_manager", "Case manager"),
+                    ("front_desk", "Front desk"),
+                    ("nurse", "Nurse / tech"),
+                    ("auditor", "Auditor (read-only)"),
+                    ("billing", "Biller"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

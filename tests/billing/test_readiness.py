@@ -28,7 +28,11 @@ from therapy.services import treatment_plan_acknowledge, treatment_plan_create
 
 # A Friday. The week before: Mon 16, Tue 17, Thu 19 November are the attended days.
 NOW = "2026-11-20 17:00"
-MON, TUE, THU = datetime.date(2026, 11, 16), datetime.date(2026, 11, 17), datetime.date(2026, 11, 19)
+MON, TUE, THU = (
+    datetime.date(2026, 11, 16),
+    datetime.date(2026, 11, 17),
+    datetime.date(2026, 11, 19),
+)
 ADMITTED = datetime.date(2026, 11, 2)
 
 
@@ -295,12 +299,13 @@ def test_worklist_page_and_api_show_blockers_days_and_dollars() -> None:
     assert page.status_code == 200
     html = page.content.decode()
     assert "Coverage not verified" in html
-    assert ready.record_number in html and blocked.record_number in html
+    assert ready.record_number in html
+    assert blocked.record_number in html
     assert "$750.00" in html  # three days held, three ready, $250 a day
     _, secret = factories.api_token(biller)
     api = Client(headers={"Authorization": f"Bearer {secret}"})
-    body = api.get("/api/v1/claim-readiness/", {"start": "2026-11-01", "end": "2026-11-20",
-                                                "blocker": "coverage_unverified"}).json()  # fmt: skip
+    wanted = {"start": "2026-11-01", "end": "2026-11-20", "blocker": "coverage_unverified"}
+    body = api.get("/api/v1/claim-readiness/", wanted).json()
     assert [d["patient"] for d in body["days"]] == [blocked.pk] * 3
     assert body["held"] == [{"blocker": "coverage_unverified", "label": "Coverage not verified",
                              "days": 3, "amount": "750.00"}]  # fmt: skip
@@ -316,7 +321,8 @@ def _count_queries(s: Setup) -> int:
         result = selectors.claim_readiness(
             clinic=s.clinic, start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 20)
         )
-    assert result.days and all(d.ready for d in result.days)
+    assert result.days
+    assert all(d.ready for d in result.days)
     return len(ran)
 
 
