@@ -22,7 +22,7 @@ def seed_billing(clinic: Clinic, actor: User) -> None:
     services.provider_create(
         clinic=clinic, actor=actor, name=clinic.name[:60], npi="1234567893", tax_id="12-3456789",
         taxonomy="261QR0405X", address="100 Main Street", city="Portland", state="OR",
-        zip_code="97201",
+        zip_code="972011234",
     )  # fmt: skip
     for name, (payer_id, claim_format, code, revenue, rate, auth) in DEMO_PAYERS.items():
         services.payer_create(

@@ -6,6 +6,7 @@ consent to disclose to a payer for payment."""
 
 import re
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -17,7 +18,8 @@ from iop.models import TenantModel
 NPI = RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")
 TAX_ID = RegexValidator(r"^\d{2}-?\d{7}$", "A tax id (EIN) is 9 digits, e.g. 12-3456789.")
 TAXONOMY = RegexValidator(r"^[0-9A-Z]{9}X$", "A taxonomy code is 10 characters, e.g. 261QR0405X.")
-ZIP = RegexValidator(r"^\d{5}(\d{4})?$", "A ZIP code is 5 or 9 digits, without a dash.")
+# 5010 claims carry the billing provider's ZIP+4 (loop 2010AA N403: nine digits).
+ZIP = RegexValidator(r"^\d{9}$", "Enter the ZIP+4 as 9 digits, without a dash.")
 STATE = RegexValidator(r"^[A-Z]{2}$", "The state is its two-letter code, e.g. OR.")
 
 
@@ -61,7 +63,7 @@ class BillingProvider(TenantModel):
     address = models.CharField("street address", max_length=55, blank=True)
     city = models.CharField(max_length=30, blank=True)
     state = models.CharField(max_length=2, blank=True, validators=[STATE])
-    zip_code = models.CharField("ZIP code", max_length=9, blank=True, validators=[ZIP])
+    zip_code = models.CharField("ZIP+4", max_length=9, blank=True, validators=[ZIP])
 
     class Meta:
         ordering = ["site_id", "id"]
@@ -172,3 +174,109 @@ class PayerConsent(TenantModel):
             and (self.expires_on is None or day <= self.expires_on)  # type: ignore[operator]
             and (self.revoked_on is None or day < self.revoked_on)  # type: ignore[operator]
         )
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    READY = "ready", "Ready"
+    SUBMITTED = "submitted", "Submitted"
+    PAID = "paid", "Paid"
+    DENIED = "denied", "Denied"
+    ADJUSTED = "adjusted", "Adjusted"
+
+
+# The only moves a claim may make (django-oscar's pattern). A submitted claim is locked: a
+# correction is a replacement claim (frequency code 7) that points at it.
+CLAIM_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ClaimStatus.DRAFT: (ClaimStatus.READY,),
+    ClaimStatus.READY: (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED),
+    ClaimStatus.SUBMITTED: (ClaimStatus.PAID, ClaimStatus.DENIED, ClaimStatus.ADJUSTED),
+    ClaimStatus.PAID: (ClaimStatus.ADJUSTED,),
+    ClaimStatus.DENIED: (),
+    ClaimStatus.ADJUSTED: (),
+}
+LOCKED_STATUSES = (
+    ClaimStatus.SUBMITTED,
+    ClaimStatus.PAID,
+    ClaimStatus.DENIED,
+    ClaimStatus.ADJUSTED,
+)
+
+
+class FrequencyCode(models.TextChoices):
+    ORIGINAL = "1", "Original"
+    REPLACEMENT = "7", "Replacement of a prior claim"
+
+
+class Claim(TenantModel):
+    """One patient's days with one payer in one billing period (a calendar month)."""
+
+    patient = models.ForeignKey("iop.Patient", on_delete=models.PROTECT, related_name="+")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="claims")
+    enrollment = models.ForeignKey("iop.Enrollment", on_delete=models.PROTECT, related_name="+")
+    member_id = models.CharField(max_length=60)
+    claim_format = models.CharField(max_length=4, choices=ClaimFormat.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    frequency_code = models.CharField(
+        max_length=1, choices=FrequencyCode.choices, default=FrequencyCode.ORIGINAL
+    )
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replacements"
+    )
+    payer_claim_number = models.CharField(
+        max_length=50, blank=True, help_text="The payer's control number, from the remittance."
+    )
+    authorization_number = models.CharField(max_length=60, blank=True)
+    diagnosis_codes = ArrayField(models.CharField(max_length=8), size=12)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period_start", "id"]
+        indexes = [
+            models.Index(fields=["clinic", "status"], name="claim_status"),
+            models.Index(fields=["clinic", "patient"], name="claim_patient"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frequency_code="1", replaces__isnull=True)
+                | Q(frequency_code="7", replaces__isnull=False),
+                name="claim_replacement_points_back",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.pk}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+
+class ClaimLine(TenantModel):
+    """One day of service: one unit, its date, its code and charge."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    patient = models.ForeignKey("iop.Patient", on_delete=models.PROTECT, related_name="+")
+    service_date = models.DateField()
+    procedure_code = models.CharField(max_length=10)
+    revenue_code = models.CharField(max_length=4)
+    place_of_service = models.CharField(max_length=2)
+    units = models.PositiveSmallIntegerField(default=1)
+    charge = models.DecimalField(max_digits=9, decimal_places=2)
+    authorization_number = models.CharField(max_length=60, blank=True)
+    diagnosis_pointers = ArrayField(models.PositiveSmallIntegerField(), size=4)
+
+    class Meta:
+        ordering = ["service_date", "id"]
+        indexes = [models.Index(fields=["clinic", "patient", "service_date"], name="line_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "claim", "service_date"], name="claimline_one_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_code} on {self.service_date}"

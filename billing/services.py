@@ -1,15 +1,28 @@
 """Writes for billing set-up. Each is atomic inside the clinic's context and writes its audit
 event (field names only) in the same transaction."""
 
+import datetime
+from collections import defaultdict
 from typing import Any
 
+from iop import clock
 from iop.models import Clinic, Patient, User
 from iop.models.audit import AuditAction
-from iop.services import audit_record
+from iop.services import DomainError, TransitionRefusedError, audit_record
 from iop.services.core import apply_changes, validate_and_save
 from iop.tenancy import clinic_context
 
-from .models import BillingProvider, Payer, PayerConsent
+from . import selectors
+from .models import (
+    CLAIM_TRANSITIONS,
+    BillingProvider,
+    Claim,
+    ClaimLine,
+    ClaimStatus,
+    FrequencyCode,
+    Payer,
+    PayerConsent,
+)
 
 PAYER_FIELDS = (
     "name", "payer_id", "claim_format", "program_code", "revenue_code", "place_of_service",
@@ -71,3 +84,116 @@ def payer_consent_record(
         _save(consent, clinic=patient.clinic, actor=actor, action=AuditAction.CREATE,
               fields=["payer", *fields])  # fmt: skip
     return consent
+
+
+# --- Claims ------------------------------------------------------------------------------------
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def claims_build(
+    *, clinic: Clinic, actor: User, start: datetime.date, end: datetime.date
+) -> list[Claim]:
+    """Ready days become claim lines, one unit a day, grouped into one draft claim per
+    patient, payer and calendar month. A day already on a claim that was not denied is left
+    alone, so building twice adds nothing."""
+    with clinic_context(clinic.pk):
+        readiness = selectors.claim_readiness(clinic=clinic, start=start, end=end)
+        taken = set(
+            ClaimLine.objects.filter(
+                clinic=clinic, service_date__range=(start, end),
+            ).exclude(claim__status=ClaimStatus.DENIED).values_list("patient_id", "service_date")
+        )  # fmt: skip
+        groups: dict[tuple[int, int, datetime.date], list[selectors.BillableDay]] = defaultdict(
+            list
+        )
+        for day in readiness.days:
+            if day.ready and (day.patient.pk, day.day) not in taken and day.payer is not None:
+                groups[(day.patient.pk, day.payer.pk, day.day.replace(day=1))].append(day)
+        claims = []
+        for (_patient, _payer, month), days in sorted(groups.items()):
+            first = days[0]
+            payer, coverage = first.payer, first.coverage
+            if payer is None or coverage is None:  # a ready day has both
+                continue
+            codes = list(dict.fromkeys(first.diagnosis_codes))[:12]
+            claim = Claim(
+                clinic=clinic, patient=first.patient, payer=payer, enrollment=first.enrollment,
+                member_id=coverage.member_id, claim_format=payer.claim_format,
+                period_start=month, period_end=_month_end(month), diagnosis_codes=codes,
+                authorization_number=first.authorization.number if first.authorization else "",
+            )  # fmt: skip
+            validate_and_save(claim)
+            pointers = list(range(1, min(len(codes), 4) + 1))
+            ClaimLine.objects.bulk_create(
+                ClaimLine(
+                    clinic=clinic,
+                    claim=claim,
+                    patient=first.patient,
+                    service_date=d.day,
+                    procedure_code=payer.program_code,
+                    revenue_code=payer.revenue_code,
+                    place_of_service=payer.place_of_service,
+                    units=1,
+                    charge=payer.rate_per_unit,
+                    authorization_number=d.authorization.number if d.authorization else "",
+                    diagnosis_pointers=pointers,
+                )
+                for d in days
+            )
+            audit_record(
+                clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=claim,
+                patient_id=claim.patient_id, changed_fields=["lines"],
+            )  # fmt: skip
+            claims.append(claim)
+    return claims
+
+
+def claim_set_status(claim: Claim, *, actor: User, status: str) -> Claim:
+    """The one way a claim changes state: a move the transition table allows, or a refusal."""
+    with clinic_context(claim.clinic_id):
+        locked = Claim.objects.select_for_update().get(clinic_id=claim.clinic_id, pk=claim.pk)
+        if status not in CLAIM_TRANSITIONS[locked.status]:
+            raise TransitionRefusedError(
+                current=locked.status, requested=status, allowed=CLAIM_TRANSITIONS[locked.status]
+            )
+        claim.status = status
+        fields = ["status"]
+        if status == ClaimStatus.SUBMITTED:
+            claim.submitted_at = clock.now()
+            fields.append("submitted_at")
+        claim.save(update_fields=fields)
+        audit_record(
+            clinic=claim.clinic, actor=actor, action=AuditAction.CHANGE, obj=claim,
+            patient_id=claim.patient_id, changed_fields=fields,
+        )  # fmt: skip
+    return claim
+
+
+def claim_replace(claim: Claim, *, actor: User) -> Claim:
+    """A correction of a submitted claim: a new draft with frequency code 7 that points at it
+    and carries its lines, to be corrected and submitted in its place."""
+    with clinic_context(claim.clinic_id):
+        if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.PAID, ClaimStatus.DENIED):
+            raise DomainError("Only a submitted claim is replaced; change a draft directly.")
+        lines = list(claim.lines.all())
+        replacement = Claim(
+            clinic_id=claim.clinic_id, patient_id=claim.patient_id, payer_id=claim.payer_id,
+            enrollment_id=claim.enrollment_id, member_id=claim.member_id,
+            claim_format=claim.claim_format, period_start=claim.period_start,
+            period_end=claim.period_end, diagnosis_codes=claim.diagnosis_codes,
+            authorization_number=claim.authorization_number,
+            frequency_code=FrequencyCode.REPLACEMENT, replaces=claim,
+        )  # fmt: skip
+        validate_and_save(replacement)
+        for line in lines:
+            line.pk, line.claim = None, replacement
+        ClaimLine.objects.bulk_create(lines)
+        audit_record(
+            clinic=replacement.clinic, actor=actor, action=AuditAction.CREATE, obj=replacement,
+            patient_id=replacement.patient_id, changed_fields=["replaces"],
+        )  # fmt: skip
+    return replacement

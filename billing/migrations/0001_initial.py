@@ -236,10 +236,10 @@ class Migration(migrations.Migration):
                         max_length=9,
                         validators=[
                             django.core.validators.RegexValidator(
-                                "^\\d{5}(\\d{4})?$", "A ZIP code is 5 or 9 digits, without a dash."
+                                "^\\d{9}$", "Enter the ZIP+4 as 9 digits, without a dash."
                             )
                         ],
-                        verbose_name="ZIP code",
+                        verbose_name="ZIP+4",
                     ),
                 ),
                 (

@@ -24,7 +24,7 @@ def provider(clinic: Clinic, *, actor: User, **fields: Any) -> BillingProvider:
     values: dict[str, Any] = {
         "name": f"{clinic.name} IOP", "npi": "1234567893", "tax_id": "12-3456789",
         "taxonomy": "261QR0405X", "address": "100 Main Street", "city": "Portland",
-        "state": "OR", "zip_code": "97201", **fields,
+        "state": "OR", "zip_code": "972011234", **fields,
     }  # fmt: skip
     return services.provider_create(clinic=clinic, actor=actor, **values)
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from billing import selectors, services
-from billing.models import Payer
+from billing.models import BillingProvider, Payer
 from billing.selectors import Blocker
 from groups.services import group_note_save, group_note_sign
 from iop import clock
@@ -42,6 +42,9 @@ class Setup:
     admin: Membership
     therapist: Membership
     payer: Payer
+
+    def clinic_provider(self) -> BillingProvider:
+        return BillingProvider.objects.get(clinic=self.clinic, site__isnull=True)
 
 
 def _setup(slug: str = "billing") -> Setup:
