@@ -280,3 +280,40 @@ class ClaimLine(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.procedure_code} on {self.service_date}"
+
+
+class ClaimFileStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RENDERING = "rendering", "Writing"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
+class ClaimFile(TenantModel):
+    """A batch of claims written as an X12 837 file (and a CSV of the same lines) by the
+    worker; stored with its SHA-256 so what was sent can be proven later."""
+
+    claim_format = models.CharField(max_length=4, choices=ClaimFormat.choices)
+    claim_ids = ArrayField(models.BigIntegerField())
+    status = models.CharField(
+        max_length=10, choices=ClaimFileStatus.choices, default=ClaimFileStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Claims written so far.")
+    content = models.TextField(blank=True)
+    csv = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=30, blank=True)
+    created_by = models.ForeignKey("iop.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "created_at"], name="claimfile_created")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_format} file {self.pk}"
+
+    @property
+    def total(self) -> int:
+        return len(self.claim_ids)

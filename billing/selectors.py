@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from groups.models import GroupNote
@@ -25,7 +25,7 @@ from scheduling import ledger
 from scheduling.models import Attendance, SessionKind
 from therapy.models import ProgressNote, TreatmentPlan
 
-from .models import BillingProvider, Payer, PayerConsent
+from .models import BillingProvider, Claim, ClaimFile, Payer, PayerConsent
 
 # The longest range one readiness read covers (a quarter: a biller works a month at a time).
 MAX_RANGE_DAYS = 92
@@ -406,3 +406,33 @@ def provider_get(*, clinic: Clinic, provider_id: int) -> BillingProvider:
     if provider is None:
         raise Http404("No such billing provider.")
     return provider
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+
+def claim_list(*, clinic: Clinic) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(clinic=clinic)
+        .select_related("patient", "payer")
+        .annotate(line_count=Count("lines"), total=Sum("lines__charge"))
+        .order_by("-period_start", "patient__legal_last_name", "id")
+    )
+
+
+def claim_get(*, clinic: Clinic, claim_id: int) -> Claim:
+    claim = Claim.objects.filter(clinic=clinic, pk=claim_id).select_related("patient").first()
+    if claim is None:
+        raise Http404("No such claim.")
+    return claim
+
+
+def claim_file_list(*, clinic: Clinic) -> QuerySet[ClaimFile]:
+    return ClaimFile.objects.filter(clinic=clinic).defer("content", "csv")
+
+
+def claim_file_get(*, clinic: Clinic, claim_file_id: int) -> ClaimFile:
+    claim_file = ClaimFile.objects.filter(clinic=clinic, pk=claim_file_id).first()
+    if claim_file is None:
+        raise Http404("No such claim file.")
+    return claim_file

@@ -1,22 +1,30 @@
 """Writes for billing set-up. Each is atomic inside the clinic's context and writes its audit
 event (field names only) in the same transaction."""
 
+import csv
 import datetime
+import hashlib
+import io
 from collections import defaultdict
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from iop import clock
+from iop.audit import audit_records
 from iop.models import Clinic, Patient, User
 from iop.models.audit import AuditAction
 from iop.services import DomainError, TransitionRefusedError, audit_record
 from iop.services.core import apply_changes, validate_and_save
 from iop.tenancy import clinic_context
 
-from . import selectors
+from . import selectors, tasks, x12
 from .models import (
     CLAIM_TRANSITIONS,
     BillingProvider,
     Claim,
+    ClaimFile,
+    ClaimFileStatus,
     ClaimLine,
     ClaimStatus,
     FrequencyCode,
@@ -197,3 +205,106 @@ def claim_replace(claim: Claim, *, actor: User) -> Claim:
             patient_id=replacement.patient_id, changed_fields=["replaces"],
         )  # fmt: skip
     return replacement
+
+
+# --- Claim files -------------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "claim", "frequency", "record_number", "member_id", "payer_id", "service_date",
+    "procedure_code", "revenue_code", "place_of_service", "units", "charge",
+    "authorization_number", "diagnosis_codes",
+]  # fmt: skip
+
+
+def claim_file_request(
+    *, clinic: Clinic, actor: User, claim_format: str, claim_ids: list[int]
+) -> ClaimFile:
+    """Queue an 837 file for these claims (all of `claim_format`, none a draft); the worker
+    writes it once this transaction commits."""
+    with clinic_context(clinic.pk):
+        claims = list(Claim.objects.filter(clinic=clinic, pk__in=claim_ids))
+        if not claims or len(claims) != len(set(claim_ids)):
+            raise ValidationError({"claims": "Choose claims of this clinic."})
+        if any(c.claim_format != claim_format for c in claims):
+            raise ValidationError({"claims": f"Every claim in an {claim_format} file is one."})
+        if any(c.status == ClaimStatus.DRAFT for c in claims):
+            raise ValidationError({"claims": "Mark the claims ready before writing the file."})
+        if BillingProvider.objects.filter(clinic=clinic, site__isnull=True).first() is None:
+            raise ValidationError({"claims": "Add the clinic's billing provider first."})
+        claim_file = ClaimFile(
+            clinic=clinic, claim_format=claim_format, created_by=actor,
+            claim_ids=sorted(c.pk for c in claims),
+        )  # fmt: skip
+        validate_and_save(claim_file)
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=claim_file)
+        file_id = claim_file.pk
+        tasks.write_claim_file.delay_on_commit(clinic_id=clinic.pk, claim_file_id=file_id)
+    return claim_file
+
+
+def claim_file_write(*, clinic_id: int, claim_file_id: int) -> None:
+    """In the worker: write the 837 and the CSV, claim by claim (progress shown on the page),
+    store them with the 837's SHA-256. A file already written is left as it is."""
+    with clinic_context(clinic_id):
+        claim_file = ClaimFile.objects.select_for_update().get(pk=claim_file_id)
+        if claim_file.status == ClaimFileStatus.DONE:
+            return
+        clinic = Clinic.objects.get(pk=clinic_id)
+        provider = BillingProvider.objects.get(clinic=clinic, site__isnull=True)
+        claims = list(
+            Claim.objects.filter(clinic=clinic, pk__in=claim_file.claim_ids)
+            .select_related("patient", "payer", "replaces")
+            .order_by("id")
+        )
+        lines: dict[int, list[ClaimLine]] = defaultdict(list)
+        for line in ClaimLine.objects.filter(clinic=clinic, claim_id__in=claim_file.claim_ids):
+            lines[line.claim_id].append(line)
+        pairs = []
+        for count, claim in enumerate(claims, start=1):
+            pairs.append((claim, sorted(lines[claim.pk], key=lambda line: line.service_date)))
+            ClaimFile.objects.filter(pk=claim_file.pk).update(
+                progress=count, status=ClaimFileStatus.RENDERING
+            )
+        interchange = x12.Interchange(
+            sender_id=provider.tax_id.replace("-", ""), receiver_id=claims[0].payer.payer_id,
+            control_number=claim_file.pk, created=clock.local_now(clinic),
+        )  # fmt: skip
+        content = x12.render_837(
+            claim_format=claim_file.claim_format, provider=provider, claims=pairs,
+            interchange=interchange, contact=provider.name, phone=clinic.phone,
+        )  # fmt: skip
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_HEADER)
+        for claim, claim_lines in pairs:
+            for line in claim_lines:
+                writer.writerow([
+                    claim.pk, claim.frequency_code, claim.patient.record_number, claim.member_id,
+                    claim.payer.payer_id, line.service_date.isoformat(), line.procedure_code,
+                    line.revenue_code, line.place_of_service, line.units, line.charge,
+                    line.authorization_number, " ".join(claim.diagnosis_codes),
+                ])  # fmt: skip
+        claim_file.content, claim_file.csv = content, out.getvalue()
+        claim_file.sha256 = hashlib.sha256(content.encode()).hexdigest()
+        claim_file.status, claim_file.progress = ClaimFileStatus.DONE, len(claims)
+        claim_file.finished_at = clock.now()
+        claim_file.save()
+
+
+def claim_file_mark_failed(*, clinic_id: int, claim_file_id: int, error_code: str) -> None:
+    with clinic_context(clinic_id):
+        ClaimFile.objects.filter(pk=claim_file_id).exclude(status=ClaimFileStatus.DONE).update(
+            status=ClaimFileStatus.FAILED, error_code=error_code
+        )
+
+
+def claim_file_downloaded(claim_file: ClaimFile, *, actor: User) -> None:
+    """A download is a disclosure to the payer: one export event per claim on the file, with
+    its patient."""
+    with clinic_context(claim_file.clinic_id):
+        claims = list(
+            Claim.objects.filter(clinic_id=claim_file.clinic_id, pk__in=claim_file.claim_ids)
+        )
+        audit_records(
+            clinic_id=claim_file.clinic_id, actor=actor, action=AuditAction.EXPORT, objs=claims
+        )

@@ -15,4 +15,17 @@ urlpatterns = [
         views.provider_edit,
         name="billing-provider-edit",
     ),
+    path("billing/claims/", views.claims, name="billing-claims"),
+    path("billing/claims/build/", views.claims_build, name="billing-claims-build"),
+    path(
+        "billing/claims/<int:claim_id>/transition/",
+        views.claim_transition,
+        name="billing-claim-transition",
+    ),
+    path("billing/files/new/", views.file_request, name="billing-file-request"),
+    path("billing/files/<int:claim_file_id>/", views.file_detail, name="billing-file"),
+    path(
+        "billing/files/<int:claim_file_id>/837/", views.file_download, name="billing-file-download"
+    ),
+    path("billing/files/<int:claim_file_id>/csv/", views.file_csv, name="billing-file-csv"),
 ]

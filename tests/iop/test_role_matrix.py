@@ -329,7 +329,17 @@ PAGES.update(
         "billing-payer-edit": BILLING_MANAGERS,
         "billing-provider-create": BILLING_MANAGERS,
         "billing-provider-edit": BILLING_MANAGERS,
+        "billing-claims": BILLING_READERS,
+        "billing-claims-build": BILLING_MANAGERS,
+        "billing-claim-transition": BILLING_MANAGERS,
+        "billing-file-request": BILLING_MANAGERS,
+        "billing-file": BILLING_READERS,
+        "billing-file-download": BILLING_READERS,
+        "billing-file-csv": BILLING_READERS,
     }
+)
+POST_ONLY.update(
+    {"billing-claims-build", "billing-claim-transition", "billing-file-request"}
 )
 API.update(
     {
