@@ -338,9 +338,7 @@ PAGES.update(
         "billing-file-csv": BILLING_READERS,
     }
 )
-POST_ONLY.update(
-    {"billing-claims-build", "billing-claim-transition", "billing-file-request"}
-)
+POST_ONLY.update({"billing-claims-build", "billing-claim-transition", "billing-file-request"})
 API.update(
     {
         ("GET", "/api/v1/claim-readiness/"): BILLING_READERS,
