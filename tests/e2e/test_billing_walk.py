@@ -40,8 +40,8 @@ def test_worklist_to_signed_note_to_claim_to_837(
     sign_in(page, base, s.therapist.user.email)
     page.goto(f"{base}/c/{s.clinic.slug}/sessions/{draft.session_id}/note/")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Sign").click()
-    expect(page.get_by_text("Signed", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Sign", exact=True).click()
+    expect(page.get_by_text("Signed. Each attendee's chart now has this note.")).to_be_visible()
 
     page.context.clear_cookies()
     sign_in(page, base, biller.user.email)
