@@ -1,5 +1,14 @@
 """Billing API routes, included under /api/v1/ by iop/api/urls.py."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import api
+
+urlpatterns = [
+    path("claim-readiness/", api.ReadinessView.as_view()),
+    path("payers/", api.PayerListView.as_view()),
+    path("payers/<int:id>/", api.PayerDetailView.as_view()),
+    path("billing-providers/", api.ProviderListView.as_view()),
+    path("billing-providers/<int:id>/", api.ProviderDetailView.as_view()),
+    path("payer-consents/", api.PayerConsentListView.as_view()),
+]

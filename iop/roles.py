@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     FRONT_DESK = "front_desk", "Front desk"
     NURSE = "nurse", "Nurse / tech"
     AUDITOR = "auditor", "Auditor (read-only)"
+    BILLING = "billing", "Biller"
 
 
 class Capability:
@@ -42,6 +43,9 @@ class Capability:
     FAMILY_MANAGE = "family.manage"  # add/edit family members, schedule, mark attendance
     CONSENTS_READ = "consents.read"  # Part 2 consents (what may be shared) and disclosures
     CONSENTS_MANAGE = "consents.manage"  # record and revoke consents, share with family
+    # --- billing app ---
+    BILLING_READ = "billing.read"  # claim readiness, diagnosis codes on claims, payers
+    BILLING_MANAGE = "billing.manage"  # payers, billing provider, payer consents
 
 
 C = Capability
@@ -125,6 +129,16 @@ ROLE_CAPABILITIES[Role.AUDITOR] = ROLE_CAPABILITIES[Role.AUDITOR] | {
     C.CONSENTS_READ,
 }
 # --- end family app
+
+# --- billing app: the biller sees coverage, authorizations, billable days, diagnosis codes
+# (on billing's own pages) and claims; never note contents, measures or drug-test results,
+# so no CLINICAL_READ, NOTES_READ or TESTS_READ. Admins set billing up; auditors read it.
+ROLE_CAPABILITIES[Role.BILLING] = frozenset(
+    {C.STAFF_READ, C.PATIENTS_READ, C.BILLING_READ, C.BILLING_MANAGE}
+)
+ROLE_CAPABILITIES[Role.ADMIN] = ROLE_CAPABILITIES[Role.ADMIN] | {C.BILLING_READ, C.BILLING_MANAGE}
+ROLE_CAPABILITIES[Role.AUDITOR] = ROLE_CAPABILITIES[Role.AUDITOR] | {C.BILLING_READ}
+# --- end billing app
 
 
 def role_can(role: str, capability: str) -> bool:

@@ -206,22 +206,30 @@ def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[W
     ]
 
 
-def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
-    """Set `billed_days` on each authorization: the billable days (at least the clinic's
-    billable minutes attended) that fall to it under the one-authorization-a-day rule (see
-    the module's docstring). Two queries for the whole list: the attendance of its patients
-    over the full weeks around the windows, and all of their authorizations (a day's owner
-    depends on the others, including ones not on this page)."""
-    if not authorizations:
-        return
-    patient_ids = {a.patient_id for a in authorizations}
+@dataclass
+class DayAuthorization:
+    """Which authorization a billable day falls to, and whether a unit was left for it."""
+
+    authorization: Any
+    within_units: bool
+
+
+def authorization_days(
+    *, clinic: Clinic, patient_ids: set[int]
+) -> tuple[list[Any], dict[tuple[int, datetime.date], DayAuthorization | None]]:
+    """Every billable day (at least the clinic's billable minutes attended) of these patients,
+    with the authorization it falls to under the one-authorization-a-day rule (see the
+    module's docstring), or None when no authorization of theirs covers it. Also returns all
+    of their authorizations, with `billed_days` set. Two queries whatever the number of
+    patients: their authorizations, and their attendance over the full weeks around the
+    windows (a day's owner depends on the others, including ones not asked about)."""
     every = list(
         Authorization.objects.filter(clinic=clinic, patient_id__in=patient_ids).order_by(
             "patient_id", "start_date", "end_date", "id"
         )
     )
     if not every:
-        return
+        return every, {}
     # Whole weeks, so the H0015 weekly condition sees days just outside a window.
     first = clock.week_start(min(a.start_date for a in every))
     last = clock.week_start(max(a.end_date for a in every)) + datetime.timedelta(days=6)
@@ -250,6 +258,7 @@ def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
     for authorization in every:
         by_patient[authorization.patient_id].append(authorization)
     taken: dict[int, int] = defaultdict(int)
+    owners: dict[tuple[int, datetime.date], DayAuthorization | None] = {}
     for patient, day in billable:
         week_met = h0015_days_met(days_in_week[(patient, clock.week_start(day))])
         covering = [
@@ -259,14 +268,30 @@ def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
             and (week_met or a.service_code != ServiceCode.H0015)
         ]
         if not covering:
+            owners[(patient, day)] = None
             continue
         owner = next(
             (a for a in covering if a.units_used + taken[a.pk] < a.units_authorized),
-            covering[0],
+            None,
         )
+        within = owner is not None
+        owner = owner or covering[0]
         taken[owner.pk] += 1
-    for authorization in authorizations:
+        owners[(patient, day)] = DayAuthorization(owner, within)
+    for authorization in every:
         authorization.billed_days = taken[authorization.pk]
+    return every, owners
+
+
+def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
+    """Set `billed_days` on each authorization: the billable days that fall to it under the
+    one-authorization-a-day rule (`authorization_days`, two queries for the whole list)."""
+    if not authorizations:
+        return
+    every, _ = authorization_days(clinic=clinic, patient_ids={a.patient_id for a in authorizations})
+    taken = {a.pk: a.billed_days for a in every}
+    for authorization in authorizations:
+        authorization.billed_days = taken.get(authorization.pk, 0)
 
 
 def unexcused_miss(*, today: datetime.date, now: datetime.datetime) -> Q:

@@ -103,6 +103,9 @@ def build_tenant(slug: str, zone: str = DEFAULT_ZONE) -> Tenant:
     records |= therapy_records(patient, members=members, records=records)
     # --- end therapy
     # --- billing ---
+    from tests.billing.records import billing_records
+
+    records |= billing_records(patient, actor=admin)
     # --- end billing
     # --- reports ---
     # --- end reports

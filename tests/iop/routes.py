@@ -85,4 +85,7 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "individual-sessions": tenant.records["therapy_session_id"].pk,
         "treatment-plans": tenant.records["treatment_plan_id"].pk,
         "progress-notes": tenant.records["note_id"].pk,
+        # --- billing
+        "payers": tenant.records["payer_id"].pk,
+        "billing-providers": tenant.records["billing_provider_id"].pk,
     }

@@ -276,7 +276,7 @@ POST_ONLY.add("random-selection-run")
 # --- family app: family members are demographics (front desk sees names and contact and
 # family sessions); consents, what may be shared and disclosures are clinical (the treating
 # team and admins manage, auditors read). Nurses/techs have no part in family involvement.
-FAMILY_READERS = ALL - {Role.NURSE}
+FAMILY_READERS = ALL - {Role.NURSE, Role.BILLING}
 FAMILY_MANAGERS = {Role.ADMIN, Role.THERAPIST, Role.CASE_MANAGER}
 CONSENT_READERS = FAMILY_MANAGERS | {Role.AUDITOR}
 PAGES.update(
@@ -317,6 +317,44 @@ API.update(
     }
 )
 # --- end family app
+
+# --- billing: billers work the claims; admins set billing up too; auditors read it.
+BILLING_READERS = {Role.BILLING, Role.ADMIN, Role.AUDITOR}
+BILLING_MANAGERS = {Role.BILLING, Role.ADMIN}
+PAGES.update(
+    {
+        "billing-worklist": BILLING_READERS,
+        "billing-setup": BILLING_READERS,
+        "billing-payer-create": BILLING_MANAGERS,
+        "billing-payer-edit": BILLING_MANAGERS,
+        "billing-provider-create": BILLING_MANAGERS,
+        "billing-provider-edit": BILLING_MANAGERS,
+        "billing-claims": BILLING_READERS,
+        "billing-claims-build": BILLING_MANAGERS,
+        "billing-claim-transition": BILLING_MANAGERS,
+        "billing-file-request": BILLING_MANAGERS,
+        "billing-file": BILLING_READERS,
+        "billing-file-download": BILLING_READERS,
+        "billing-file-csv": BILLING_READERS,
+    }
+)
+POST_ONLY.update({"billing-claims-build", "billing-claim-transition", "billing-file-request"})
+API.update(
+    {
+        ("GET", "/api/v1/claim-readiness/"): BILLING_READERS,
+        ("GET", "/api/v1/payers/"): BILLING_READERS,
+        ("POST", "/api/v1/payers/"): BILLING_MANAGERS,
+        ("GET", "/api/v1/payers/{id}/"): BILLING_READERS,
+        ("PATCH", "/api/v1/payers/{id}/"): BILLING_MANAGERS,
+        ("GET", "/api/v1/billing-providers/"): BILLING_READERS,
+        ("POST", "/api/v1/billing-providers/"): BILLING_MANAGERS,
+        ("GET", "/api/v1/billing-providers/{id}/"): BILLING_READERS,
+        ("PATCH", "/api/v1/billing-providers/{id}/"): BILLING_MANAGERS,
+        ("GET", "/api/v1/payer-consents/"): BILLING_READERS,
+        ("POST", "/api/v1/payer-consents/"): BILLING_MANAGERS,
+    }
+)
+# --- end billing
 
 
 def ids(tenant: Tenant) -> dict[str, int]:

@@ -36,6 +36,7 @@ STAFF_NAMES = {
     Role.FRONT_DESK: ("Riley", "Chen"),
     Role.NURSE: ("Casey", "Novak"),
     Role.AUDITOR: ("Taylor", "Brooks"),
+    Role.BILLING: ("Drew", "Patel"),
 }
 EMAIL_LOCAL = {
     Role.ADMIN: "admin",
@@ -44,6 +45,7 @@ EMAIL_LOCAL = {
     Role.FRONT_DESK: "frontdesk",
     Role.NURSE: "nurse",
     Role.AUDITOR: "auditor",
+    Role.BILLING: "billing",
 }
 
 

@@ -1,0 +1,438 @@
+"""Reads for billing. Every read takes the clinic; another clinic's object is a 404, the same as
+a missing one.
+
+`claim_readiness` is the one place that decides whether an attended day can be billed, and if
+not, why (each blocker by name). It reads hours, billable days, the H0015 weekly rule and which
+authorization a day falls to from the attendance ledger (scheduling/ledger.py); it computes
+none of them itself. Its query count does not grow with the number of patients or days.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+
+from groups.models import GroupNote
+from iop import clock
+from iop.models import Clinic, Coverage, Diagnosis, Enrollment
+from iop.models.billing import CoveragePriority, VerificationStatus
+from iop.models.care import DiagnosisCategory, LevelOfCare
+from scheduling import ledger
+from scheduling.models import Attendance, SessionKind
+from therapy.models import ProgressNote, TreatmentPlan
+
+from .models import BillingProvider, Claim, ClaimFile, Payer, PayerConsent
+
+# The longest range one readiness read covers (a quarter: a biller works a month at a time).
+MAX_RANGE_DAYS = 92
+GROUP_NOTE_KINDS = (SessionKind.GROUP, SessionKind.WORKSHOP)
+PROGRESS_NOTE_KINDS = (SessionKind.INDIVIDUAL, SessionKind.FAMILY)
+
+
+class Blocker:
+    """What holds a day back from a claim, by name. The order is the worklist's."""
+
+    UNDER_HOURS = "under_hours"
+    NOTE_UNSIGNED = "note_unsigned"
+    NO_AUTHORIZATION = "no_authorization"
+    UNITS_USED_UP = "units_used_up"
+    NO_COVERAGE = "no_coverage"
+    COVERAGE_UNVERIFIED = "coverage_unverified"
+    PAYER_NOT_SET_UP = "payer_not_set_up"
+    NO_PRIMARY_DIAGNOSIS = "no_primary_diagnosis"
+    NO_SIGNED_PLAN = "no_signed_plan"
+    WEEK_RULE = "week_rule"
+    LEVEL_OF_CARE_OVERLAP = "level_of_care_overlap"
+    PROVIDER_INCOMPLETE = "provider_incomplete"
+    PART2_NO_CONSENT = "part2_no_consent"
+
+
+BLOCKERS: dict[str, str] = {
+    Blocker.UNDER_HOURS: "Under the billable hours that day",
+    Blocker.NOTE_UNSIGNED: "No signed note for a service that day",
+    Blocker.NO_AUTHORIZATION: "No authorization covering the date",
+    Blocker.UNITS_USED_UP: "Authorization units used up",
+    Blocker.NO_COVERAGE: "No active coverage (none on file, or ended)",
+    Blocker.COVERAGE_UNVERIFIED: "Coverage not verified",
+    Blocker.PAYER_NOT_SET_UP: "The coverage's payer is not set up for billing",
+    Blocker.NO_PRIMARY_DIAGNOSIS: "No primary diagnosis",
+    Blocker.NO_SIGNED_PLAN: "No signed treatment plan in force",
+    Blocker.WEEK_RULE: "The week fails the program's days-per-week rule",
+    Blocker.LEVEL_OF_CARE_OVERLAP: "Overlaps another level of care",
+    Blocker.PROVIDER_INCOMPLETE: "Billing provider data missing",
+    Blocker.PART2_NO_CONSENT: "Part 2: no consent on file for disclosure to this payer",
+}
+
+
+@dataclass
+class BillableDay:
+    """One attended day of one IOP enrollment, and what holds it back (empty: ready)."""
+
+    patient: Any
+    enrollment: Enrollment
+    day: datetime.date
+    minutes: int
+    coverage: Coverage | None = None
+    payer: Payer | None = None
+    authorization: Any = None
+    diagnosis_codes: list[str] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers
+
+    @property
+    def amount(self) -> Decimal:
+        return self.payer.rate_per_unit if self.payer is not None else Decimal("0.00")
+
+    @property
+    def blocker_labels(self) -> list[str]:
+        return [BLOCKERS[code] for code in self.blockers]
+
+
+@dataclass
+class HeldBy:
+    blocker: str
+    label: str
+    days: int = 0
+    amount: Decimal = Decimal("0.00")
+
+
+@dataclass
+class Readiness:
+    start: datetime.date
+    end: datetime.date
+    days: list[BillableDay]
+    held: list[HeldBy]
+    ready_days: int
+    ready_amount: Decimal
+
+
+def readiness_range(
+    clinic: Clinic, start: datetime.date | None, end: datetime.date | None
+) -> tuple[datetime.date, datetime.date]:
+    """The range asked for, or the clinic's current month; never longer than
+    `MAX_RANGE_DAYS` and never past today (a day not yet lived is not billable)."""
+    today = clock.today(clinic)
+    if start is None:
+        start = today.replace(day=1)
+    if end is None:
+        end = today
+    end = min(end, today, start + datetime.timedelta(days=MAX_RANGE_DAYS - 1))
+    return start, end
+
+
+def _in_enrollment(enrollment: Enrollment, day: datetime.date) -> bool:
+    return enrollment.admission_date <= day and (
+        enrollment.ended_on is None or day <= enrollment.ended_on
+    )
+
+
+def _plan_in_force(plans: list[dict[str, Any]], clinic: Clinic, day: datetime.date) -> bool:
+    """A signed (acknowledged) plan version whose signing day has come, not superseded by that
+    day and not past its review date."""
+    for plan in plans:
+        signed = clock.local_date(clinic, plan["acknowledged_at"])
+        superseded = plan["superseded_at"]
+        if signed <= day <= plan["review_due"] and (
+            superseded is None or day < clock.local_date(clinic, superseded)
+        ):
+            return True
+    return False
+
+
+@dataclass
+class _Facts:
+    """Everything a day's readiness is judged on, loaded once for all patients."""
+
+    clinic: Clinic
+    iop_enrollments: list[Enrollment]
+    others: dict[int, list[Enrollment]]
+    weeks: dict[tuple[int, datetime.date], ledger.Week]
+    owners: dict[tuple[int, datetime.date], ledger.DayAuthorization | None]
+    authorizations: dict[int, list[Any]]
+    unsigned: set[tuple[int, datetime.date]]
+    coverages: dict[int, Coverage]
+    payers: dict[str, Payer]
+    providers: dict[int | None, BillingProvider]
+    diagnoses: dict[int, list[Diagnosis]]
+    plans: dict[int, list[dict[str, Any]]]
+    consents: dict[tuple[int, int], list[PayerConsent]]
+
+
+def _unsigned_days(
+    clinic: Clinic, patient_ids: set[int], start: datetime.date, end: datetime.date
+) -> set[tuple[int, datetime.date]]:
+    """(patient, day) pairs with an attended group/workshop without a signed group note, or an
+    attended individual/family session without the patient's signed progress note."""
+    rows = (
+        Attendance.objects.filter(
+            clinic=clinic,
+            is_active=True,
+            status__in=ledger.ATTENDED,
+            patient_id__in=patient_ids,
+            session__day__range=(start, end),
+            session__kind__in=(*GROUP_NOTE_KINDS, *PROGRESS_NOTE_KINDS),
+        )
+        .exclude(session__status="cancelled")
+        .annotate(
+            group_signed=Exists(
+                GroupNote.objects.filter(
+                    clinic=clinic, session_id=OuterRef("session_id"), signed_at__isnull=False
+                )
+            ),
+            note_signed=Exists(
+                ProgressNote.objects.filter(
+                    clinic=clinic,
+                    session_id=OuterRef("session_id"),
+                    patient_id=OuterRef("patient_id"),
+                    signed_at__isnull=False,
+                )
+            ),
+        )
+        .values_list("patient_id", "session__day", "session__kind", "group_signed", "note_signed")
+    )
+    return {
+        (patient_id, day)
+        for patient_id, day, kind, group_signed, note_signed in rows
+        if not (group_signed if kind in GROUP_NOTE_KINDS else note_signed)
+    }
+
+
+def _load(clinic: Clinic, start: datetime.date, end: datetime.date) -> _Facts | None:
+    enrollments = list(
+        Enrollment.objects.filter(clinic=clinic, admission_date__lte=end)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+        .select_related("patient", "track")
+        .order_by("patient_id", "admission_date", "id")
+    )
+    iop_enrollments = [e for e in enrollments if e.level_of_care == LevelOfCare.IOP]
+    if not iop_enrollments:
+        return None
+    others: dict[int, list[Enrollment]] = defaultdict(list)
+    for enrollment in enrollments:
+        if enrollment.level_of_care != LevelOfCare.IOP:
+            others[enrollment.patient_id].append(enrollment)
+    patients = {e.patient_id: e.patient for e in iop_enrollments}
+    ids = set(patients)
+    weeks_n = (clock.week_start(end) - clock.week_start(start)).days // 7 + 1
+    weeks = ledger.weeks_for(
+        clinic=clinic, start=start, weeks=weeks_n, patients=list(patients.values())
+    )
+    every, owners = ledger.authorization_days(clinic=clinic, patient_ids=ids)
+    facts = _Facts(
+        clinic=clinic, iop_enrollments=iop_enrollments, others=others, weeks=weeks,
+        owners=owners, authorizations=defaultdict(list),
+        unsigned=_unsigned_days(clinic, ids, start, end),
+        coverages={
+            c.patient_id: c
+            for c in Coverage.objects.filter(
+                clinic=clinic, patient_id__in=ids, priority=CoveragePriority.PRIMARY,
+                is_active=True,
+            )
+        },
+        payers={p.name.lower(): p for p in Payer.objects.filter(clinic=clinic, is_active=True)},
+        providers={p.site_id: p for p in BillingProvider.objects.filter(clinic=clinic)},
+        diagnoses=defaultdict(list), plans=defaultdict(list), consents=defaultdict(list),
+    )  # fmt: skip
+    for authorization in every:
+        facts.authorizations[authorization.patient_id].append(authorization)
+    for diagnosis in Diagnosis.objects.filter(
+        clinic=clinic, patient_id__in=ids, is_active=True
+    ).order_by("-is_primary", "id"):
+        facts.diagnoses[diagnosis.patient_id].append(diagnosis)
+    for plan in TreatmentPlan.objects.filter(
+        clinic=clinic, patient_id__in=ids, acknowledged_at__isnull=False
+    ).values("enrollment_id", "acknowledged_at", "superseded_at", "review_due"):
+        facts.plans[plan["enrollment_id"]].append(dict(plan))
+    for consent in PayerConsent.objects.filter(clinic=clinic, patient_id__in=ids):
+        facts.consents[(consent.patient_id, consent.payer_id)].append(consent)
+    return facts
+
+
+def _authorization_blockers(facts: _Facts, entry: BillableDay) -> list[str]:
+    if entry.payer is not None and not entry.payer.authorization_required:
+        return []
+    pid, day = entry.patient.pk, entry.day
+    if not any(a.start_date <= day <= a.end_date for a in facts.authorizations[pid]):
+        return [Blocker.NO_AUTHORIZATION]
+    owner = facts.owners.get((pid, day))
+    if owner is not None and not owner.within_units:
+        return [Blocker.UNITS_USED_UP]
+    return []
+
+
+def _coverage_blockers(entry: BillableDay) -> list[str]:
+    if entry.coverage is None:
+        return [Blocker.NO_COVERAGE]
+    found = []
+    if entry.coverage.verification_status != VerificationStatus.VERIFIED:
+        found.append(Blocker.COVERAGE_UNVERIFIED)
+    if entry.payer is None:
+        found.append(Blocker.PAYER_NOT_SET_UP)
+    return found
+
+
+def _blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]:
+    """Each blocker of one day, in the worklist's order."""
+    clinic, pid, day, payer = facts.clinic, entry.patient.pk, entry.day, entry.payer
+    enrollment = entry.enrollment
+    diagnoses = facts.diagnoses[pid]
+    site_id = enrollment.track.site_id if enrollment.track_id else None
+    provider = facts.providers.get(site_id) or facts.providers.get(None)
+    checks = [
+        (Blocker.UNDER_HOURS, entry.minutes < clinic.billable_day_minutes),
+        (Blocker.NOTE_UNSIGNED, (pid, day) in facts.unsigned),
+    ]
+    found = [code for code, failed in checks if failed]
+    found += _authorization_blockers(facts, entry)
+    found += _coverage_blockers(entry)
+    part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
+    checks = [
+        (
+            Blocker.NO_PRIMARY_DIAGNOSIS,
+            not any(d.is_primary and (d.diagnosed_on is None or d.diagnosed_on <= day)
+                    for d in diagnoses),
+        ),
+        (Blocker.NO_SIGNED_PLAN, not _plan_in_force(facts.plans[enrollment.pk], clinic, day)),
+        (
+            Blocker.WEEK_RULE,
+            payer is not None and payer.program_code == "H0015" and not week.h0015_days_met,
+        ),
+        (Blocker.LEVEL_OF_CARE_OVERLAP, any(_in_enrollment(o, day) for o in facts.others[pid])),
+        (Blocker.PROVIDER_INCOMPLETE, provider is None or bool(provider.missing)),
+        (
+            Blocker.PART2_NO_CONSENT,
+            part2 and payer is not None
+            and not any(c.in_force(day) for c in facts.consents[(pid, payer.pk)]),
+        ),
+    ]  # fmt: skip
+    return found + [code for code, failed in checks if failed]
+
+
+def _days(facts: _Facts, start: datetime.date, end: datetime.date) -> list[BillableDay]:
+    by_patient: dict[int, list[ledger.Week]] = defaultdict(list)
+    for (pid, _monday), week in facts.weeks.items():
+        by_patient[pid].append(week)
+    days: list[BillableDay] = []
+    for enrollment in facts.iop_enrollments:
+        pid = enrollment.patient_id
+        coverage = facts.coverages.get(pid)
+        payer = facts.payers.get(coverage.payer.strip().lower()) if coverage else None
+        for week in by_patient[pid]:
+            for day, minutes in week.by_day.items():
+                if not (start <= day <= end and minutes > 0 and _in_enrollment(enrollment, day)):
+                    continue
+                owner = facts.owners.get((pid, day))
+                entry = BillableDay(
+                    patient=enrollment.patient, enrollment=enrollment, day=day, minutes=minutes,
+                    coverage=coverage, payer=payer,
+                    authorization=owner.authorization if owner is not None else None,
+                    diagnosis_codes=[d.icd10_code for d in facts.diagnoses[pid]],
+                )  # fmt: skip
+                entry.blockers = _blockers(facts, entry, week)
+                days.append(entry)
+    return days
+
+
+def claim_readiness(
+    *,
+    clinic: Clinic,
+    start: datetime.date,
+    end: datetime.date,
+    payer_id: int | None = None,
+    track_id: int | None = None,
+    blocker: str | None = None,
+) -> Readiness:
+    """Every attended day of every IOP enrollment from `start` to `end`, oldest first, each
+    with its blockers; and the days and dollars each blocker holds. Eleven queries whatever
+    the number of patients and days. Filters (payer, track, blocker) choose the days shown;
+    the totals follow them."""
+    facts = _load(clinic, start, end)
+    if facts is None:
+        return Readiness(start, end, [], [], 0, Decimal("0.00"))
+    days = _days(facts, start, end)
+    if payer_id is not None:
+        days = [d for d in days if d.payer is not None and d.payer.pk == payer_id]
+    if track_id is not None:
+        days = [d for d in days if d.enrollment.track_id == track_id]
+    if blocker:
+        days = [d for d in days if blocker in d.blockers]
+    days.sort(key=lambda d: (d.day, d.patient.legal_last_name, d.patient.legal_first_name,
+                             d.patient.pk))  # fmt: skip
+    held = {code: HeldBy(code, label) for code, label in BLOCKERS.items()}
+    ready_days, ready_amount = 0, Decimal("0.00")
+    for entry in days:
+        if entry.ready:
+            ready_days += 1
+            ready_amount += entry.amount
+        for code in entry.blockers:
+            held[code].days += 1
+            held[code].amount += entry.amount
+    return Readiness(
+        start=start, end=end, days=days, held=[h for h in held.values() if h.days],
+        ready_days=ready_days, ready_amount=ready_amount,
+    )  # fmt: skip
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+
+def payer_list(*, clinic: Clinic) -> QuerySet[Payer]:
+    return Payer.objects.filter(clinic=clinic).order_by("name", "id")
+
+
+def payer_get(*, clinic: Clinic, payer_id: int) -> Payer:
+    payer = Payer.objects.filter(clinic=clinic, pk=payer_id).first()
+    if payer is None:
+        raise Http404("No such payer.")
+    return payer
+
+
+def provider_list(*, clinic: Clinic) -> QuerySet[BillingProvider]:
+    return BillingProvider.objects.filter(clinic=clinic).select_related("site")
+
+
+def provider_get(*, clinic: Clinic, provider_id: int) -> BillingProvider:
+    provider = (
+        BillingProvider.objects.filter(clinic=clinic, pk=provider_id).select_related("site").first()
+    )
+    if provider is None:
+        raise Http404("No such billing provider.")
+    return provider
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+
+def claim_list(*, clinic: Clinic) -> QuerySet[Claim]:
+    return (
+        Claim.objects.filter(clinic=clinic)
+        .select_related("patient", "payer")
+        .annotate(line_count=Count("lines"), total=Sum("lines__charge"))
+        .order_by("-period_start", "patient__legal_last_name", "id")
+    )
+
+
+def claim_get(*, clinic: Clinic, claim_id: int) -> Claim:
+    claim = Claim.objects.filter(clinic=clinic, pk=claim_id).select_related("patient").first()
+    if claim is None:
+        raise Http404("No such claim.")
+    return claim
+
+
+def claim_file_list(*, clinic: Clinic) -> QuerySet[ClaimFile]:
+    return ClaimFile.objects.filter(clinic=clinic).defer("content", "csv")
+
+
+def claim_file_get(*, clinic: Clinic, claim_file_id: int) -> ClaimFile:
+    claim_file = ClaimFile.objects.filter(clinic=clinic, pk=claim_file_id).first()
+    if claim_file is None:
+        raise Http404("No such claim file.")
+    return claim_file

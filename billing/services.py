@@ -1,0 +1,310 @@
+"""Writes for billing set-up. Each is atomic inside the clinic's context and writes its audit
+event (field names only) in the same transaction."""
+
+import csv
+import datetime
+import hashlib
+import io
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from iop import clock
+from iop.audit import audit_records
+from iop.models import Clinic, Patient, User
+from iop.models.audit import AuditAction
+from iop.services import DomainError, TransitionRefusedError, audit_record
+from iop.services.core import apply_changes, validate_and_save
+from iop.tenancy import clinic_context
+
+from . import selectors, tasks, x12
+from .models import (
+    CLAIM_TRANSITIONS,
+    BillingProvider,
+    Claim,
+    ClaimFile,
+    ClaimFileStatus,
+    ClaimLine,
+    ClaimStatus,
+    FrequencyCode,
+    Payer,
+    PayerConsent,
+)
+
+PAYER_FIELDS = (
+    "name", "payer_id", "claim_format", "program_code", "revenue_code", "place_of_service",
+    "bill_type", "rate_per_unit", "authorization_required", "timely_filing_days", "is_active",
+)  # fmt: skip
+PROVIDER_FIELDS = (
+    "site", "name", "npi", "tax_id", "taxonomy", "address", "city", "state", "zip_code",
+)  # fmt: skip
+
+
+def _save(instance: Any, *, clinic: Clinic, actor: User, action: str, fields: list[str]) -> None:
+    validate_and_save(instance)
+    audit_record(
+        clinic=clinic, actor=actor, action=action, obj=instance,
+        patient_id=getattr(instance, "patient_id", None), changed_fields=fields,
+    )  # fmt: skip
+
+
+def payer_create(*, clinic: Clinic, actor: User, **fields: Any) -> Payer:
+    with clinic_context(clinic.pk):
+        payer = Payer(clinic=clinic, **{k: v for k, v in fields.items() if k in PAYER_FIELDS})
+        _save(payer, clinic=clinic, actor=actor, action=AuditAction.CREATE, fields=list(fields))
+    return payer
+
+
+def payer_update(payer: Payer, *, actor: User, **fields: Any) -> Payer:
+    with clinic_context(payer.clinic_id):
+        changed = apply_changes(payer, {k: v for k, v in fields.items() if k in PAYER_FIELDS})
+        if changed:
+            _save(payer, clinic=payer.clinic, actor=actor, action=AuditAction.CHANGE,
+                  fields=changed)  # fmt: skip
+    return payer
+
+
+def provider_create(*, clinic: Clinic, actor: User, **fields: Any) -> BillingProvider:
+    with clinic_context(clinic.pk):
+        provider = BillingProvider(
+            clinic=clinic, **{k: v for k, v in fields.items() if k in PROVIDER_FIELDS}
+        )
+        _save(provider, clinic=clinic, actor=actor, action=AuditAction.CREATE, fields=list(fields))
+    return provider
+
+
+def provider_update(provider: BillingProvider, *, actor: User, **fields: Any) -> BillingProvider:
+    with clinic_context(provider.clinic_id):
+        changed = apply_changes(provider, {k: v for k, v in fields.items() if k in PROVIDER_FIELDS})
+        if changed:
+            _save(provider, clinic=provider.clinic, actor=actor, action=AuditAction.CHANGE,
+                  fields=changed)  # fmt: skip
+    return provider
+
+
+def payer_consent_record(
+    *, patient: Patient, payer: Payer, actor: User, **fields: Any
+) -> PayerConsent:
+    """A Part 2 patient's consent to disclose to `payer` for payment (§2.31)."""
+    with clinic_context(patient.clinic_id):
+        consent = PayerConsent(clinic_id=patient.clinic_id, patient=patient, payer=payer, **fields)
+        _save(consent, clinic=patient.clinic, actor=actor, action=AuditAction.CREATE,
+              fields=["payer", *fields])  # fmt: skip
+    return consent
+
+
+# --- Claims ------------------------------------------------------------------------------------
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def claims_build(
+    *, clinic: Clinic, actor: User, start: datetime.date, end: datetime.date
+) -> list[Claim]:
+    """Ready days become claim lines, one unit a day, grouped into one draft claim per
+    patient, payer and calendar month. A day already on a claim that was not denied is left
+    alone, so building twice adds nothing."""
+    with clinic_context(clinic.pk):
+        readiness = selectors.claim_readiness(clinic=clinic, start=start, end=end)
+        taken = set(
+            ClaimLine.objects.filter(
+                clinic=clinic, service_date__range=(start, end),
+            ).exclude(claim__status=ClaimStatus.DENIED).values_list("patient_id", "service_date")
+        )  # fmt: skip
+        groups: dict[tuple[int, int, datetime.date], list[selectors.BillableDay]] = defaultdict(
+            list
+        )
+        for day in readiness.days:
+            if day.ready and (day.patient.pk, day.day) not in taken and day.payer is not None:
+                groups[(day.patient.pk, day.payer.pk, day.day.replace(day=1))].append(day)
+        claims = []
+        for (_patient, _payer, month), days in sorted(groups.items()):
+            first = days[0]
+            payer, coverage = first.payer, first.coverage
+            if payer is None or coverage is None:  # a ready day has both
+                continue
+            codes = list(dict.fromkeys(first.diagnosis_codes))[:12]
+            claim = Claim(
+                clinic=clinic, patient=first.patient, payer=payer, enrollment=first.enrollment,
+                member_id=coverage.member_id, claim_format=payer.claim_format,
+                period_start=month, period_end=_month_end(month), diagnosis_codes=codes,
+                authorization_number=first.authorization.number if first.authorization else "",
+            )  # fmt: skip
+            validate_and_save(claim)
+            pointers = list(range(1, min(len(codes), 4) + 1))
+            ClaimLine.objects.bulk_create(
+                ClaimLine(
+                    clinic=clinic,
+                    claim=claim,
+                    patient=first.patient,
+                    service_date=d.day,
+                    procedure_code=payer.program_code,
+                    revenue_code=payer.revenue_code,
+                    place_of_service=payer.place_of_service,
+                    units=1,
+                    charge=payer.rate_per_unit,
+                    authorization_number=d.authorization.number if d.authorization else "",
+                    diagnosis_pointers=pointers,
+                )
+                for d in days
+            )
+            audit_record(
+                clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=claim,
+                patient_id=claim.patient_id, changed_fields=["lines"],
+            )  # fmt: skip
+            claims.append(claim)
+    return claims
+
+
+def claim_set_status(claim: Claim, *, actor: User, status: str) -> Claim:
+    """The one way a claim changes state: a move the transition table allows, or a refusal."""
+    with clinic_context(claim.clinic_id):
+        locked = Claim.objects.select_for_update().get(clinic_id=claim.clinic_id, pk=claim.pk)
+        if status not in CLAIM_TRANSITIONS[locked.status]:
+            raise TransitionRefusedError(
+                current=locked.status, requested=status, allowed=CLAIM_TRANSITIONS[locked.status]
+            )
+        claim.status = status
+        fields = ["status"]
+        if status == ClaimStatus.SUBMITTED:
+            claim.submitted_at = clock.now()
+            fields.append("submitted_at")
+        claim.save(update_fields=fields)
+        audit_record(
+            clinic=claim.clinic, actor=actor, action=AuditAction.CHANGE, obj=claim,
+            patient_id=claim.patient_id, changed_fields=fields,
+        )  # fmt: skip
+    return claim
+
+
+def claim_replace(claim: Claim, *, actor: User) -> Claim:
+    """A correction of a submitted claim: a new draft with frequency code 7 that points at it
+    and carries its lines, to be corrected and submitted in its place."""
+    with clinic_context(claim.clinic_id):
+        if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.PAID, ClaimStatus.DENIED):
+            raise DomainError("Only a submitted claim is replaced; change a draft directly.")
+        lines = list(claim.lines.all())
+        replacement = Claim(
+            clinic_id=claim.clinic_id, patient_id=claim.patient_id, payer_id=claim.payer_id,
+            enrollment_id=claim.enrollment_id, member_id=claim.member_id,
+            claim_format=claim.claim_format, period_start=claim.period_start,
+            period_end=claim.period_end, diagnosis_codes=claim.diagnosis_codes,
+            authorization_number=claim.authorization_number,
+            frequency_code=FrequencyCode.REPLACEMENT, replaces=claim,
+        )  # fmt: skip
+        validate_and_save(replacement)
+        for line in lines:
+            line.pk, line.claim = None, replacement
+        ClaimLine.objects.bulk_create(lines)
+        audit_record(
+            clinic=replacement.clinic, actor=actor, action=AuditAction.CREATE, obj=replacement,
+            patient_id=replacement.patient_id, changed_fields=["replaces"],
+        )  # fmt: skip
+    return replacement
+
+
+# --- Claim files -------------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "claim", "frequency", "record_number", "member_id", "payer_id", "service_date",
+    "procedure_code", "revenue_code", "place_of_service", "units", "charge",
+    "authorization_number", "diagnosis_codes",
+]  # fmt: skip
+
+
+def claim_file_request(
+    *, clinic: Clinic, actor: User, claim_format: str, claim_ids: list[int]
+) -> ClaimFile:
+    """Queue an 837 file for these claims (all of `claim_format`, none a draft); the worker
+    writes it once this transaction commits."""
+    with clinic_context(clinic.pk):
+        claims = list(Claim.objects.filter(clinic=clinic, pk__in=claim_ids))
+        if not claims or len(claims) != len(set(claim_ids)):
+            raise ValidationError({"claims": "Choose claims of this clinic."})
+        if any(c.claim_format != claim_format for c in claims):
+            raise ValidationError({"claims": f"Every claim in an {claim_format} file is one."})
+        if any(c.status == ClaimStatus.DRAFT for c in claims):
+            raise ValidationError({"claims": "Mark the claims ready before writing the file."})
+        if BillingProvider.objects.filter(clinic=clinic, site__isnull=True).first() is None:
+            raise ValidationError({"claims": "Add the clinic's billing provider first."})
+        claim_file = ClaimFile(
+            clinic=clinic, claim_format=claim_format, created_by=actor,
+            claim_ids=sorted(c.pk for c in claims),
+        )  # fmt: skip
+        validate_and_save(claim_file)
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=claim_file)
+        file_id = claim_file.pk
+        tasks.write_claim_file.delay_on_commit(clinic_id=clinic.pk, claim_file_id=file_id)
+    return claim_file
+
+
+def claim_file_write(*, clinic_id: int, claim_file_id: int) -> None:
+    """In the worker: write the 837 and the CSV, claim by claim (progress shown on the page),
+    store them with the 837's SHA-256. A file already written is left as it is."""
+    with clinic_context(clinic_id):
+        claim_file = ClaimFile.objects.select_for_update().get(pk=claim_file_id)
+        if claim_file.status == ClaimFileStatus.DONE:
+            return
+        clinic = Clinic.objects.get(pk=clinic_id)
+        provider = BillingProvider.objects.get(clinic=clinic, site__isnull=True)
+        claims = list(
+            Claim.objects.filter(clinic=clinic, pk__in=claim_file.claim_ids)
+            .select_related("patient", "payer", "replaces")
+            .order_by("id")
+        )
+        lines: dict[int, list[ClaimLine]] = defaultdict(list)
+        for line in ClaimLine.objects.filter(clinic=clinic, claim_id__in=claim_file.claim_ids):
+            lines[line.claim_id].append(line)
+        pairs = []
+        for count, claim in enumerate(claims, start=1):
+            pairs.append((claim, sorted(lines[claim.pk], key=lambda line: line.service_date)))
+            ClaimFile.objects.filter(pk=claim_file.pk).update(
+                progress=count, status=ClaimFileStatus.RENDERING
+            )
+        interchange = x12.Interchange(
+            sender_id=provider.tax_id.replace("-", ""), receiver_id=claims[0].payer.payer_id,
+            control_number=claim_file.pk, created=clock.local_now(clinic),
+        )  # fmt: skip
+        content = x12.render_837(
+            claim_format=claim_file.claim_format, provider=provider, claims=pairs,
+            interchange=interchange, contact=provider.name, phone=clinic.phone,
+        )  # fmt: skip
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_HEADER)
+        for claim, claim_lines in pairs:
+            for line in claim_lines:
+                writer.writerow([
+                    claim.pk, claim.frequency_code, claim.patient.record_number, claim.member_id,
+                    claim.payer.payer_id, line.service_date.isoformat(), line.procedure_code,
+                    line.revenue_code, line.place_of_service, line.units, line.charge,
+                    line.authorization_number, " ".join(claim.diagnosis_codes),
+                ])  # fmt: skip
+        claim_file.content, claim_file.csv = content, out.getvalue()
+        claim_file.sha256 = hashlib.sha256(content.encode()).hexdigest()
+        claim_file.status, claim_file.progress = ClaimFileStatus.DONE, len(claims)
+        claim_file.finished_at = clock.now()
+        claim_file.save()
+
+
+def claim_file_mark_failed(*, clinic_id: int, claim_file_id: int, error_code: str) -> None:
+    with clinic_context(clinic_id):
+        ClaimFile.objects.filter(pk=claim_file_id).exclude(status=ClaimFileStatus.DONE).update(
+            status=ClaimFileStatus.FAILED, error_code=error_code
+        )
+
+
+def claim_file_downloaded(claim_file: ClaimFile, *, actor: User) -> None:
+    """A download is a disclosure to the payer: one export event per claim on the file, with
+    its patient."""
+    with clinic_context(claim_file.clinic_id):
+        claims = list(
+            Claim.objects.filter(clinic_id=claim_file.clinic_id, pk__in=claim_file.claim_ids)
+        )
+        audit_records(
+            clinic_id=claim_file.clinic_id, actor=actor, action=AuditAction.EXPORT, objs=claims
+        )
