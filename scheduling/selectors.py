@@ -17,6 +17,7 @@ from .models import Attendance, Closure, MissedSession, Session, SessionStatus
 class RosterSession:
     session: Session
     rows: list[Attendance]
+    started: bool = True  # attendance is recorded once the session has begun
 
     @property
     def counts(self) -> dict[str, int]:
@@ -25,14 +26,16 @@ class RosterSession:
             counts[row.status] = counts.get(row.status, 0) + 1
         return counts
 
+    @property
+    def remaining(self) -> int:
+        """Patients on the list not marked yet ("mark all remaining present")."""
+        return self.counts.get("expected", 0)
 
-def roster(
-    *, clinic: Clinic, day: datetime.date, site_id: int | None = None
-) -> list[RosterSession]:
-    """Every session of the day with its expected patients: two queries, whatever the size."""
+
+def _roster_sessions(clinic: Clinic) -> Any:
     rows = Attendance.objects.filter(clinic=clinic, is_active=True).select_related("patient")
-    sessions = (
-        Session.objects.filter(clinic=clinic, day=day)
+    return (
+        Session.objects.filter(clinic=clinic)
         .select_related("track", "room", "lead__user", "group_type", "topic")
         .prefetch_related(
             Prefetch(
@@ -43,9 +46,29 @@ def roster(
         )
         .order_by("starts_at", "track__name")
     )
+
+
+def _roster_session(session: Session, now: datetime.datetime) -> RosterSession:
+    return RosterSession(session=session, rows=session.rows, started=session.starts_at <= now)  # type: ignore[attr-defined]
+
+
+def roster(
+    *, clinic: Clinic, day: datetime.date, site_id: int | None = None
+) -> list[RosterSession]:
+    """Every session of the day with its expected patients: two queries, whatever the size."""
+    sessions = _roster_sessions(clinic).filter(day=day)
     if site_id:
         sessions = sessions.filter(track__site_id=site_id) | sessions.filter(room__site_id=site_id)
-    return [RosterSession(session=s, rows=s.rows) for s in sessions]
+    now = clock.now()
+    return [_roster_session(s, now) for s in sessions]
+
+
+def roster_session(*, clinic: Clinic, session_id: int) -> RosterSession:
+    """One session of the roster with its list, as the roster shows it."""
+    session = _roster_sessions(clinic).filter(pk=session_id).first()
+    if session is None:
+        raise Http404("No such session.")
+    return _roster_session(session, clock.now())
 
 
 # --- The Today page on a day nothing runs ---------------------------------------------------
