@@ -427,3 +427,18 @@ def test_mark_all_remaining_refuses_a_session_not_started(clinic_a: Tenant) -> N
     html = client.post(url, follow=True).content.decode()
     assert "has not started yet" in html
     assert row_of(clinic_a, session).status == "expected"
+
+
+MARK_REMAINING_QUERIES = 20  # pinned; the same for 10 or 300 patients
+
+
+@pytest.mark.parametrize("patients", [10, 300])
+def test_mark_remaining_query_budget(clinic_a: Tenant, patients: int) -> None:
+    session = todays_session(clinic_a, patients=patients - 1)
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/mark-remaining/"
+    with CaptureQueriesContext(connection) as queries:
+        html = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f"{patients} marked present." in html
+    assert len(queries) == MARK_REMAINING_QUERIES, [q["sql"][:80] for q in queries]
