@@ -33,7 +33,10 @@ class RosterSession:
 
 
 def _roster_sessions(clinic: Clinic) -> Any:
-    rows = Attendance.objects.filter(clinic=clinic, is_active=True).select_related("patient")
+    # A make-up guest's row says which session it makes up: joined, not a query per guest.
+    rows = Attendance.objects.filter(clinic=clinic, is_active=True).select_related(
+        "patient", "makeup_of__session__group_type", "makeup_of__session__topic"
+    )
     return (
         Session.objects.filter(clinic=clinic)
         .select_related("track", "room", "lead__user", "group_type", "topic")
@@ -109,7 +112,9 @@ def day_off(*, clinic: Clinic, day: datetime.date, site_id: int | None = None) -
 def attendance_get(*, clinic: Clinic, attendance_id: int) -> Attendance:
     row = (
         Attendance.objects.filter(clinic=clinic, pk=attendance_id)
-        .select_related("session", "patient")
+        .select_related(
+            "session", "patient", "makeup_of__session__group_type", "makeup_of__session__topic"
+        )
         .first()
     )
     if row is None:

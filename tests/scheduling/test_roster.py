@@ -442,3 +442,24 @@ def test_mark_remaining_query_budget(clinic_a: Tenant, patients: int) -> None:
         html = client.post(url, HTTP_HX_REQUEST="true").content.decode()
     assert f"{patients} marked present." in html
     assert len(queries) == MARK_REMAINING_QUERIES, [q["sql"][:80] for q in queries]
+
+
+def test_makeup_guests_are_marked_on_the_roster_without_extra_queries(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a, patients=9)
+    admin = clinic_a.admin.user
+    guest = factories.patient(clinic_a.clinic, actor=admin, legal_last_name="Guest")
+    missed = factories.missed_session(guest, actor=admin)
+    row = calendar.attendance_add(
+        session=session, patient=guest, actor=admin, makeup_of_id=missed.attendance_id
+    )
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/c/{clinic_a.clinic.slug}/roster/").content.decode()
+    assert len(queries) == ROSTER_QUERIES, [q["sql"][:80] for q in queries]
+    guest_row = page[page.index(f'id="row-{row.pk}"') :].split("</tr>")[0]
+    missed_day = f"{clock.local(clinic_a.clinic, missed.session.starts_at):%a %b} "
+    assert "Make-up" in guest_row
+    assert f"for {missed_day}" in guest_row
+    regular = page[page.index(f"{clinic_a.patient.record_number}") :].split("</tr>")[0]
+    assert "Make-up" not in regular
