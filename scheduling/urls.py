@@ -15,6 +15,11 @@ urlpatterns = [
     path("roster/attendance/<int:attendance_id>/", views.attendance_mark, name="attendance-mark"),
     path("roster/sessions/<int:session_id>/walk-in/", views.walk_in, name="walk-in"),
     path(
+        "roster/sessions/<int:session_id>/sign-in-sheet/",
+        views.sign_in_sheet,
+        name="sign-in-sheet",
+    ),
+    path(
         "roster/sessions/<int:session_id>/mark-remaining/",
         views.mark_remaining,
         name="mark-remaining",

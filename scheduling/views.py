@@ -232,6 +232,22 @@ def walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect(f"{clinic_url(request, 'roster')}?date={session.day:%Y-%m-%d}")
 
 
+SIGN_IN_BLANK_ROWS = 3  # for walk-ins, written in by hand
+
+
+@clinic_page(C.PATIENTS_READ)
+@require_GET
+def sign_in_sheet(request: HttpRequest, session_id: int) -> HttpResponse:
+    """One session's printable sign-in sheet: who is expected (preferred names), a column
+    to sign in and the times; nothing to click. The same two queries as the roster."""
+    item = selectors.roster_session(clinic=clinic_of(request), session_id=session_id)
+    return render(
+        request,
+        "scheduling/sign_in_sheet.html",
+        {"item": item, "blank_rows": range(SIGN_IN_BLANK_ROWS)},
+    )
+
+
 @clinic_page(C.PATIENTS_READ)
 @require_GET
 def weekly_hours(request: HttpRequest) -> HttpResponse:

@@ -50,6 +50,7 @@ PAGES: dict[str, set[str]] = {
     "enrollment-status": ENROLLMENT_MANAGERS,
     "enrollment-extend": ENROLLMENT_MANAGERS,
     "roster": ALL,
+    "sign-in-sheet": ALL,
     "makeup-queue": ALL,
     "makeup-detail": ALL,
     "makeup-decide": SCHEDULERS,

@@ -463,3 +463,30 @@ def test_makeup_guests_are_marked_on_the_roster_without_extra_queries(clinic_a: 
     assert f"for {missed_day}" in guest_row
     regular = page[page.index(f"{clinic_a.patient.record_number}") :].split("</tr>")[0]
     assert "Make-up" not in regular
+
+
+SIGN_IN_SHEET_QUERIES = 10  # pinned; the same for 10 or 300 patients
+
+
+@pytest.mark.parametrize("patients", [10, 300])
+def test_sign_in_sheet_lists_preferred_names_to_sign_and_nothing_to_click(
+    clinic_a: Tenant, patients: int
+) -> None:
+    session = todays_session(clinic_a, patients=patients - 1)
+    with clinic_context(clinic_a.clinic.pk):
+        Patient.objects.filter(pk=clinic_a.patient.pk).update(preferred_name="Sunny")
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/sign-in-sheet/"
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert len(queries) == SIGN_IN_SHEET_QUERIES, [q["sql"][:80] for q in queries]
+    sheet = page[page.index('class="table sign-in-table"') :]
+    assert f"Sunny {clinic_a.patient.legal_last_name}" in sheet
+    assert "Signature" in sheet
+    assert "Time in" in sheet
+    assert sheet.count('<th scope="row">') == patients
+    assert "<button" not in sheet
+    assert "<form" not in sheet
+    roster = client.get(f"/c/{clinic_a.clinic.slug}/roster/").content.decode()
+    assert url in roster  # linked from the session on the roster
