@@ -286,31 +286,49 @@ class CollectionForm(forms.Form):
         field.label_from_instance = lambda m: m.user.display_name
 
 
+# Short words for the outcome choices: a row of them fits beside each substance.
+OUTCOME_CHOICES = [
+    ("", "Not recorded"),
+    (ResultOutcome.NEGATIVE, "Negative"),
+    (ResultOutcome.POSITIVE, "Positive"),
+    (ResultOutcome.INVALID, "Invalid"),
+]
+
+
 class ResultsForm(forms.Form):
+    """A panel's results, one row of choices per substance. With `all_negative` every
+    substance left "not recorded" is recorded negative (the usual cup: all negative, or one
+    or two positives chosen and the rest negative)."""
+
     method = forms.ChoiceField(choices=ResultMethod.choices)
+    all_negative = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, substances: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.substances = substances
         for code, label in substances:
             self.fields[f"outcome_{code}"] = forms.ChoiceField(
-                label=label, required=False,
-                choices=[("", "Not recorded"), *ResultOutcome.choices],
+                label=label, required=False, choices=OUTCOME_CHOICES, widget=forms.RadioSelect,
             )  # fmt: skip
             self.fields[f"value_{code}"] = forms.DecimalField(
                 label=f"{label} value", required=False, min_value=0, max_digits=10,
                 decimal_places=3,
             )  # fmt: skip
 
+    def rows(self) -> list[tuple[Any, Any]]:
+        """(outcome, value) bound fields per substance, in the panel's order."""
+        return [(self[f"outcome_{code}"], self[f"value_{code}"]) for code, _ in self.substances]
+
     def results(self) -> list[dict[str, Any]]:
         data = self.cleaned_data
+        rest = ResultOutcome.NEGATIVE if data.get("all_negative") else ""
         return [
             {
-                "substance": code, "method": data["method"], "outcome": data[f"outcome_{code}"],
-                "value": data.get(f"value_{code}"),
+                "substance": code, "method": data["method"],
+                "outcome": data[f"outcome_{code}"] or rest, "value": data.get(f"value_{code}"),
             }
             for code, _label in self.substances
-            if data.get(f"outcome_{code}")
+            if data.get(f"outcome_{code}") or rest
         ]  # fmt: skip
 
 

@@ -1,6 +1,8 @@
 """Accountability and progress: check-ins, daily ratings, drug and alcohol tests, outcome
 measures and the safety tasks they raise. Every table is a tenant table (clinic first)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -301,11 +303,28 @@ class DrugTest(TenantModel):
 
     @property
     def status(self) -> str:
+        """ordered → collected → resulted (a result is in) → reviewed. Reads `results`:
+        lists prefetch them."""
         if self.reviewed_at:
             return "reviewed"
         if self.collected_at is None:
             return "ordered"
+        if self.results.all():
+            return "resulted"
         return "collected"
+
+    @property
+    def results_summary(self) -> dict[str, Any]:
+        """What a list shows of the results: the positives and invalids by name, the
+        negatives counted (reads the prefetched `results`)."""
+        results = list(self.results.all())
+        negatives = sum(1 for r in results if r.outcome == ResultOutcome.NEGATIVE)
+        return {
+            "any": bool(results),
+            "all_negative": bool(results) and negatives == len(results),
+            "negatives": negatives,
+            "flagged": [r for r in results if r.outcome != ResultOutcome.NEGATIVE],
+        }
 
 
 class RecollectionTask(TenantModel):

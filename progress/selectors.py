@@ -49,7 +49,9 @@ def get_or_404(queryset: QuerySet[Any], pk: int) -> Any:
 
 def drug_test_get(*, clinic: Clinic, test_id: int) -> DrugTest:
     return get_or_404(
-        DrugTest.objects.filter(clinic=clinic).select_related("panel", "patient", "clinic"),
+        DrugTest.objects.filter(clinic=clinic)
+        .select_related("panel", "patient", "clinic")
+        .prefetch_related("results"),
         test_id,
     )
 

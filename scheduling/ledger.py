@@ -41,7 +41,6 @@ from iop.models import Authorization, Clinic, Patient
 from iop.models.billing import ServiceCode
 
 from .models import Attendance
-from .services import elapsed_minutes
 
 ATTENDED = ("present", "late", "left_early")
 # The miss-risk flag: this many unexcused misses within the window (chart, caseload, make-ups).
@@ -49,6 +48,14 @@ MISS_RISK = 2
 MISS_WINDOW_DAYS = 14
 # HCPCS H0015: the program operates at least 3 days a week (see the module's docstring).
 H0015_DAYS_A_WEEK = 3
+
+
+def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
+    """Real minutes between two instants. In UTC: Python subtracts two datetimes sharing a
+    zone by wall clock, which is off by an hour across a daylight-saving change."""
+    return int(
+        (end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60
+    )
 
 
 def h0015_days_met(billable_days: int) -> bool:

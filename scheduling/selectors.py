@@ -26,6 +26,7 @@ from .models import (
 class RosterSession:
     session: Session
     rows: list[Attendance]
+    started: bool = True  # attendance is recorded once the session has begun
 
     @property
     def counts(self) -> dict[str, int]:
@@ -34,14 +35,19 @@ class RosterSession:
             counts[row.status] = counts.get(row.status, 0) + 1
         return counts
 
+    @property
+    def remaining(self) -> int:
+        """Patients on the list not marked yet ("mark all remaining present")."""
+        return self.counts.get("expected", 0)
 
-def roster(
-    *, clinic: Clinic, day: datetime.date, site_id: int | None = None
-) -> list[RosterSession]:
-    """Every session of the day with its expected patients: two queries, whatever the size."""
-    rows = Attendance.objects.filter(clinic=clinic, is_active=True).select_related("patient")
-    sessions = (
-        Session.objects.filter(clinic=clinic, day=day)
+
+def _roster_sessions(clinic: Clinic) -> Any:
+    # A make-up guest's row says which session it makes up: joined, not a query per guest.
+    rows = Attendance.objects.filter(clinic=clinic, is_active=True).select_related(
+        "patient", "makeup_of__session__group_type", "makeup_of__session__topic"
+    )
+    return (
+        Session.objects.filter(clinic=clinic)
         .select_related("track", "room", "lead__user", "group_type", "topic")
         .prefetch_related(
             Prefetch(
@@ -52,9 +58,29 @@ def roster(
         )
         .order_by("starts_at", "track__name")
     )
+
+
+def _roster_session(session: Session, now: datetime.datetime) -> RosterSession:
+    return RosterSession(session=session, rows=session.rows, started=session.starts_at <= now)  # type: ignore[attr-defined]
+
+
+def roster(
+    *, clinic: Clinic, day: datetime.date, site_id: int | None = None
+) -> list[RosterSession]:
+    """Every session of the day with its expected patients: two queries, whatever the size."""
+    sessions = _roster_sessions(clinic).filter(day=day)
     if site_id:
         sessions = sessions.filter(track__site_id=site_id) | sessions.filter(room__site_id=site_id)
-    return [RosterSession(session=s, rows=s.rows) for s in sessions]
+    now = clock.now()
+    return [_roster_session(s, now) for s in sessions]
+
+
+def roster_session(*, clinic: Clinic, session_id: int) -> RosterSession:
+    """One session of the roster with its list, as the roster shows it."""
+    session = _roster_sessions(clinic).filter(pk=session_id).first()
+    if session is None:
+        raise Http404("No such session.")
+    return _roster_session(session, clock.now())
 
 
 # --- The Today page on a day nothing runs ---------------------------------------------------
@@ -95,7 +121,9 @@ def day_off(*, clinic: Clinic, day: datetime.date, site_id: int | None = None) -
 def attendance_get(*, clinic: Clinic, attendance_id: int) -> Attendance:
     row = (
         Attendance.objects.filter(clinic=clinic, pk=attendance_id)
-        .select_related("session", "patient")
+        .select_related(
+            "session", "patient", "makeup_of__session__group_type", "makeup_of__session__topic"
+        )
         .first()
     )
     if row is None:

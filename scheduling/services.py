@@ -16,7 +16,7 @@ from iop.models.audit import AuditAction
 from iop.services.core import apply_changes, audit_record, validate_and_save
 from iop.tenancy import clinic_context
 
-from . import tasks
+from . import ledger, tasks
 from .models import (
     Attendance,
     BlockKind,
@@ -50,14 +50,6 @@ def double_booking_error(exc: IntegrityError) -> ValidationError:
         if name in str(exc):
             return ValidationError({field: message})
     return ValidationError("This conflicts with another booking; reload and try again.")
-
-
-def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
-    """Real minutes between two instants. In UTC: Python subtracts two datetimes sharing a
-    zone by wall clock, which is off by an hour across a daylight-saving change."""
-    return int(
-        (end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60
-    )
 
 
 # --- Configuration ----------------------------------------------------------------------------
@@ -373,7 +365,15 @@ def minutes_for(
         return 0
     start = max(session.starts_at, arrived_at) if arrived_at else session.starts_at
     end = min(session.ends_at, left_at) if left_at else session.ends_at
-    return max(0, elapsed_minutes(start, end))
+    return max(0, ledger.elapsed_minutes(start, end))
+
+
+# What can be recorded before a session begins: a patient who calls ahead is excused.
+MARKABLE_AHEAD = ("expected", "excused")
+
+
+def _wall(session: Session, instant: datetime.datetime) -> str:
+    return f"{clock.local(session.clinic, instant):%-I:%M %p}"
 
 
 def _stay(
@@ -382,23 +382,71 @@ def _stay(
     arrived_at: datetime.datetime | None,
     left_at: datetime.datetime | None,
 ) -> tuple[datetime.datetime | None, datetime.datetime | None, int | None]:
-    """Check a mark and work out the stay it records: (arrival, departure, minutes)."""
+    """Check a mark against the session's time and work out the stay it records:
+    (arrival, departure, minutes). Attendance is only recorded once the session has begun;
+    an arrival or departure is a moment that has come, inside the session; a late arrival
+    or an early departure left untyped means now, while the session runs — after it, the
+    time has to be given (now would record nothing)."""
     if status not in MARKABLE:
         raise ValidationError({"status": "Choose present, late, left early, absent or excused."})
+    now = clock.now()
+    if status not in MARKABLE_AHEAD and now < session.starts_at:
+        opens = _wall(session, session.starts_at)
+        raise ValidationError(
+            {
+                "status": f"This session has not started yet: attendance can be marked from "
+                f"{opens} (a patient can be excused ahead)."
+            }
+        )
+    if status in ("expected", "absent", "excused"):
+        return None, None, minutes_for(session, status, None, None)
+    running = now < session.ends_at
+    if status == "late" and arrived_at is None:
+        if not running:
+            raise ValidationError({"arrived_at": f"Give the arrival time: {ENDED}"})
+        arrived_at = now
+    if status == "left_early" and left_at is None:
+        if not running:
+            raise ValidationError({"left_at": f"Give the departure time: {ENDED}"})
+        left_at = now
+    _check_times(session, status, arrived_at, left_at, now)
+    return arrived_at, left_at, minutes_for(session, status, arrived_at, left_at)
+
+
+ENDED = "the session has ended, so now would record no minutes."
+
+
+def _check_times(
+    session: Session,
+    status: str,
+    arrived_at: datetime.datetime | None,
+    left_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> None:
+    """Arrival and departure inside the session, in order, not in the future, and saying
+    what the mark says (late arrives after the start, left early leaves before the end)."""
     if arrived_at and arrived_at >= session.ends_at:
         raise ValidationError({"arrived_at": "The arrival is after the session ended."})
     if left_at and left_at <= session.starts_at:
         raise ValidationError({"left_at": "The departure is before the session started."})
-    now = clock.now()
-    if status == "late" and arrived_at is None:
-        arrived_at = min(max(now, session.starts_at), session.ends_at)
-    if status == "left_early" and left_at is None:
-        left_at = min(max(now, session.starts_at), session.ends_at)
+    if arrived_at and arrived_at > now:
+        raise ValidationError({"arrived_at": "The arrival time has not come yet."})
+    if left_at and left_at > now:
+        raise ValidationError({"left_at": "The departure time has not come yet."})
+    if status == "late" and arrived_at is not None and arrived_at <= session.starts_at:
+        start = _wall(session, session.starts_at)
+        raise ValidationError(
+            {"arrived_at": f"Late means arriving after the start ({start}); "
+             "for an arrival on time mark present."}
+        )  # fmt: skip
+    if status == "left_early" and left_at is not None and left_at >= session.ends_at:
+        end = _wall(session, session.ends_at)
+        raise ValidationError(
+            {"left_at": f"Left early means leaving before the end ({end}); "
+             "for a stay to the end mark present or late."}
+        )  # fmt: skip
     if arrived_at and left_at and left_at <= arrived_at:
         raise ValidationError({"left_at": "The departure must be after the arrival."})
-    if status in ("absent", "excused"):
-        arrived_at = left_at = None
-    return arrived_at, left_at, minutes_for(session, status, arrived_at, left_at)
 
 
 def attendance_mark(
@@ -471,6 +519,32 @@ def attendance_mark_bulk(
         _audit_changes(session, actor, rows)
         _sweep_on_commit(session.clinic_id, [row.pk for row in rows])
     return rows
+
+
+def attendance_mark_remaining(*, session: Session, actor: User) -> list[Attendance]:
+    """Everyone still expected on the session's list, present: one click for a group that all
+    came. Returns the rows it marked, so that one undo can put exactly those back."""
+    _stay(session, "present", None, None)
+    with clinic_context(session.clinic_id):
+        ids = Attendance.objects.filter(
+            clinic_id=session.clinic_id, session=session, is_active=True, status="expected"
+        ).values_list("pk", flat=True)
+        changes = {pk: Mark("present") for pk in ids}
+    return attendance_mark_bulk(session=session, actor=actor, changes=changes) if changes else []
+
+
+def attendance_mark_remaining_undo(
+    *, session: Session, actor: User, attendance_ids: list[int]
+) -> list[Attendance]:
+    """Undo "mark all remaining present": those of the rows still present as it marked them
+    (no times typed since) go back to expected; anything re-marked since is left alone."""
+    with clinic_context(session.clinic_id):
+        ids = Attendance.objects.filter(
+            clinic_id=session.clinic_id, session=session, pk__in=attendance_ids,
+            status="present", arrived_at__isnull=True, left_at__isnull=True,
+        ).values_list("pk", flat=True)  # fmt: skip
+        changes = {pk: Mark("expected") for pk in ids}
+    return attendance_mark_bulk(session=session, actor=actor, changes=changes) if changes else []
 
 
 def _sweep_on_commit(clinic_id: int, attendance_ids: list[int]) -> None:

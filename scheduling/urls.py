@@ -15,6 +15,16 @@ urlpatterns = [
     path("notifications/read/", makeup_views.notifications_read, name="notifications-read"),
     path("roster/attendance/<int:attendance_id>/", views.attendance_mark, name="attendance-mark"),
     path("roster/sessions/<int:session_id>/walk-in/", views.walk_in, name="walk-in"),
+    path(
+        "roster/sessions/<int:session_id>/sign-in-sheet/",
+        views.sign_in_sheet,
+        name="sign-in-sheet",
+    ),
+    path(
+        "roster/sessions/<int:session_id>/mark-remaining/",
+        views.mark_remaining,
+        name="mark-remaining",
+    ),
     path("roster/sessions/<int:session_id>/topic/", views.session_topic, name="session-topic"),
     path("hours/", views.weekly_hours, name="weekly-hours"),
     path("my-calendar/", views.my_calendar, name="my-calendar"),

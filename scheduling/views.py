@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_POST
 
 from iop import bounds, clock, hooks
@@ -118,11 +119,15 @@ def roster(request: HttpRequest) -> HttpResponse:
     )
 
 
+ATTENDED_WITH_TIMES = ("present", "late", "left_early")
+
+
 @clinic_page(C.SCHEDULE_MANAGE)
 @require_POST
 def attendance_mark(request: HttpRequest, attendance_id: int) -> HttpResponse:
     row = selectors.attendance_get(clinic=clinic_of(request), attendance_id=attendance_id)
     previous = row.status
+    status = request.POST.get("status", "")
     error = ""
     times = AttendanceTimesForm(request.POST)
     try:
@@ -132,20 +137,75 @@ def attendance_mark(request: HttpRequest, attendance_id: int) -> HttpResponse:
         services.attendance_mark(
             row,
             actor=actor_of(request),
-            status=request.POST.get("status", ""),
+            status=status,
             **times.moments(row.session.day, clock.zone(clinic_of(request))),
         )
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if request.htmx:  # type: ignore[attr-defined]
+        # A refused late or left-early mark keeps its times form open to type the time in.
+        retry = error and status in ATTENDED_WITH_TIMES
         return render(
             request,
             "scheduling/_roster_row.html",
-            {"row": row, "buttons": BUTTONS, "can_mark": True, "undo": previous, "error": error},
+            {
+                "row": row,
+                "buttons": BUTTONS,
+                "can_mark": True,
+                "started": row.session.starts_at <= clock.now(),
+                "times_status": status if retry else row.status,
+                "undo": previous,
+                "error": error,
+            },
         )
     if error:
         messages.error(request, error)
     return redirect(f"{clinic_url(request, 'roster')}?date={row.session.day:%Y-%m-%d}#row-{row.pk}")
+
+
+@clinic_page(C.SCHEDULE_MANAGE)
+@require_POST
+def mark_remaining(request: HttpRequest, session_id: int) -> HttpResponse:
+    """ "Mark all remaining present" for one session, or (with `undo`: the rows it marked)
+    its one undo."""
+    clinic = clinic_of(request)
+    session = selectors.session_get(clinic=clinic, session_id=session_id)
+    undo_ids = request.POST.getlist("undo")
+    notice, error, marked = "", "", []
+    try:
+        if undo_ids:
+            if not all(pk.isdigit() for pk in undo_ids):
+                raise ValidationError("The undo names rows that are not on this list; reload.")
+            undone = services.attendance_mark_remaining_undo(
+                session=session, actor=actor_of(request), attendance_ids=list(map(int, undo_ids))
+            )
+            notice = f"{len(undone)} mark{pluralize(len(undone))} undone."
+        else:
+            marked = services.attendance_mark_remaining(session=session, actor=actor_of(request))
+            notice = f"{len(marked)} marked present."
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, notice)
+        return redirect(
+            f"{clinic_url(request, 'roster')}?date={session.day:%Y-%m-%d}#session-{session.pk}"
+        )
+    return render(
+        request,
+        "scheduling/_roster_session.html",
+        {
+            "item": selectors.roster_session(clinic=clinic, session_id=session.pk),
+            "buttons": BUTTONS,
+            "can_mark": True,
+            "topics": _topics_by_group_type(clinic),
+            "notice": notice,
+            "error": error,
+            "marked": [row.pk for row in marked],
+        },
+    )
 
 
 @clinic_page(C.SCHEDULE_MANAGE)
@@ -170,6 +230,22 @@ def walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
             success=f"{patient.display_name} added as a walk-in.",
         )
     return redirect(f"{clinic_url(request, 'roster')}?date={session.day:%Y-%m-%d}")
+
+
+SIGN_IN_BLANK_ROWS = 3  # for walk-ins, written in by hand
+
+
+@clinic_page(C.PATIENTS_READ)
+@require_GET
+def sign_in_sheet(request: HttpRequest, session_id: int) -> HttpResponse:
+    """One session's printable sign-in sheet: who is expected (preferred names), a column
+    to sign in and the times; nothing to click. The same two queries as the roster."""
+    item = selectors.roster_session(clinic=clinic_of(request), session_id=session_id)
+    return render(
+        request,
+        "scheduling/sign_in_sheet.html",
+        {"item": item, "blank_rows": range(SIGN_IN_BLANK_ROWS)},
+    )
 
 
 @clinic_page(C.PATIENTS_READ)

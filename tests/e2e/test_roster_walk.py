@@ -1,5 +1,6 @@
 """The front desk's morning in a real browser: today's roster, one click, the keyboard."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,9 @@ def test_mark_attendance_by_click_and_by_keyboard(
     expect(page.get_by_role("heading", name="Roster", exact=False).first).to_be_visible()
 
     name = alpha.patient.display_name
-    page.get_by_role("button", name=f"Present: {name}").click()
-    row = page.locator("tr", has_text=name)
+    section = page.locator(f"#roster-session-{session.pk}")
+    section.get_by_role("button", name=f"Present: {name}").click()
+    row = section.locator("tr", has_text=name)
     expect(row).to_contain_text("180 min")
     expect(row.get_by_role("button", name="Undo")).to_be_visible()
 
@@ -48,3 +50,31 @@ def test_mark_attendance_by_click_and_by_keyboard(
     hours_row = page.locator("tr", has_text=alpha.patient.record_number)
     expect(hours_row).to_contain_text("3.0 h")
     page.screenshot(path=screenshot_dir / "31-weekly-hours.png", full_page=True)
+
+
+def test_mark_all_remaining_present_undo_and_clear_after_a_reload(
+    live_server: object, page: Page, screenshot_dir: Path, transactional_db: None
+) -> None:
+    alpha = build_tenant("alpha")
+    session = todays_session(alpha, patients=3)
+    sign_in(page, str(live_server), alpha.members[Role.FRONT_DESK].user.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+    section = page.locator(f"#roster-session-{session.pk}")
+    section.get_by_role("button", name="Mark all remaining present (4)").click()
+    expect(section).to_contain_text("4 marked present.")
+    expect(section.locator("tr.roster-row--present")).to_have_count(4)
+    page.screenshot(path=screenshot_dir / "32-roster-all-present.png", full_page=True)
+    section.get_by_role("button", name="Undo").click()
+    expect(section).to_contain_text("4 marks undone.")
+    expect(section.locator("tr.roster-row--expected")).to_have_count(4)
+
+    name = alpha.patient.display_name
+    section.get_by_role("button", name=f"Present: {name}").click()
+    expect(section.locator("tr", has_text=name)).to_contain_text("180 min")
+    page.reload()
+    section.get_by_role("button", name=f"Clear mark: {name}").click()
+    expect(section.locator("tr", has_text=name)).to_have_class(re.compile("roster-row--expected"))
+    assert serious_accessibility_issues(page) == []
+    with clinic_context(alpha.clinic.pk):
+        statuses = set(Attendance.objects.filter(session=session).values_list("status", flat=True))
+    assert statuses == {"expected"}

@@ -257,3 +257,47 @@ def test_default_panels_with_their_cutoffs_once_per_clinic(clinic_a: Tenant) -> 
         {"substance": "etg", "cutoff": "500.000", "unit": "ng/mL", "cutoff_display": "500 ng/mL"}
     ]
     assert by_name["Breathalyzer"]["substances"][0]["unit"] == "g/dL"
+
+
+def test_results_entry_all_negative_status_resulted_and_negatives_listed(clinic_a: Tenant) -> None:
+    test_id = order(clinic_a)
+    assert collect(clinic_a, test_id).status_code == 200
+    web = clinic_a.client_for(Role.NURSE)
+    url = f"/c/{clinic_a.clinic.slug}/drug-tests/{test_id}/"
+    form = web.get(url).content.decode()
+    # Compact: one row of choices per substance, not a dropdown each.
+    assert '<select name="outcome_' not in form
+    assert 'type="radio" name="outcome_thc" value="positive"' in form
+    assert 'name="all_negative"' in form
+    # One positive chosen, the rest left: "all others negative" records every substance.
+    web.post(url, {"action": "results", "method": "presumptive", "outcome_thc": "positive",
+                   "all_negative": "1"})  # fmt: skip
+    with clinic_context(clinic_a.clinic.pk):
+        outcomes = dict(
+            SubstanceResult.objects.filter(test_id=test_id).values_list("substance", "outcome")
+        )
+        on_panel = DrugTest.objects.get(pk=test_id).panel.substances.count()
+    assert outcomes["thc"] == "positive"
+    assert len(outcomes) == on_panel > 2
+    assert set(outcomes.values()) == {"positive", "negative"}
+    # The status moves on once results are in, here and in the API.
+    assert "<dd>Resulted</dd>" in web.get(url).content.decode()
+    assert api(clinic_a).get(f"/api/v1/drug-tests/{test_id}/").json()["status"] == "resulted"
+    # The list says what the negatives are, not a blank.
+    listing = web.get(f"/c/{clinic_a.clinic.slug}/drug-tests/").content.decode()
+    assert "Resulted" in listing
+    assert f"{on_panel - 1} negative" in listing
+
+
+def test_all_negative_on_a_test_with_nothing_chosen(clinic_a: Tenant) -> None:
+    test_id = order(clinic_a)
+    collect(clinic_a, test_id)
+    web = clinic_a.client_for(Role.NURSE)
+    url = f"/c/{clinic_a.clinic.slug}/drug-tests/{test_id}/"
+    web.post(url, {"action": "results", "method": "presumptive", "all_negative": "1"})
+    listing = web.get(f"/c/{clinic_a.clinic.slug}/drug-tests/").content.decode()
+    assert "All negative" in listing
+    with clinic_context(clinic_a.clinic.pk):
+        assert set(
+            SubstanceResult.objects.filter(test_id=test_id).values_list("outcome", flat=True)
+        ) == {"negative"}

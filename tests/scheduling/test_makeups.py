@@ -5,6 +5,7 @@ import datetime
 import threading
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -148,7 +149,9 @@ def test_a_miss_waits_for_the_grace_period_and_a_correction_withdraws_it(
     assert makeups.missed_sweep(clinic=clinic_a.clinic).missed == 0  # within the 30 minutes
     later = now + datetime.timedelta(minutes=25)
     assert makeups.missed_sweep(clinic=clinic_a.clinic, now=later).missed == 1
-    calendar.attendance_mark(row, actor=admin, status="late")  # they came after all
+    calendar.attendance_mark(  # they came after all
+        row, actor=admin, status="late", arrived_at=starts_at + datetime.timedelta(minutes=30)
+    )
     swept = makeups.missed_sweep(clinic=clinic_a.clinic, now=later)
     assert swept.withdrawn == 1
     with clinic_context(clinic_a.clinic.pk):
@@ -182,7 +185,8 @@ def test_accepting_books_the_makeup_and_the_ledger_counts_it(clinic_a: Tenant) -
         return week.attended if week else 0
 
     before = attended()
-    calendar.attendance_mark(makeup, actor=admin, status="present")
+    with time_machine.travel(makeup.session.starts_at, tick=True):  # marked once it begins
+        calendar.attendance_mark(makeup, actor=admin, status="present")
     assert attended() - before == 180
 
 

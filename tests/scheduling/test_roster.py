@@ -82,7 +82,10 @@ def test_one_click_marks_without_a_reload_and_can_be_undone(clinic_a: Tenant) ->
 
 
 def test_late_and_left_early_adjust_minutes(clinic_a: Tenant) -> None:
-    session = todays_session(clinic_a)
+    # Began two and a half hours ago: the arrival and departure below have both come.
+    session = session_at(
+        clinic_a, clock.now().replace(microsecond=0) - datetime.timedelta(minutes=150)
+    )
     row = row_of(clinic_a, session)
     actor = clinic_a.admin.user
     row.session = session
@@ -289,3 +292,201 @@ def test_topics_tagged_on_sessions_show_attended_and_missed_on_the_chart(clinic_
     section = chart.split('id="curriculum"')[1].split("</section>")[0]
     assert "Stress and triggers" in section.split("Missed")[0]
     assert "Repairing trust" in section.split("Missed")[1]
+
+
+# --- Marking follows the session's time ----------------------------------------------------
+
+
+def session_at(tenant: Tenant, start: datetime.datetime, *, patients: int = 0) -> Session:
+    """A three-hour group starting at `start` with the fixture patient and `patients` more."""
+    admin = tenant.admin.user
+    session = calendar.session_create(
+        clinic=tenant.clinic, actor=admin, kind="group", day=clock.local_date(tenant.clinic, start),
+        starts_at=start, ends_at=start + datetime.timedelta(hours=3),
+    )  # fmt: skip
+    with clinic_context(tenant.clinic.pk):
+        Attendance.objects.filter(
+            clinic=tenant.clinic, starts_at__lt=session.ends_at, ends_at__gt=session.starts_at
+        ).update(is_active=False)
+    calendar.attendance_add(session=session, patient=tenant.patient, actor=admin)
+    for n in range(patients):
+        other = factories.patient(
+            tenant.clinic, actor=admin, record_number=f"MARK{n:03d}", legal_last_name=f"Zed{n}"
+        )
+        calendar.attendance_add(session=session, patient=other, actor=admin)
+    return session
+
+
+def mark(tenant: Tenant, row: Attendance, **data: str) -> str:
+    client = tenant.client_for(Role.FRONT_DESK)
+    url = f"/c/{tenant.clinic.slug}/roster/attendance/{row.pk}/"
+    return client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_a_session_that_has_not_started_cannot_be_marked_attended(clinic_a: Tenant) -> None:
+    session = session_at(clinic_a, clock.now().replace(microsecond=0) + datetime.timedelta(hours=1))
+    row = row_of(clinic_a, session)
+    for status in ("present", "late", "left_early", "absent"):
+        html = mark(clinic_a, row, status=status)
+        assert "has not started yet" in html, status
+        assert row_of(clinic_a, session).status == "expected"
+    # A patient who calls ahead can be excused before the session.
+    mark(clinic_a, row, status="excused")
+    assert row_of(clinic_a, session).status == "excused"
+    # The roster says when marking opens and offers only what can be recorded ahead.
+    page = clinic_a.client_for(Role.FRONT_DESK).get(f"/c/{clinic_a.clinic.slug}/roster/")
+    html = page.content.decode()
+    assert "Attendance can be marked from" in html
+    assert f'aria-label="Present: {clinic_a.patient.display_name}"' not in html
+    assert f'aria-label="Excused: {clinic_a.patient.display_name}"' in html
+
+
+def test_a_mark_can_be_cleared_back_to_expected_after_a_reload(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a)
+    row = row_of(clinic_a, session)
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    arrived = clock.local(clinic_a.clinic, session.starts_at + datetime.timedelta(minutes=10))
+    client.post(
+        f"/c/{clinic_a.clinic.slug}/roster/attendance/{row.pk}/",
+        {"status": "late", "arrived_at": arrived.strftime("%H:%M")},
+    )  # the plain form: the next page is a reload
+    assert row_of(clinic_a, session).minutes_attended == 170
+    page = client.get(f"/c/{clinic_a.clinic.slug}/roster/").content.decode()
+    name = clinic_a.patient.display_name
+    assert f'aria-label="Clear mark: {name}"' in page
+    mark(clinic_a, row, status="expected")
+    cleared = row_of(clinic_a, session)
+    assert (cleared.status, cleared.minutes_attended) == ("expected", None)
+    assert cleared.arrived_at is None
+
+
+def test_late_on_an_earlier_session_asks_for_the_arrival_instead_of_recording_zero(
+    clinic_a: Tenant,
+) -> None:
+    start = clock.now().replace(microsecond=0) - datetime.timedelta(days=2)
+    session = session_at(clinic_a, start)
+    row = row_of(clinic_a, session)
+    html = mark(clinic_a, row, status="late")
+    assert "Give the arrival time" in html
+    assert 'name="arrived_at"' in html  # the times form is open to type it
+    assert row_of(clinic_a, session).status == "expected"
+    html = mark(clinic_a, row, status="left_early")
+    assert "Give the departure time" in html
+    arrived = clock.local(clinic_a.clinic, start + datetime.timedelta(minutes=25))
+    mark(clinic_a, row, status="late", arrived_at=arrived.strftime("%H:%M"))
+    assert row_of(clinic_a, session).minutes_attended == 155
+
+
+def test_arrival_and_departure_must_make_sense(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a)  # began 30 minutes ago, runs for 3 hours
+    row = row_of(clinic_a, session)
+    local = lambda moment: clock.local(clinic_a.clinic, moment).strftime("%H:%M")  # noqa: E731
+    start = session.starts_at
+    for data, message in [
+        ({"status": "late", "arrived_at": local(start)}, "Late means arriving after"),
+        ({"status": "late", "arrived_at": local(clock.now() + datetime.timedelta(minutes=20))},
+         "The arrival time has not come yet"),
+        ({"status": "left_early", "left_at": local(clock.now() + datetime.timedelta(minutes=20))},
+         "The departure time has not come yet"),
+    ]:  # fmt: skip
+        html = mark(clinic_a, row, **data)
+        assert message in html, data
+        assert row_of(clinic_a, session).status == "expected"
+    ended = session_at(clinic_a, clock.now().replace(microsecond=0) - datetime.timedelta(days=1))
+    html = mark(clinic_a, row_of(clinic_a, ended), status="left_early",
+                left_at=local(ended.ends_at + datetime.timedelta(minutes=5)))  # fmt: skip
+    assert "Left early means leaving before" in html
+
+
+def test_mark_all_remaining_present_with_one_undo(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a, patients=3)
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    with clinic_context(clinic_a.clinic.pk):
+        rows = list(Attendance.objects.filter(session=session).order_by("pk"))
+    mark(clinic_a, rows[0], status="absent")
+    url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/mark-remaining/"
+    html = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "3 marked present" in html
+    with clinic_context(clinic_a.clinic.pk):
+        statuses = dict(Attendance.objects.filter(session=session).values_list("pk", "status"))
+    assert statuses == {rows[0].pk: "absent", **{r.pk: "present" for r in rows[1:]}}
+    assert 'name="undo"' in html
+    # One undo puts back exactly the three it marked; the absent mark stays.
+    undo = {"undo": [str(r.pk) for r in rows[1:]]}
+    html = client.post(url, undo, HTTP_HX_REQUEST="true").content.decode()
+    assert "3 marks undone" in html
+    with clinic_context(clinic_a.clinic.pk):
+        statuses = dict(Attendance.objects.filter(session=session).values_list("pk", "status"))
+    assert statuses == {rows[0].pk: "absent", **{r.pk: "expected" for r in rows[1:]}}
+
+
+def test_mark_all_remaining_refuses_a_session_not_started(clinic_a: Tenant) -> None:
+    session = session_at(clinic_a, clock.now().replace(microsecond=0) + datetime.timedelta(hours=2))
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/mark-remaining/"
+    html = client.post(url, follow=True).content.decode()
+    assert "has not started yet" in html
+    assert row_of(clinic_a, session).status == "expected"
+
+
+MARK_REMAINING_QUERIES = 20  # pinned; the same for 10 or 300 patients
+
+
+@pytest.mark.parametrize("patients", [10, 300])
+def test_mark_remaining_query_budget(clinic_a: Tenant, patients: int) -> None:
+    session = todays_session(clinic_a, patients=patients - 1)
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/mark-remaining/"
+    with CaptureQueriesContext(connection) as queries:
+        html = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f"{patients} marked present." in html
+    assert len(queries) == MARK_REMAINING_QUERIES, [q["sql"][:80] for q in queries]
+
+
+def test_makeup_guests_are_marked_on_the_roster_without_extra_queries(clinic_a: Tenant) -> None:
+    session = todays_session(clinic_a, patients=9)
+    admin = clinic_a.admin.user
+    guest = factories.patient(clinic_a.clinic, actor=admin, legal_last_name="Guest")
+    missed = factories.missed_session(guest, actor=admin)
+    row = calendar.attendance_add(
+        session=session, patient=guest, actor=admin, makeup_of_id=missed.attendance_id
+    )
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/c/{clinic_a.clinic.slug}/roster/").content.decode()
+    assert len(queries) == ROSTER_QUERIES, [q["sql"][:80] for q in queries]
+    guest_row = page[page.index(f'id="row-{row.pk}"') :].split("</tr>")[0]
+    missed_day = f"{clock.local(clinic_a.clinic, missed.session.starts_at):%a %b} "
+    assert "Make-up" in guest_row
+    assert f"for {missed_day}" in guest_row
+    regular = page[page.index(f"{clinic_a.patient.record_number}") :].split("</tr>")[0]
+    assert "Make-up" not in regular
+
+
+SIGN_IN_SHEET_QUERIES = 10  # pinned; the same for 10 or 300 patients
+
+
+@pytest.mark.parametrize("patients", [10, 300])
+def test_sign_in_sheet_lists_preferred_names_to_sign_and_nothing_to_click(
+    clinic_a: Tenant, patients: int
+) -> None:
+    session = todays_session(clinic_a, patients=patients - 1)
+    with clinic_context(clinic_a.clinic.pk):
+        Patient.objects.filter(pk=clinic_a.patient.pk).update(preferred_name="Sunny")
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/sign-in-sheet/"
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert len(queries) == SIGN_IN_SHEET_QUERIES, [q["sql"][:80] for q in queries]
+    sheet = page[page.index('class="table sign-in-table"') :]
+    assert f"Sunny {clinic_a.patient.legal_last_name}" in sheet
+    assert "Signature" in sheet
+    assert "Time in" in sheet
+    assert sheet.count('<th scope="row">') == patients
+    assert "<button" not in sheet
+    assert "<form" not in sheet
+    roster = client.get(f"/c/{clinic_a.clinic.slug}/roster/").content.decode()
+    assert url in roster  # linked from the session on the roster
