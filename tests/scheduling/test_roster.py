@@ -429,7 +429,7 @@ def test_mark_all_remaining_refuses_a_session_not_started(clinic_a: Tenant) -> N
     assert row_of(clinic_a, session).status == "expected"
 
 
-MARK_REMAINING_QUERIES = 20  # pinned; the same for 10 or 300 patients
+MARK_REMAINING_QUERIES = 18  # pinned; the same for 10 or 300 patients
 
 
 @pytest.mark.parametrize("patients", [10, 300])
@@ -465,7 +465,7 @@ def test_makeup_guests_are_marked_on_the_roster_without_extra_queries(clinic_a: 
     assert "Make-up" not in regular
 
 
-SIGN_IN_SHEET_QUERIES = 10  # pinned; the same for 10 or 300 patients
+SIGN_IN_SHEET_QUERIES = 8  # pinned; the same for 10 or 300 patients
 
 
 @pytest.mark.parametrize("patients", [10, 300])
