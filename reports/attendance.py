@@ -145,9 +145,16 @@ def attendance_report(
         .exclude(session__status="cancelled")
         .exclude(status="expected", ends_at__gt=now)
         .values_list(
-            "patient_id", "session__day", "session__track__name", "session__kind",
-            "session__group_type__name", "status", "minutes_attended", "starts_at", "ends_at",
-        )  # fmt: skip
+            "patient_id",
+            "session__day",
+            "session__track__name",
+            "session__kind",
+            "session__group_type__name",
+            "status",
+            "minutes_attended",
+            "starts_at",
+            "ends_at",
+        )
         .order_by()
     )
     for patient_id, day, track, kind, group_type, status, minutes, starts, ends in rows:
@@ -174,8 +181,14 @@ def attendance_report(
             session__day__lt=after,
         )
         .exclude(status=MissedStatus.WITHDRAWN)
-        .values_list("patient_id", "session__day", "excused", "status",
-                     "makeup__status", "makeup__session__day")  # fmt: skip
+        .values_list(
+            "patient_id",
+            "session__day",
+            "excused",
+            "status",
+            "makeup__status",
+            "makeup__session__day",
+        )
         .order_by()
     )
     window = datetime.timedelta(days=clinic.makeup_window_days)

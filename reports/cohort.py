@@ -52,9 +52,9 @@ def settings_for(clinic: Clinic) -> ReportSettings:
 def stays(*, clinic: Clinic, filters: ReportFilter) -> QuerySet[Enrollment]:
     """The stays the filters select (one query when evaluated; track, site and patient come
     with each row)."""
-    rows = Enrollment.objects.filter(
-        clinic=clinic, admission_date__lte=filters.end
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=filters.start))
+    rows = Enrollment.objects.filter(clinic=clinic, admission_date__lte=filters.end).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=filters.start)
+    )
     return narrowed(rows, clinic=clinic, filters=filters)
 
 

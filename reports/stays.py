@@ -127,7 +127,8 @@ def stays_report(*, clinic: Clinic, filters: ReportFilter) -> StaysReport:
     contacts = _last_contacts(clinic=clinic, stays=ended)
     rows = []
     for enrollment in ended:
-        assert enrollment.ended_on is not None
+        if enrollment.ended_on is None:
+            continue
         reason = cohort.ending(enrollment)
         length = length_of_stay(
             enrollment.admission_date, enrollment.ended_on, contacts.get(enrollment.pk)

@@ -8,25 +8,67 @@ import iop.rls
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('iop', '0013_notification_kind_and_target'),
+        ("iop", "0013_notification_kind_and_target"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReportSettings',
+            name="ReportSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('completion_counts_transfers', models.BooleanField(default=True, help_text="SAMHSA TEDS counts 'transferred to further treatment' (and a step-down) with 'completed'.", verbose_name='count transfers to further treatment as completion')),
-                ('early_dropout_days', models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(90)], verbose_name='early drop-out: left within (days)')),
-                ('measure_window_days', models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(30)], verbose_name="a measure counts 'at' admission, 30 days or discharge within (days)")),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='iop.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "completion_counts_transfers",
+                    models.BooleanField(
+                        default=True,
+                        help_text="SAMHSA TEDS counts 'transferred to further treatment' (and a step-down) with 'completed'.",
+                        verbose_name="count transfers to further treatment as completion",
+                    ),
+                ),
+                (
+                    "early_dropout_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="early drop-out: left within (days)",
+                    ),
+                ),
+                (
+                    "measure_window_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(30),
+                        ],
+                        verbose_name="a measure counts 'at' admission, 30 days or discharge within (days)",
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="iop.clinic",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('clinic',), name='reportsettings_one_per_clinic')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("clinic",), name="reportsettings_one_per_clinic"
+                    )
+                ],
             },
         ),
         iop.rls.EnableRowLevelSecurity("reportsettings"),

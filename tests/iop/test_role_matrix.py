@@ -467,3 +467,13 @@ API.update(
     }
 )
 # --- end therapy
+
+# --- reports: aggregates drawn from charts, for the clinical readers; definitions for admins
+REPORT_NAMES = ("census", "stays", "attendance", "outcomes")
+PAGES.update(
+    {"report-index": CLINICAL_READERS, "report-settings": ADMIN}
+    | {f"report-{name}": CLINICAL_READERS for name in REPORT_NAMES}
+    | {f"report-{name}-csv": CLINICAL_READERS for name in REPORT_NAMES}
+)
+API.update({("GET", f"/api/v1/reports/{name}"): CLINICAL_READERS for name in REPORT_NAMES})
+# --- end reports

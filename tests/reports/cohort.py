@@ -43,11 +43,15 @@ def d(month: int, day: int) -> datetime.date:
 
 # PHQ-9 answers (item 9 stays 0: no safety task) and GAD-7 answers by the total they score.
 PHQ9 = {
-    16: [2, 2, 2, 2, 2, 2, 2, 2, 0], 6: [1, 1, 1, 1, 1, 1, 0, 0, 0],
-    12: [2, 2, 2, 2, 2, 2, 0, 0, 0], 14: [2, 2, 2, 2, 2, 2, 2, 0, 0],
-    4: [1, 1, 1, 1, 0, 0, 0, 0, 0], 11: [2, 2, 2, 2, 2, 1, 0, 0, 0],
-    20: [3, 3, 3, 3, 3, 3, 2, 0, 0], 9: [2, 2, 2, 2, 1, 0, 0, 0, 0],
-}  # fmt: skip
+    16: [2, 2, 2, 2, 2, 2, 2, 2, 0],
+    6: [1, 1, 1, 1, 1, 1, 0, 0, 0],
+    12: [2, 2, 2, 2, 2, 2, 0, 0, 0],
+    14: [2, 2, 2, 2, 2, 2, 2, 0, 0],
+    4: [1, 1, 1, 1, 0, 0, 0, 0, 0],
+    11: [2, 2, 2, 2, 2, 1, 0, 0, 0],
+    20: [3, 3, 3, 3, 3, 3, 2, 0, 0],
+    9: [2, 2, 2, 2, 1, 0, 0, 0, 0],
+}
 GAD7 = {15: [3, 3, 3, 3, 3, 0, 0], 7: [1, 1, 1, 1, 1, 1, 1]}
 # BAM items 1–6, 7A–7G, 8–17: use 2+1+3 = 6, risk 2+3+1+4+2+1 = 13, protective 1+0+3+4+4+2 = 14.
 BAM_6_13_14 = [2, 3, 1, 2, 1, 3, 3, 0, 1, 0, 0, 0, 0, 4, 1, 0, 2, 3, 4, 4, 1, 2, 3]
@@ -70,15 +74,24 @@ def build() -> Cohort:
     actor = admin.user
     group_types_create_defaults(clinic=clinic, actor=None)
     north = factories.site(clinic, actor=actor, name="North")
-    morning = factories.track(clinic, actor=actor, name="Morning IOP", site=north,
-                              active_from=d(1, 1))  # fmt: skip
+    morning = factories.track(
+        clinic, actor=actor, name="Morning IOP", site=north, active_from=d(1, 1)
+    )
     evening = factories.track(
-        clinic, actor=actor, name="Evening IOP", slot="evening", active_from=d(1, 1),
+        clinic,
+        actor=actor,
+        name="Evening IOP",
+        slot="evening",
+        active_from=d(1, 1),
         hours=(datetime.time(18), datetime.time(21)),
-    )  # fmt: skip
+    )
     names = ("Ann", "Ben", "Cal", "Dee", "Eve", "Fay")
-    patients = {name: factories.patient(clinic, actor=actor, legal_first_name=name,
-                                        legal_last_name="Cohort") for name in names}  # fmt: skip
+    patients = {
+        name: factories.patient(
+            clinic, actor=actor, legal_first_name=name, legal_last_name="Cohort"
+        )
+        for name in names
+    }
 
     def stay(name: str, track: Track, admitted: datetime.date, **kw: Any) -> Enrollment:
         return services.enrollment_create(
@@ -108,10 +121,15 @@ def build() -> Cohort:
     def session(track: Track, day: datetime.date, kind: str) -> Session:
         start, finish = (9, 12) if track == morning else (18, 21)
         return calendar.session_create(
-            clinic=clinic, actor=actor, kind="group", track=track, day=day,
+            clinic=clinic,
+            actor=actor,
+            kind="group",
+            track=track,
+            day=day,
             starts_at=clock.at(tz, day, datetime.time(start)),
-            ends_at=clock.at(tz, day, datetime.time(finish)), group_type=types[kind],
-        )  # fmt: skip
+            ends_at=clock.at(tz, day, datetime.time(finish)),
+            group_type=types[kind],
+        )
 
     def mark(s: Session, name: str, status: str, **kw: Any) -> Attendance:
         row = calendar.attendance_add(session=s, patient=patients[name], actor=actor)
@@ -143,8 +161,14 @@ def build() -> Cohort:
         makeups.missed_sweep(clinic=clinic)
 
     def measure(name: str, instrument: str, on: datetime.date, answers: list[int]) -> None:
-        progress.measure_submit(clinic=clinic, actor=actor, patient=patients[name],
-                                instrument=instrument, answers=answers, administered_on=on)  # fmt: skip
+        progress.measure_submit(
+            clinic=clinic,
+            actor=actor,
+            patient=patients[name],
+            instrument=instrument,
+            answers=answers,
+            administered_on=on,
+        )
 
     measure("Ann", "phq9", d(2, 23), PHQ9[16])
     measure("Ann", "phq9", d(3, 18), PHQ9[6])
@@ -160,24 +184,39 @@ def build() -> Cohort:
     measure("Eve", "gad7", d(3, 12), GAD7[7])
 
     panel = progress.panel_create(
-        clinic=clinic, actor=actor, name="Cup", specimen_type="urine",
-        substances=[{"substance": "thc", "cutoff": Decimal(50)},
-                    {"substance": "coc", "cutoff": Decimal(150)}],
-    )  # fmt: skip
+        clinic=clinic,
+        actor=actor,
+        name="Cup",
+        specimen_type="urine",
+        substances=[
+            {"substance": "thc", "cutoff": Decimal(50)},
+            {"substance": "coc", "cutoff": Decimal(150)},
+        ],
+    )
 
     def drug_test(name: str, on: datetime.date, outcome: str | None, substance: str) -> None:
-        test = progress.drug_test_order(clinic=clinic, actor=actor, patient=patients[name],
-                                        panel=panel, ordered_for=on)  # fmt: skip
+        test = progress.drug_test_order(
+            clinic=clinic, actor=actor, patient=patients[name], panel=panel, ordered_for=on
+        )
         if outcome is None:
             return
         progress.drug_test_collect(
-            test, actor=actor, collected_at=clock.at(tz, on, datetime.time(10)),
-            specimen_type="urine", observed=False, temperature=Decimal("96.8"),
-            temperature_unit="F", creatinine=Decimal(80), specific_gravity=Decimal("1.015"),
+            test,
+            actor=actor,
+            collected_at=clock.at(tz, on, datetime.time(10)),
+            specimen_type="urine",
+            observed=False,
+            temperature=Decimal("96.8"),
+            temperature_unit="F",
+            creatinine=Decimal(80),
+            specific_gravity=Decimal("1.015"),
             ph=Decimal(6),
-        )  # fmt: skip
-        progress.drug_test_results_record(test, actor=actor, results=[
-            {"substance": substance, "method": "presumptive", "outcome": outcome}])  # fmt: skip
+        )
+        progress.drug_test_results_record(
+            test,
+            actor=actor,
+            results=[{"substance": substance, "method": "presumptive", "outcome": outcome}],
+        )
 
     drug_test("Dee", d(3, 10), "positive", "coc")  # no prescription explains it: unexpected
     drug_test("Ann", d(3, 11), "negative", "thc")
@@ -189,10 +228,13 @@ def build() -> Cohort:
     end(stays["Dee"], "discharged", d(3, 29), "transferred")
     # Follow-up calls were scheduled when each stay ended (1, 3, 6, 12 months later).
     with clinic_context(clinic.pk):
-        calls = {(f.patient.legal_first_name, f.months_after): f
-                 for f in FollowUp.objects.filter(clinic=clinic).select_related("patient")}  # fmt: skip
+        calls = {
+            (f.patient.legal_first_name, f.months_after): f
+            for f in FollowUp.objects.filter(clinic=clinic).select_related("patient")
+        }
     aftercare.follow_up_record(calls[("Ann", 1)], actor=actor, status="done", outcome_note="Well.")
-    aftercare.follow_up_record(calls[("Dee", 1)], actor=actor, status="unreachable",
-                               outcome_note="No answer.")  # fmt: skip
+    aftercare.follow_up_record(
+        calls[("Dee", 1)], actor=actor, status="unreachable", outcome_note="No answer."
+    )
     aftercare.follow_up_record(calls[("Cal", 3)], actor=actor, status="done", outcome_note="Ok.")
     return Cohort(clinic, admin, morning, evening, patients, stays)

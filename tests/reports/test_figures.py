@@ -63,9 +63,12 @@ def test_census(built: handmade.Cohort) -> None:
     (month,) = report.months
     assert (month.start, month.admissions, month.discharged) == (d(3, 1), 5, 5)
     assert dict(month.discharges) == {
-        "administrative": 1, "against_advice": 1, "stepped_down": 1, "completed": 1,
+        "administrative": 1,
+        "against_advice": 1,
+        "stepped_down": 1,
+        "completed": 1,
         "transferred": 1,
-    }  # fmt: skip
+    }
 
 
 def test_stays_and_completion(built: handmade.Cohort) -> None:
@@ -85,9 +88,12 @@ def test_stays_and_completion(built: handmade.Cohort) -> None:
     assert tracks == {"Evening IOP": (2, 23.0, 23.0), "Morning IOP": (3, 24.0, 16.7)}
     reasons = {row.name: row.lengths for row in report.by_reason}
     assert reasons == {
-        "Completed treatment": [24], "Stepped down": [38], "Transferred": [25],
-        "Left against advice": [8], "Administrative": [1],
-    }  # fmt: skip
+        "Completed treatment": [24],
+        "Stepped down": [38],
+        "Transferred": [25],
+        "Left against advice": [8],
+        "Administrative": [1],
+    }
     # TEDS, transfers counted: Ann, Dee (transferred), Eve (stepped down) = 3 / 5.
     assert (report.completed, report.ended, report.completion_rate) == (3, 5, 60.0)
     # Early drop-out: not completed and at most 14 days: Ben (8), Cal (1) = 2 / 5.
@@ -119,17 +125,22 @@ def test_attendance(built: handmade.Cohort) -> None:
     assert report.overall.rate == 74.1
     # Morning: all but Eve's: 1020 / 1440 = 70.8 %. Evening: 180 / 180.
     assert {s.name: (s.attended, s.scheduled) for s in report.by_track} == {
-        "Evening IOP": (180, 180), "Morning IOP": (1020, 1440),
-    }  # fmt: skip
+        "Evening IOP": (180, 180),
+        "Morning IOP": (1020, 1440),
+    }
     # Skills: 23 and 27 Mar: 480 / 540; Process: the rest, 720 / 1080.
     assert {s.name: (s.attended, s.scheduled) for s in report.by_group_type} == {
-        "Process group": (720, 1080), "Skills": (480, 540),
-    }  # fmt: skip
+        "Process group": (720, 1080),
+        "Skills": (480, 540),
+    }
     # Monday 300/360, Tuesday 0/180, Wednesday 180/180, Thursday 540/720, Friday 180/180.
     assert [(s.name, s.attended, s.scheduled) for s in report.by_weekday] == [
-        ("Monday", 300, 360), ("Tuesday", 0, 180), ("Wednesday", 180, 180),
-        ("Thursday", 540, 720), ("Friday", 180, 180),
-    ]  # fmt: skip
+        ("Monday", 300, 360),
+        ("Tuesday", 0, 180),
+        ("Wednesday", 180, 180),
+        ("Thursday", 540, 720),
+        ("Friday", 180, 180),
+    ]
     # Patient-weeks with sessions: Eve (9 Mar) 3 h, Ann (16 Mar) 3 h, Fay (23 Mar) 3 h under
     # the adult 9 h; Dee (23 Mar) 120+0+180+180+180 = 660 min = 11 h, over. 3 of 4.
     assert (report.weeks_under_minimum, report.patient_weeks) == (3, 4)
@@ -185,8 +196,9 @@ def test_outcomes(built: handmade.Cohort) -> None:
     # BAM by week of the stay: Dee's on 9 Mar is week 2 (day 7), all zero; Eve's on 5 Mar is
     # week 5 (day 31): use 6, risk 13, protective 14.
     assert [(b.week, b.count, b.use, b.risk, b.protective) for b in report.bam] == [
-        (2, 1, 0.0, 0.0, 0.0), (5, 1, 6.0, 13.0, 14.0),
-    ]  # fmt: skip
+        (2, 1, 0.0, 0.0, 0.0),
+        (5, 1, 6.0, 13.0, 14.0),
+    ]
     # Drug tests with results: week of 9 Mar: Dee's cocaine positive (unexpected) and Ann's
     # negative: 1 of 2. Fay's test was never collected.
     assert [(t.start, t.tested, t.unexpected, t.rate) for t in report.tests] == [
@@ -197,8 +209,9 @@ def test_outcomes(built: handmade.Cohort) -> None:
     # Readmissions of the 5 March discharges (all 90 days over by 6 July): Ben back in 6 days
     # (30 and 90); Cal back in 57 (90 only).
     assert [(r.days, r.readmitted, r.eligible, r.rate) for r in report.readmissions] == [
-        (30, 1, 5, 20.0), (90, 2, 5, 40.0),
-    ]  # fmt: skip
+        (30, 1, 5, 20.0),
+        (90, 2, 5, 40.0),
+    ]
 
 
 def test_follow_up_calls(built: handmade.Cohort) -> None:
@@ -210,7 +223,10 @@ def test_follow_up_calls(built: handmade.Cohort) -> None:
     # 1 month after each March discharge (5, 10, 13, 20, 29 Mar → April): 5 due, Ann reached,
     # Dee unreachable: 1 / 5. 3 months (June, all due by 6 July): 5 due, Cal reached: 1 / 5.
     assert [(f.months, f.due, f.reached) for f in report.followups] == [
-        (1, 5, 1), (3, 5, 1), (6, 0, 0), (12, 0, 0),
-    ]  # fmt: skip
+        (1, 5, 1),
+        (3, 5, 1),
+        (6, 0, 0),
+        (12, 0, 0),
+    ]
     assert report.followups[0].rate == 20.0
     assert report.followups[2].rate is None
