@@ -12,6 +12,14 @@ from .outcomes import OutcomesReport
 from .stays import StaysReport
 
 PLOT_H = HEIGHT - TOP - 30
+# Axis labels short enough to sit side by side under five bars.
+SHORT = {
+    "Completed treatment": "Completed",
+    "Stepped down": "Step-down",
+    "Transferred": "Transfer",
+    "Left against advice": "Left AMA",
+    "Administrative": "Admin.",
+}
 
 
 def _nice_max(value: float) -> float:
@@ -105,7 +113,7 @@ def stays_chart(report: StaysReport) -> Chart:
         summary=f"{report.ended} stays ended; median {report.overall.median or 0:g} days; "
         f"completion {_pct(report.completion_rate)}.",
         bars=[
-            (row.name, row.median, f"{row.median:g} days ({row.count} stays)")
+            (SHORT.get(row.name, row.name), row.median, f"{row.median:g} days ({row.count} stays)")
             for row in report.by_reason
             if row.median is not None
         ],

@@ -5,12 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import Http404
+
 from iop.models import Clinic
 from progress.charts import Chart
 
 from . import attendance, census, charts, cohort, outcomes, stays, tables
 from .cohort import ReportFilter
-from .models import ReportSettings
+from .models import ReportPdf, ReportSettings
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,14 @@ def report_build(*, clinic: Clinic, slug: str, filters: ReportFilter) -> Built:
         chart=definition.chart(report),
         definitions=definitions_of(settings, clinic),
     )
+
+
+def report_pdf_get(*, clinic: Clinic, pdf_id: int, content: bool = False) -> ReportPdf:
+    """One of the clinic's printed reports; another clinic's is as missing as none."""
+    rows = ReportPdf.objects.filter(clinic=clinic).select_related("clinic")
+    if not content:
+        rows = rows.defer("content")
+    found = rows.filter(pk=pdf_id).first()
+    if found is None:
+        raise Http404("No such report PDF.")
+    return found

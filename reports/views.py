@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iop.roles import Capability
 from iop.views.core import actor_of, clinic_of, clinic_page, clinic_url, form_errors_from
 
 from . import cohort, selectors, services, tables
 from .forms import ReportForm, ReportSettingsForm
+from .models import PdfStatus
 
 C = Capability
 
@@ -42,6 +43,9 @@ def _page(request: HttpRequest, slug: str) -> HttpResponse:
             **context,
             "built": built,
             "heading": tables.filters_described(filters, form.names()),
+            "query_items": [(k, v) for k, v in request.GET.items() if k in form.fields],
+            "pdf_url": clinic_url(request, f"report-{slug}-pdf"),
+            "pdf_choices": [("clinic", "Print a PDF"), ("outside", "PDF for outside the clinic")],
             "csv_url": clinic_url(request, f"report-{slug}-csv") + (f"?{query}" if query else ""),
             "outside_url": clinic_url(request, f"report-{slug}-csv")
             + f"?{query}{'&' if query else ''}audience=outside",
@@ -119,3 +123,64 @@ def report_settings(request: HttpRequest) -> HttpResponse:
             return redirect(clinic_url(request, "report-settings"))
     status = 400 if request.method == "POST" else 200
     return render(request, "reports/settings.html", {"form": form}, status=status)
+
+
+# --- Printable reports ------------------------------------------------------------------------
+
+
+def _pdf_request(request: HttpRequest, slug: str) -> HttpResponse:
+    clinic = clinic_of(request)
+    params = request.POST.copy()
+    params.pop("csrfmiddlewaretoken", None)
+    outside = params.pop("audience", [""])[-1] == "outside"
+    form = ReportForm(params or None, clinic=clinic)
+    if params and not form.is_valid():
+        return HttpResponse(
+            "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    pdf = services.report_pdf_request(
+        clinic=clinic,
+        actor=actor_of(request),
+        slug=slug,
+        filters=form.report_filter(),
+        outside=outside,
+    )
+    return redirect(clinic_url(request, "report-pdf", report_pdf_id=pdf.pk))
+
+
+def _pdf_view(slug: str) -> Callable[..., HttpResponse]:
+    @clinic_page(C.CLINICAL_READ)
+    @require_POST
+    def pdf(request: HttpRequest) -> HttpResponse:
+        return _pdf_request(request, slug)
+
+    pdf.__name__ = f"report_{slug}_pdf"
+    return pdf
+
+
+PDF_REQUESTS = {slug: _pdf_view(slug) for slug in selectors.REPORTS}
+
+
+@clinic_page(C.CLINICAL_READ)
+@require_GET
+def report_pdf(request: HttpRequest, report_pdf_id: int) -> HttpResponse:
+    pdf = selectors.report_pdf_get(clinic=clinic_of(request), pdf_id=report_pdf_id)
+    return render(
+        request,
+        "reports/pdf_status.html",
+        {"pdf": pdf, "definition": selectors.REPORTS.get(pdf.report)},
+    )
+
+
+@clinic_page(C.CLINICAL_READ)
+@require_GET
+def report_pdf_file(request: HttpRequest, report_pdf_id: int) -> HttpResponse:
+    pdf = selectors.report_pdf_get(clinic=clinic_of(request), pdf_id=report_pdf_id, content=True)
+    if pdf.status != PdfStatus.DONE or pdf.content is None:
+        return redirect(clinic_url(request, "report-pdf", report_pdf_id=pdf.pk))
+    services.report_pdf_downloaded(pdf=pdf, actor=actor_of(request))
+    response = HttpResponse(bytes(pdf.content), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.filename}"'
+    return response

@@ -474,6 +474,9 @@ PAGES.update(
     {"report-index": CLINICAL_READERS, "report-settings": ADMIN}
     | {f"report-{name}": CLINICAL_READERS for name in REPORT_NAMES}
     | {f"report-{name}-csv": CLINICAL_READERS for name in REPORT_NAMES}
+    | {f"report-{name}-pdf": CLINICAL_READERS for name in REPORT_NAMES}
+    | {"report-pdf": CLINICAL_READERS, "report-pdf-file": CLINICAL_READERS}
 )
+POST_ONLY.update({f"report-{name}-pdf" for name in REPORT_NAMES})
 API.update({("GET", f"/api/v1/reports/{name}"): CLINICAL_READERS for name in REPORT_NAMES})
 # --- end reports
