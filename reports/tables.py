@@ -67,7 +67,13 @@ def census_tables(report: Census) -> list[Table]:
         "active",
         "Patients active each day",
         how["active"],
-        ["Day", "Active", *report.by_track, *report.by_site, *report.by_level],
+        [
+            "Day",
+            "Active",
+            *(f"Track: {name}" for name in report.by_track),
+            *(f"Site: {name}" for name in report.by_site),
+            *(f"Level: {name}" for name in report.by_level),
+        ],
         [
             [
                 _d(day),
