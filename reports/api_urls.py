@@ -1,5 +1,9 @@
 """Reports API routes, included under /api/v1/ by iop/api/urls.py."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(f"reports/{slug}", view.as_view()) for slug, view in api.VIEWS.items()
+]

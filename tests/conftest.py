@@ -107,7 +107,10 @@ def build_tenant(slug: str, zone: str = DEFAULT_ZONE) -> Tenant:
 
     records |= billing_records(patient, actor=admin)
     # --- end billing
-    # --- reports ---
+    # --- reports: a printed report (queued; nothing commits in these tests) ---
+    from tests.reports.records import reports_records
+
+    records |= reports_records(clinic, actor=admin)
     # --- end reports
     # --- interop ---
     # --- end interop

@@ -508,3 +508,16 @@ API.update(
     }
 )
 # --- end therapy
+
+# --- reports: aggregates drawn from charts, for the clinical readers; definitions for admins
+REPORT_NAMES = ("census", "stays", "attendance", "outcomes")
+PAGES.update(
+    {"report-index": CLINICAL_READERS, "report-settings": ADMIN}
+    | {f"report-{name}": CLINICAL_READERS for name in REPORT_NAMES}
+    | {f"report-{name}-csv": CLINICAL_READERS for name in REPORT_NAMES}
+    | {f"report-{name}-pdf": CLINICAL_READERS for name in REPORT_NAMES}
+    | {"report-pdf": CLINICAL_READERS, "report-pdf-file": CLINICAL_READERS}
+)
+POST_ONLY.update({f"report-{name}-pdf" for name in REPORT_NAMES})
+API.update({("GET", f"/api/v1/reports/{name}"): CLINICAL_READERS for name in REPORT_NAMES})
+# --- end reports
