@@ -10,7 +10,7 @@ from iop import services as core
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from tests.conftest import Tenant
-from tests.iop.routes import clinic_routes
+from tests.iop.routes import clinic_routes, fhir_ids, fhir_routes
 from tests.iop.test_isolation_sweep import api_ids
 
 ALL = set(Role.values)
@@ -467,3 +467,45 @@ API.update(
     }
 )
 # --- end therapy
+
+
+# --- interop: the FHIR API (route name → roles that may GET it) -----------------------------
+FHIR: dict[str, set[str]] = {
+    "fhir-metadata": ALL,  # public, as FHIR asks
+    "fhir-patient-everything": CLINICAL_READERS,
+    **{f"fhir-{t}-{kind}": CLINICAL_READERS
+       for t in ("Patient", "EpisodeOfCare", "Encounter", "Condition", "MedicationStatement",
+                 "Observation", "QuestionnaireResponse", "CarePlan", "Coverage", "Consent")
+       for kind in ("read", "search")},
+}  # fmt: skip
+
+
+def test_every_fhir_route_is_in_the_matrix() -> None:
+    names = {route.name for route in fhir_routes()}
+    assert names == set(FHIR), f"add to FHIR: {names - set(FHIR)}; stale: {set(FHIR) - names}"
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_fhir_by_role(clinic_a: Tenant, role: str) -> None:
+    from django.test import Client
+
+    from tests import factories
+
+    _, secret = factories.api_token(clinic_a.members[role])
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    ids_a = fhir_ids(clinic_a)
+    for route in fhir_routes():
+        resource_type = "Patient" if route.name in ("fhir-patient-everything",) else (
+            route.name.split("-")[1])  # fmt: skip
+        if "resource_id" in route.kwargs:
+            response = client.get(route.url(resource_id=ids_a[resource_type]))
+        else:
+            param = "_id" if resource_type == "Patient" else "patient"
+            response = client.get(route.url(), {param: clinic_a.patient.pk})
+        expected = 200 if role in FHIR[route.name] else 403
+        assert response.status_code == expected, f"{role} → {route.name}: {response.content!r}"
+        if expected == 403:
+            assert response.json()["issue"][0]["code"] == "forbidden"
+
+
+# --- end interop

@@ -1,0 +1,123 @@
+"""Who outside the clinic receives records over FHIR, the patient's Part 2 consent to each
+such recipient, and the log of what was disclosed to them (42 CFR §2.25).
+
+A recipient presents its own API token: a request made with it is a disclosure outside the
+clinic, and every substance-use record in it needs a consent that names that recipient and
+that kind of information. The disclosure log is append-only in the database; a consent is
+never edited, only revoked (`revoked_at`).
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from iop.models import TenantModel
+
+
+class RecipientKind(models.TextChoices):
+    EHR = "ehr", "Electronic health record"
+    REGISTRY = "registry", "State registry"
+    PAYER = "payer", "Payer's care manager"
+    PROVIDER = "provider", "Next level of care"
+
+
+class Recipient(TenantModel):
+    """An organisation outside the clinic that reads records through the FHIR API with the
+    token named here."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=RecipientKind.choices)
+    token = models.ForeignKey("iop.ApiToken", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "token"], name="recipient_one_per_token"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataCategory(models.TextChoices):
+    """What a consent lets the clinic disclose (§2.31(a)(3)); each FHIR resource type
+    belongs to one."""
+
+    DEMOGRAPHICS = "demographics", "Identity and demographics"
+    ENROLLMENTS = "enrollments", "Enrollments and level of care"
+    ENCOUNTERS = "encounters", "Sessions attended"
+    DIAGNOSES = "diagnoses", "Diagnoses"
+    MEDICATIONS = "medications", "Medications"
+    MEASURES = "measures", "Screening and assessment scores"
+    CARE_PLANS = "care_plans", "Treatment and aftercare plans"
+    COVERAGE = "coverage", "Insurance coverage"
+    CONSENTS = "consents", "Consents"
+
+
+class RecipientConsent(TenantModel):
+    """The patient's written consent to disclose to one recipient (the §2.31 elements)."""
+
+    patient = models.ForeignKey("iop.Patient", on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="consents")
+    categories = ArrayField(models.CharField(max_length=20, choices=DataCategory.choices))
+    purpose = models.CharField(max_length=300)
+    signed_on = models.DateField()
+    expires_on = models.DateField()
+    patient_signature = models.CharField(max_length=170)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "patient", "recipient"], name="rconsent_patient"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(categories__len__gt=0), name="rconsent_has_categories"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gte=models.F("signed_on")),
+                name="rconsent_expires_after_signing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent {self.pk} of {self.signed_on:%Y-%m-%d}"
+
+    @property
+    def category_labels(self) -> list[str]:
+        labels = dict(DataCategory.choices)
+        return [str(labels.get(c, c)) for c in self.categories]
+
+
+class Disclosure(TenantModel):
+    """One disclosure to a recipient under a consent (§2.25): which patient, what kinds of
+    information, how many resources, when, in which request. Append-only."""
+
+    consent = models.ForeignKey(RecipientConsent, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("iop.Patient", on_delete=models.PROTECT, related_name="+")
+    categories = ArrayField(models.CharField(max_length=20, choices=DataCategory.choices))
+    resource_count = models.PositiveIntegerField()
+    request_id = models.CharField(max_length=64, blank=True)
+    disclosed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-disclosed_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["clinic", "patient", "-disclosed_at"], name="fhirdisclosure_patient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disclosure {self.pk}"
