@@ -121,3 +121,76 @@ class Disclosure(TenantModel):
 
     def __str__(self) -> str:
         return f"Disclosure {self.pk}"
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+class WebhookSubscription(TenantModel):
+    """A clinic admin's subscription of one URL to events. Deliveries carry ids and the
+    event type only, signed with HMAC-SHA256 under `secret`; after `PAUSE_AFTER` failed
+    attempts in a row the subscription pauses itself until an admin resumes it."""
+
+    url = models.URLField(max_length=500)
+    events = ArrayField(models.CharField(max_length=40))
+    secret = models.CharField(max_length=64)
+    description = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(events__len__gt=0), name="webhook_has_events"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Webhook {self.pk}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Retrying"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(TenantModel):
+    """One event for one subscription, and how its attempts went (the delivery log)."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["clinic", "subscription", "-created_at"], name="delivery_subscription"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "subscription", "event_id"], name="delivery_once_per_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk}"

@@ -7,6 +7,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.http import Http404
+
 from aftercare.models import AftercarePlan
 from iop.models import ApiToken, Clinic, Coverage, Diagnosis, Enrollment, Medication, Patient
 from progress.models import Measure
@@ -15,7 +17,7 @@ from scheduling.models import Attendance
 from therapy.models import TreatmentPlan
 
 from .fhir import LOINC_CODES
-from .models import Recipient, RecipientConsent
+from .models import Recipient, RecipientConsent, WebhookDelivery, WebhookSubscription
 
 MEASURE_ID = re.compile(r"m(\d{1,18})(?:-(?:total|\d{1,2}))?")
 PLAN_ID = re.compile(r"(tp|ac)(\d{1,18})")
@@ -184,3 +186,28 @@ def covering_consent(
         .order_by("-signed_on", "-id")
         .first()
     )
+
+
+def webhook_get(*, clinic: Clinic, subscription_id: int) -> WebhookSubscription:
+    found = WebhookSubscription.objects.filter(clinic=clinic, pk=subscription_id).first()
+    if found is None:
+        raise Http404("No such webhook.")
+    return found
+
+
+def deliveries_for(*, clinic: Clinic, subscription_id: int | None = None) -> Any:
+    rows = WebhookDelivery.objects.filter(clinic=clinic)
+    if subscription_id is not None:
+        rows = rows.filter(subscription_id=subscription_id)
+    return rows.order_by("-created_at", "-id")
+
+
+def delivery_get(*, clinic: Clinic, delivery_id: int) -> WebhookDelivery:
+    found = (
+        WebhookDelivery.objects.filter(clinic=clinic, pk=delivery_id)
+        .select_related("subscription")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such delivery.")
+    return found

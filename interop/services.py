@@ -2,18 +2,30 @@
 FHIR (the Part 2 decision, the disclosure log, the audit trail)."""
 
 import datetime
+import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
 from iop import audit, clock
+from iop import events as iop_events
 from iop.models import ApiToken, Clinic, Patient, User
 from iop.models.audit import AuditAction
 from iop.request_meta import current_request
 from iop.services import DomainError
 from iop.tenancy import clinic_context
 
-from . import fhir, selectors
-from .models import DataCategory, Disclosure, Recipient, RecipientConsent
+from . import fhir, selectors, tasks
+from .models import (
+    DataCategory,
+    DeliveryStatus,
+    Disclosure,
+    Recipient,
+    RecipientConsent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 
 class ConsentRequiredError(DomainError):
@@ -152,3 +164,53 @@ def release_record(
             resource_count=resource_count,
             request_id=meta.request_id if meta else "",
         )
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+def webhook_subscribe(
+    *, clinic: Clinic, actor: User, url: str, events: list[str], description: str = ""
+) -> WebhookSubscription:
+    """A new subscription with a fresh signing secret (shown to the admin once, in the
+    answer that creates it)."""
+    unknown = sorted(set(events) - set(iop_events.EVENT_TYPES))
+    if unknown or not events:
+        raise ValidationError({"events": f"Choose from: {', '.join(iop_events.EVENT_TYPES)}."})
+    with clinic_context(clinic.pk):
+        subscription = WebhookSubscription(
+            clinic=clinic, url=url, events=sorted(set(events)), description=description,
+            secret=secrets.token_hex(32), created_by=actor,
+        )  # fmt: skip
+        subscription.full_clean()
+        subscription.save()
+        audit.audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=subscription)
+    return subscription
+
+
+def webhook_resume(*, clinic: Clinic, actor: User, subscription: WebhookSubscription) -> None:
+    """An admin resumes a paused subscription: deliveries start again from the next event."""
+    with clinic_context(clinic.pk):
+        subscription.paused_at = None
+        subscription.consecutive_failures = 0
+        subscription.save(update_fields=["paused_at", "consecutive_failures"])
+        audit.audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CHANGE, obj=subscription,
+            changed_fields=["paused_at", "consecutive_failures"],
+        )  # fmt: skip
+
+
+def webhook_redeliver(*, clinic: Clinic, actor: User, delivery: WebhookDelivery) -> None:
+    """Send a delivery again (same event id, so the receiver can tell it is the same event),
+    with a fresh round of attempts."""
+    with clinic_context(clinic.pk):
+        if delivery.subscription.paused_at is not None:
+            raise DomainError("The subscription is paused: resume it first.")
+        delivery.status = DeliveryStatus.PENDING
+        delivery.attempts = 0
+        delivery.save(update_fields=["status", "attempts"])
+        audit.audit_record(
+            clinic=clinic, actor=actor, action=AuditAction.CHANGE, obj=delivery,
+            changed_fields=["status", "attempts"],
+        )  # fmt: skip
+        tasks.webhook_deliver.delay_on_commit(clinic_id=clinic.pk, delivery_id=delivery.pk)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
-from iop import clock
+from iop import clock, events
 from iop.models import Clinic, Membership, Notification, NotificationKind, Patient, User
 from iop.models.audit import AuditAction
 from iop.services.core import audit_record, notify
@@ -78,6 +78,8 @@ def missed_sweep(
             cursor.execute(RECORD_MISSES, params)
             new = [row[0] for row in cursor.fetchall()]
             swept.missed = len(new)
+            events.emit(clinic_id=clinic.pk, event=events.MISSED_SESSION_RECORDED,
+                        object_type="missed_session", ids=new)  # fmt: skip
             if new:
                 swept.proposals = _propose_groups(cursor, clinic, new, now)
                 swept.proposals += _propose_individual(clinic, new, now)

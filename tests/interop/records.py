@@ -6,9 +6,11 @@ import datetime
 from typing import Any
 
 from interop import services
-from interop.models import DataCategory, RecipientKind
+from interop.models import DataCategory, RecipientKind, WebhookDelivery
+from interop.tasks import webhook_fanout
 from iop import clock
 from iop.models import Membership, Patient
+from iop.tenancy import clinic_context
 from progress import services as progress
 from scheduling.services import attendance_add, attendance_mark
 from tests import factories
@@ -41,4 +43,15 @@ def interop_records(patient: Patient, *, member: Membership) -> dict[str, Any]:
         expires_on=today + datetime.timedelta(days=90),
         patient_signature=patient.legal_name,
     )  # fmt: skip
-    return {"encounter_attendance_id": attended, "recipient_consent_id": consent}
+    subscription = services.webhook_subscribe(
+        clinic=clinic, actor=actor, url="http://127.0.0.1:9/hooks", events=["measure.scored"]
+    )
+    webhook_fanout(clinic_id=clinic.pk, event="measure.scored", object_type="measure", ids=[1])
+    with clinic_context(clinic.pk):
+        delivery = WebhookDelivery.objects.get(subscription=subscription)
+    return {
+        "encounter_attendance_id": attended,
+        "recipient_consent_id": consent,
+        "webhook_id": subscription,
+        "webhook_delivery_id": delivery,
+    }

@@ -111,4 +111,7 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         "individual-sessions": tenant.records["therapy_session_id"].pk,
         "treatment-plans": tenant.records["treatment_plan_id"].pk,
         "progress-notes": tenant.records["note_id"].pk,
+        # --- interop
+        "webhooks": tenant.records["webhook_id"].pk,
+        "webhook-deliveries": tenant.records["webhook_delivery_id"].pk,
     }

@@ -469,6 +469,19 @@ API.update(
 # --- end therapy
 
 
+# --- interop: webhooks are the clinic admin's
+API.update(
+    {
+        ("GET", "/api/v1/webhooks/"): ADMIN,
+        ("POST", "/api/v1/webhooks/"): ADMIN,
+        ("GET", "/api/v1/webhooks/{id}/"): ADMIN,
+        ("POST", "/api/v1/webhooks/{id}/resume"): ADMIN,
+        ("GET", "/api/v1/webhook-deliveries/"): ADMIN,
+        ("GET", "/api/v1/webhook-deliveries/{id}/"): ADMIN,
+        ("POST", "/api/v1/webhook-deliveries/{id}/redeliver"): ADMIN,
+    }
+)
+
 # --- interop: the FHIR API (route name → roles that may GET it) -----------------------------
 FHIR: dict[str, set[str]] = {
     "fhir-metadata": ALL,  # public, as FHIR asks
