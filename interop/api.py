@@ -4,9 +4,11 @@ selector, render."""
 
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,7 +16,7 @@ from iop import events
 from iop.api.views import ClinicAPIView
 from iop.roles import Capability
 
-from . import selectors, services
+from . import imports, selectors, services
 from .models import WebhookDelivery, WebhookSubscription
 
 C = Capability
@@ -160,3 +162,102 @@ class DeliveryRedeliverView(ClinicAPIView):
         services.webhook_redeliver(clinic=self.clinic, actor=self.actor, delivery=delivery)
         data: Any = DeliveryOutput(delivery).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- Patient import -----------------------------------------------------------------------------
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV (UTF-8) or XLSX with a header row; columns as in the template."
+    )
+
+
+class ImportProblem(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The spreadsheet's row (the header is row 1).")
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportPreviewOutput(serializers.Serializer):
+    rows = serializers.IntegerField()
+    valid = serializers.IntegerField(help_text="Rows that would be imported.")
+    rows_with_errors = serializers.IntegerField()
+    errors = ImportProblem(many=True)  # type: ignore[assignment]  # DRF moves it to fields
+    warnings = ImportProblem(many=True)
+
+
+class ImportResultOutput(ImportPreviewOutput):
+    imported = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the patients created."
+    )
+
+
+IMPORT_DESCRIPTION = (
+    "Columns: " + ", ".join(imports.COLUMNS) + f" (required: {', '.join(imports.REQUIRED)}). "
+    "Dates as YYYY-MM-DD (or date cells in XLSX). A row with an error (missing or bad value, "
+    "bad date, duplicate record number in the file or the clinic, unknown track) is not "
+    "imported; warnings do not stop a row. Messages name the row and column, never values."
+)
+
+
+def _checked(view: ClinicAPIView, request: Request) -> imports.Checked:
+    data = ImportInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    upload = data.validated_data["file"]
+    if upload.size > imports.MAX_BYTES:
+        raise serializers.ValidationError({"file": ["The file is larger than 5 MB."]})
+    try:
+        rows = imports.read_table(upload.name or "", upload.read())
+    except imports.ImportFileError as exc:
+        raise serializers.ValidationError({"file": [str(exc)]}) from exc
+    return imports.check(view.clinic, rows)
+
+
+class ImportPreviewView(ClinicAPIView):
+    capabilities = {"POST": C.ENROLLMENT_MANAGE}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportInput},
+        responses=ImportPreviewOutput,
+        summary="Dry run of a patient import: row-level errors and warnings, nothing written",
+        description=IMPORT_DESCRIPTION,
+    )
+    def post(self, request: Request) -> Response:
+        return Response(ImportPreviewOutput(_checked(self, request).summary()).data)
+
+
+class ImportView(ClinicAPIView):
+    capabilities = {"POST": C.ENROLLMENT_MANAGE}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportInput},
+        responses={201: ImportResultOutput},
+        summary="Import the valid rows of a patient file, in one transaction",
+        description=IMPORT_DESCRIPTION,
+    )
+    def post(self, request: Request) -> Response:
+        checked = _checked(self, request)
+        patients = services.patient_import(clinic=self.clinic, actor=self.actor, checked=checked)
+        result = {**checked.summary(), "imported": [p.pk for p in patients]}
+        return Response(ImportResultOutput(result).data, status=status.HTTP_201_CREATED)
+
+
+class ImportTemplateView(ClinicAPIView):
+    capabilities = {"GET": C.ENROLLMENT_MANAGE}
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=["csv", "xlsx"], description="csv")
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        summary="The patient import template (CSV, or XLSX with ?kind=xlsx)",
+    )
+    def get(self, request: Request) -> HttpResponse:
+        kind = request.query_params.get("kind", "csv")
+        if kind not in ("csv", "xlsx"):
+            raise serializers.ValidationError({"kind": ["Choose csv or xlsx."]})
+        return imports.template_xlsx() if kind == "xlsx" else imports.template_csv()

@@ -11,4 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("webhook-deliveries/", api.DeliveryListView.as_view()),
     path("webhook-deliveries/<int:id>/", api.DeliveryDetailView.as_view()),
     path("webhook-deliveries/<int:id>/redeliver", api.DeliveryRedeliverView.as_view()),
+    path("patient-imports/preview", api.ImportPreviewView.as_view()),
+    path("patient-imports/", api.ImportView.as_view()),
+    path("patient-imports/template", api.ImportTemplateView.as_view()),
 ]

@@ -13,10 +13,10 @@ from iop import events as iop_events
 from iop.models import ApiToken, Clinic, Patient, User
 from iop.models.audit import AuditAction
 from iop.request_meta import current_request
-from iop.services import DomainError
+from iop.services import DomainError, enrollment_create
 from iop.tenancy import clinic_context
 
-from . import fhir, selectors, tasks
+from . import fhir, imports, selectors, tasks
 from .models import (
     DataCategory,
     DeliveryStatus,
@@ -214,3 +214,32 @@ def webhook_redeliver(*, clinic: Clinic, actor: User, delivery: WebhookDelivery)
             changed_fields=["status", "attempts"],
         )  # fmt: skip
         tasks.webhook_deliver.delay_on_commit(clinic_id=clinic.pk, delivery_id=delivery.pk)
+
+
+# --- Patient import -----------------------------------------------------------------------------
+
+
+def patient_import(*, clinic: Clinic, actor: User, checked: imports.Checked) -> list[Patient]:
+    """The valid rows of a dry run, imported in one transaction: the patients in one insert
+    and one audit insert, then each enrollment through the one enrollment service (the
+    calendar follows it). A record number taken meanwhile rolls the whole import back."""
+    with clinic_context(clinic.pk):
+        taken = set(
+            Patient.objects.filter(
+                clinic=clinic, record_number__in=[r.patient.record_number for r in checked.valid]
+            ).values_list("record_number", flat=True)
+        )
+        if taken:
+            raise DomainError("Some record numbers were taken since the preview: check again.")
+        patients = Patient.objects.bulk_create([row.patient for row in checked.valid])
+        audit.audit_records(
+            clinic_id=clinic.pk, actor=actor, action=AuditAction.CREATE, objs=patients,
+            patient_id_of=lambda patient: patient.pk, changed_fields=imports.PATIENT_COLUMNS,
+        )  # fmt: skip
+        for row, patient in zip(checked.valid, patients, strict=True):
+            if row.track is not None and row.admission_date is not None:
+                enrollment_create(
+                    patient=patient, actor=actor, track=row.track,
+                    admission_date=row.admission_date,
+                )  # fmt: skip
+    return patients

@@ -479,6 +479,10 @@ API.update(
         ("GET", "/api/v1/webhook-deliveries/"): ADMIN,
         ("GET", "/api/v1/webhook-deliveries/{id}/"): ADMIN,
         ("POST", "/api/v1/webhook-deliveries/{id}/redeliver"): ADMIN,
+        # Importing patients enrolls them: those who admit.
+        ("POST", "/api/v1/patient-imports/preview"): ENROLLMENT_MANAGERS,
+        ("POST", "/api/v1/patient-imports/"): ENROLLMENT_MANAGERS,
+        ("GET", "/api/v1/patient-imports/template"): ENROLLMENT_MANAGERS,
     }
 )
 
