@@ -8,6 +8,7 @@ OperationOutcomes. Kept out of the OpenAPI schema: FHIR clients read the Capabil
 from collections.abc import Collection
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
@@ -227,3 +228,94 @@ def capability_statement(base_url: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+# --- Bulk Data $export ---------------------------------------------------------------------------
+
+
+def _export_types(request: Request) -> list[str]:
+    given = request.query_params.get("_type", "")
+    types = [t.strip() for t in given.split(",") if t.strip()] or list(fhir.RESOURCE_TYPES)
+    unknown = sorted(set(types) - set(fhir.RESOURCE_TYPES))
+    if unknown:
+        raise exceptions.ValidationError(
+            {"_type": f"Not exported here: {', '.join(unknown)[:200]}."}
+        )
+    output = request.query_params.get("_outputFormat", "application/fhir+ndjson")
+    if output not in ("application/fhir+ndjson", "application/ndjson", "ndjson"):
+        raise exceptions.ValidationError({"_outputFormat": "Only NDJSON is offered."})
+    return [t for t in fhir.RESOURCE_TYPES if t in types]
+
+
+class ExportKickoffView(FhirView):
+    """`$export` (system, `Group/{track id}/$export`, `Patient/$export`): 202 with the status
+    URL in Content-Location; the worker does the work."""
+
+    level = "system"
+
+    def get(self, request: Request, resource_id: str = "") -> Response:
+        if "respond-async" not in request.headers.get("Prefer", ""):
+            raise exceptions.ValidationError({"Prefer": "Send the header Prefer: respond-async."})
+        if selectors.recipient_for(clinic=self.clinic, token=request.auth) is not None:
+            raise exceptions.PermissionDenied(
+                "Bulk export goes to the clinic's own clients only: a recipient outside the "
+                "clinic reads each patient under that patient's 42 CFR Part 2 consent."
+            )
+        track = None
+        if self.level == "group":
+            track = selectors.track_for_group(clinic=self.clinic, group_id=resource_id)
+            if track is None:
+                raise exceptions.NotFound("No such Group.")
+        job = services.bulk_export_request(
+            clinic=self.clinic, actor=self.actor, level=self.level, track=track,
+            types=_export_types(request), request_url=request.build_absolute_uri(),
+        )  # fmt: skip
+        response = Response(status=status.HTTP_202_ACCEPTED)
+        response["Content-Location"] = self.request.build_absolute_uri(
+            f"{BASE_PATH}bulk-status/{job.pk}"
+        )
+        return response
+
+
+class ExportStatusView(FhirView):
+    def get(self, request: Request, export_id: int) -> Response:
+        job = selectors.bulk_export_get(clinic=self.clinic, export_id=export_id)
+        if job is None or (job.expires_at is not None and job.expires_at <= clock.now()):
+            raise exceptions.NotFound("No such export (or it expired).")
+        if job.status != "completed":
+            response = Response(status=status.HTTP_202_ACCEPTED)
+            response["X-Progress"] = services.bulk_export_progress(job)
+            response["Retry-After"] = "2"
+            return response
+        assert job.completed_at is not None  # a completed export has its time  # noqa: S101
+        files = selectors.bulk_export_files(clinic=self.clinic, job=job)
+        return Response(
+            {
+                "transactionTime": job.completed_at.isoformat(),
+                "request": job.request_url,
+                "requiresAccessToken": True,
+                "output": [
+                    {
+                        "type": f.resource_type,
+                        "url": self.request.build_absolute_uri(
+                            f"{BASE_PATH}bulk-files/{job.pk}/{f.resource_type}.ndjson"
+                        ),
+                        "count": f.count,
+                    }
+                    for f in files
+                ],
+                "error": [],
+                "extension": {"expires": job.expires_at.isoformat() if job.expires_at else None},
+            }
+        )
+
+
+class ExportFileView(FhirView):
+    def get(self, request: Request, export_id: int, resource_type: str) -> HttpResponse:
+        file = selectors.bulk_export_file(
+            clinic=self.clinic, export_id=export_id, resource_type=resource_type
+        )
+        if file is None or file.export.expires_at is None or file.export.expires_at <= clock.now():
+            raise exceptions.NotFound("No such file (or its export expired).")
+        services.bulk_file_downloaded(clinic=self.clinic, actor=self.actor, file=file)
+        return HttpResponse(file.content, content_type="application/fhir+ndjson")

@@ -194,3 +194,63 @@ class WebhookDelivery(TenantModel):
 
     def __str__(self) -> str:
         return f"Delivery {self.pk}"
+
+
+# --- Bulk export (FHIR Bulk Data $export) ------------------------------------------------------
+
+
+class ExportStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class ExportLevel(models.TextChoices):
+    SYSTEM = "system", "Every patient of the clinic"
+    GROUP = "group", "The patients enrolled in one track"
+    PATIENT = "patient", "Every patient"
+
+
+class BulkExport(TenantModel):
+    """One `$export` request: made in the web request, run in the worker, its NDJSON files
+    kept until `expires_at`."""
+
+    level = models.CharField(max_length=10, choices=ExportLevel.choices)
+    track = models.ForeignKey("iop.Track", null=True, blank=True, on_delete=models.SET_NULL)
+    types = ArrayField(models.CharField(max_length=30))
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.ACCEPTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    request_url = models.CharField(max_length=500)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk}"
+
+
+class BulkExportFile(TenantModel):
+    """The NDJSON of one resource type of an export (one resource per line)."""
+
+    export = models.ForeignKey(BulkExport, on_delete=models.CASCADE, related_name="files")
+    resource_type = models.CharField(max_length=30)
+    count = models.PositiveIntegerField()
+    content = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "export", "resource_type"], name="export_file_once_per_type"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}.ndjson of export {self.export_id}"

@@ -10,14 +10,30 @@ from typing import Any
 from django.http import Http404
 
 from aftercare.models import AftercarePlan
-from iop.models import ApiToken, Clinic, Coverage, Diagnosis, Enrollment, Medication, Patient
+from iop.models import (
+    ApiToken,
+    Clinic,
+    Coverage,
+    Diagnosis,
+    Enrollment,
+    Medication,
+    Patient,
+    Track,
+)
 from progress.models import Measure
 from scheduling.ledger import ATTENDED
 from scheduling.models import Attendance
 from therapy.models import TreatmentPlan
 
 from .fhir import LOINC_CODES
-from .models import Recipient, RecipientConsent, WebhookDelivery, WebhookSubscription
+from .models import (
+    BulkExport,
+    BulkExportFile,
+    Recipient,
+    RecipientConsent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 MEASURE_ID = re.compile(r"m(\d{1,18})(?:-(?:total|\d{1,2}))?")
 PLAN_ID = re.compile(r"(tp|ac)(\d{1,18})")
@@ -211,3 +227,34 @@ def delivery_get(*, clinic: Clinic, delivery_id: int) -> WebhookDelivery:
     if found is None:
         raise Http404("No such delivery.")
     return found
+
+
+def track_for_group(*, clinic: Clinic, group_id: str) -> Track | None:
+    """A FHIR Group here is a track: the patients enrolled in it."""
+    if not NUMBER_ID.fullmatch(group_id):
+        return None
+    return Track.objects.filter(clinic=clinic, pk=int(group_id)).first()
+
+
+def bulk_export_get(*, clinic: Clinic, export_id: int) -> BulkExport | None:
+    return BulkExport.objects.filter(clinic=clinic, pk=export_id).first()
+
+
+def bulk_export_files(*, clinic: Clinic, job: BulkExport) -> list[BulkExportFile]:
+    return list(
+        BulkExportFile.objects.filter(clinic=clinic, export=job)
+        .defer("content")
+        .order_by("resource_type")
+    )
+
+
+def bulk_export_file(
+    *, clinic: Clinic, export_id: int, resource_type: str
+) -> BulkExportFile | None:
+    return (
+        BulkExportFile.objects.filter(
+            clinic=clinic, export_id=export_id, resource_type=resource_type
+        )
+        .select_related("export")
+        .first()
+    )

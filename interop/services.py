@@ -2,25 +2,32 @@
 FHIR (the Part 2 decision, the disclosure log, the audit trail)."""
 
 import datetime
+import json
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from iop import audit, clock
 from iop import events as iop_events
-from iop.models import ApiToken, Clinic, Patient, User
+from iop.models import ApiToken, Clinic, Patient, Track, User
 from iop.models.audit import AuditAction
 from iop.request_meta import current_request
 from iop.services import DomainError, enrollment_create
 from iop.tenancy import clinic_context
 
-from . import fhir, imports, selectors, tasks
+from . import export, fhir, imports, selectors, tasks
 from .models import (
+    BulkExport,
+    BulkExportFile,
     DataCategory,
     DeliveryStatus,
     Disclosure,
+    ExportLevel,
+    ExportStatus,
     Recipient,
     RecipientConsent,
     WebhookDelivery,
@@ -243,3 +250,86 @@ def patient_import(*, clinic: Clinic, actor: User, checked: imports.Checked) -> 
                     admission_date=row.admission_date,
                 )  # fmt: skip
     return patients
+
+
+# --- Bulk export ----------------------------------------------------------------------------------
+
+
+def progress_key(export_id: int) -> str:
+    return f"interop:bulk-export:{export_id}:progress"
+
+
+def bulk_export_request(
+    *, clinic: Clinic, actor: User, level: str, types: list[str], request_url: str,
+    track: Track | None = None,
+) -> BulkExport:  # fmt: skip
+    """An accepted `$export`; the worker builds it once the request commits."""
+    with clinic_context(clinic.pk):
+        job = BulkExport(
+            clinic=clinic, level=level, track=track, types=types, requested_by=actor,
+            request_url=request_url[:500],
+        )  # fmt: skip
+        job.full_clean()
+        job.save()
+        audit.audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=job)
+        tasks.bulk_export_run.delay_on_commit(clinic_id=clinic.pk, export_id=job.pk)
+    return job
+
+
+def _patient_of(patient_id: int) -> Callable[[object], int]:
+    return lambda _row: patient_id
+
+
+def bulk_export_build(job: BulkExport) -> None:
+    """Every patient in the export's scope as NDJSON per resource type, Part 2 labels on,
+    in the caller's transaction (the worker's: a run killed halfway leaves nothing and the
+    broker hands the job to another worker). Progress goes to the cache, which readers of
+    the status URL see while the transaction is still open."""
+    clinic = job.clinic
+    patients = Patient.objects.filter(clinic=clinic).order_by("id")
+    if job.level == ExportLevel.GROUP:
+        patients = patients.filter(enrollments__track=job.track).distinct()
+    ids = list(patients.values_list("id", flat=True))
+    lines: dict[str, list[str]] = {t: [] for t in job.types}
+    today = clock.today(clinic)
+    for done, patient_id in enumerate(ids, start=1):
+        records = selectors.patient_records(clinic=clinic, patient_id=patient_id, types=job.types)
+        if records is not None:
+            labels = fhir.Labels(part2=fhir.is_part2(records.diagnoses))
+            for resource in export.resources(
+                records, clinic=clinic, types=job.types, labels=labels, today=today
+            ):
+                lines[resource["resourceType"]].append(json.dumps(resource, sort_keys=True))
+            audit.audit_records(
+                clinic_id=clinic.pk, actor=job.requested_by, action=AuditAction.EXPORT,
+                objs=records.read_rows(job.types), patient_id_of=_patient_of(patient_id),
+            )  # fmt: skip
+        cache.set(progress_key(job.pk), f"{done} of {len(ids)} patients", timeout=86_400)
+    BulkExportFile.objects.bulk_create(
+        BulkExportFile(
+            clinic=clinic,
+            export=job,
+            resource_type=t,
+            count=len(rows),
+            content="".join(f"{row}\n" for row in rows),
+        )
+        for t, rows in lines.items()
+        if rows
+    )
+    now = clock.now()
+    job.status = ExportStatus.COMPLETED
+    job.completed_at = now
+    job.expires_at = now + datetime.timedelta(hours=settings.BULK_EXPORT_EXPIRES_HOURS)
+    job.save(update_fields=["status", "completed_at", "expires_at"])
+    audit.audit_record(
+        clinic=clinic, actor=job.requested_by, action=AuditAction.CHANGE, obj=job,
+        changed_fields=["status", "completed_at", "expires_at"],
+    )  # fmt: skip
+
+
+def bulk_export_progress(job: BulkExport) -> str:
+    return str(cache.get(progress_key(job.pk)) or "queued")
+
+
+def bulk_file_downloaded(*, clinic: Clinic, actor: User, file: BulkExportFile) -> None:
+    audit.audit_record(clinic=clinic, actor=actor, action=AuditAction.EXPORT, obj=file)

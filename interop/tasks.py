@@ -9,8 +9,14 @@ from celery import shared_task
 
 from iop.jobs import ClinicTask
 
-from . import webhooks
-from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from . import services, webhooks
+from .models import (
+    BulkExport,
+    DeliveryStatus,
+    ExportStatus,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 
 @shared_task(base=ClinicTask, name="interop.webhook_fanout")
@@ -66,3 +72,19 @@ def webhook_deliver(self: Any, *, clinic_id: int, delivery_id: int) -> str:
         countdown=webhooks.backoff_seconds(delivery.attempts),
     )
     return "retrying"
+
+
+@shared_task(base=ClinicTask, name="interop.bulk_export")
+def bulk_export_run(*, clinic_id: int, export_id: int) -> str:
+    """Build an accepted export, once: a redelivered job finds it completed (the row lock
+    makes a second copy wait for the first)."""
+    job = (
+        BulkExport.objects.select_for_update()
+        .select_related("clinic", "requested_by")
+        .filter(clinic_id=clinic_id, pk=export_id)
+        .first()
+    )
+    if job is None or job.status != ExportStatus.ACCEPTED:
+        return "done"
+    services.bulk_export_build(job)
+    return "completed"

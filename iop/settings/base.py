@@ -353,6 +353,8 @@ WEBHOOK_RETRY_BASE_SECONDS = int(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "6"))
 WEBHOOK_PAUSE_AFTER = int(env("WEBHOOK_PAUSE_AFTER", "15"))
 WEBHOOK_TIMEOUT_SECONDS = int(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Bulk FHIR exports (interop): their NDJSON files are served for this many hours.
+BULK_EXPORT_EXPIRES_HOURS = int(env("BULK_EXPORT_EXPIRES_HOURS", "24"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # Every worker looks for such messages every 10 s; kombu's default scans only every 10th

@@ -49,7 +49,14 @@ def interop_records(patient: Patient, *, member: Membership) -> dict[str, Any]:
     webhook_fanout(clinic_id=clinic.pk, event="measure.scored", object_type="measure", ids=[1])
     with clinic_context(clinic.pk):
         delivery = WebhookDelivery.objects.get(subscription=subscription)
+    job = services.bulk_export_request(
+        clinic=clinic, actor=actor, level="system", types=["Patient", "Condition"],
+        request_url="http://testserver/fhir/R4/$export",
+    )  # fmt: skip
+    with clinic_context(clinic.pk):
+        services.bulk_export_build(job)
     return {
+        "bulk_export_id": job,
         "encounter_attendance_id": attended,
         "recipient_consent_id": consent,
         "webhook_id": subscription,

@@ -67,7 +67,24 @@ def fhir_ids(tenant: Tenant) -> dict[str, str]:
         "CarePlan": f"tp{records['treatment_plan_id'].pk}",
         "Coverage": str(records["coverage_id"].pk),
         "Consent": str(records["recipient_consent_id"].pk),
+        "Group": str(records["track_id"].pk),  # a FHIR Group is a track
     }
+
+
+def fhir_values(tenant: Tenant, route: Route) -> dict[str, str]:
+    """The tenant's own values for a FHIR route's URL parameters."""
+    resource_type = fhir_type(route)
+    return {
+        "resource_id": fhir_ids(tenant).get(resource_type, ""),
+        "export_id": str(tenant.records["bulk_export_id"].pk),
+        "resource_type": "Patient",
+    }
+
+
+def fhir_type(route: Route) -> str:
+    """The resource type a FHIR route is about (`fhir-<Type>-read`, `fhir-<Type>-search`)."""
+    special = {"fhir-patient-everything": "Patient", "fhir-export-group": "Group"}
+    return special.get(route.name, route.name.split("-")[1])
 
 
 def api_ids(tenant: Tenant) -> dict[str, int]:

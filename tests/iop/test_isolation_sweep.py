@@ -11,7 +11,7 @@ from iop.models import ApiToken, Patient, Site
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from tests.conftest import Tenant
-from tests.iop.routes import Route, api_ids, clinic_routes, fhir_ids, fhir_routes
+from tests.iop.routes import api_ids, clinic_routes, fhir_routes, fhir_type, fhir_values
 
 MISSING_ID = 987_654_321
 
@@ -134,33 +134,43 @@ def test_a_token_only_ever_sees_its_own_clinic(
 
 FHIR_MISSING = {"Observation": "m987654321-total", "QuestionnaireResponse": "m987654321",
                 "CarePlan": "tp987654321"}  # fmt: skip
-
-
-def _fhir_type(route: Route) -> str:
-    return "Patient" if route.name == "fhir-patient-everything" else route.name.split("-")[1]
+KICKOFFS = ("fhir-export-system", "fhir-export-patient")
 
 
 def test_every_fhir_route_refuses_another_clinics_resources(
     clinic_a: Tenant, clinic_b: Tenant
 ) -> None:
-    """/fhir/R4/: every role's token of clinic A, on every read and `$everything` with clinic
-    B's ids, gets what a missing id gets; a search for B's patient finds nothing."""
+    """/fhir/R4/: every role's token of clinic A, on every read, `$everything`, group export,
+    export status and export file with clinic B's ids, gets what a missing id gets; a search
+    for B's patient finds nothing; A's own kickoffs never show B's data."""
     clients = {role: api_client_for(clinic_a, role) for role in Role.values}
-    ids_b = fhir_ids(clinic_b)
     routes = fhir_routes()
-    reads = searches = 0
+    with_ids = searches = 0
     for route in routes:
         if route.name == "fhir-metadata":
             continue
-        resource_type = _fhir_type(route)
+        resource_type = fhir_type(route)
         for role, client in clients.items():
-            if "resource_id" in route.kwargs:
-                crossed = route.url(resource_id=ids_b[resource_type])
-                missing = route.url(resource_id=FHIR_MISSING.get(resource_type, str(MISSING_ID)))
-                got, expected = client.get(crossed), client.get(missing)
+            if route.kwargs:
+                values_b = fhir_values(clinic_b, route)
+                missing_values = {
+                    "resource_id": FHIR_MISSING.get(resource_type, str(MISSING_ID)),
+                    "export_id": str(MISSING_ID),
+                    "resource_type": "Patient",
+                }
+                crossed = route.url(**values_b)
+                missing = route.url(**missing_values)
+                headers = {"Prefer": "respond-async"}
+                got, expected = (
+                    client.get(crossed, headers=headers),
+                    client.get(missing, headers=headers),
+                )
                 assert got.status_code == expected.status_code, f"{role} {route.template}"
                 assert got.content == expected.content, f"{role} {route.template}"
                 assert got.status_code in (403, 404), f"{role} {route.template}: {got.content!r}"
+            elif route.name in KICKOFFS:
+                got = client.get(route.url(), headers={"Prefer": "respond-async"})
+                assert got.status_code in (202, 403), f"{role} {route.template}"
             else:
                 param = "_id" if resource_type == "Patient" else "patient"
                 got = client.get(route.url(), {param: clinic_b.patient.pk})
@@ -169,10 +179,10 @@ def test_every_fhir_route_refuses_another_clinics_resources(
                     assert got.json()["total"] == 0
                     assert "entry" not in got.json()
             assert "bravo" not in got.content.decode()
-        if "resource_id" in route.kwargs:
-            reads += 1
-        else:
+        if route.kwargs:
+            with_ids += 1
+        elif route.name not in KICKOFFS:
             searches += 1
-    assert reads == 11
+    assert with_ids == 14  # 10 reads, $everything, Group $export, export status, export file
     assert searches == 10
     assert_b_untouched(clinic_b)
