@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Max, Q
 
-from iop import clock
+from iop import clock, events
 from iop.models import Enrollment, Medication, Membership, User
 from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus
@@ -232,6 +232,9 @@ def aftercare_plan_transition(
         plan.status = status
         plan.save()
         _audit(plan, actor, AuditAction.CHANGE, changed)
+        if status == PlanStatus.SIGNED:
+            events.emit(clinic_id=plan.clinic_id, event=events.AFTERCARE_PLAN_SIGNED,
+                        object_type="aftercare_plan", ids=[plan.pk])  # fmt: skip
     return plan
 
 

@@ -51,6 +51,12 @@ clinic_created: Registry[ClinicCreated] = Registry("clinic created")
 EnrollmentChanged = Callable[["Enrollment", "User | None"], None]
 enrollment_changed: Registry[EnrollmentChanged] = Registry("enrollment changed")
 
+# Something a clinic's other systems may want to hear about happened (iop/events.py names
+# the events), inside the transaction that did it: `(clinic_id, event, object_type, ids)`.
+# Ids only, never patient details. The interop app sends them on to webhooks after commit.
+DomainEvent = Callable[[int, str, str, list[int]], None]
+domain_events: Registry[DomainEvent] = Registry("domain events")
+
 # Authorizations about to be shown (the chart, the API): a feature fills in what it knows of
 # them, for the whole list at once. The calendar counts the days billed against each.
 AuthorizationsShown = Callable[["Clinic", list["Authorization"]], None]

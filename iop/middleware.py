@@ -116,7 +116,8 @@ class ClinicMiddleware:
     answer as for a clinic that does not exist. The whole view then runs in one transaction
     with `app.clinic_id` set, so row-level security scopes every query (and `app.user_id`,
     so the person's own memberships elsewhere stay readable: MFA, the clinic switcher).
-    `/api/…`: one transaction too; the API's authentication binds the clinic of the token.
+    `/api/…` and `/fhir/…`: one transaction too; the API's authentication binds the clinic
+    of the token.
     """
 
     def __init__(self, get_response: Handler) -> None:
@@ -160,7 +161,7 @@ class ClinicMiddleware:
                     return self.get_response(request)
                 finally:
                     timezone.deactivate()
-        if request.path_info.startswith("/api/v1/"):
+        if request.path_info.startswith(("/api/v1/", "/fhir/")):
             # A browser's session names its person; a token's is found by the API's auth.
             person = request.user.pk if request.user.is_authenticated else None
             with tenancy.request_scope(user_id=person):
@@ -168,7 +169,7 @@ class ClinicMiddleware:
         return self.get_response(request)
 
 
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/api/")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/api/", "/fhir/")
 
 
 class RequireMfaMiddleware:

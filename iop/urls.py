@@ -109,6 +109,7 @@ urlpatterns = [
     path("c/<slug:clinic_slug>/", include(clinic_patterns)),
     path("feeds/", include("scheduling.feed_urls")),
     path("api/v1/", include("iop.api.urls")),
+    path("fhir/R4/", include("interop.fhir_urls")),
     path(
         "api/schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),

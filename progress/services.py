@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from iop import clock
+from iop import clock, events
 from iop.models import (
     Clinic,
     Medication,
@@ -743,6 +743,8 @@ def measure_submit(
         )  # fmt: skip
         if result.safety_concern:
             _safety_task_open(measure, actor=actor)
+        events.emit(clinic_id=clinic.pk, event=events.MEASURE_SCORED, object_type="measure",
+                    ids=[measure.pk])  # fmt: skip
     return measure
 
 
@@ -762,6 +764,8 @@ def _safety_task_open(measure: Measure, *, actor: User) -> SafetyTask:
         patient_id=patient.pk, changed_fields=["assigned_to", "due_on"],
     )  # fmt: skip
     _safety_task_notify(task, actor=actor)
+    events.emit(clinic_id=task.clinic_id, event=events.SAFETY_TASK_OPENED,
+                object_type="safety_task", ids=[task.pk])  # fmt: skip
     return task
 
 

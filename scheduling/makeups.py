@@ -19,7 +19,7 @@ from django.db import Error, IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
-from iop import clock
+from iop import clock, events
 from iop.models import Clinic, Membership, Notification, NotificationKind, Patient, User
 from iop.models.audit import AuditAction
 from iop.services.core import audit_record, notify
@@ -115,6 +115,8 @@ def missed_sweep(
                 # new (the batch's statement starts after the lock is granted).
                 _lock(cursor, clinic)
                 new = _record_batch(cursor, params)
+                events.emit(clinic_id=clinic.pk, event=events.MISSED_SESSION_RECORDED,
+                            object_type="missed_session", ids=new)  # fmt: skip
                 if new:
                     swept.proposals += _propose_groups(cursor, params)
                     swept.proposals += _propose_individual(clinic, _one_to_one(cursor), now)

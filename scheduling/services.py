@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
-from iop import clock
+from iop import clock, events
 from iop.audit import audit_records
 from iop.models import Clinic, Patient, User
 from iop.models.audit import AuditAction
@@ -551,6 +551,8 @@ def _sweep_on_commit(clinic_id: int, attendance_ids: list[int]) -> None:
     """A mark may record a miss (or withdraw one): the worker looks once it is committed.
     Misses of sessions still running wait for the periodic sweep (the grace period)."""
     tasks.sweep_missed.delay_on_commit(clinic_id=clinic_id, attendance_ids=attendance_ids)
+    events.emit(clinic_id=clinic_id, event=events.ATTENDANCE_MARKED, object_type="attendance",
+                ids=attendance_ids)  # fmt: skip
 
 
 def _audit_changes(session: Session, actor: User, rows: list[Attendance]) -> None:

@@ -112,7 +112,10 @@ def build_tenant(slug: str, zone: str = DEFAULT_ZONE) -> Tenant:
 
     records |= reports_records(clinic, actor=admin)
     # --- end reports
-    # --- interop ---
+    # --- interop: an attended session, GAD-7 and AUDIT-C, an outside recipient's consent ---
+    from tests.interop.records import interop_records
+
+    records |= interop_records(patient, member=members[Role.ADMIN])
     # --- end interop
     return Tenant(
         clinic=clinic,

@@ -352,6 +352,15 @@ CELERY_TASK_TIME_LIMIT = 6 * 60
 # hard time limit (360 s), at most 720 s. 900 s (15 min) leaves 180 s to spare, and bounds how
 # long a killed worker strands a job: 900 s plus one restore sweep (10 s). It was 2 h.
 CELERY_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(15 * 60)))
+# Webhooks (interop): attempts back off base × 2^n seconds (30, 60, 120, 240, 480: each wait
+# shorter than the visibility timeout); a subscription pauses after that many failed attempts
+# in a row.
+WEBHOOK_RETRY_BASE_SECONDS = int(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "6"))
+WEBHOOK_PAUSE_AFTER = int(env("WEBHOOK_PAUSE_AFTER", "15"))
+WEBHOOK_TIMEOUT_SECONDS = int(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Bulk FHIR exports (interop): their NDJSON files are served for this many hours.
+BULK_EXPORT_EXPIRES_HOURS = int(env("BULK_EXPORT_EXPIRES_HOURS", "24"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # Every worker looks for such messages every 10 s; kombu's default scans only every 10th

@@ -44,6 +44,49 @@ def clinic_routes() -> list[Route]:
     return [r for r in _walk(get_resolver().url_patterns) if r.template.startswith(CLINIC_PREFIX)]
 
 
+FHIR_PREFIX = "fhir/R4/"
+
+
+def fhir_routes() -> list[Route]:
+    """Every route of the FHIR API under /fhir/R4/ (reads, searches, $everything)."""
+    return [r for r in _walk(get_resolver().url_patterns) if r.template.startswith(FHIR_PREFIX)]
+
+
+def fhir_ids(tenant: Tenant) -> dict[str, str]:
+    """One resource id of the tenant per FHIR resource type (the route's type is in its name,
+    `fhir-<Type>-read`; `$everything` takes a Patient's)."""
+    records = tenant.records
+    return {
+        "Patient": str(tenant.patient.pk),
+        "EpisodeOfCare": str(records["enrollment_id"].pk),
+        "Encounter": str(records["encounter_attendance_id"].pk),
+        "Condition": str(records["diagnosis_id"].pk),
+        "MedicationStatement": str(records["medication_id"].pk),
+        "Observation": f"m{records['measure_id'].pk}-total",
+        "QuestionnaireResponse": f"m{records['measure_id'].pk}",
+        "CarePlan": f"tp{records['treatment_plan_id'].pk}",
+        "Coverage": str(records["coverage_id"].pk),
+        "Consent": str(records["recipient_consent_id"].pk),
+        "Group": str(records["track_id"].pk),  # a FHIR Group is a track
+    }
+
+
+def fhir_values(tenant: Tenant, route: Route) -> dict[str, str]:
+    """The tenant's own values for a FHIR route's URL parameters."""
+    resource_type = fhir_type(route)
+    return {
+        "resource_id": fhir_ids(tenant).get(resource_type, ""),
+        "export_id": str(tenant.records["bulk_export_id"].pk),
+        "resource_type": "Patient",
+    }
+
+
+def fhir_type(route: Route) -> str:
+    """The resource type a FHIR route is about (`fhir-<Type>-read`, `fhir-<Type>-search`)."""
+    special = {"fhir-patient-everything": "Patient", "fhir-export-group": "Group"}
+    return special.get(route.name, route.name.split("-")[1])
+
+
 def api_ids(tenant: Tenant) -> dict[str, int]:
     """One object of the tenant per API collection (the path segment after /api/v1/)."""
     return {
@@ -88,4 +131,7 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         # --- billing
         "payers": tenant.records["payer_id"].pk,
         "billing-providers": tenant.records["billing_provider_id"].pk,
+        # --- interop
+        "webhooks": tenant.records["webhook_id"].pk,
+        "webhook-deliveries": tenant.records["webhook_delivery_id"].pk,
     }

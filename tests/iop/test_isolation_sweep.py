@@ -11,7 +11,7 @@ from iop.models import ApiToken, Patient, Site
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from tests.conftest import Tenant
-from tests.iop.routes import api_ids, clinic_routes
+from tests.iop.routes import api_ids, clinic_routes, fhir_routes, fhir_type, fhir_values
 
 MISSING_ID = 987_654_321
 
@@ -130,3 +130,59 @@ def test_a_token_only_ever_sees_its_own_clinic(
     text = str(body)
     assert "bravo" in text
     assert "alpha" not in text
+
+
+FHIR_MISSING = {"Observation": "m987654321-total", "QuestionnaireResponse": "m987654321",
+                "CarePlan": "tp987654321"}  # fmt: skip
+KICKOFFS = ("fhir-export-system", "fhir-export-patient")
+
+
+def test_every_fhir_route_refuses_another_clinics_resources(
+    clinic_a: Tenant, clinic_b: Tenant
+) -> None:
+    """/fhir/R4/: every role's token of clinic A, on every read, `$everything`, group export,
+    export status and export file with clinic B's ids, gets what a missing id gets; a search
+    for B's patient finds nothing; A's own kickoffs never show B's data."""
+    clients = {role: api_client_for(clinic_a, role) for role in Role.values}
+    routes = fhir_routes()
+    with_ids = searches = 0
+    for route in routes:
+        if route.name == "fhir-metadata":
+            continue
+        resource_type = fhir_type(route)
+        for role, client in clients.items():
+            if route.kwargs:
+                values_b = fhir_values(clinic_b, route)
+                missing_values = {
+                    "resource_id": FHIR_MISSING.get(resource_type, str(MISSING_ID)),
+                    "export_id": str(MISSING_ID),
+                    "resource_type": "Patient",
+                }
+                crossed = route.url(**values_b)
+                missing = route.url(**missing_values)
+                headers = {"Prefer": "respond-async"}
+                got, expected = (
+                    client.get(crossed, headers=headers),
+                    client.get(missing, headers=headers),
+                )
+                assert got.status_code == expected.status_code, f"{role} {route.template}"
+                assert got.content == expected.content, f"{role} {route.template}"
+                assert got.status_code in (403, 404), f"{role} {route.template}: {got.content!r}"
+            elif route.name in KICKOFFS:
+                got = client.get(route.url(), headers={"Prefer": "respond-async"})
+                assert got.status_code in (202, 403), f"{role} {route.template}"
+            else:
+                param = "_id" if resource_type == "Patient" else "patient"
+                got = client.get(route.url(), {param: clinic_b.patient.pk})
+                assert got.status_code in (200, 403), f"{role} {route.template}"
+                if got.status_code == 200:
+                    assert got.json()["total"] == 0
+                    assert "entry" not in got.json()
+            assert "bravo" not in got.content.decode()
+        if route.kwargs:
+            with_ids += 1
+        elif route.name not in KICKOFFS:
+            searches += 1
+    assert with_ids == 14  # 10 reads, $everything, Group $export, export status, export file
+    assert searches == 10
+    assert_b_untouched(clinic_b)

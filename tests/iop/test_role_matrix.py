@@ -10,7 +10,7 @@ from iop import services as core
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from tests.conftest import Tenant
-from tests.iop.routes import clinic_routes
+from tests.iop.routes import clinic_routes, fhir_routes, fhir_type, fhir_values
 from tests.iop.test_isolation_sweep import api_ids
 
 ALL = set(Role.values)
@@ -521,3 +521,62 @@ PAGES.update(
 POST_ONLY.update({f"report-{name}-pdf" for name in REPORT_NAMES})
 API.update({("GET", f"/api/v1/reports/{name}"): CLINICAL_READERS for name in REPORT_NAMES})
 # --- end reports
+
+# --- interop: webhooks are the clinic admin's
+API.update(
+    {
+        ("GET", "/api/v1/webhooks/"): ADMIN,
+        ("POST", "/api/v1/webhooks/"): ADMIN,
+        ("GET", "/api/v1/webhooks/{id}/"): ADMIN,
+        ("POST", "/api/v1/webhooks/{id}/resume"): ADMIN,
+        ("GET", "/api/v1/webhook-deliveries/"): ADMIN,
+        ("GET", "/api/v1/webhook-deliveries/{id}/"): ADMIN,
+        ("POST", "/api/v1/webhook-deliveries/{id}/redeliver"): ADMIN,
+        # Importing patients enrolls them: those who admit.
+        ("POST", "/api/v1/patient-imports/preview"): ENROLLMENT_MANAGERS,
+        ("POST", "/api/v1/patient-imports/"): ENROLLMENT_MANAGERS,
+        ("GET", "/api/v1/patient-imports/template"): ENROLLMENT_MANAGERS,
+    }
+)
+
+# --- interop: the FHIR API (route name → roles that may GET it) -----------------------------
+FHIR: dict[str, set[str]] = {
+    "fhir-metadata": ALL,  # public, as FHIR asks
+    "fhir-patient-everything": CLINICAL_READERS,
+    **{f"fhir-{t}-{kind}": CLINICAL_READERS
+       for t in ("Patient", "EpisodeOfCare", "Encounter", "Condition", "MedicationStatement",
+                 "Observation", "QuestionnaireResponse", "CarePlan", "Coverage", "Consent")
+       for kind in ("read", "search")},
+    **dict.fromkeys(("fhir-export-system", "fhir-export-patient", "fhir-export-group",
+                     "fhir-bulk-status", "fhir-bulk-file"), CLINICAL_READERS),
+}  # fmt: skip
+KICKOFFS = ("fhir-export-system", "fhir-export-patient", "fhir-export-group")
+
+
+def test_every_fhir_route_is_in_the_matrix() -> None:
+    names = {route.name for route in fhir_routes()}
+    assert names == set(FHIR), f"add to FHIR: {names - set(FHIR)}; stale: {set(FHIR) - names}"
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_fhir_by_role(clinic_a: Tenant, role: str) -> None:
+    from django.test import Client
+
+    from tests import factories
+
+    _, secret = factories.api_token(clinic_a.members[role])
+    client = Client(headers={"Authorization": f"Bearer {secret}", "Prefer": "respond-async"})
+    for route in fhir_routes():
+        if route.kwargs:
+            response = client.get(route.url(**fhir_values(clinic_a, route)))
+        else:
+            param = "_id" if fhir_type(route) == "Patient" else "patient"
+            response = client.get(route.url(), {param: clinic_a.patient.pk})
+        allowed = 202 if route.name in KICKOFFS else 200
+        expected = allowed if role in FHIR[route.name] else 403
+        assert response.status_code == expected, f"{role} → {route.name}: {response.content!r}"
+        if expected == 403:
+            assert response.json()["issue"][0]["code"] == "forbidden"
+
+
+# --- end interop
