@@ -1,0 +1,42 @@
+"""Front-desk and billing jobs in a real browser: what issue #17 found broken, walked again."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from iop.roles import Role
+from tests.conftest import build_tenant
+from tests.e2e.test_admin_walk import sign_in
+from tests.e2e.test_sign_in_walk import serious_accessibility_issues
+
+pytestmark = pytest.mark.e2e
+
+
+def test_billing_saves_an_authorization_against_a_coverage(
+    live_server: object, page: Page, screenshot_dir: Path, transactional_db: None
+) -> None:
+    alpha = build_tenant("alpha")
+    base = str(live_server)
+    existing = alpha.records["authorization_id"]
+    sign_in(page, base, alpha.members[Role.FRONT_DESK].user.email)
+    chart = f"{base}/c/{alpha.clinic.slug}/patients/{alpha.patient.pk}"
+
+    # Re-saving the existing one unchanged.
+    page.goto(f"{chart}/authorizations/{existing.pk}/")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Authorization saved.")).to_be_visible()
+
+    # A new one on the patient's coverage.
+    page.goto(f"{chart}/authorizations/new/")
+    page.get_by_label("Coverage").select_option(index=1)
+    page.get_by_label("Authorization number").fill("PA-2026-118")
+    page.get_by_label("Service code").select_option("H0015")
+    page.get_by_label("Units authorized").fill("36")
+    page.get_by_label("Start date").fill("2026-11-02")
+    page.get_by_label("End date").fill("2027-01-29")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Authorization saved.")).to_be_visible()
+    expect(page.locator("#insurance")).to_contain_text("PA-2026-118")
+    assert serious_accessibility_issues(page) == []
+    page.locator("#insurance").screenshot(path=screenshot_dir / "desk-authorization-saved.png")
