@@ -414,3 +414,40 @@ def test_another_patients_coverage_is_a_field_error(clinic_a: Tenant) -> None:
     )
     assert api.status_code == 400
     assert api.json()["error"]["fields"]["coverage"] == ["Choose one of this patient's coverages."]
+
+
+def test_completed_with_completed_treatment_is_accepted(clinic_a: Tenant) -> None:
+    """Choosing "Completed" and then "Completed treatment" says the same thing twice."""
+    enrollment = clinic_a.records["enrollment_id"]
+    client = clinic_a.client_for(Role.CASE_MANAGER)
+    chart = f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}"
+    url = f"{chart}/enrollments/{enrollment.pk}/status/"
+    done = client.post(url, {"status": "completed", "discharge_type": "completed"})
+    assert done.status_code == 302, done.content.decode()
+    with clinic_context(clinic_a.clinic.pk):
+        saved = Enrollment.objects.get(pk=enrollment.pk)
+    assert (saved.status, saved.ended_on) == ("completed", clock.today(clinic_a.clinic))
+
+
+def test_a_status_with_a_contradicting_discharge_type_says_what_to_choose(
+    clinic_a: Tenant,
+) -> None:
+    enrollment = clinic_a.records["enrollment_id"]
+    actor = clinic_a.admin.user
+    with pytest.raises(ValidationError) as refused:
+        services.enrollment_transition(
+            enrollment, actor=actor, status="completed", discharge_type="against_advice"
+        )
+    assert refused.value.message_dict == {
+        "discharge_type": [
+            "“Completed” means the patient completed treatment. To record “Left against "
+            "advice”, choose the status Discharged."
+        ]
+    }
+    with pytest.raises(ValidationError) as refused:
+        services.enrollment_transition(
+            enrollment, actor=actor, status="on_hold", discharge_type="administrative"
+        )
+    assert refused.value.message_dict == {
+        "discharge_type": ["Leave the discharge type empty: the status is On hold, not Discharged."]
+    }
