@@ -465,7 +465,8 @@ def test_a_double_booked_lead_gets_the_session_created_and_the_clash_flagged(
     result = calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
     assert result.sessions == 12  # none dropped
     monday = sessions(clinic_a, day=MONDAY, track=track_of(clinic_a))
-    assert len(monday) == 1 and monday[0].lead_id is None
+    assert len(monday) == 1
+    assert monday[0].lead_id is None
     assert all(s.lead_id == therapist.pk for s in sessions(clinic_a, track=track_of(clinic_a))[1:])
     with clinic_context(clinic_a.clinic.pk):
         clashes = selectors.staffing_clashes(clinic=clinic_a.clinic, since=MONDAY)
