@@ -302,9 +302,9 @@ def _create_generated(
         existing = now_there
         waiting = [s for s in waiting if (s.block_id, s.day) not in existing]
         for session in waiting:  # put back what this attempt took off, for the next one
-            block = session.block
-            assert block is not None  # every candidate comes from a template block
-            session.room_id, session.lead_id = block.room_id, block.lead_id
+            block = session.block  # every candidate comes from a template block
+            if block is not None:
+                session.room_id, session.lead_id = block.room_id, block.lead_id
     return created
 
 
