@@ -440,8 +440,10 @@ def test_a_status_with_a_contradicting_discharge_type_says_what_to_choose(
         )
     assert refused.value.message_dict == {
         "discharge_type": [
-            "“Completed” means the patient completed treatment. To record “Left against "
-            "advice”, choose the status Discharged."
+            (
+                "“Completed” means the patient completed treatment. To record “Left against "
+                "advice”, choose the status Discharged."
+            )
         ]
     }
     with pytest.raises(ValidationError) as refused:
