@@ -3,7 +3,7 @@ from celery import shared_task
 from iop.jobs import ClinicTask
 from iop.models import Clinic
 
-from . import makeups, services
+from . import makeups, reminders, services
 
 
 @shared_task
@@ -28,3 +28,15 @@ def sweep_missed_everywhere() -> None:
 @shared_task(base=ClinicTask)
 def sweep_missed(*, clinic_id: int, attendance_ids: list[int] | None = None) -> None:
     makeups.missed_sweep(clinic=Clinic.objects.get(pk=clinic_id), attendance_ids=attendance_ids)
+
+
+@shared_task
+def send_reminders_everywhere() -> None:
+    """Every quarter hour: each clinic's session reminders, in its own context."""
+    for clinic_id in Clinic.objects.values_list("id", flat=True):
+        send_reminders.delay(clinic_id=clinic_id)
+
+
+@shared_task(base=ClinicTask)
+def send_reminders(*, clinic_id: int) -> None:
+    reminders.reminders_send(clinic=Clinic.objects.get(pk=clinic_id))

@@ -245,6 +245,11 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "IOP <no-reply@localhost>")
+# The SMS provider's adapter (iop/messaging.py): a class with send(*, to, text). Empty: no
+# text-message reminders. Development prints them (settings/dev.py).
+SMS_GATEWAY = env("SMS_GATEWAY", "")
+# Session reminders go out this many hours before a session starts (a beat job, every 15 min).
+REMINDER_HOURS_AHEAD = int(env("REMINDER_HOURS_AHEAD", "24"))
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -378,6 +383,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every 15 minutes: a safety task still open after its clinic's day ended goes to the
     # clinical lead, within a quarter of an hour of that clinic's midnight, whatever its zone.
+    "send-session-reminders": {
+        "task": "scheduling.tasks.send_reminders_everywhere",
+        "schedule": 15 * 60,
+    },
     "escalate-safety-tasks": {
         "task": "progress.tasks.escalate_safety_tasks_everywhere",
         "schedule": 15 * 60,

@@ -80,3 +80,21 @@ def test_a_double_booked_lead_shows_on_the_tracks_page_and_the_roster(
     ).to_be_visible()
     assert serious_accessibility_issues(page) == []
     page.screenshot(path=screenshot_dir / "desk-roster-clash.png", full_page=True)
+
+
+def test_front_desk_signs_a_patient_up_for_email_reminders(
+    live_server: object, page: Page, screenshot_dir: Path, transactional_db: None
+) -> None:
+    alpha = build_tenant("alpha")
+    base = str(live_server)
+    sign_in(page, base, alpha.members[Role.FRONT_DESK].user.email)
+    page.goto(f"{base}/c/{alpha.clinic.slug}/patients/{alpha.patient.pk}/edit/")
+    page.get_by_label("Session reminders").select_option("email")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the patient's email")
+    page.get_by_label("Email").fill("pat@example.org")
+    assert serious_accessibility_issues(page) == []
+    page.locator("#id_reminders").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / "desk-reminders-opt-in.png")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Changes saved.")).to_be_visible()
