@@ -476,6 +476,9 @@ def run_env(services: Services, *, port: int) -> dict[str, str]:
     is served on, unless SITE_URL says otherwise (a proxy in front, another host name)."""
     env = child_env(services, "iop.settings.dev")
     env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    # Warnings and errors only from the worker and beat: a line per task every minute would
+    # scroll the ready box away (WORKER_LOG_LEVEL=INFO shows every task).
+    env.setdefault("WORKER_LOG_LEVEL", "WARNING")
     return env
 
 
@@ -565,17 +568,15 @@ def run() -> int:
                 "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
                 "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
             ],
-            # Warnings and errors only (WORKER_LOG_LEVEL=INFO for every task): a line per
-            # task and per beat tick every minute would scroll the ready box away.
             "worker": [
                 str(bin_dir / "celery"), "-A", "iop", "--quiet", "worker",
-                "--loglevel", os.environ.get("WORKER_LOG_LEVEL", "WARNING"),
+                "--loglevel", env["WORKER_LOG_LEVEL"],
                 "--concurrency", os.environ.get("WORKER_CONCURRENCY", "2"),
                 "--hostname", "worker@%h",
             ],
             "beat": [
                 str(bin_dir / "celery"), "-A", "iop", "--quiet", "beat",
-                "--loglevel", os.environ.get("WORKER_LOG_LEVEL", "WARNING"),
+                "--loglevel", env["WORKER_LOG_LEVEL"],
             ],
         }  # fmt: skip
         for command in commands.values():

@@ -411,7 +411,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "celery": {"level": "INFO"},
+        # make run sets WARNING (iop/devservers.py): its ready box stays the last thing shown.
+        "celery": {"level": env("WORKER_LOG_LEVEL", "INFO")},
         # WeasyPrint narrates every render, and its font subsetting every glyph table, at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

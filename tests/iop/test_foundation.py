@@ -249,6 +249,8 @@ def test_make_run_links_emails_to_the_port_it_serves_on(monkeypatch: pytest.Monk
     services = bootstrap.Services(database_url="postgres://x", redis_url="redis://x", started=[])
     monkeypatch.delenv("SITE_URL", raising=False)
     assert bootstrap.run_env(services, port=8123)["SITE_URL"] == "http://127.0.0.1:8123"
+    monkeypatch.delenv("WORKER_LOG_LEVEL", raising=False)
+    assert bootstrap.run_env(services, port=8123)["WORKER_LOG_LEVEL"] == "WARNING"
     monkeypatch.setenv("SITE_URL", "https://iop.example.org")
     assert bootstrap.run_env(services, port=8123)["SITE_URL"] == "https://iop.example.org"
 
