@@ -471,8 +471,52 @@ def child_env(services: Services, settings: str) -> dict[str, str]:
     return env
 
 
+def run_env(services: Services, *, port: int) -> dict[str, str]:
+    """What `make run`'s web, worker and beat get: links in emails point at the port the web
+    is served on, unless SITE_URL says otherwise (a proxy in front, another host name)."""
+    env = child_env(services, "iop.settings.dev")
+    env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    # Warnings and errors only from the worker and beat: a line per task every minute would
+    # scroll the ready box away (WORKER_LOG_LEVEL=INFO shows every task).
+    env.setdefault("WORKER_LOG_LEVEL", "WARNING")
+    return env
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
+
+
+LOGINS_HEADING = "Demo logins"  # the first line of seed_demo's logins (seed_demo.py)
+
+
+def seed_demo(env: dict[str, str]) -> list[str]:
+    """Seed the demo if the database is empty; its own news is said now, and the logins it
+    lists are returned for the ready box."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "seed_demo", "--if-empty"],
+        env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    sys.stderr.write(result.stderr)
+    news, logins = split_seed_output(result.stdout)
+    for line in news:
+        say(line)
+    return logins
+
+
+def split_seed_output(stdout: str) -> tuple[list[str], list[str]]:
+    """seed_demo's output: what it did, and the logins (from their heading on)."""
+    lines = stdout.rstrip("\n").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(LOGINS_HEADING)), len(lines))
+    return lines[:start], lines[start:]
+
+
+def ready_box(url: str, logins: list[str]) -> str:
+    """The last thing `make run` prints: where to go and how to sign in, framed so it stands
+    out from the worker's and beat's log lines."""
+    body = [f"Ready: {url}", "", *logins, "", "Ctrl-C stops web, worker, beat and the servers."]
+    width = max(len(line) for line in body)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in body), rule])
 
 
 def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -513,9 +557,9 @@ def run() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        env = child_env(services, "iop.settings.dev")
+        env = run_env(services, port=WEB_PORT)
         manage(env, "migrate", "--noinput", "-v", "0")
-        manage(env, "seed_demo", "--if-empty")
+        logins = seed_demo(env)
         bin_dir = Path(sys.executable).parent
         commands = {
             "web": [
@@ -525,11 +569,15 @@ def run() -> int:
                 "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
             ],
             "worker": [
-                str(bin_dir / "celery"), "-A", "iop", "worker", "--loglevel", "INFO",
+                str(bin_dir / "celery"), "-A", "iop", "--quiet", "worker",
+                "--loglevel", env["WORKER_LOG_LEVEL"],
                 "--concurrency", os.environ.get("WORKER_CONCURRENCY", "2"),
                 "--hostname", "worker@%h",
             ],
-            "beat": [str(bin_dir / "celery"), "-A", "iop", "beat", "--loglevel", "INFO"],
+            "beat": [
+                str(bin_dir / "celery"), "-A", "iop", "--quiet", "beat",
+                "--loglevel", env["WORKER_LOG_LEVEL"],
+            ],
         }  # fmt: skip
         for command in commands.values():
             # Own process groups: one signal per group reaches gunicorn's and celery's children.
@@ -545,8 +593,8 @@ def run() -> int:
                 raise ServiceError("A process exited during start-up; see the log lines above.")
             time.sleep(0.25)
         if not stopping:
-            say(f"Ready in {time.monotonic() - began:.1f} s at http://127.0.0.1:{WEB_PORT}/")
-            say("Web, worker and beat are running. Press Ctrl-C to stop everything.")
+            say(f"Web, worker and beat are running; started in {time.monotonic() - began:.1f} s.")
+            print(ready_box(f"http://127.0.0.1:{WEB_PORT}/", logins), flush=True)
         while not stopping:
             if any(p.poll() is not None for p in processes):
                 say("A process exited; stopping the rest.")

@@ -277,6 +277,11 @@ class AuthorizationForm(forms.ModelForm):
         cast(forms.ModelChoiceField, self.fields["coverage"]).queryset = (
             Coverage.objects.filter(patient=patient) if patient else Coverage.objects.none()
         )
+        if patient is not None:
+            # The model's clean() compares the coverage's patient with this one; the form's
+            # own instance must know whose authorization it is, or every coverage is refused.
+            self.instance.patient = patient
+            self.instance.clinic_id = patient.clinic_id
 
 
 def limit_to_tracks(field: forms.Field, clinic: Clinic) -> None:

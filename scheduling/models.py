@@ -408,3 +408,23 @@ class AttendanceTodo(TenantModel):
 
     def __str__(self) -> str:
         return f"Unmarked attendance on {self.session_id}"
+
+
+class SessionReminder(TenantModel):
+    """A reminder sent to a patient for one session on their list: sent once per channel
+    (the unique constraint makes the beat job idempotent)."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="reminders")
+    channel = models.CharField(max_length=5)
+    sent_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "attendance", "channel"], name="reminder_once_per_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.channel} for {self.attendance_id}"

@@ -36,6 +36,19 @@ class RosterSession:
         return counts
 
     @property
+    def staffing_gaps(self) -> list[str]:
+        """The template's lead or room this session was generated without (double-booked)."""
+        block, session = self.session.block, self.session
+        if block is None or session.status == SessionStatus.CANCELLED:
+            return []
+        gaps = []
+        if block.lead is not None and not session.lead_id:
+            gaps.append(f"No lead: {block.lead.user.display_name} is double-booked")
+        if block.room is not None and not session.room_id:
+            gaps.append(f"No room: {block.room.name} is booked for another session")
+        return gaps
+
+    @property
     def remaining(self) -> int:
         """Patients on the list not marked yet ("mark all remaining present")."""
         return self.counts.get("expected", 0)
@@ -48,7 +61,9 @@ def _roster_sessions(clinic: Clinic) -> Any:
     )
     return (
         Session.objects.filter(clinic=clinic)
-        .select_related("track", "room", "lead__user", "group_type", "topic")
+        .select_related(
+            "track", "room", "lead__user", "group_type", "topic", "block__lead__user", "block__room"
+        )
         .prefetch_related(
             Prefetch(
                 "attendance",
@@ -136,6 +151,81 @@ def track_get(*, clinic: Clinic, track_id: int) -> Track:
     if track is None:
         raise Http404("No such track.")
     return track
+
+
+@dataclass(frozen=True)
+class StaffingClash:
+    """A generated session created without its template's room or lead, because that room or
+    person was already booked then (`services.GENERATION_FALLBACKS`)."""
+
+    session: Session
+    missing: str  # "lead" or "room"
+    wanted: Any  # the template's Membership or Room
+    other: Session | None  # what holds them at that time (None once it has been moved)
+
+    explanation: str  # for the admin: who or what, and where they are instead
+
+
+def _clash(
+    clinic: Clinic, session: Session, missing: str, wanted: Any, other: Any
+) -> StaffingClash:
+    name = str(wanted.user.display_name if missing == "lead" else wanted.name)
+    if other is None:
+        text = f"{name} was booked elsewhere when this session was generated; set it again."
+    else:
+        verb = "already leading" if missing == "lead" else "already booked for"
+        what = other.track.name if other.track else other.get_kind_display()
+        start, end = clock.local(clinic, other.starts_at), clock.local(clinic, other.ends_at)
+        text = f"{name} is {verb} {what} {start:%-I:%M %p}–{end:%-I:%M %p}"
+    return StaffingClash(session, missing, wanted, other, text)
+
+
+def staffing_clashes(*, clinic: Clinic, since: datetime.date) -> list[StaffingClash]:
+    """Coming generated sessions missing their template's lead or room, with the session that
+    holds them: two queries."""
+    missing = Q(block__lead__isnull=False, lead__isnull=True) | Q(
+        block__room__isnull=False, room__isnull=True
+    )
+    sessions = list(
+        Session.objects.filter(clinic=clinic, day__gte=since, block__isnull=False)
+        .exclude(status=SessionStatus.CANCELLED)
+        .filter(missing)
+        .select_related("track", "block__lead__user", "block__room")
+        .order_by("starts_at")
+    )
+    if not sessions:
+        return []
+    leads = {s.block.lead_id for s in sessions if s.block and s.block.lead_id and not s.lead_id}
+    rooms = {s.block.room_id for s in sessions if s.block and s.block.room_id and not s.room_id}
+    holders = list(
+        Session.objects.filter(clinic=clinic, day__in={s.day for s in sessions})
+        .exclude(status=SessionStatus.CANCELLED)
+        .filter(Q(lead_id__in=leads) | Q(room_id__in=rooms))
+        .select_related("track")
+    )
+
+    def holder(session: Session, field: str, wanted: int) -> Session | None:
+        return next(
+            (
+                h for h in holders
+                if getattr(h, field) == wanted and h.pk != session.pk
+                and h.starts_at < session.ends_at and session.starts_at < h.ends_at
+            ),
+            None,
+        )  # fmt: skip
+
+    clashes = []
+    for s in sessions:
+        block = s.block
+        if block is None:  # the query asks for a block; for the type checker
+            continue
+        if block.room_id and not s.room_id:
+            other = holder(s, "room_id", block.room_id)
+            clashes.append(_clash(clinic, s, "room", block.room, other))
+        if block.lead_id and not s.lead_id:
+            other = holder(s, "lead_id", block.lead_id)
+            clashes.append(_clash(clinic, s, "lead", block.lead, other))
+    return clashes
 
 
 def session_get(*, clinic: Clinic, session_id: int) -> Session:

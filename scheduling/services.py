@@ -245,12 +245,59 @@ def sessions_generate(*, clinic: Clinic, today: datetime.date | None = None) -> 
                             group_type_id=block.group_type_id,
                         )
                     )
-        before = Session.objects.filter(clinic=clinic).count()
-        Session.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-        created = Session.objects.filter(clinic=clinic).count() - before
+        created = _create_generated(clinic, new, today=today, last=last)
         cancelled = _cancel_generated(clinic, closures)
         added = _add_track_attendance(clinic=clinic, since=today, until=last)
     return Generated(sessions=created, attendance=added, cancelled=cancelled)
+
+
+# When a template's room or lead is already booked at a session's time, the session is still
+# created, without what clashes (the room first, then the lead, then both), and the clash
+# shows on the tracks page and the roster (`selectors.staffing_clashes`): a group is never
+# silently missing from the calendar.
+GENERATION_FALLBACKS: tuple[dict[str, None], ...] = (
+    {},
+    {"lead_id": None},
+    {"room_id": None},
+    {"lead_id": None, "room_id": None},
+)
+
+
+def _create_generated(
+    clinic: Clinic, candidates: list[Session], *, today: datetime.date, last: datetime.date
+) -> int:
+    """Insert the sessions not generated yet; returns how many were created."""
+
+    def generated() -> set[tuple[int | None, datetime.date]]:
+        return set(
+            Session.objects.filter(
+                clinic=clinic, block__isnull=False, day__range=(today, last)
+            ).values_list("block_id", "day")
+        )
+
+    existing = generated()
+    waiting = [s for s in candidates if (s.block_id, s.day) not in existing]
+    created = 0
+    for fallback in GENERATION_FALLBACKS:
+        if not waiting:
+            break
+        attempt = [s for s in waiting if all(getattr(s, f) is not None for f in fallback)]
+        if not attempt:
+            continue
+        for session in attempt:
+            for field, value in fallback.items():
+                setattr(session, field, value)
+        # ON CONFLICT DO NOTHING also skips a row an exclusion constraint refuses.
+        Session.objects.bulk_create(attempt, ignore_conflicts=True, batch_size=1000)
+        now_there = generated()
+        created += len(now_there) - len(existing)
+        existing = now_there
+        waiting = [s for s in waiting if (s.block_id, s.day) not in existing]
+        for session in waiting:  # put back what this attempt took off, for the next one
+            block = session.block  # every candidate comes from a template block
+            if block is not None:
+                session.room_id, session.lead_id = block.room_id, block.lead_id
+    return created
 
 
 def _add_track_attendance(

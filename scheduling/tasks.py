@@ -4,7 +4,7 @@ from iop.jobs import ClinicStepsTask, ClinicTask
 from iop.models import Clinic
 from iop.tenancy import clinic_context
 
-from . import makeups, services
+from . import makeups, reminders, services
 
 
 @shared_task
@@ -36,3 +36,15 @@ def sweep_missed(*, clinic_id: int, attendance_ids: list[int] | None = None) -> 
     swept = makeups.missed_sweep(clinic=clinic, attendance_ids=attendance_ids)
     if not swept.finished:
         sweep_missed.delay(clinic_id=clinic_id, attendance_ids=attendance_ids)
+
+
+@shared_task
+def send_reminders_everywhere() -> None:
+    """Every quarter hour: each clinic's session reminders, in its own context."""
+    for clinic_id in Clinic.objects.values_list("id", flat=True):
+        send_reminders.delay(clinic_id=clinic_id)
+
+
+@shared_task(base=ClinicTask)
+def send_reminders(*, clinic_id: int) -> None:
+    reminders.reminders_send(clinic=Clinic.objects.get(pk=clinic_id))

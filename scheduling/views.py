@@ -283,11 +283,14 @@ def track_list(request: HttpRequest) -> HttpResponse:
         .annotate(enrolled=Count("enrollments", filter=Q(enrollments__status="active")))
         .order_by("-is_active", "starts_at", "name")
     )
+    clashes = selectors.staffing_clashes(clinic=clinic, since=clock.today(clinic))
     return render(
         request,
         "scheduling/track_list.html",
         {
             "tracks": tracks,
+            "clashes": clashes,
+            "clash_kinds": sorted({c.missing for c in clashes}),
             "rooms": Room.objects.filter(clinic=clinic),
             "closures": Closure.objects.filter(clinic=clinic, date__gte=clock.today(clinic)),
             "room_form": RoomForm(),

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -22,6 +23,12 @@ def refuse_unborn(record: TenantModel, date_of_birth: datetime.date | None) -> N
         raise ValidationError({"date_of_birth": PAST_DATE_MESSAGE})
 
 
+class ReminderChannel(models.TextChoices):
+    NONE = "none", "No reminders"
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+
+
 class Patient(TenantModel):
     """A person in treatment at the clinic."""
 
@@ -39,6 +46,17 @@ class Patient(TenantModel):
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
     language = models.CharField(max_length=40, blank=True, default="English")
+    reminders = models.CharField(
+        "session reminders",
+        max_length=5,
+        choices=ReminderChannel.choices,
+        default=ReminderChannel.NONE,
+        help_text="Only with the patient's agreement. The text gives the clinic, the day and "
+        "the time: nothing about their care.",
+    )
+    reminders_agreed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient agreed to the reminders chosen."
+    )
     emergency_contact_name = models.CharField(max_length=120, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
@@ -70,6 +88,12 @@ class Patient(TenantModel):
 
     def clean(self) -> None:
         refuse_unborn(self, self.date_of_birth)
+        if self.reminders == ReminderChannel.EMAIL and not self.email:
+            raise ValidationError({"reminders": "Enter the patient's email to send reminders."})
+        if self.reminders == ReminderChannel.SMS and not self.phone:
+            raise ValidationError({"reminders": "Enter the patient's phone to text reminders."})
+        if self.reminders == ReminderChannel.SMS and not settings.SMS_GATEWAY:
+            raise ValidationError({"reminders": "Text messages are not set up here (SMS_GATEWAY)."})
 
     @property
     def display_name(self) -> str:

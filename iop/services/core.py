@@ -27,6 +27,7 @@ from iop.models import (
 )
 from iop.models.audit import AuditAction
 from iop.models.notifications import unread_cache_key
+from iop.models.patients import ReminderChannel
 from iop.models.tokens import hash_token, new_raw_token
 from iop.roles import Role
 from iop.tasks import send_email
@@ -478,6 +479,7 @@ PATIENT_FIELDS = (
     "emergency_contact_phone",
     "primary_therapist",
     "case_manager",
+    "reminders",
 )
 
 
@@ -494,6 +496,8 @@ def _check_care_team(patient: Patient) -> None:
 def patient_create(*, clinic: Clinic, actor: User, **fields: Any) -> Patient:
     with clinic_context(clinic.pk):
         patient = Patient(clinic=clinic, **fields)
+        if patient.reminders != ReminderChannel.NONE:
+            patient.reminders_agreed_at = clock.now()
         _check_care_team(patient)
         validate_and_save(patient, unique=RECORD_NUMBER_TAKEN)
         audit_record(
@@ -509,6 +513,11 @@ def patient_update(*, patient: Patient, actor: User, **fields: Any) -> Patient:
         raise ValueError(f"Not a patient field: {', '.join(sorted(unknown))}")
     with clinic_context(patient.clinic_id):
         changed = apply_changes(patient, fields)
+        if "reminders" in changed:
+            # The opt-in is recorded: when (here) and by whom (the audit event's actor).
+            agreed = patient.reminders != ReminderChannel.NONE
+            patient.reminders_agreed_at = clock.now() if agreed else None
+            changed.append("reminders_agreed_at")
         if changed:
             _check_care_team(patient)
             validate_and_save(patient, unique=RECORD_NUMBER_TAKEN)

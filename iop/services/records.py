@@ -21,7 +21,7 @@ from iop.models import (
     User,
 )
 from iop.models.audit import AuditAction
-from iop.models.care import ENROLLMENT_TRANSITIONS, EnrollmentStatus
+from iop.models.care import ENROLLMENT_TRANSITIONS, DischargeType, EnrollmentStatus
 from iop.tenancy import clinic_context
 
 from .core import apply_changes, audit_record, validate_and_save
@@ -162,8 +162,19 @@ def enrollment_transition(
         raise TransitionRefusedError(current=enrollment.status, requested=status, allowed=allowed)
     if status == EnrollmentStatus.DISCHARGED and not discharge_type:
         raise ValidationError({"discharge_type": "Say how the patient was discharged."})
+    if status == EnrollmentStatus.COMPLETED and discharge_type == DischargeType.COMPLETED:
+        discharge_type = ""  # "Completed" is the completed treatment; only a discharge has a type
     if status != EnrollmentStatus.DISCHARGED and discharge_type:
-        raise ValidationError({"discharge_type": "Only a discharge has a discharge type."})
+        chosen = dict(DischargeType.choices).get(discharge_type, discharge_type)
+        if status == EnrollmentStatus.COMPLETED:
+            message = (
+                f"“Completed” means the patient completed treatment. To record “{chosen}”, "
+                "choose the status Discharged."
+            )
+        else:
+            current = EnrollmentStatus(status).label
+            message = f"Leave the discharge type empty: the status is {current}, not Discharged."
+        raise ValidationError({"discharge_type": message})
     with clinic_context(enrollment.clinic_id):
         enrollment.status = status
         enrollment.discharge_type = discharge_type

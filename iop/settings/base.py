@@ -245,6 +245,11 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "IOP <no-reply@localhost>")
+# The SMS provider's adapter (iop/messaging.py): a class with send(*, to, text). Empty: no
+# text-message reminders. Development prints them (settings/dev.py).
+SMS_GATEWAY = env("SMS_GATEWAY", "")
+# Session reminders go out this many hours before a session starts (a beat job, every 15 min).
+REMINDER_HOURS_AHEAD = int(env("REMINDER_HOURS_AHEAD", "24"))
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -299,6 +304,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Deep links put a link inside each operation's toggle button (nested interactive
+    # controls, which axe reports as serious): off.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -390,6 +398,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every 15 minutes: a safety task still open after its clinic's day ended goes to the
     # clinical lead, within a quarter of an hour of that clinic's midnight, whatever its zone.
+    "send-session-reminders": {
+        "task": "scheduling.tasks.send_reminders_everywhere",
+        "schedule": 15 * 60,
+    },
     "escalate-safety-tasks": {
         "task": "progress.tasks.escalate_safety_tasks_everywhere",
         "schedule": 15 * 60,
@@ -414,7 +426,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "celery": {"level": "INFO"},
+        # make run sets WARNING (iop/devservers.py): its ready box stays the last thing shown.
+        "celery": {"level": env("WORKER_LOG_LEVEL", "INFO")},
         # WeasyPrint narrates every render, and its font subsetting every glyph table, at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

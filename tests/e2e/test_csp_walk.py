@@ -1,12 +1,15 @@
 """The Content-Security-Policy in a real browser: the staff pages (htmx included) and the
 API docs (Swagger UI) work, and Chromium reports no refused script or style."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from iop.roles import Role
 from tests import factories
 from tests.conftest import build_tenant
+from tests.e2e.test_sign_in_walk import serious_accessibility_issues
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +25,9 @@ def record_violations(page: Page) -> list[str]:
     return refused
 
 
-def test_swagger_ui_works_under_the_policy(live_server: object, page: Page, db: None) -> None:
+def test_swagger_ui_works_under_the_policy(
+    live_server: object, page: Page, screenshot_dir: Path, db: None
+) -> None:
     refused = record_violations(page)
     page.goto(f"{live_server}/api/docs/")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("IOP clinic API")
@@ -31,6 +36,9 @@ def test_swagger_ui_works_under_the_policy(live_server: object, page: Page, db: 
     operation.click()
     expect(page.locator(".opblock-body").first).to_be_visible()
     assert refused == []
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert serious_accessibility_issues(page) == []
+    page.screenshot(path=screenshot_dir / "desk-api-docs.png")
 
 
 def test_staff_pages_and_htmx_work_under_the_policy(

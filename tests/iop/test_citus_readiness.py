@@ -87,6 +87,7 @@ _PLAIN_TENANT_FKS = {
     "scheduling.MissedSession": ["attendance", "makeup", "patient", "session"],
     "scheduling.Room": ["site"],
     "scheduling.Session": ["block", "group_type", "room", "topic", "track"],
+    "scheduling.SessionReminder": ["attendance"],
     "scheduling.Topic": ["group_type"],
     "scheduling.TrackBlock": ["group_type", "room", "track"],
     "therapy.Goal": ["plan", "problem"],

@@ -241,3 +241,40 @@ def test_models_and_migrations_agree(db: None) -> None:
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_make_run_links_emails_to_the_port_it_serves_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from iop import devservers as bootstrap
+
+    services = bootstrap.Services(database_url="postgres://x", redis_url="redis://x", started=[])
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert bootstrap.run_env(services, port=8123)["SITE_URL"] == "http://127.0.0.1:8123"
+    monkeypatch.delenv("WORKER_LOG_LEVEL", raising=False)
+    assert bootstrap.run_env(services, port=8123)["WORKER_LOG_LEVEL"] == "WARNING"
+    monkeypatch.setenv("SITE_URL", "https://iop.example.org")
+    assert bootstrap.run_env(services, port=8123)["SITE_URL"] == "https://iop.example.org"
+
+
+@pytest.mark.django_db
+def test_make_run_ends_with_the_url_logins_and_password_in_a_box() -> None:
+    from io import StringIO
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from iop import devservers as bootstrap
+
+    out = StringIO()
+    call_command("seed_demo", patients=2, stdout=out)
+    news, logins = bootstrap.split_seed_output(out.getvalue())
+    assert news == ["Demo clinics created."]
+    box = bootstrap.ready_box("http://127.0.0.1:8123/", logins).splitlines()
+    assert box[0] == box[-1]
+    assert set(box[0]) == {"+", "-"}
+    assert all(line.startswith("| ") and line.endswith(" |") for line in box[1:-1])
+    assert len({len(line) for line in box}) == 1
+    text = "\n".join(box)
+    assert "Ready: http://127.0.0.1:8123/" in box[1]
+    assert f"password {settings.DEMO_PASSWORD}" in text
+    for email in ("admin@demo.example", "frontdesk@second.example", "multi@demo.example"):
+        assert email in text

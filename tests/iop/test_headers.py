@@ -66,6 +66,7 @@ def test_the_api_docs_work_under_the_policy() -> None:
     response = client.get("/api/docs/")
     assert response.status_code == 200
     assert_secure_headers(response)
+    assert '<html lang="en">' in response.content.decode()
     parser = Scripts()
     parser.feed(response.content.decode())
     # Every script is a file of this site: Swagger UI from the sidecar package, and its

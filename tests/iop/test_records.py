@@ -355,3 +355,101 @@ def test_patient_api_filters_and_care_team(clinic_a: Tenant, clinic_b: Tenant) -
     ).json()
     assert [p["id"] for p in found["results"]] == [clinic_a.patient.pk]
     assert client.get("/api/v1/patients/", {"status": "nonsense"}).status_code == 400
+
+
+def _authorization_form(tenant: Tenant, **changes: object) -> dict[str, object]:
+    form = {
+        "coverage": tenant.records["coverage_id"].pk, "number": "AUTH-77",
+        "service_code": "H0015", "custom_code": "", "units_authorized": 24, "units_used": 0,
+        "start_date": "2026-11-01", "end_date": "2026-12-31",
+    }  # fmt: skip
+    return form | changes
+
+
+def test_an_authorization_linked_to_a_coverage_saves_from_the_page(clinic_a: Tenant) -> None:
+    from iop.models import Authorization
+
+    base = f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/authorizations"
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    response = client.post(f"{base}/new/", _authorization_form(clinic_a))
+    assert response.status_code == 302, response.content.decode()
+    with clinic_context(clinic_a.clinic.pk):
+        saved = Authorization.objects.get(clinic=clinic_a.clinic, number="AUTH-77")
+    assert saved.coverage_id == clinic_a.records["coverage_id"].pk
+    assert saved.patient_id == clinic_a.patient.pk
+
+
+def test_an_existing_authorization_resaves_unchanged(clinic_a: Tenant) -> None:
+    existing = clinic_a.records["authorization_id"]
+    url = f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/authorizations/{existing.pk}/"
+    client = clinic_a.client_for(Role.FRONT_DESK)
+    page = client.get(url).content.decode()
+    assert f'<option value="{existing.coverage_id}" selected>' in page
+    form = _authorization_form(
+        clinic_a, number=existing.number, units_authorized=existing.units_authorized,
+        start_date=existing.start_date.isoformat(), end_date=existing.end_date.isoformat(),
+    )  # fmt: skip
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()
+
+
+def test_another_patients_coverage_is_a_field_error(clinic_a: Tenant) -> None:
+    from iop.models import Coverage
+    from tests import factories
+
+    other = factories.patient(clinic_a.clinic, actor=clinic_a.admin.user)
+    theirs = services.record_create(
+        Coverage, patient=other, actor=clinic_a.admin.user, payer="Other payer", member_id="X"
+    )
+    base = f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/authorizations"
+    response = clinic_a.client_for(Role.FRONT_DESK).post(
+        f"{base}/new/", _authorization_form(clinic_a, coverage=theirs.pk)
+    )
+    assert response.status_code == 200
+    assert 'href="#id_coverage"' in response.content.decode()
+    api = bearer(clinic_a, Role.FRONT_DESK).post(
+        "/api/v1/authorizations/",
+        {"patient": clinic_a.patient.pk, **_authorization_form(clinic_a, coverage=theirs.pk)},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    assert api.json()["error"]["fields"]["coverage"] == ["Choose one of this patient's coverages."]
+
+
+def test_completed_with_completed_treatment_is_accepted(clinic_a: Tenant) -> None:
+    """Choosing "Completed" and then "Completed treatment" says the same thing twice."""
+    enrollment = clinic_a.records["enrollment_id"]
+    client = clinic_a.client_for(Role.CASE_MANAGER)
+    chart = f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}"
+    url = f"{chart}/enrollments/{enrollment.pk}/status/"
+    done = client.post(url, {"status": "completed", "discharge_type": "completed"})
+    assert done.status_code == 302, done.content.decode()
+    with clinic_context(clinic_a.clinic.pk):
+        saved = Enrollment.objects.get(pk=enrollment.pk)
+    assert (saved.status, saved.ended_on) == ("completed", clock.today(clinic_a.clinic))
+
+
+def test_a_status_with_a_contradicting_discharge_type_says_what_to_choose(
+    clinic_a: Tenant,
+) -> None:
+    enrollment = clinic_a.records["enrollment_id"]
+    actor = clinic_a.admin.user
+    with pytest.raises(ValidationError) as refused:
+        services.enrollment_transition(
+            enrollment, actor=actor, status="completed", discharge_type="against_advice"
+        )
+    assert refused.value.message_dict == {
+        "discharge_type": [
+            (
+                "“Completed” means the patient completed treatment. To record “Left against "
+                "advice”, choose the status Discharged."
+            )
+        ]
+    }
+    with pytest.raises(ValidationError) as refused:
+        services.enrollment_transition(
+            enrollment, actor=actor, status="on_hold", discharge_type="administrative"
+        )
+    assert refused.value.message_dict == {
+        "discharge_type": ["Leave the discharge type empty: the status is On hold, not Discharged."]
+    }

@@ -14,7 +14,7 @@ from iop import clock, services
 from iop.models import Patient, Track
 from iop.roles import Role
 from iop.tenancy import clinic_context
-from scheduling import feeds
+from scheduling import feeds, selectors
 from scheduling import services as calendar
 from scheduling.models import Attendance, Session
 from tests import factories
@@ -444,3 +444,84 @@ def test_a_room_name_with_line_breaks_cannot_add_lines_to_a_feed(clinic_a: Tenan
     assert not [line for line in ics.split(b"\r\n") if b"\r" in line or b"\n" in line]
     events = icalendar.Calendar.from_ical(ics).events
     assert not [e for e in events if "X-INJECTED" in e]
+
+
+def staff_the_template(tenant: Tenant, **staffing: object) -> None:
+    """The tenant's track with a lead (and room) on every block, as an admin would set it."""
+    with clinic_context(tenant.clinic.pk):
+        track_of(tenant).blocks.update(**staffing)
+
+
+@pytest.mark.instant("2026-11-30 07:00")
+def test_a_double_booked_lead_gets_the_session_created_and_the_clash_flagged(
+    clinic_a: Tenant,
+) -> None:
+    therapist = clinic_a.members[Role.THERAPIST]
+    clear_calendar(clinic_a)
+    staff_the_template(clinic_a, lead=therapist)
+    # The therapist's individual session booked first, inside Monday's group (9 to 12).
+    individual = one_off(clinic_a, clock.at(clinic_a.clinic, MONDAY, datetime.time(10)),
+                         lead=therapist)  # fmt: skip
+    result = calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
+    assert result.sessions == 12  # none dropped
+    monday = sessions(clinic_a, day=MONDAY, track=track_of(clinic_a))
+    assert len(monday) == 1
+    assert monday[0].lead_id is None
+    assert all(s.lead_id == therapist.pk for s in sessions(clinic_a, track=track_of(clinic_a))[1:])
+    with clinic_context(clinic_a.clinic.pk):
+        clashes = selectors.staffing_clashes(clinic=clinic_a.clinic, since=MONDAY)
+    assert [(c.session.pk, c.missing, c.other.pk) for c in clashes] == [
+        (monday[0].pk, "lead", individual.pk)
+    ]
+    again = calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
+    assert again.sessions == 0
+
+    name = therapist.user.display_name
+    tracks_page = clinic_a.client_for(Role.ADMIN).get(f"/c/{clinic_a.clinic.slug}/tracks/")
+    html = tracks_page.content.decode()
+    assert "1 session without its lead" in html
+    assert f"{name} is already leading Individual session 10:00 AM–11:00 AM" in html
+    roster = clinic_a.client_for(Role.FRONT_DESK).get(f"/c/{clinic_a.clinic.slug}/roster/")
+    assert f"No lead: {name} is double-booked" in roster.content.decode()
+
+
+@pytest.mark.instant("2026-11-30 07:00")
+def test_a_booked_room_keeps_the_lead_and_flags_the_room(clinic_a: Tenant) -> None:
+    admin = clinic_a.admin.user
+    therapist = clinic_a.members[Role.THERAPIST]
+    room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 9")
+    clear_calendar(clinic_a)
+    staff_the_template(clinic_a, lead=therapist, room=room)
+    one_off(clinic_a, clock.at(clinic_a.clinic, MONDAY, datetime.time(11)), room=room)
+    assert calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY).sessions == 12
+    monday = sessions(clinic_a, day=MONDAY, track=track_of(clinic_a))[0]
+    assert (monday.lead_id, monday.room_id) == (therapist.pk, None)
+    with clinic_context(clinic_a.clinic.pk):
+        clashes = selectors.staffing_clashes(clinic=clinic_a.clinic, since=MONDAY)
+    assert [(c.session.pk, c.missing) for c in clashes] == [(monday.pk, "room")]
+
+
+# Pinned: the tracks page (tracks with their blocks, rooms, closures, and the staffing clashes
+# with the sessions holding them) whatever the number of clashes.
+TRACK_LIST_QUERIES = 14  # 12 before the clashes (+2: the clashes, who holds them)
+
+
+@pytest.mark.instant("2026-11-30 07:00")
+@pytest.mark.parametrize("clashes", [1, 3])
+def test_tracks_page_query_budget(clinic_a: Tenant, clashes: int) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    therapist = clinic_a.members[Role.THERAPIST]
+    clear_calendar(clinic_a)
+    staff_the_template(clinic_a, lead=therapist)
+    for week in range(clashes):
+        day = MONDAY + datetime.timedelta(weeks=week)
+        one_off(clinic_a, clock.at(clinic_a.clinic, day, datetime.time(10)), lead=therapist)
+    calendar.sessions_generate(clinic=clinic_a.clinic, today=MONDAY)
+    client = clinic_a.client_for(Role.ADMIN)
+    client.get(f"/c/{clinic_a.clinic.slug}/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/c/{clinic_a.clinic.slug}/tracks/")
+    assert page.content.decode().count("is already leading") == clashes
+    assert len(queries) == TRACK_LIST_QUERIES

@@ -122,7 +122,8 @@ class Command(BaseCommand):
                 )
 
     def _print_logins(self) -> None:
-        self.stdout.write("Demo logins (password from DEMO_PASSWORD):")
+        # devservers.seed_demo finds the logins by this heading for `make run`'s ready box.
+        self.stdout.write(f"Demo logins, password {settings.DEMO_PASSWORD} (DEMO_PASSWORD):")
         for slug, name, *_ in CLINICS:
             self.stdout.write(f"  {name}:")
             for role, local in EMAIL_LOCAL.items():
