@@ -25,7 +25,6 @@ from iop import clock
 from iop.models import Clinic, Enrollment
 from scheduling import ledger
 from scheduling.models import Attendance, MissedSession, MissedStatus, SessionKind
-from scheduling.services import elapsed_minutes
 
 from . import cohort
 from .cohort import ReportFilter
@@ -161,7 +160,7 @@ def attendance_report(
         if not _covered(by_patient[patient_id], clock.week_start(day)):
             continue
         held.add((patient_id, day))
-        length = elapsed_minutes(starts, ends)
+        length = ledger.elapsed_minutes(starts, ends)
         got = (minutes or 0) if status in ledger.ATTENDED else 0
         for share in (
             overall,
