@@ -19,7 +19,7 @@ from iop.request_meta import current_request
 from iop.services import DomainError, enrollment_create
 from iop.tenancy import clinic_context
 
-from . import export, fhir, imports, selectors, tasks
+from . import export, fhir, imports, selectors, tasks, webhooks
 from .models import (
     BulkExport,
     BulkExportFile,
@@ -184,6 +184,8 @@ def webhook_subscribe(
     unknown = sorted(set(events) - set(iop_events.EVENT_TYPES))
     if unknown or not events:
         raise ValidationError({"events": f"Choose from: {', '.join(iop_events.EVENT_TYPES)}."})
+    if refused := webhooks.refused_address(url):
+        raise ValidationError({"url": refused})
     with clinic_context(clinic.pk):
         subscription = WebhookSubscription(
             clinic=clinic, url=url, events=sorted(set(events)), description=description,

@@ -8,11 +8,14 @@ Signature header: `X-IOP-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import urllib.error
 import urllib.request
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -54,6 +57,48 @@ def verify(
     return hmac.compare_digest(expected, parts["v1"])
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as the failure it is: following one could lead a delivery
+    to an address `refused_address` would refuse."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def refused_address(url: str) -> str | None:
+    """Why a webhook may not go to `url` (None when it may).
+
+    Deliveries go to public https hosts only: an admin's URL must not make the worker reach
+    into the network it runs in (the cloud's metadata service at 169.254.169.254, the
+    database, an internal admin page). Every address the host resolves to is checked, IPv4
+    inside IPv6 included; `WEBHOOK_ALLOW_PRIVATE_ADDRESSES` lifts this for development and
+    the tests, whose receivers listen on 127.0.0.1. Checked when subscribing and again
+    before every attempt, since a name can come to point elsewhere.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Use an https:// address."
+    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        return None
+    if parts.scheme != "https":
+        return "Use an https:// address: deliveries are signed, not secret, over plain http."
+    try:
+        port = parts.port or 443
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        return "This address's host name does not resolve."
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(sockaddr[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global:
+            return "This address is private, loopback or link-local: webhooks go to public hosts."
+    return None
+
+
 def backoff_seconds(attempts: int) -> int:
     """Wait before attempt `attempts + 1`: base × 2^(attempts − 1)."""
     base: int = settings.WEBHOOK_RETRY_BASE_SECONDS
@@ -79,10 +124,11 @@ def attempt(delivery: WebhookDelivery) -> bool:
         },
     )
     code: int | None = None
-    error = ""
+    error = refused_address(subscription.url) or ""
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:  # noqa: S310
-            code = answer.status
+        if not error:
+            with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
+                code = answer.status
     except urllib.error.HTTPError as exc:
         code = exc.code
         error = f"HTTP {exc.code}"

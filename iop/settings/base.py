@@ -367,6 +367,9 @@ WEBHOOK_RETRY_BASE_SECONDS = int(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "6"))
 WEBHOOK_PAUSE_AFTER = int(env("WEBHOOK_PAUSE_AFTER", "15"))
 WEBHOOK_TIMEOUT_SECONDS = int(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Deliveries go to public https hosts only (interop/webhooks.py `refused_address`); development
+# and the tests, whose receivers listen on 127.0.0.1, allow private and loopback addresses.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 # Bulk FHIR exports (interop): their NDJSON files are served for this many hours.
 BULK_EXPORT_EXPIRES_HOURS = int(env("BULK_EXPORT_EXPIRES_HOURS", "24"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -6,6 +6,7 @@ from .base import BASE_DIR, DATABASES
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True  # receivers on this machine
 # pytest-django creates and drops the test database; a pool would hold connections open.
 DATABASES["default"]["OPTIONS"].pop("pool", None)
 STORAGES = {

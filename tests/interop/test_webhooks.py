@@ -8,6 +8,7 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,7 @@ class Receiver:
     answers: list[int] = field(default_factory=lambda: [200])
     received: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    location: str = ""  # sent with each answer when set (a redirect)
 
     def answer(self) -> int:
         index = min(len(self.received) - 1, len(self.answers) - 1)
@@ -67,6 +69,8 @@ def receiver() -> Iterator[Receiver]:
                 }
             )
             self.send_response(state.answer())
+            if state.location:
+                self.send_header("Location", state.location)
             self.end_headers()
 
         def log_message(self, *args: object) -> None:
@@ -219,3 +223,63 @@ def test_subscribing_needs_known_events_and_an_admin(clinic_a: Any) -> None:
     _t, therapist = factories.api_token(clinic_a.members[Role.THERAPIST])
     other = Client(headers={"Authorization": f"Bearer {therapist}"})
     assert other.get("/api/v1/webhooks/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.org/iop",  # plain http
+        "https://127.0.0.1/hooks",  # loopback
+        "https://10.1.2.3/hooks",  # private network
+        "https://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "https://[::1]:8443/hooks",
+        "https://[::ffff:127.0.0.1]/hooks",  # IPv4 loopback inside IPv6
+        "ftp://hooks.example.org/iop",
+    ],
+)
+def test_a_webhook_goes_only_to_a_public_https_host(clinic_a: Any, settings: Any, url: str) -> None:
+    """Literal addresses: refused before any lookup or connection is made."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    _token, secret = factories.api_token(clinic_a.admin)
+    api = Client(headers={"Authorization": f"Bearer {secret}"})
+    answer = api.post("/api/v1/webhooks/", {"url": url, "events": [events.ENROLLMENT_CHANGED]},
+                      content_type="application/json")  # fmt: skip
+    assert answer.status_code == 400, answer.content
+    assert "url" in answer.json()["error"]["fields"]
+    with clinic_context(clinic_a.clinic.pk):
+        assert not WebhookSubscription.objects.filter(url=url).exists()
+
+
+def test_an_attempt_to_an_address_that_became_private_sends_nothing(
+    db: None, receiver: Receiver, settings: Any
+) -> None:
+    """A subscription made while allowed (or a name that now points inside) is checked
+    again before each attempt; a redirect is not followed either."""
+    setup = _setup(receiver, [events.MEASURE_SCORED])
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    with clinic_context(setup.clinic.pk):
+        delivery = WebhookDelivery.objects.create(
+            clinic=setup.clinic, subscription=setup.subscription, event_type=events.MEASURE_SCORED,
+            event_id=uuid.uuid4(), payload={"id": "x"},
+        )  # fmt: skip
+        webhooks.attempt(delivery)
+        delivery.refresh_from_db()
+    assert receiver.received == []
+    assert delivery.last_status_code is None
+    assert "https" in delivery.last_error
+
+
+def test_a_redirect_is_a_failed_attempt_not_followed(db: None, receiver: Receiver) -> None:
+    receiver.answers = [302]
+    receiver.location = receiver.url + "/elsewhere"
+    setup = _setup(receiver, [events.MEASURE_SCORED])
+    with clinic_context(setup.clinic.pk):
+        delivery = WebhookDelivery.objects.create(
+            clinic=setup.clinic, subscription=setup.subscription, event_type=events.MEASURE_SCORED,
+            event_id=uuid.uuid4(), payload={"id": "x"},
+        )  # fmt: skip
+        assert webhooks.attempt(delivery) is False
+        delivery.refresh_from_db()
+    assert len(receiver.received) == 1
+    assert delivery.last_status_code == 302
+    assert delivery.status == "retrying"
