@@ -89,4 +89,5 @@ class Migration(migrations.Migration):
             },
         ),
         iop.rls.EnableRowLevelSecurity("claimfile"),
+        iop.rls.BoundDates(),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+import iop.rls
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -31,4 +33,5 @@ class Migration(migrations.Migration):
                 blank=True, help_text="When the patient agreed to the reminders chosen.", null=True
             ),
         ),
+        iop.rls.BoundDates(),
     ]

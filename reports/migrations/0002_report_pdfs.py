@@ -93,4 +93,5 @@ class Migration(migrations.Migration):
             },
         ),
         iop.rls.EnableRowLevelSecurity("reportpdf"),
+        iop.rls.BoundDates(),
     ]

@@ -51,4 +51,5 @@ class Migration(migrations.Migration):
             },
         ),
         iop.rls.EnableRowLevelSecurity("sessionreminder"),
+        iop.rls.BoundDates(),
     ]

@@ -59,6 +59,7 @@ def test_a_change_records_field_names_never_values(clinic_a: Tenant) -> None:
             # The care team's selects post their current values, as a browser does.
             "primary_therapist": clinic_a.patient.primary_therapist_id or "",
             "case_manager": clinic_a.patient.case_manager_id or "",
+            "reminders": clinic_a.patient.reminders,
         },
     )
     assert response.status_code == 302
