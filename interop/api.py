@@ -253,7 +253,10 @@ class ImportTemplateView(ClinicAPIView):
         parameters=[
             OpenApiParameter("kind", OpenApiTypes.STR, enum=["csv", "xlsx"], description="csv")
         ],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, imports.XLSX): OpenApiTypes.BINARY,
+        },
         summary="The patient import template (CSV, or XLSX with ?kind=xlsx)",
     )
     def get(self, request: Request) -> HttpResponse:

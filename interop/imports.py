@@ -24,6 +24,8 @@ from iop.bounds import value_problem
 from iop.models import Clinic, Patient, Track
 from iop.spreadsheets import csv_response
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 COLUMNS = (
     "record_number", "legal_first_name", "legal_last_name", "date_of_birth", "preferred_name",
     "pronouns", "phone", "email", "language", "track", "admission_date",
@@ -238,7 +240,7 @@ def template_xlsx() -> HttpResponse:
     book.save(buffer)
     response = HttpResponse(
         buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
     response["Content-Disposition"] = 'attachment; filename="patient-import-template.xlsx"'
     return response
