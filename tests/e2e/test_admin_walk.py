@@ -27,10 +27,10 @@ def test_admin_invites_reads_the_trail_and_creates_a_token(
     base = str(live_server)
     slug = alpha.clinic.slug
     sign_in(page, base, alpha.admin.user.email)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Roster")  # home: Today
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your day")  # home: their day
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Staff").click()
-    expect(page.get_by_text("6 people")).to_be_visible()
+    expect(page.get_by_text("7 people")).to_be_visible()
     page.get_by_role("link", name="Invite a person").click()
     # An address already on staff: the summary links to the field, the input is kept.
     page.get_by_label("Email").fill(alpha.members[Role.NURSE].user.email)

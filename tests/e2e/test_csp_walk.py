@@ -51,7 +51,7 @@ def test_staff_pages_and_htmx_work_under_the_policy(
     page.get_by_label("Email").fill(alpha.members[Role.THERAPIST].user.email)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Roster")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your day")
     page.get_by_label("Find a patient").fill("Patient-al")  # htmx, as you type
     expect(page.locator("#search-results a").first).to_contain_text(alpha.patient.record_number)
     assert refused == []

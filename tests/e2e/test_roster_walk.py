@@ -17,6 +17,15 @@ from tests.scheduling.test_roster import todays_session
 pytestmark = pytest.mark.e2e
 
 
+def this_weeks_hours(page: Page, record_number: str) -> float:
+    """The first figure of the patient's row on Weekly hours: this week's."""
+    page.get_by_role("link", name="Weekly hours").click()
+    row = page.locator("tr", has_text=record_number)
+    found = re.search(r"(\d+\.\d) h", row.inner_text())
+    assert found, row.inner_text()
+    return float(found.group(1))
+
+
 def test_mark_attendance_by_click_and_by_keyboard(
     live_server: object, page: Page, screenshot_dir: Path, transactional_db: None
 ) -> None:
@@ -24,6 +33,7 @@ def test_mark_attendance_by_click_and_by_keyboard(
     session = todays_session(alpha, patients=3)
     base = str(live_server)
     sign_in(page, base, alpha.members[Role.FRONT_DESK].user.email)
+    before = this_weeks_hours(page, alpha.patient.record_number)  # the fixture's own sessions
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
     expect(page.get_by_role("heading", name="Roster", exact=False).first).to_be_visible()
 
@@ -48,7 +58,7 @@ def test_mark_attendance_by_click_and_by_keyboard(
     # The week's hours now count the three hours just marked.
     page.get_by_role("link", name="Weekly hours").click()
     hours_row = page.locator("tr", has_text=alpha.patient.record_number)
-    expect(hours_row).to_contain_text("3.0 h")
+    expect(hours_row).to_contain_text(f"{before + 3:.1f} h")
     page.screenshot(path=screenshot_dir / "31-weekly-hours.png", full_page=True)
 
 

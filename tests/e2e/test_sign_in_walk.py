@@ -46,7 +46,7 @@ def test_sign_in_choose_a_clinic_and_open_a_chart(
     page.screenshot(path=screenshot_dir / "02-choose-clinic.png", full_page=True)
     page.get_by_role("link", name=alpha.clinic.name).click()
 
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Roster")  # home: Today
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your day")  # a therapist's home
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("Patients")
     assert serious_accessibility_issues(page) == []
     page.screenshot(path=screenshot_dir / "03-clinic-home.png", full_page=True)
