@@ -80,5 +80,6 @@ def test_the_scheduler_places_every_demo_patient_in_a_fresh_week() -> None:
             placed = {"demo": 25, "second": 24}[clinic.slug]  # of the 25 in active care
             assert len(plan.placed) == placed
             # Harbor Light's therapist has every hour of the Mon/Tue/Thu program days outside
-            # one afternoon patient's groups taken: that one waits for a slot by hand.
-            assert [u.why for u in plan.unplaced] == [scheduler.FULLY_BOOKED] * (25 - placed)
+            # one afternoon patient's groups taken: their free time there is while the
+            # patient is in group, so that one is booked by hand (the nearest times offered).
+            assert [u.why for u in plan.unplaced] == [scheduler.NO_COMMON_TIME] * (25 - placed)
