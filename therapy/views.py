@@ -187,6 +187,11 @@ def week(request: HttpRequest) -> HttpResponse:
         else []
     )
     grid = selectors.time_grid(days, tz=clock.zone(clinic))
+    unbooked = (
+        list(selectors.unbooked_patients(clinic=clinic, therapist=therapist, monday=monday))
+        if therapist
+        else []
+    )
     return render(
         request,
         "therapy/week.html",
@@ -195,7 +200,7 @@ def week(request: HttpRequest) -> HttpResponse:
             "monday": monday, "days": days, "grid": grid,
             "previous": monday - datetime.timedelta(weeks=1),
             "next": monday + datetime.timedelta(weeks=1),
-            "tz": clinic.timezone, "now": clock.now(),
+            "tz": clinic.timezone, "now": clock.now(), "unbooked": unbooked,
         },
     )  # fmt: skip
 

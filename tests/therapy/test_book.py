@@ -123,3 +123,16 @@ def test_the_book_and_schedule_pages_read_in_pinned_queries(clinic_a: Tenant) ->
     assert len(unplaced.slots) == 3
     assert all(s.astimezone(clock.zone(clinic_a.clinic)).date() >= monday for s in unplaced.slots)
     assert page.text.count(f'action="{book_url(clinic_a)}"') == 3
+
+
+def test_the_week_view_lists_whom_to_book_by_hand(clinic_a: Tenant) -> None:
+    client = clinic_a.client_for(Role.THERAPIST)
+    week = f"/c/{clinic_a.clinic.slug}/therapy/week/"
+    page = client.get(week)
+    assert [p.pk for p in page.context["unbooked"]] == [clinic_a.patient.pk]
+    assert f'href="{book_url(clinic_a)}?week=' in page.text
+    slot = client.get(book_url(clinic_a)).context["slots"][0]
+    monday = clock.week_start(clock.today(clinic_a.clinic))
+    assert slot.astimezone(clock.zone(clinic_a.clinic)).date() < monday + datetime.timedelta(days=7)
+    client.post(book_url(clinic_a), {"starts_at": local(clinic_a, slot)})
+    assert list(client.get(week).context["unbooked"]) == []
