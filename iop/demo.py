@@ -74,7 +74,9 @@ def seed_patients(demo: DemoClinic) -> None:
     """`demo.patients` patients, each with the clinic's therapist and case manager; most are
     enrolled in one of the clinic's tracks, some finished or left."""
     team = {
-        "primary_therapist": Membership.objects.get(clinic=demo.clinic, role=Role.THERAPIST),
+        "primary_therapist": Membership.objects.get(
+            clinic=demo.clinic, user=demo.staff[Role.THERAPIST]
+        ),
         "case_manager": Membership.objects.get(clinic=demo.clinic, role=Role.CASE_MANAGER),
     }
     tracks = list(Track.objects.filter(clinic=demo.clinic).order_by("starts_at"))
@@ -84,7 +86,7 @@ def seed_patients(demo: DemoClinic) -> None:
 
 def seed_inquiries(demo: DemoClinic) -> None:
     """The intake board: new calls, booked and past assessments, a referral elsewhere."""
-    assessor = Membership.objects.get(clinic=demo.clinic, role=Role.THERAPIST)
+    assessor = Membership.objects.get(clinic=demo.clinic, user=demo.staff[Role.THERAPIST])
     for number in range(1, INQUIRIES + 1):
         _inquiry(demo, number, assessor)
 

@@ -36,7 +36,7 @@ def seed_calendar(demo: DemoClinic) -> None:
     """Three tracks (Mon/Tue/Thu) with a realistic day each, rooms, and the sessions of the
     coming weeks; the groups are of the clinic's default group types."""
     clinic, admin = demo.clinic, demo.staff[Role.ADMIN]
-    therapist = Membership.objects.get(clinic=clinic, role=Role.THERAPIST)
+    therapist = Membership.objects.get(clinic=clinic, user=demo.staff[Role.THERAPIST])
     group_types = {g.kind: g for g in GroupType.objects.filter(clinic=clinic).order_by("id")}
     rooms = [
         services.room_create(clinic=clinic, actor=admin, name=name, capacity=14)

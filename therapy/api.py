@@ -228,6 +228,10 @@ class UnplacedOutput(serializers.Serializer):
     patient = serializers.IntegerField(source="patient_id")
     therapist = serializers.IntegerField(source="therapist_id", allow_null=True)
     why = serializers.CharField()
+    slots = serializers.ListField(
+        child=serializers.DateTimeField(),
+        help_text="The nearest free times with the therapist, this week or next (up to 3)",
+    )
 
 
 class WeekPlanOutput(serializers.Serializer):
@@ -256,7 +260,9 @@ class ProposalView(ClinicAPIView):
         params = WeekInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         week, therapist = _week(self, params.validated_data)
-        plan = scheduler.week_propose(clinic=self.clinic, week_start=week, therapist_id=therapist)
+        plan = scheduler.week_propose(
+            clinic=self.clinic, week_start=week, therapist_id=therapist, suggest=3
+        )
         return Response(WeekPlanOutput(plan).data)
 
 

@@ -1,4 +1,4 @@
-"""Demo individual therapy for `seed_demo`: the therapist's weekly hours and a team meeting,
+"""Demo individual therapy for `seed_demo`: every therapist's weekly hours and a team meeting,
 individual sessions booked by the scheduler for the two past weeks, this week and next week,
 those already over held with signed DAP notes (a draft left to sign, an addendum), and a
 treatment plan per patient in active care (one reviewed into a second version, one overdue).
@@ -17,6 +17,14 @@ from scheduling.services import attendance_mark
 from . import scheduler, services
 from .models import Intervention, Objective, TreatmentPlan
 
+_DAY = (datetime.time(8), datetime.time(18))
+# Monday to Friday, per therapist in the order they joined: the team's therapist works late
+# on Wednesdays, when they lead the family groups (17:00 and 18:30 to 20:00); the others
+# keep a plain day.
+HOURS = [
+    [_DAY, _DAY, (datetime.time(10), datetime.time(20)), _DAY, _DAY],
+    [(datetime.time(9), datetime.time(17))] * 5,
+]
 PROBLEMS = [
     ("Daily drinking to manage stress after work", "Stay sober one day at a time",
      "Use one coping skill at each craving, 5 of 7 days", "CBT"),
@@ -38,21 +46,23 @@ NOTES = [
 
 
 def seed_therapy(clinic: Clinic, rng: random.Random) -> None:
-    therapist = Membership.objects.get(clinic=clinic, role=Role.THERAPIST)
+    therapists = list(Membership.objects.filter(clinic=clinic, role=Role.THERAPIST).order_by("id"))
+    therapist = therapists[0]  # the team's therapist: the patients' primary therapist
     actor = therapist.user
     today = clock.today(clinic)
     monday = clock.week_start(today)
     services.therapy_settings_get(clinic=clinic)
-    for weekday in range(5):
-        services.availability_add(
-            clinic=clinic, actor=actor, therapist=therapist, weekday=weekday,
-            starts_at=datetime.time(8), ends_at=datetime.time(18),
-        )  # fmt: skip
     meeting = clock.at(clinic, monday + datetime.timedelta(days=9), datetime.time(12))
-    services.availability_block_add(
-        clinic=clinic, actor=actor, therapist=therapist, starts_at=meeting,
-        ends_at=meeting + datetime.timedelta(hours=1), reason="Clinical team meeting",
-    )  # fmt: skip
+    for n, member in enumerate(therapists):
+        for weekday, (starts, ends) in enumerate(HOURS[min(n, len(HOURS) - 1)]):
+            services.availability_add(
+                clinic=clinic, actor=actor, therapist=member, weekday=weekday,
+                starts_at=starts, ends_at=ends,
+            )  # fmt: skip
+        services.availability_block_add(
+            clinic=clinic, actor=actor, therapist=member, starts_at=meeting,
+            ends_at=meeting + datetime.timedelta(hours=1), reason="Clinical team meeting",
+        )  # fmt: skip
     _plans(clinic, therapist, rng, today)
     # Two weeks of history and this week, booked as if the scheduler ran the Sunday before
     # each week began (so this week's first days are there, whatever day it is now).

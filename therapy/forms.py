@@ -69,6 +69,13 @@ class MoveForm(forms.Form):
     )
 
 
+class BookForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label="Start", widget=LOCAL, validators=[bounds.date_in_range],
+        help_text="The clinic's session length, with the patient's primary therapist.",
+    )  # fmt: skip
+
+
 class NoteForm(forms.Form):
     """The note's sections follow its format; objectives are the current plan's."""
 

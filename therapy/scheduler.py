@@ -27,7 +27,7 @@ from django.db.models import Q
 
 from iop import clock
 from iop.audit import audit_records
-from iop.models import Clinic, Enrollment, Membership, User
+from iop.models import Clinic, Enrollment, Membership, Patient, User
 from iop.models.audit import AuditAction
 from iop.models.care import EnrollmentStatus
 from iop.services.core import audit_record
@@ -42,7 +42,7 @@ from scheduling.models import (
     SessionStatus,
     TrackBlock,
 )
-from scheduling.services import double_booking_error
+from scheduling.services import attendance_add, double_booking_error, session_create
 
 from .models import Availability, AvailabilityBlock
 from .services import therapy_settings_get
@@ -53,6 +53,8 @@ Interval = tuple[datetime.datetime, datetime.datetime]
 NO_THERAPIST = "no primary therapist assigned"
 NO_DAYS = "no program days left this week"
 NO_AVAILABILITY = "therapist has no availability on the patient's days"
+NO_HOURS = "no working hours recorded for the therapist"
+NO_COMMON_TIME = "no common free time with the therapist on the patient's days"
 FULLY_BOOKED = "fully booked this week"
 
 
@@ -70,6 +72,9 @@ class Unplaced:
     patient_id: int
     therapist_id: int | None
     why: str
+    # The nearest times the therapist is free and the patient is not busy (any day they
+    # work, this week or next), for booking by hand; filled when asked for (`suggest`).
+    slots: tuple[datetime.datetime, ...] = ()
 
 
 @dataclass
@@ -101,9 +106,12 @@ def week_propose(
     week_start: datetime.date,
     now: datetime.datetime | None = None,
     therapist_id: int | None = None,
+    suggest: int = 0,
 ) -> WeekPlan:
     """Where each active patient's individual session of the week could go (nothing is
-    written). Placements do not clash with each other."""
+    written). Placements do not clash with each other. With `suggest`, each patient who
+    cannot be placed gets up to that many of the nearest free times, this week or next (one
+    more fixed set of queries, for next week)."""
     with clinic_context(clinic.pk):
         week = _Week(clinic, clock.week_start(week_start), now or clock.now())
         week.load(therapist_id)
@@ -118,7 +126,37 @@ def week_propose(
         else:
             result = week.place(p, p.therapist_id)
             (plan.placed if isinstance(result, Placement) else plan.unplaced).append(result)  # type: ignore[arg-type]
+    if suggest and any(u.therapist_id for u in plan.unplaced):
+        with clinic_context(clinic.pk):
+            following = _Week(clinic, week.days[0] + datetime.timedelta(weeks=1), week.now)
+            following.load(therapist_id)
+        plan.unplaced = [
+            Unplaced(
+                u.patient_id, u.therapist_id, u.why,
+                tuple(_nearest(u.patient_id, u.therapist_id, [week, following], suggest)),
+            ) if u.therapist_id else u
+            for u in plan.unplaced
+        ]  # fmt: skip
     return plan
+
+
+def _nearest(
+    patient_id: int, therapist: int, weeks: list["_Week"], n: int
+) -> list[datetime.datetime]:
+    """The first `n` starts, in time order, where `fits` holds in the therapist's open time
+    on any day of the weeks (this week's proposals count as taken)."""
+    found: list[datetime.datetime] = []
+    for week in weeks:
+        patient = week.patient(patient_id)
+        if patient is None:
+            continue
+        days = [d for d in week.days if d >= patient.admitted]
+        for start in week.open_times(therapist, days):
+            if week.fits(patient, therapist, start):
+                found.append(start)
+                if len(found) == n:
+                    return found
+    return found
 
 
 class _Week:
@@ -207,6 +245,18 @@ class _Week:
             ).values_list("date", flat=True)
         )
 
+    def patient(self, patient_id: int) -> "_Patient | None":
+        return next((p for p in self.patients if p.id == patient_id), None)
+
+    def open_times(self, therapist: int, days: list[datetime.date]) -> Any:
+        """Every half-hour start in the therapist's working hours on `days`, in order."""
+        for day in days:
+            for w0, w1 in sorted(self.windows(therapist, day)):
+                start = w0
+                while start + self.length <= w1:
+                    yield start
+                    start += STEP
+
     def windows(self, therapist: int, day: datetime.date) -> list[Interval]:
         tz = self.tz
         return [
@@ -241,12 +291,8 @@ class _Week:
         for day in days:
             yield clock.at(tz, day, p.track_end), "next to track hours"
             yield clock.at(tz, day, p.track_start) - self.length, "next to track hours"
-        for day in days:
-            for w0, w1 in self.windows(therapist, day):
-                start = w0
-                while start + self.length <= w1:
-                    yield start, "open time"
-                    start += STEP
+        for start in self.open_times(therapist, days):
+            yield start, "open time"
 
     def place(self, p: _Patient, therapist: int) -> Placement | Unplaced:
         days = [
@@ -262,6 +308,14 @@ class _Week:
                 return placement
         if not days:
             return Unplaced(p.id, therapist, NO_DAYS)
+        if not any(hours for (who, _day), hours in self.hours.items() if who == therapist):
+            return Unplaced(p.id, therapist, NO_HOURS)
+        nobody = _Patient(
+            0, therapist, p.track_id, p.weekdays, p.track_start, p.track_end, p.admitted
+        )
+        if any(self.fits(nobody, therapist, start) for start in self.open_times(therapist, days)):
+            # The therapist is free then, the patient is not (their groups, other sessions).
+            return Unplaced(p.id, therapist, NO_COMMON_TIME)
         open_hours = any(
             not any(b0 <= w0 and w1 <= b1 for b0, b1 in self.away[therapist])
             for day in days
@@ -369,20 +423,7 @@ def session_move(session: Session, *, actor: User, starts_at: datetime.datetime)
         local = starts_at.astimezone(tz)
         lead: Membership | None = session.lead
         if lead is not None:
-            wins = [
-                (clock.at(tz, local.date(), s), clock.at(tz, local.date(), e))
-                for s, e in Availability.objects.filter(
-                    clinic=clinic, therapist=lead, weekday=local.weekday()
-                ).values_list("starts_at", "ends_at")
-            ]
-            if not any(w0 <= starts_at and ends_at <= w1 for w0, w1 in wins):
-                raise ValidationError(
-                    {"starts_at": "That is outside the therapist's working hours."}
-                )
-            if AvailabilityBlock.objects.filter(
-                clinic=clinic, therapist=lead, starts_at__lt=ends_at, ends_at__gt=starts_at
-            ).exists():
-                raise ValidationError({"starts_at": "The therapist is away then."})
+            _require_working(clinic, lead, starts_at, ends_at)
         session.starts_at, session.ends_at, session.day = starts_at, ends_at, local.date()
         try:
             with transaction.atomic():
@@ -397,4 +438,69 @@ def session_move(session: Session, *, actor: User, starts_at: datetime.datetime)
             clinic=clinic, actor=actor, action=AuditAction.CHANGE, obj=session,
             changed_fields=["starts_at", "ends_at", "day"],
         )  # fmt: skip
+    return session
+
+
+def _require_working(
+    clinic: Clinic, lead: Membership, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> None:
+    """Refuse a time outside the therapist's working hours or inside their time away."""
+    tz = clock.zone(clinic)
+    local = starts_at.astimezone(tz)
+    wins = [
+        (clock.at(tz, local.date(), s), clock.at(tz, local.date(), e))
+        for s, e in Availability.objects.filter(
+            clinic=clinic, therapist=lead, weekday=local.weekday()
+        ).values_list("starts_at", "ends_at")
+    ]
+    if not any(w0 <= starts_at and ends_at <= w1 for w0, w1 in wins):
+        raise ValidationError({"starts_at": "That is outside the therapist's working hours."})
+    if AvailabilityBlock.objects.filter(
+        clinic=clinic, therapist=lead, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exists():
+        raise ValidationError({"starts_at": "The therapist is away then."})
+
+
+def nearest_slots(
+    *, clinic: Clinic, patient_id: int, therapist_id: int, week_start: datetime.date, n: int = 3
+) -> list[datetime.datetime]:
+    """The `n` nearest times, this week or next, when the therapist is working and free and
+    the patient is not busy: the scheduler's own free time (`_Week.fits`), for one patient."""
+    with clinic_context(clinic.pk):
+        weeks = []
+        for k in (0, 1):
+            week = _Week(
+                clinic, clock.week_start(week_start) + k * datetime.timedelta(weeks=1), clock.now()
+            )
+            week.load(therapist_id)
+            weeks.append(week)
+    return _nearest(patient_id, therapist_id, weeks, n)
+
+
+def session_book(
+    *, clinic: Clinic, actor: User, patient: Patient, starts_at: datetime.datetime
+) -> Session:
+    """Book one patient's individual session by hand, with their primary therapist, at
+    `starts_at`, for the clinic's session length: within the therapist's working hours and
+    outside their time away; the calendar refuses a time when either is booked. The session
+    and its list entry are audited; a refusal leaves nothing behind."""
+    with clinic_context(clinic.pk):
+        lead = patient.primary_therapist
+        if lead is None:
+            raise ValidationError({"starts_at": "The patient has no primary therapist to meet."})
+        if starts_at <= clock.now():
+            raise ValidationError({"starts_at": "Choose a time in the future."})
+        minutes = therapy_settings_get(clinic=clinic).session_minutes
+        ends_at = starts_at + datetime.timedelta(minutes=minutes)
+        _require_working(clinic, lead, starts_at, ends_at)
+        try:
+            with transaction.atomic():
+                session = session_create(
+                    clinic=clinic, actor=actor, kind=SessionKind.INDIVIDUAL,
+                    day=starts_at.astimezone(clock.zone(clinic)).date(), starts_at=starts_at,
+                    ends_at=ends_at, lead=lead,
+                )  # fmt: skip
+                attendance_add(session=session, patient=patient, actor=actor)
+        except ValidationError as exc:  # a clash: said on the time chosen
+            raise ValidationError({"starts_at": exc.messages}) from None
     return session

@@ -444,3 +444,22 @@ def chart_summary(*, clinic: Clinic, membership: Membership, patient: Any) -> di
         .order_by("-session__starts_at")[:20]
     )
     return {"plan": plan, "tree": plan_tree(plan) if plan else [], "notes": notes}
+
+
+def unbooked_patients(*, clinic: Clinic, therapist: Membership, monday: datetime.date) -> Any:
+    """The therapist's patients in active care with no individual session in the week of
+    `monday` (one query): whom to book by hand from the week view."""
+    first = clock.at(clinic, monday, datetime.time(0))
+    last = clock.at(clinic, monday + datetime.timedelta(days=7), datetime.time(0))
+    booked = Attendance.objects.filter(
+        clinic=clinic, is_active=True, session__kind="individual", starts_at__gte=first,
+        starts_at__lt=last,
+    ).exclude(session__status=SessionStatus.CANCELLED)  # fmt: skip
+    return (
+        Patient.objects.filter(
+            clinic=clinic, primary_therapist=therapist, enrollments__status="active"
+        )
+        .exclude(pk__in=booked.values("patient_id"))
+        .distinct()
+        .order_by("legal_last_name", "legal_first_name", "pk")
+    )

@@ -9,6 +9,11 @@ urlpatterns = [
     path("therapy/week/", views.week, name="therapy-week"),
     path("therapy/availability/", views.availability, name="therapy-availability"),
     path("therapy/schedule/", views.schedule, name="therapy-schedule"),
+    path(
+        "therapy/schedule/patients/<int:patient_id>/book/",
+        views.session_book,
+        name="therapy-session-book",
+    ),
     path("therapy/settings/", views.therapy_settings, name="therapy-settings"),
     path(
         "therapy/sessions/<int:therapy_session_id>/move/",

@@ -32,6 +32,7 @@ from . import scheduler, selectors, services
 from .forms import (
     AvailabilityForm,
     BlockForm,
+    BookForm,
     InterventionForm,
     MoveForm,
     NoteForm,
@@ -186,6 +187,11 @@ def week(request: HttpRequest) -> HttpResponse:
         else []
     )
     grid = selectors.time_grid(days, tz=clock.zone(clinic))
+    unbooked = (
+        list(selectors.unbooked_patients(clinic=clinic, therapist=therapist, monday=monday))
+        if therapist
+        else []
+    )
     return render(
         request,
         "therapy/week.html",
@@ -194,7 +200,7 @@ def week(request: HttpRequest) -> HttpResponse:
             "monday": monday, "days": days, "grid": grid,
             "previous": monday - datetime.timedelta(weeks=1),
             "next": monday + datetime.timedelta(weeks=1),
-            "tz": clinic.timezone, "now": clock.now(),
+            "tz": clinic.timezone, "now": clock.now(), "unbooked": unbooked,
         },
     )  # fmt: skip
 
@@ -220,7 +226,9 @@ def schedule(request: HttpRequest) -> HttpResponse:
             f"{len(booked.plan.unplaced)} could not be placed.",
         )
         return redirect(f"{clinic_url(request, 'therapy-schedule')}?week={monday:%Y-%m-%d}")
-    plan = scheduler.week_propose(clinic=clinic, week_start=monday, therapist_id=therapist_id)
+    plan = scheduler.week_propose(
+        clinic=clinic, week_start=monday, therapist_id=therapist_id, suggest=3
+    )
     people = {
         p.pk: p
         for p in core.patient_list(clinic=clinic).filter(
@@ -241,6 +249,53 @@ def schedule(request: HttpRequest) -> HttpResponse:
             "unplaced": [
                 (u, people.get(u.patient_id), staff.get(u.therapist_id or 0)) for u in plan.unplaced
             ],
+        },
+    )  # fmt: skip
+
+
+@clinic_page(C.SCHEDULE_MANAGE)
+@require_http_methods(["GET", "POST"])
+def session_book(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Book a patient's individual session by hand: one of the nearest free times, or a time
+    of one's own; a clash is said on the form."""
+    clinic, me = clinic_of(request), membership_of(request)
+    patient = core.patient_get(clinic=clinic, patient_id=patient_id)
+    if me.role == Role.THERAPIST and patient.primary_therapist_id != me.pk:
+        raise PermissionDenied("Therapists book their own patients' sessions.")
+    tz = clock.zone(clinic)
+    monday = week_param(request.GET.get("week"), clock.today(clinic))
+    form = BookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        starts_at = form.cleaned_data["starts_at"]
+        try:
+            session = scheduler.session_book(
+                clinic=clinic, actor=actor_of(request), patient=patient, starts_at=starts_at
+            )
+        except (ValidationError, DomainError) as exc:
+            form_errors_from(form, exc)
+        else:
+            local = session.starts_at.astimezone(tz)
+            messages.success(request, f"Booked {local:%a %b} {local.day}, {local:%-I:%M %p}.")
+            week = clock.week_start(local.date())
+            return redirect(
+                _with_therapist(
+                    request, "therapy-week", session.lead or me, week=f"{week:%Y-%m-%d}"
+                )
+            )
+    slots = (
+        scheduler.nearest_slots(
+            clinic=clinic, patient_id=patient.pk, therapist_id=patient.primary_therapist_id,
+            week_start=monday,
+        )
+        if patient.primary_therapist_id
+        else []
+    )  # fmt: skip
+    return render(
+        request,
+        "therapy/book.html",
+        {
+            "patient": patient, "form": form, "monday": monday, "tz": clinic.timezone,
+            "slots": [s.astimezone(tz) for s in slots],
         },
     )  # fmt: skip
 

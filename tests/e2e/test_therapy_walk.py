@@ -59,3 +59,45 @@ def test_week_plan_and_note(
     expect(page.get_by_text("One coping skill per craving, 5 of 7 days")).to_be_visible()
     page.screenshot(path=screenshot_dir / "82-progress-note.png", full_page=True)
     assert session.pk
+
+
+def test_an_unplaced_patient_is_booked_by_hand(
+    live_server: object, page: Page, screenshot_dir: Path, transactional_db: None
+) -> None:
+    """The therapist is away for the rest of the week: the schedule says why the patient
+    cannot be placed and offers next week's nearest free times; one click books the first,
+    the week view shows it; a second try at the same time is refused on the form."""
+    from therapy import services
+
+    alpha = build_tenant("alpha")
+    therapist = alpha.members[Role.THERAPIST]
+    monday = clock.week_start(clock.today(alpha.clinic)) + datetime.timedelta(weeks=1)
+    services.availability_block_add(
+        clinic=alpha.clinic, actor=therapist.user, therapist=therapist,
+        starts_at=clock.now(), ends_at=clock.at(alpha.clinic, monday, datetime.time(0)),
+        reason="Leave",
+    )  # fmt: skip
+    base, slug = str(live_server), alpha.clinic.slug
+    sign_in(page, base, therapist.user.email)
+    page.goto(f"{base}/c/{slug}/therapy/schedule/")
+    expect(page.get_by_text("Therapist has no availability on the patient's days")).to_be_visible()
+    assert serious_accessibility_issues(page) == []
+    page.screenshot(path=screenshot_dir / "83-therapy-schedule-unplaced.png", full_page=True)
+    first = page.get_by_role("button", name="Book").first
+    label = first.inner_text()
+    first.click()
+    expect(page.get_by_text("Booked ")).to_be_visible()
+    assert serious_accessibility_issues(page) == []
+    page.screenshot(path=screenshot_dir / "84-therapy-week-booked.png", full_page=True)
+
+    page.goto(f"{base}/c/{slug}/therapy/schedule/patients/{alpha.patient.pk}/book/")
+    expect(page.get_by_text("Nearest free times")).to_be_visible()
+    assert label not in page.content()  # the time is taken now
+    local = clock.at(alpha.clinic, monday, datetime.time(3))  # nobody works at 3 AM
+    page.get_by_label("Start").fill(f"{local:%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.locator("#id_starts_at_error")).to_contain_text(
+        "outside the therapist's working hours"
+    )
+    assert serious_accessibility_issues(page) == []
+    page.screenshot(path=screenshot_dir / "85-therapy-book-refused.png", full_page=True)

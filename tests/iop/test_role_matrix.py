@@ -454,6 +454,7 @@ PAGES.update(
         "therapy-schedule": SCHEDULERS,
         "therapy-settings": ADMIN,
         "therapy-session-move": SCHEDULERS,
+        "therapy-session-book": SCHEDULERS,
         "therapy-note-write": NOTE_WRITERS,
         "therapy-notes-unsigned": NOTE_WRITERS,
         "therapy-note": CLINICAL_READERS,

@@ -128,3 +128,24 @@ def test_propose_book_and_move_through_the_api(clinic_a: Tenant) -> None:
     )  # fmt: skip
     assert outside.status_code == 400
     assert "starts_at" in outside.json()["error"]["fields"]
+
+
+def test_a_proposal_gives_each_unplaced_patient_the_nearest_free_times(clinic_a: Tenant) -> None:
+    from therapy import scheduler, services
+
+    therapist = clinic_a.members[Role.THERAPIST]
+    monday = clock.this_week(clinic_a.clinic) + datetime.timedelta(weeks=2)
+    away = clock.at(clinic_a.clinic, monday, datetime.time(0))
+    services.availability_block_add(
+        clinic=clinic_a.clinic, actor=therapist.user, therapist=therapist, starts_at=away,
+        ends_at=away + datetime.timedelta(days=7), reason="Leave",
+    )  # fmt: skip
+    client = api(clinic_a, Role.FRONT_DESK)
+    proposed = client.get("/api/v1/individual-sessions/proposals", {"week": f"{monday}"}).json()
+    [unplaced] = proposed["unplaced"]
+    assert unplaced["patient"] == clinic_a.patient.pk
+    assert unplaced["why"] == scheduler.NO_AVAILABILITY
+    assert len(unplaced["slots"]) == 3
+    firsts = [datetime.datetime.fromisoformat(s) for s in unplaced["slots"]]
+    assert firsts == sorted(firsts)
+    assert all(s >= away + datetime.timedelta(days=7) for s in firsts)  # the week after

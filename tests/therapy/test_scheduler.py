@@ -168,3 +168,47 @@ def test_a_block_takes_time_out_and_a_move_respects_it(clinic: Clinic) -> None:
         row = Attendance.objects.get(session=moved)
     assert row.starts_at == target
     assert moved.day == target.date()
+
+
+@pytest.mark.instant("2026-12-02 10:30")
+def test_each_unplaced_patient_gets_its_reason_and_the_nearest_free_times(clinic: Clinic) -> None:
+    """Three therapists, two patients each: one has no working hours; one works only during
+    the afternoon patients' groups on their days, and Tuesdays; one has a single Tuesday
+    hour, which the first of their evening patients takes."""
+    admin = factories.member(clinic, Role.ADMIN).user
+    staff, people = caseload_clinic(clinic, actor=admin, therapists=3, patients=6)
+    with clinic_context(clinic.pk):
+        Availability.objects.filter(therapist__in=staff).delete()
+    for weekday in (0, 1, 2, 4):  # the Afternoon track meets Mon/Wed/Fri, 13-16
+        services.availability_add(
+            clinic=clinic, actor=admin, therapist=staff[1], weekday=weekday,
+            starts_at=datetime.time(13), ends_at=datetime.time(16),
+        )  # fmt: skip
+    services.availability_add(
+        clinic=clinic, actor=admin, therapist=staff[2], weekday=1,
+        starts_at=datetime.time(17), ends_at=datetime.time(18),
+    )  # fmt: skip
+    monday = next_monday(clinic)
+    with CaptureQueriesContext(connection) as plain:
+        scheduler.week_propose(clinic=clinic, week_start=monday)
+    with CaptureQueriesContext(connection) as suggesting:
+        plan = scheduler.week_propose(clinic=clinic, week_start=monday, suggest=3)
+    # Next week's free time costs one more fixed set of queries, not one per patient.
+    assert len(suggesting) == 2 * len(plain)
+    tz = clock.zone(clinic)
+    unplaced = {u.patient_id: u for u in plan.unplaced}
+    assert [p.patient_id for p in plan.placed] == [people[2].pk]
+    for patient in (people[0], people[3]):
+        assert unplaced[patient.pk].why == scheduler.NO_HOURS
+        assert unplaced[patient.pk].slots == ()
+    tuesday = monday + datetime.timedelta(days=1)
+    for patient in (people[1], people[4]):
+        assert unplaced[patient.pk].why == scheduler.NO_COMMON_TIME
+        # Outside the program days, where the patient is free: Tuesday, 13:00 on the half hour.
+        assert [s.astimezone(tz) for s in unplaced[patient.pk].slots] == [
+            clock.at(tz, tuesday, datetime.time(13, m)) for m in (0, 30)
+        ] + [clock.at(tz, tuesday, datetime.time(14))]
+    full = unplaced[people[5].pk]
+    assert full.why == scheduler.FULLY_BOOKED
+    # The one Tuesday hour is taken this week; the next is the Tuesday after.
+    assert full.slots == (clock.at(tz, tuesday + datetime.timedelta(weeks=1), datetime.time(17)),)

@@ -38,6 +38,8 @@ STAFF_NAMES = {
     Role.AUDITOR: ("Taylor", "Brooks"),
     Role.BILLING: ("Drew", "Patel"),
 }
+# One person in both clinics, to show the clinic chooser: a therapist in each.
+SHARED_CLINICIAN = ("multi@demo.example", "Jamie", "Ellis")
 EMAIL_LOCAL = {
     Role.ADMIN: "admin",
     Role.THERAPIST: "therapist",
@@ -73,7 +75,6 @@ class Command(BaseCommand):
             with transaction.atomic():
                 for index, spec in enumerate(CLINICS):
                     self._clinic(spec, patients=options["patients"], seed=index)
-                self._shared_clinician()
             self.stdout.write(self.style.SUCCESS("Demo clinics created."))
         self._print_logins()
 
@@ -92,6 +93,13 @@ class Command(BaseCommand):
         with clinic_context(clinic.pk):
             for role, user in users.items():
                 Membership.objects.create(user=user, clinic=clinic, role=role, invited_by=admin)
+            # The shared clinician is on staff before the seeders run, so the therapy seeder
+            # gives them working hours like every therapist (one without hours is never
+            # offered a slot by the weekly scheduler).
+            Membership.objects.create(
+                user=self._user(*SHARED_CLINICIAN), clinic=clinic, role=Role.THERAPIST,
+                invited_by=admin,
+            )  # fmt: skip
             for created in hooks.clinic_created:  # as for any new clinic: the curriculum
                 created(clinic)
             for site in sites:
@@ -110,16 +118,6 @@ class Command(BaseCommand):
                 email, settings.DEMO_PASSWORD, first_name=first, last_name=last
             )
         return user
-
-    def _shared_clinician(self) -> None:
-        """One person in both clinics, to show the clinic chooser."""
-        user = self._user("multi@demo.example", "Jamie", "Ellis")
-        for slug in ("demo", "second"):
-            clinic = Clinic.objects.get(slug=slug)
-            with clinic_context(clinic.pk):
-                Membership.objects.get_or_create(
-                    user=user, clinic=clinic, defaults={"role": Role.THERAPIST}
-                )
 
     def _print_logins(self) -> None:
         # devservers.seed_demo finds the logins by this heading for `make run`'s ready box.
