@@ -99,11 +99,6 @@ def test_each_role_walks_through_its_day(
             looked_at(page, f"{login}-{name}")
 
 
-@pytest.mark.xfail(
-    reason="/api/docs/ loads Swagger UI from a CDN and has no lang (issue #17 item 5, "
-    "fixed on another branch); without internet the page is blank",
-    strict=False,
-)
 def test_the_api_docs_have_no_serious_accessibility_issue(
     live_server: object, page: Page, transactional_db: None
 ) -> None:
