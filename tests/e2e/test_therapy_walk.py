@@ -61,6 +61,9 @@ def test_week_plan_and_note(
     assert session.pk
 
 
+# A Wednesday morning: the rest of the week is still ahead (on a Sunday night "the rest of
+# the week" is half an hour, and the schedule has no day left to explain).
+@pytest.mark.instant("2026-12-02 09:00")
 def test_an_unplaced_patient_is_booked_by_hand(
     live_server: object, page: Page, screenshot_dir: Path, transactional_db: None
 ) -> None:
