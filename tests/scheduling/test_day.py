@@ -16,7 +16,7 @@ from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling.models import Session
 from tests import factories
-from tests.conftest import Tenant
+from tests.conftest import Tenant, settle_session
 from tests.scheduling.test_roster import todays_session
 
 pytestmark = pytest.mark.instant("2026-12-02 10:30")
@@ -118,6 +118,7 @@ def test_each_first_screen_has_a_pinned_query_count(
         Session.objects.filter(pk=session.pk).update(lead=clinic_a.members[Role.THERAPIST])
     client = clinic_a.client_for(role)
     client.get(f"/c/{clinic_a.clinic.slug}/")
+    settle_session(client)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(f"/c/{clinic_a.clinic.slug}/")
     assert page.status_code == 200

@@ -13,7 +13,7 @@ from iop.tenancy import clinic_context
 from scheduling import services as calendar
 from scheduling.models import Attendance, Session
 from tests import factories
-from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
+from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant, settle_session
 
 # A Wednesday mid-morning on the clinic's wall clock: "a session that began half an hour ago"
 # is today's (at 00:20 it would have begun yesterday, on no roster of today's).
@@ -172,6 +172,7 @@ def test_roster_query_budget(clinic_a: Tenant, patients: int) -> None:
     todays_session(clinic_a, patients=patients - 1)
     client = clinic_a.client_for(Role.FRONT_DESK)
     client.get(f"/c/{clinic_a.clinic.slug}/")
+    settle_session(client)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(f"/c/{clinic_a.clinic.slug}/roster/")
     assert page.status_code == 200
@@ -437,6 +438,7 @@ def test_mark_remaining_query_budget(clinic_a: Tenant, patients: int) -> None:
     session = todays_session(clinic_a, patients=patients - 1)
     client = clinic_a.client_for(Role.FRONT_DESK)
     client.get(f"/c/{clinic_a.clinic.slug}/")
+    settle_session(client)
     url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/mark-remaining/"
     with CaptureQueriesContext(connection) as queries:
         html = client.post(url, HTTP_HX_REQUEST="true").content.decode()
@@ -454,6 +456,7 @@ def test_makeup_guests_are_marked_on_the_roster_without_extra_queries(clinic_a: 
     )
     client = clinic_a.client_for(Role.FRONT_DESK)
     client.get(f"/c/{clinic_a.clinic.slug}/")
+    settle_session(client)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(f"/c/{clinic_a.clinic.slug}/roster/").content.decode()
     assert len(queries) == ROSTER_QUERIES, [q["sql"][:80] for q in queries]
@@ -477,6 +480,7 @@ def test_sign_in_sheet_lists_preferred_names_to_sign_and_nothing_to_click(
         Patient.objects.filter(pk=clinic_a.patient.pk).update(preferred_name="Sunny")
     client = clinic_a.client_for(Role.FRONT_DESK)
     client.get(f"/c/{clinic_a.clinic.slug}/")
+    settle_session(client)
     url = f"/c/{clinic_a.clinic.slug}/roster/sessions/{session.pk}/sign-in-sheet/"
     with CaptureQueriesContext(connection) as queries:
         page = client.get(url).content.decode()
