@@ -15,6 +15,7 @@ What only the operating system provides (Pango, fonts, Chromium) is iop/systemde
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -185,8 +186,16 @@ class EmbeddedPostgres:
         ensure_folder_permissions(self.bin, 0o555)
         ensure_folder_permissions(self.bin.parent / "lib", 0o444)
         entry = pwd.getpwnam(PG_SYSTEM_USER)
-        for path in [self.pgdata, *self.pgdata.rglob("*")]:
-            os.chown(path, entry.pw_uid, entry.pw_gid)
+        # A running server creates and removes files while this walks its
+        # directory (a second process starting the servers, a backup check):
+        # a file gone by the time it is reached needs no owner.
+        # os.walk skips a directory that vanishes under it.
+        for top, directories, files in os.walk(self.pgdata):
+            for name in [".", *directories, *files]:
+                path = os.path.join(top, name)
+                with contextlib.suppress(FileNotFoundError):
+                    if os.lstat(path).st_uid != entry.pw_uid:
+                        os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
         self.pgdata.chmod(0o700)
 
     def is_running(self) -> bool:

@@ -100,6 +100,32 @@ def test_a_superuser_database_url_is_refused() -> None:
     assert "NOBYPASSRLS" in result.stdout
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to the postgres user")
+def test_files_the_running_server_removes_mid_walk_are_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second process starting the servers walks a live cluster's directory; PostgreSQL
+    removes files such as pg_internal.init under it, which must not stop the start."""
+    from iop.devservers import EmbeddedPostgres
+
+    pgdata = tmp_path / "postgres"
+    (pgdata / "base" / "1").mkdir(parents=True)
+    vanishing = pgdata / "base" / "1" / "pg_internal.init"
+    vanishing.write_text("cache")
+    (pgdata / "PG_VERSION").write_text("16")
+    chown = os.chown
+
+    def chown_while_the_server_cleans_up(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        vanishing.unlink(missing_ok=True)
+        chown(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "chown", chown_while_the_server_cleans_up)
+    EmbeddedPostgres(pgdata=pgdata)._prepare_directories()
+
+    assert not vanishing.exists()
+    assert pgdata.stat().st_uid != 0
+
+
 # --- Deployment files -------------------------------------------------------------------------
 
 
