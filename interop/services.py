@@ -329,6 +329,22 @@ def bulk_export_build(job: BulkExport) -> None:
     )  # fmt: skip
 
 
+def bulk_exports_purge_expired(*, clinic_id: int) -> int:
+    """Delete the NDJSON of this clinic's expired exports: records kept for a download
+    window must not outlive it. The export row stays, as the disclosure's trace; each
+    deleted file leaves an audit event. Returns how many files went."""
+    files = list(
+        BulkExportFile.objects.filter(
+            clinic_id=clinic_id, export__expires_at__lte=clock.now()
+        ).only("id", "clinic_id", "export_id")
+    )
+    if not files:
+        return 0
+    audit.audit_records(clinic_id=clinic_id, actor=None, action=AuditAction.DELETE, objs=files)
+    BulkExportFile.objects.filter(clinic_id=clinic_id, pk__in=[f.pk for f in files]).delete()
+    return len(files)
+
+
 def bulk_export_progress(job: BulkExport) -> str:
     return str(cache.get(progress_key(job.pk)) or "queued")
 

@@ -8,6 +8,7 @@ from typing import Any
 from celery import shared_task
 
 from iop.jobs import ClinicTask
+from iop.models import Clinic
 
 from . import services, webhooks
 from .models import (
@@ -88,3 +89,15 @@ def bulk_export_run(*, clinic_id: int, export_id: int) -> str:
         return "done"
     services.bulk_export_build(job)
     return "completed"
+
+
+@shared_task(name="interop.purge_expired_exports_everywhere")
+def purge_expired_exports_everywhere() -> None:
+    """Beat, hourly: each clinic deletes the files of its expired bulk exports."""
+    for clinic_id in Clinic.objects.values_list("id", flat=True):
+        purge_expired_exports.delay(clinic_id=clinic_id)
+
+
+@shared_task(base=ClinicTask, name="interop.purge_expired_exports")
+def purge_expired_exports(*, clinic_id: int) -> int:
+    return services.bulk_exports_purge_expired(clinic_id=clinic_id)

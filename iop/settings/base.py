@@ -399,15 +399,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aftercare.fail_stranded_pdfs_everywhere",
         "schedule": 60,
     },
-    # Every 15 minutes: a safety task still open after its clinic's day ended goes to the
-    # clinical lead, within a quarter of an hour of that clinic's midnight, whatever its zone.
     "send-session-reminders": {
         "task": "scheduling.tasks.send_reminders_everywhere",
         "schedule": 15 * 60,
     },
+    # Every 15 minutes: a safety task still open after its clinic's day ended goes to the
+    # clinical lead, within a quarter of an hour of that clinic's midnight, whatever its zone.
     "escalate-safety-tasks": {
         "task": "progress.tasks.escalate_safety_tasks_everywhere",
         "schedule": 15 * 60,
+    },
+    # Hourly: bulk-export files past their download window are deleted.
+    "purge-expired-exports": {
+        "task": "interop.purge_expired_exports_everywhere",
+        "schedule": 60 * 60,
     },
 }
 

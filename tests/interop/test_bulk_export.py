@@ -179,3 +179,52 @@ def test_a_worker_killed_mid_export_hands_the_job_back_and_it_completes_once(
         )
         assert done.count() == 1  # completed once
     assert worker_process.poll() is None
+
+
+def request_export(tenant: Tenant) -> BulkExport:
+    return services.bulk_export_request(
+        clinic=tenant.clinic, actor=tenant.admin.user, level="system", types=["Patient"],
+        request_url="http://testserver/fhir/R4/$export",
+    )  # fmt: skip
+
+
+def test_the_worker_deletes_files_past_their_window_and_only_this_clinics(
+    clinic_a: Tenant, clinic_b: Tenant, celery_worker: object
+) -> None:
+    from interop.tasks import purge_expired_exports
+
+    jobs = {tenant.clinic.pk: request_export(tenant) for tenant in (clinic_a, clinic_b)}
+
+    def files_of(clinic_id: int) -> int:
+        with clinic_context(clinic_id):
+            return BulkExportFile.objects.filter(export_id=jobs[clinic_id].pk).count()
+
+    assert wait_until(lambda: all(files_of(c) == 1 for c in jobs), timeout=60)
+    for clinic_id, job in jobs.items():  # both past their window
+        with clinic_context(clinic_id):
+            BulkExport.objects.filter(pk=job.pk).update(
+                expires_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+            )
+    a, b = clinic_a.clinic.pk, clinic_b.clinic.pk
+    purge_expired_exports.delay(clinic_id=a)
+
+    assert wait_until(lambda: files_of(a) == 0, timeout=30)
+    assert files_of(b) == 1  # another clinic's expired files wait for its own run
+    with clinic_context(a):
+        assert BulkExport.objects.filter(pk=jobs[a].pk).exists()  # the disclosure's trace
+        assert (
+            AuditEvent.objects.filter(
+                action=AuditAction.DELETE, object_type="interop.bulkexportfile", actor__isnull=True
+            ).count()
+            == 1
+        )
+        # A second run finds nothing more to do.
+        assert services.bulk_exports_purge_expired(clinic_id=a) == 0
+
+
+def test_an_export_inside_its_window_keeps_its_files(clinic_a: Tenant) -> None:
+    job = request_export(clinic_a)
+    with clinic_context(clinic_a.clinic.pk):
+        services.bulk_export_build(BulkExport.objects.select_related("clinic").get(pk=job.pk))
+        assert services.bulk_exports_purge_expired(clinic_id=clinic_a.clinic.pk) == 0
+        assert BulkExportFile.objects.filter(export_id=job.pk).count() == 1
