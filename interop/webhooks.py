@@ -8,6 +8,7 @@ Signature header: `X-IOP-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import socket
@@ -65,38 +66,80 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class _Pinned(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    """Connect to the address that was checked, not to whatever the name resolves to a
+    moment later (DNS rebinding): TLS still verifies the certificate against the host
+    name, and the Host header still carries it."""
+
+    def __init__(self, address: str) -> None:
+        urllib.request.HTTPHandler.__init__(self)
+        urllib.request.HTTPSHandler.__init__(self)
+        self.address = address
+
+    def _connect(self, destination: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        return socket.create_connection((self.address, destination[1]), *args, **kwargs)
+
+    def _pinned(self, connection_class: type[http.client.HTTPConnection]) -> Any:
+        def build(*args: Any, **kwargs: Any) -> http.client.HTTPConnection:
+            connection = connection_class(*args, **kwargs)
+            connection._create_connection = self._connect  # type: ignore[attr-defined]
+            return connection
+
+        return build
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(self._pinned(http.client.HTTPConnection), req)
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(
+            self._pinned(http.client.HTTPSConnection),
+            req,
+            context=self._context,  # type: ignore[attr-defined]
+        )
 
 
-def refused_address(url: str) -> str | None:
-    """Why a webhook may not go to `url` (None when it may).
+def resolve(url: str) -> tuple[str | None, str | None]:
+    """(why a webhook may not go to `url`, the address to connect to): one of the two is
+    None.
 
     Deliveries go to public https hosts only: an admin's URL must not make the worker reach
     into the network it runs in (the cloud's metadata service at 169.254.169.254, the
     database, an internal admin page). Every address the host resolves to is checked, IPv4
     inside IPv6 included; `WEBHOOK_ALLOW_PRIVATE_ADDRESSES` lifts this for development and
     the tests, whose receivers listen on 127.0.0.1. Checked when subscribing and again
-    before every attempt, since a name can come to point elsewhere.
+    before every attempt, since a name can come to point elsewhere; the attempt then
+    connects to the address checked.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Use an https:// address."
-    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        return None
-    if parts.scheme != "https":
-        return "Use an https:// address: deliveries are signed, not secret, over plain http."
+        return "Use an https:// address.", None
+    allow_private = settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES
+    if parts.scheme != "https" and not allow_private:
+        return "Use an https:// address: deliveries are signed, not secret, over plain http.", None
     try:
-        port = parts.port or 443
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError, ValueError):
-        return "This address's host name does not resolve."
+        return "This address's host name does not resolve.", None
+    addresses = []
     for *_, sockaddr in found:
         address = ipaddress.ip_address(sockaddr[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
-        if not address.is_global:
-            return "This address is private, loopback or link-local: webhooks go to public hosts."
-    return None
+        if not (address.is_global or allow_private):
+            return (
+                "This address is private, loopback or link-local: webhooks go to public hosts.",
+                None,
+            )
+        addresses.append(str(address))
+    if not addresses:
+        return "This address's host name does not resolve.", None
+    return None, addresses[0]
+
+
+def refused_address(url: str) -> str | None:
+    """Why a webhook may not go to `url` (None when it may); see `resolve`."""
+    return resolve(url)[0]
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -124,10 +167,12 @@ def attempt(delivery: WebhookDelivery) -> bool:
         },
     )
     code: int | None = None
-    error = refused_address(subscription.url) or ""
+    refused, address = resolve(subscription.url)
+    error = refused or ""
     try:
-        if not error:
-            with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
+        if address is not None:
+            opener = urllib.request.build_opener(_NoRedirects, _Pinned(address))
+            with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
                 code = answer.status
     except urllib.error.HTTPError as exc:
         code = exc.code

@@ -6,6 +6,7 @@ backoff, repeated failures pause the subscription, redelivery sends the same eve
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 import uuid
@@ -283,3 +284,49 @@ def test_a_redirect_is_a_failed_attempt_not_followed(db: None, receiver: Receive
     assert len(receiver.received) == 1
     assert delivery.last_status_code == 302
     assert delivery.status == "retrying"
+
+
+def test_an_attempt_connects_to_the_address_it_checked_not_a_fresh_lookup(
+    db: None, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: a name that passes the check and then resolves elsewhere. The
+    attempt resolves once, checks, and connects to that address; a second lookup, which
+    here would point at nothing, never happens."""
+    port = receiver.url.split(":")[2].split("/")[0]
+    setup = _setup(receiver, [events.MEASURE_SCORED])
+    lookups: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host != "hooks.receiver.test":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        if len(lookups) > 1:
+            raise socket.gaierror("rebound")
+        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+
+    connected_to: list[tuple[str, int]] = []
+    real_connect = socket.create_connection
+
+    def connect(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        connected_to.append(address)
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(socket, "create_connection", connect)
+    with clinic_context(setup.clinic.pk):
+        WebhookSubscription.objects.filter(pk=setup.subscription.pk).update(
+            url=f"http://hooks.receiver.test:{port}/hooks"
+        )
+        delivery = WebhookDelivery.objects.create(
+            clinic=setup.clinic, subscription=setup.subscription, event_type=events.MEASURE_SCORED,
+            event_id=uuid.uuid4(), payload={"id": "x"},
+        )  # fmt: skip
+        assert webhooks.attempt(WebhookDelivery.objects.select_related("subscription").get(
+            pk=delivery.pk
+        )) is True  # fmt: skip
+    assert lookups == ["hooks.receiver.test"]
+    assert connected_to == [("127.0.0.1", int(port))]  # the checked address, not the name
+    assert len(receiver.received) == 1
+    assert receiver.received[0]["headers"]["host"] == f"hooks.receiver.test:{port}"
+    assert receiver.received[0]["verified"]
