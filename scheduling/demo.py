@@ -119,7 +119,7 @@ def seed_attendance(demo: DemoClinic) -> None:
     begun = Session.objects.filter(
         clinic=clinic, day__gte=start, starts_at__lt=now, track__isnull=False
     ).order_by("starts_at")
-    days: dict[tuple[int, datetime.date], list[Session]] = {}
+    days: dict[tuple[int | None, datetime.date], list[Session]] = {}
     for session in begun:
         days.setdefault((session.track_id, session.day), []).append(session)
     rows = []

@@ -36,7 +36,8 @@ def warmed_up_long_ago(tenant: Tenant) -> tuple[Client, str]:
     assert client.get(url).status_code == 200
     session = SessionStore(session_key=client.session.session_key)
     now = clock.timestamp()
-    assert SESSION_LAST_SEEN in session and SESSION_MFA_OK_UNTIL in session
+    assert SESSION_LAST_SEEN in session
+    assert SESSION_MFA_OK_UNTIL in session
     session[SESSION_LAST_SEEN] = now - 31
     session[SESSION_MFA_OK_UNTIL] = now - 1
     session.save()

@@ -109,7 +109,6 @@ def test_an_admin_lands_on_the_clinics_day_and_its_set_up_gaps(clinic_a: Tenant)
     assert "1 staff invitation not yet accepted." in gaps
 
 
-
 def test_sessions_that_have_not_begun_show_no_not_marked(clinic_a: Tenant) -> None:
     """Attendance is marked once a session begins: a list later today is not "not marked",
     on the admin's day (its rows and its summary) or on the therapist's own sessions."""
@@ -121,12 +120,16 @@ def test_sessions_that_have_not_begun_show_no_not_marked(clinic_a: Tenant) -> No
         ends_at=begun.ends_at + datetime.timedelta(hours=1, minutes=15),
     )  # fmt: skip
     with clinic_context(clinic.pk):
+        listed = Attendance.objects.filter(session=begun).values_list("patient_id", flat=True)
         Attendance.objects.bulk_create(
             Attendance(
-                clinic=clinic, session=later, patient_id=a.patient_id,
-                starts_at=later.starts_at, ends_at=later.ends_at,
-            )  # fmt: skip
-            for a in Attendance.objects.filter(session=begun)
+                clinic=clinic,
+                session=later,
+                patient_id=patient_id,
+                starts_at=later.starts_at,
+                ends_at=later.ends_at,
+            )
+            for patient_id in listed
         )
         Session.objects.filter(pk__in=[begun.pk, later.pk]).update(lead=therapist)
 
