@@ -120,13 +120,17 @@ class ProgressSeeder:
         for medication in Medication.objects.filter(clinic=clinic):
             self.medications.setdefault(medication.patient_id, []).append(medication)
         enrollments = Enrollment.objects.filter(clinic=clinic).select_related("patient", "track")
-        for index, enrollment in enumerate(enrollments.order_by("id")):
+        in_care = 0  # patients in care so far: every `RISK_EVERY`th few is at risk
+        for enrollment in enrollments.order_by("id"):
             start = max(enrollment.admission_date, self.today - datetime.timedelta(weeks=WEEKS))
             end = min(enrollment.ended_on or self.today, self.today)
             if end <= start:
                 continue
-            # Most improve; some are at risk in one way: mood, use, or attendance.
-            risk = RISKS.get(index % 8, "") if enrollment.status in OPEN_STATUSES else ""
+            # Most improve; a few are at risk in one way: mood, use, or attendance — the
+            # handful a case manager acts on today, not most of the caseload.
+            risk = ""
+            if enrollment.status in OPEN_STATUSES:
+                risk, in_care = RISKS.get(in_care % RISK_EVERY, ""), in_care + 1
             at_risk = bool(risk)
             self._measures(enrollment, start, end, at_risk=risk == "mood")
             if risk == "attendance":
@@ -281,7 +285,8 @@ class ProgressSeeder:
             )  # fmt: skip
 
 
-RISKS = {1: "mood", 3: "use", 5: "attendance"}
+RISKS = {1: "mood", 6: "use", 11: "attendance"}
+RISK_EVERY = 14
 BARRIERS = ["transport", "work", "housing", "childcare"]
 VOCATIONAL = ["employed_full", "employed_part", "seeking", "training"]
 

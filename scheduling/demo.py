@@ -21,8 +21,12 @@ TRACK_SPECS = [
     ("Afternoon IOP", "afternoon", datetime.time(13)),
     ("Evening IOP", "evening", datetime.time(18)),
 ]
-PAST_STATUSES = ["present", "late", "left_early", "absent", "excused"]
-PAST_WEIGHTS = [80, 6, 4, 7, 3]
+# How a clinic's lists end up marked, per patient and program day: nearly everyone comes to
+# everything; a day missed is missed whole and usually called in ahead (excused); now and then
+# someone is a few minutes late for the first group or leaves the last one early. (Patients
+# the progress demo makes struggle get their misses there.)
+DAY_OUTCOMES = ["present", "late", "left_early", "excused", "absent"]
+DAY_WEIGHTS = [94, 3, 1, 1.8, 0.2]
 PAST_WEEKS = 12
 
 
@@ -36,7 +40,7 @@ def seed_calendar(demo: DemoClinic) -> None:
     """Three tracks (Mon/Tue/Thu) with a realistic day each, rooms, and the sessions of the
     coming weeks; the groups are of the clinic's default group types."""
     clinic, admin = demo.clinic, demo.staff[Role.ADMIN]
-    therapist = Membership.objects.get(clinic=clinic, user=demo.staff[Role.THERAPIST])
+    leads = _group_leads(demo)
     group_types = {g.kind: g for g in GroupType.objects.filter(clinic=clinic).order_by("id")}
     rooms = [
         services.room_create(clinic=clinic, actor=admin, name=name, capacity=14)
@@ -66,7 +70,9 @@ def seed_calendar(demo: DemoClinic) -> None:
                     "room": rooms[index],
                 },
             ]
-        blocks[0]["lead"] = therapist if index == 0 else None
+        for block in blocks:
+            if block["kind"] == "group":
+                block["lead"] = leads[slot]
         services.track_create(
             clinic=clinic,
             actor=admin,
@@ -82,38 +88,52 @@ def seed_calendar(demo: DemoClinic) -> None:
     services.sessions_generate(clinic=clinic, today=clock.today(clinic))
 
 
+def _group_leads(demo: DemoClinic) -> dict[str, Membership]:
+    """Who leads each track's groups. The team's therapist is every patient's primary
+    therapist: their program-day hours go to the weekly individual sessions (leading a track
+    would leave patients unplaced). The other therapist (working 9 to 5) leads the day
+    tracks; the clinic's admin, its clinical director, the evening one."""
+    clinic = demo.clinic
+    primary = Membership.objects.get(clinic=clinic, user=demo.staff[Role.THERAPIST])
+    other = (
+        Membership.objects.filter(clinic=clinic, role=Role.THERAPIST)
+        .exclude(pk=primary.pk)
+        .order_by("id")
+        .first()
+    )
+    director = Membership.objects.get(clinic=clinic, user=demo.staff[Role.ADMIN])
+    day_lead = other or primary
+    return {"morning": day_lead, "afternoon": day_lead, "evening": director}
+
+
 def seed_attendance(demo: DemoClinic) -> None:
-    """Twelve weeks of held groups with believable attendance (mostly present): the
-    progress charts show a quarter. Then the make-ups of its misses."""
+    """Twelve weeks of held groups, marked as a clinic marks them (`DAY_OUTCOMES`): the
+    progress charts show a quarter. Today's sessions that have begun get their lists too,
+    marked when over. Then the make-ups of its misses."""
     clinic, rng = demo.clinic, demo.rng
-    today = clock.today(clinic)
+    today, now = clock.today(clinic), clock.now()
     start = today - datetime.timedelta(weeks=PAST_WEEKS)
     for weeks_ago in range(PAST_WEEKS, 0, -clinic.generate_weeks_ahead):
         services.sessions_generate(clinic=clinic, today=today - datetime.timedelta(weeks=weeks_ago))
     enrollments = list(Enrollment.objects.filter(clinic=clinic, status="active"))
+    begun = Session.objects.filter(
+        clinic=clinic, day__gte=start, starts_at__lt=now, track__isnull=False
+    ).order_by("starts_at")
+    days: dict[tuple[int | None, datetime.date], list[Session]] = {}
+    for session in begun:
+        days.setdefault((session.track_id, session.day), []).append(session)
     rows = []
-    for session in Session.objects.filter(clinic=clinic, day__gte=start, day__lt=today):
-        if session.track_id is None:
-            continue
+    for (track_id, day), sessions in days.items():
+        groups = [s for s in sessions if s.kind == "group"]
         for enrollment in enrollments:
-            if enrollment.track_id != session.track_id or enrollment.admission_date > session.day:
+            if enrollment.track_id != track_id or enrollment.admission_date > day:
                 continue
-            status = rng.choices(PAST_STATUSES, weights=PAST_WEIGHTS)[0]
-            arrived = (
-                session.starts_at + datetime.timedelta(minutes=35) if status == "late" else None
-            )
-            left = (
-                session.ends_at - datetime.timedelta(minutes=60) if status == "left_early" else None
-            )
-            rows.append(
-                Attendance(
-                    clinic=clinic, session=session, patient_id=enrollment.patient_id,
-                    starts_at=session.starts_at, ends_at=session.ends_at, status=status,
-                    arrived_at=arrived, left_at=left,
-                    minutes_attended=services.minutes_for(session, status, arrived, left),
+            outcome = rng.choices(DAY_OUTCOMES, weights=DAY_WEIGHTS)[0]
+            for session in sessions:
+                rows.append(
+                    _mark(session, enrollment.patient_id, outcome, groups=groups, now=now, rng=rng)
                 )
-            )  # fmt: skip
-    Session.objects.filter(clinic=clinic, day__gte=start, day__lt=today).update(status="held")
+    Session.objects.filter(clinic=clinic, day__gte=start, ends_at__lte=now).update(status="held")
     Attendance.objects.bulk_create(rows, ignore_conflicts=True)
     # Yesterday's (or the last) evening list was never marked: a to-do for the front desk.
     last = Session.objects.filter(clinic=clinic, day__lt=today).order_by("-starts_at").first()
@@ -122,6 +142,36 @@ def seed_attendance(demo: DemoClinic) -> None:
             status="expected", arrived_at=None, left_at=None, minutes_attended=None
         )
     _makeups(clinic, rng)
+
+
+def _mark(
+    session: Session,
+    patient_id: int,
+    outcome: str,
+    *,
+    groups: list[Session],
+    now: datetime.datetime,
+    rng: random.Random,
+) -> Attendance:
+    """The patient's place on one session of a program day with that day's outcome: late
+    for the day's first group, leaving its last early, the whole day missed, or present.
+    A session still running is left to mark."""
+    status, arrived, left = "present", None, None
+    if session.ends_at > now:
+        status = "expected"
+    elif outcome in ("excused", "absent"):
+        status = outcome
+    elif outcome == "late" and groups and session == groups[0]:
+        status = "late"
+        arrived = session.starts_at + datetime.timedelta(minutes=rng.choice([10, 15, 20]))
+    elif outcome == "left_early" and groups and session == groups[-1]:
+        status, left = "left_early", session.ends_at - datetime.timedelta(minutes=30)
+    return Attendance(
+        clinic_id=session.clinic_id, session=session, patient_id=patient_id,
+        starts_at=session.starts_at, ends_at=session.ends_at, status=status,
+        arrived_at=arrived, left_at=left,
+        minutes_attended=services.minutes_for(session, status, arrived, left),
+    )  # fmt: skip
 
 
 def _makeups(clinic: Clinic, rng: random.Random) -> None:

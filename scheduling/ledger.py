@@ -48,6 +48,9 @@ MISS_RISK = 2
 MISS_WINDOW_DAYS = 14
 # HCPCS H0015: the program operates at least 3 days a week (see the module's docstring).
 H0015_DAYS_A_WEEK = 3
+# How long a list nobody marked stays open for its mark: the sweep keeps it on the front
+# desk's to-dos (the roster's "lists not marked on earlier days") this many days.
+MARKING_WINDOW_DAYS = 30
 
 
 def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
@@ -71,7 +74,9 @@ class Week:
     adolescent: bool = False  # the minimum is the adolescents' one
     scheduled: int = 0
     attended: int = 0
-    still_possible: int = 0  # minutes of sessions not yet held or marked
+    # Minutes of sessions not yet held, or held and not yet marked while their list is still
+    # open for its mark (`awaiting_mark`): unknown, not lost.
+    still_possible: int = 0
     by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     by_day: dict[datetime.date, int] = field(default_factory=lambda: defaultdict(int))
     billable_minutes: int = 180
@@ -115,6 +120,20 @@ class Week:
     def at_risk(self) -> bool:
         """Mid-week: even attending everything left would not reach the minimum."""
         return self.still_possible > 0 and self.reachable < self.minimum
+
+
+def marking_window_opens(today: datetime.date) -> datetime.date:
+    """The earliest session day whose unmarked list still waits for its mark."""
+    return today - datetime.timedelta(days=MARKING_WINDOW_DAYS)
+
+
+def awaiting_mark(*, today: datetime.date) -> Q:
+    """The one rule for a place nobody has marked yet, as a filter on attendance: still
+    "expected" on a list of `marking_window_opens(today)` or later. Such a place is not a miss
+    (the sweep only records absent or excused marks) and not lost hours: the ledger counts it
+    as still possible and the sweep keeps its list on the front desk's to-dos until the
+    window closes; after that, nobody will mark it and the hours did not happen."""
+    return Q(is_active=True, status="expected", session__day__gte=marking_window_opens(today))
 
 
 def held_to_minimum(week_start: datetime.date, *, admitted_on: datetime.date) -> bool:
@@ -181,6 +200,7 @@ def weeks_for(
     if patients is not None:
         rows = rows.filter(patient__in=patients)
     now = now or clock.now()
+    window_opens = marking_window_opens(clock.local_date(clinic, now))
     ledger: dict[tuple[int, datetime.date], Week] = {}
     for row in rows:
         monday = clock.week_start(row.session.day)
@@ -194,8 +214,8 @@ def weeks_for(
             week.attended += minutes
             week.by_kind[row.session.kind] += minutes
             week.by_day[row.session.day] += minutes
-        elif row.status == "expected" and row.ends_at > now:
-            week.still_possible += length
+        elif row.status == "expected" and row.session.day >= window_opens:
+            week.still_possible += length  # `awaiting_mark`, or not held yet
     return ledger
 
 

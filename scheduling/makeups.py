@@ -26,7 +26,7 @@ from iop.services.core import audit_record, notify
 from iop.services.errors import DomainError
 from iop.tenancy import clinic_context
 
-from . import hooks, services
+from . import hooks, ledger, services
 from .models import (
     Attendance,
     AttendanceTodo,
@@ -486,16 +486,13 @@ def _notify_case_managers(clinic: Clinic, counts: dict[int, int]) -> None:
 
 
 def _sync_todos(clinic: Clinic, now: datetime.datetime) -> int:
-    """Lists of earlier days with patients nobody marked become to-dos; completed lists
+    """Lists of earlier days with patients nobody marked (`ledger.awaiting_mark`: within the
+    marking window) become to-dos; completed lists, and lists the window has closed on,
     close theirs. Returns the number of open to-dos."""
     today = clock.local(clinic, now).date()
     unmarked = (
         Attendance.objects.filter(
-            clinic=clinic,
-            is_active=True,
-            status="expected",
-            session__day__lt=today,
-            session__day__gte=today - datetime.timedelta(days=30),
+            ledger.awaiting_mark(today=today), clinic=clinic, session__day__lt=today
         )
         .exclude(session__status=SessionStatus.CANCELLED)
         .values("session_id")

@@ -276,15 +276,12 @@ class ClinicDay:
 def clinic_day(*, clinic: Clinic, day: datetime.date) -> ClinicDay:
     """The clinic's day at a glance for the admin: three queries."""
     sessions = roster(clinic=clinic, day=day)
-    now = clock.now()
     running = [s for s in sessions if s.session.status != SessionStatus.CANCELLED]
     return ClinicDay(
         sessions=sessions,
         running=len(running),
         expected=sum(len(s.rows) for s in running),
-        unmarked_now=sum(
-            s.counts.get("expected", 0) for s in running if s.session.starts_at <= now
-        ),
+        unmarked_now=sum(s.counts.get("expected", 0) for s in running if s.started),
         unmarked_earlier=AttendanceTodo.objects.filter(
             clinic=clinic, resolved_at__isnull=True
         ).count(),

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from iop.models import ApiToken, Clinic, Membership, Patient, Site
 from iop.roles import Role
@@ -76,19 +77,69 @@ class Tenant:
 
 
 def settle_session(client: Client) -> None:
-    """Before a measured request: its session was just seen and its MFA state just checked.
+    """Before a measured request: this client's session was just seen and its MFA state
+    just checked. Every query count does this for every session by itself now
+    (`_settled_before_counting`); kept for the tests that say it."""
+    _settle(client.session)
 
-    The middleware rewrites the session when 30 s have passed since it last saw it (idle
+
+def _settle(session: Any) -> None:
+    """The middleware rewrites a session when 30 s have passed since it last saw it (idle
     sign-out) or 5 minutes since MFA was checked; on a loaded machine a large warm-up can
-    take that long, and the measured request would count the session's save (three queries)."""
+    take that long, and a measured request would count the session's save (three queries).
+    Only what the middleware has already written is refreshed, so a first request still
+    counts what a first request costs."""
     from iop import clock
     from iop.middleware import MFA_RECHECK_SECONDS, SESSION_LAST_SEEN, SESSION_MFA_OK_UNTIL
 
-    session = client.session
     now = clock.timestamp()
-    session[SESSION_LAST_SEEN] = now
-    session[SESSION_MFA_OK_UNTIL] = now + MFA_RECHECK_SECONDS
-    session.save()
+    changed = False
+    if SESSION_LAST_SEEN in session:
+        session[SESSION_LAST_SEEN], changed = now, True
+    if SESSION_MFA_OK_UNTIL in session:
+        session[SESSION_MFA_OK_UNTIL], changed = now + MFA_RECHECK_SECONDS, True
+    if changed:
+        session.save()
+
+
+def settle_every_session() -> None:
+    """`_settle` each signed-in session in the store (a test's clients, however many)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session as StoredSession
+
+    for key in StoredSession.objects.values_list("session_key", flat=True):
+        _settle(SessionStore(session_key=key))
+
+
+@pytest.fixture(autouse=True)
+def _settled_before_counting(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every query count (`CaptureQueriesContext`, which pytest-django's
+    `django_assert_num_queries` and `django_assert_max_num_queries` use too) starts with every
+    session settled (`_settle`), so a slow warm-up cannot add the session's save to a pinned
+    budget. `@pytest.mark.unsettled_sessions` measures without it."""
+    if request.node.get_closest_marker("unsettled_sessions"):
+        return
+    original = CaptureQueriesContext.__enter__
+
+    def settled_enter(self: CaptureQueriesContext) -> CaptureQueriesContext:
+        if _database_allowed():
+            settle_every_session()
+        return original(self)
+
+    monkeypatch.setattr(CaptureQueriesContext, "__enter__", settled_enter)
+
+
+def _database_allowed() -> bool:
+    """Whether this test may use the database (a test without `db` may still count)."""
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    except RuntimeError:  # pytest-django's blocker: no database for this test
+        return False
+    return True
 
 
 def build_tenant(slug: str, zone: str = DEFAULT_ZONE) -> Tenant:

@@ -14,7 +14,8 @@ from iop import clock
 from iop.models import Membership, Track
 from iop.roles import Role
 from iop.tenancy import clinic_context
-from scheduling.models import Session
+from scheduling import services as calendar
+from scheduling.models import Attendance, Session
 from tests import factories
 from tests.conftest import Tenant, settle_session
 from tests.scheduling.test_roster import todays_session
@@ -106,6 +107,47 @@ def test_an_admin_lands_on_the_clinics_day_and_its_set_up_gaps(clinic_a: Tenant)
     gaps = html[html.index('id="day-setup"') :]
     assert "Track “Evening IOP” has no weekly template" in gaps
     assert "1 staff invitation not yet accepted." in gaps
+
+
+def test_sessions_that_have_not_begun_show_no_not_marked(clinic_a: Tenant) -> None:
+    """Attendance is marked once a session begins: a list later today is not "not marked",
+    on the admin's day (its rows and its summary) or on the therapist's own sessions."""
+    begun = todays_session(clinic_a, patients=1)
+    clinic, therapist = clinic_a.clinic, clinic_a.members[Role.THERAPIST]
+    later = calendar.session_create(
+        clinic=clinic, actor=clinic_a.admin.user, kind="group", day=begun.day,
+        starts_at=begun.ends_at + datetime.timedelta(minutes=15),
+        ends_at=begun.ends_at + datetime.timedelta(hours=1, minutes=15),
+    )  # fmt: skip
+    with clinic_context(clinic.pk):
+        listed = Attendance.objects.filter(session=begun).values_list("patient_id", flat=True)
+        Attendance.objects.bulk_create(
+            Attendance(
+                clinic=clinic,
+                session=later,
+                patient_id=patient_id,
+                starts_at=later.starts_at,
+                ends_at=later.ends_at,
+            )
+            for patient_id in listed
+        )
+        Session.objects.filter(pk__in=[begun.pk, later.pk]).update(lead=therapist)
+
+    def list_cell(html: str, session: Session, column: int) -> str:
+        """Cell `column` (from 0) of the session's row."""
+        (row,) = [r for r in html.split("<tr>") if f'#session-{session.pk}"' in r]
+        return re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[column]
+
+    admin = home(clinic_a, Role.ADMIN)
+    day = admin[admin.index('id="day-clinic-day"') : admin.index('id="day-setup"')]
+    assert "2 not marked on sessions that have begun" in day
+    assert list_cell(day, begun, 3).startswith("2 · 2 not marked")
+    assert "not marked" not in list_cell(day, later, 3)
+    mine = home(clinic_a, Role.THERAPIST)
+    mine = mine[mine.index('id="day-my-sessions"') : mine.index('id="day-notes"')]
+    assert list_cell(mine, begun, 2).startswith("2 on the list · ")
+    assert "2 not marked" in list_cell(mine, begun, 2)
+    assert "not marked" not in list_cell(mine, later, 2)
 
 
 @pytest.mark.parametrize("patients", [10, 200])

@@ -17,10 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from iop import clock
 from iop.models import Authorization, Clinic, Patient
 from iop.tenancy import clinic_context
-from scheduling import ledger
+from scheduling import ledger, makeups
 from scheduling import services as calendar
 from scheduling.ledger import weeks_for
-from scheduling.models import Attendance, Session
+from scheduling.models import Attendance, AttendanceTodo, MissedSession, Session
 from tests import factories
 from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
 
@@ -102,6 +102,50 @@ def test_mid_week_projection_flags_what_cannot_be_reached(clinic_a: Tenant) -> N
     assert not w.under_minimum
     on_list(clinic_a, group(clinic_a, future + datetime.timedelta(3), 9), patient)
     assert not week(clinic_a, patient, future).at_risk  # 540 still reachable
+
+
+@pytest.mark.instant("2026-12-02 10:00")
+def test_a_held_list_nobody_marked_is_possible_until_its_marking_window_closes(
+    clinic_a: Tenant,
+) -> None:
+    """Held but not marked is unknown, not lost: the week counts it as still possible (not
+    under the minimum, only at risk) while the sweep keeps the list on the front desk's
+    to-dos; the day the window closes on it, the to-do closes and the hours are lost."""
+    patient, today = adult(clinic_a), clock.today(clinic_a.clinic)
+    opens = ledger.marking_window_opens(today)
+    assert (today - opens).days == ledger.MARKING_WINDOW_DAYS
+    assert opens.weekday() == 0  # Monday Nov 2: its week and the week before apart
+    inside = group(clinic_a, opens, 9)  # the window's first day: still waiting
+    outside = group(clinic_a, opens - datetime.timedelta(days=1), 9)  # Sunday before: closed
+    for session in (inside, outside):
+        on_list(clinic_a, session, patient)
+    w_in = week(clinic_a, patient, opens)
+    assert (w_in.attended, w_in.still_possible, w_in.reachable) == (0, 180, 180)
+    assert not w_in.under_minimum
+    assert w_in.at_risk
+    w_out = week(clinic_a, patient, opens - datetime.timedelta(weeks=1))
+    assert (w_out.attended, w_out.still_possible) == (0, 0)
+    assert w_out.under_minimum
+    # The sweep agrees: the list inside the window is a to-do, the other is not; neither
+    # is a miss.
+    makeups.missed_sweep(clinic=clinic_a.clinic)
+    with clinic_context(clinic_a.clinic.pk):
+        todos = set(
+            AttendanceTodo.objects.filter(resolved_at__isnull=True).values_list(
+                "session_id", flat=True
+            )
+        )
+        assert inside.pk in todos
+        assert outside.pk not in todos
+        assert not MissedSession.objects.filter(session__in=[inside, outside]).exists()
+        # A day later the window has closed on it too.
+        tomorrow = clock.now() + datetime.timedelta(days=1)
+        later = weeks_for(clinic=clinic_a.clinic, start=opens, now=tomorrow)
+        assert later[(patient.pk, opens)].still_possible == 0
+        assert later[(patient.pk, opens)].under_minimum
+    makeups.missed_sweep(clinic=clinic_a.clinic, now=tomorrow)
+    with clinic_context(clinic_a.clinic.pk):
+        assert AttendanceTodo.objects.get(session=inside).resolved_at is not None
 
 
 # Born 2011: 15 in that week.

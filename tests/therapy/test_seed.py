@@ -36,8 +36,9 @@ SUNDAY_NIGHT = datetime.datetime(2026, 12, 7, 4, 30, tzinfo=datetime.UTC)
 
 @pytest.mark.django_db
 def test_every_demo_therapist_works_hours_that_hold_what_they_lead() -> None:
-    """No therapist is seeded without working hours, and nothing a therapist leads (groups,
-    the Wednesday-evening family groups, individual sessions) falls outside them."""
+    """No therapist is seeded without working hours, nothing a therapist leads (groups,
+    the Wednesday-evening family groups, individual sessions) falls outside them, and every
+    track group has a lead."""
     with time_machine.travel(SUNDAY_NIGHT, tick=False):
         call_command("seed_demo", patients=6, stdout=StringIO())
     for clinic in Clinic.objects.all():
@@ -68,6 +69,14 @@ def test_every_demo_therapist_works_hours_that_hold_what_they_lead() -> None:
                         outside.append((who, start, end))
             assert led.exists()
             assert outside == []
+            # Every track group has a lead (the admin's day shows no "No lead"), and the
+            # day tracks are not all on one person.
+            groups = Session.objects.filter(kind="group", track__isnull=False).exclude(
+                status="cancelled"
+            )
+            assert groups.exists()
+            assert not groups.filter(lead__isnull=True).exists()
+            assert groups.values("lead").distinct().count() >= 2
 
 
 @pytest.mark.django_db
@@ -77,9 +86,7 @@ def test_the_scheduler_places_every_demo_patient_in_a_fresh_week() -> None:
         for clinic in Clinic.objects.all():
             week = clock.week_start(clock.today(clinic)) + datetime.timedelta(weeks=2)
             plan = scheduler.week_propose(clinic=clinic, week_start=week)
-            placed = {"demo": 25, "second": 24}[clinic.slug]  # of the 25 in active care
-            assert len(plan.placed) == placed
-            # Harbor Light's therapist has every hour of the Mon/Tue/Thu program days outside
-            # one afternoon patient's groups taken: their free time there is while the
-            # patient is in group, so that one is booked by hand (the nearest times offered).
-            assert [u.why for u in plan.unplaced] == [scheduler.NO_COMMON_TIME] * (25 - placed)
+            # All 25 in active care, in both clinics: the team's therapist (everyone's
+            # primary) leads no track group, so their program-day hours are free for these.
+            assert len(plan.placed) == 25
+            assert plan.unplaced == []
