@@ -28,6 +28,7 @@ from iop.views.core import (
 from scheduling.models import Topic
 
 from . import selectors, services
+from .charts import CHART_WEEKS, clinic_hours_chart
 from .feeds import feed_create, feed_revoke, feed_sessions, to_ics
 from .forms import (
     AttendanceTimesForm,
@@ -254,13 +255,24 @@ def weekly_hours(request: HttpRequest) -> HttpResponse:
     """Every patient seen this week against the weekly minimum; at-risk and under first."""
     clinic = clinic_of(request)
     monday = clock.week_start(_day(request))
-    weeks = list(weeks_for(clinic=clinic, start=monday).values())
+    first = monday - datetime.timedelta(weeks=CHART_WEEKS - 1)
+    ledger = weeks_for(clinic=clinic, start=first, weeks=CHART_WEEKS)  # one query
+    mondays = [first + datetime.timedelta(weeks=n) for n in range(CHART_WEEKS)]
+    chart = clinic_hours_chart(
+        weeks=[(m, [w for w in ledger.values() if w.start == m]) for m in mondays],
+        minimum=clinic.weekly_minimum_minutes_adult,
+        adolescent_minimum=clinic.weekly_minimum_minutes_adolescent,
+        shown=monday,
+        current=clock.week_start(clock.today(clinic)),
+    )
+    weeks = [w for w in ledger.values() if w.start == monday]
     weeks.sort(key=lambda w: (not w.under_minimum, not w.at_risk, w.patient.legal_last_name))
     return render(
         request,
         "scheduling/weekly_hours.html",
         {
             "weeks": weeks,
+            "chart": chart,
             "monday": monday,
             "sunday": monday + datetime.timedelta(days=6),
             "previous": monday - datetime.timedelta(weeks=1),
