@@ -48,7 +48,8 @@ def test_the_chart_draws_each_weeks_median_against_the_minimum(
         ["Nov 23", "2", "6.0", "1", "1"],
         ["Nov 30 (so far)", "1", "3.0", "0", "0"],
     ]
-    assert len(chart.rows) == 8 and chart.rows[0][:2] == ["Oct 12", "0"]
+    assert len(chart.rows) == 8
+    assert chart.rows[0][:2] == ["Oct 12", "0"]
     # Last week ended under the line; this week's bar is neutral, not "under", mid-week.
     assert [(b.css, b.label) for b in chart.bars] == [
         ("bar-under", "Week of Nov 23: median 6.0 h of 2 patients"),
