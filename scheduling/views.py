@@ -42,6 +42,7 @@ from .forms import (
 )
 from .ledger import weeks_for
 from .models import AttendanceTodo, Closure, Room, SessionStatus
+from .week import staff_week, time_grid
 
 C = Capability
 BUTTONS = [
@@ -448,6 +449,8 @@ def ics_feed(request: HttpRequest, clinic_slug: str, token: str) -> HttpResponse
 
 @clinic_page(C.STAFF_READ)
 def my_calendar(request: HttpRequest) -> HttpResponse:
+    """The sessions the member leads, a week at a time on a time grid (`?date=` any day of
+    the week), and the secret address that puts them in their own calendar app."""
     clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
     url = None
     if request.method == "POST":
@@ -457,7 +460,22 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
         else:
             token = feed_create(clinic=clinic, actor=actor_of(request), membership=membership)
             url = request.build_absolute_uri(f"/feeds/{clinic.slug}/{token}.ics")
-    return render(request, "scheduling/my_calendar.html", {"feed_url": url})
+    monday = clock.week_start(_day(request))
+    days = staff_week(clinic=clinic, member=membership, monday=monday)
+    return render(
+        request,
+        "scheduling/my_calendar.html",
+        {
+            "feed_url": url,
+            "monday": monday,
+            "grid": time_grid(days, tz=clock.zone(clinic)),
+            "sessions": sum(len(d.items) for d in days),
+            "this_week": clock.week_start(clock.today(clinic)),
+            "previous": monday - datetime.timedelta(weeks=1),
+            "next": monday + datetime.timedelta(weeks=1),
+            "tz": clinic.timezone,
+        },
+    )
 
 
 @clinic_page(C.PATIENTS_WRITE)
