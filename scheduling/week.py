@@ -57,17 +57,14 @@ def led_sessions(*, clinic: Clinic, member: Membership, monday: datetime.date) -
 
 
 def session_item(session: Session) -> WeekItem:
-    """A session on the grid: a group by its type, room and how many are on its list; an
+    """A session on the grid: a group by its type, track, room and its list's size; an
     individual or family session by whom it is with."""
     title = session.group_type.name if session.group_type else session.get_kind_display()
     listed = [a.patient for a in session.attendance.all() if a.is_active]
     if session.kind == "group":
-        parts = [
-            title,
-            *([session.room.name] if session.room else []),
-            f"{len(listed)} on the list",
-        ]
-        label = " · ".join(parts)
+        where = [x.name for x in (session.track, session.room) if x is not None]
+        size = f"{len(listed)} on the list" if listed else "nobody on the list"
+        label = " · ".join([title, *where, size])
     else:
         people = ", ".join(f"{p.display_name} ({p.record_number})" for p in listed)
         label = f"{title}: {people}" if people else title

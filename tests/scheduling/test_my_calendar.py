@@ -108,7 +108,7 @@ def test_my_calendar_is_my_week_on_a_time_grid(
     assert f"#session-{made['group'].pk}" in html
     assert f"#session-{made['co-led'].pk}" in html
     assert f"{clinic_a.patient.display_name} ({clinic_a.patient.record_number})" in html
-    assert "0 on the list" in html  # the group's list size, not its names
+    assert "nobody on the list" in html  # the group's list size, not its names
     for theirs in ("colleague's", "cancelled", "next week"):
         assert f"#session-{made[theirs].pk}" not in html
     assert "3 sessions." in html
