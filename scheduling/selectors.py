@@ -183,8 +183,13 @@ def session_when(clinic: Clinic, session: Session) -> str:
     Nov 30, 6:00 PM–9:00 PM" (a track's by the track's name, any other by its kind). What a
     clash names, so the admin can find what is in the way."""
     what = session.track.name if session.track else session.get_kind_display()
+    return f"{what} on {session_day_time(clinic, session)}"
+
+
+def session_day_time(clinic: Clinic, session: Session) -> str:
+    """ "Mon Nov 30, 6:00 PM–9:00 PM" in the clinic's zone."""
     start, end = clock.local(clinic, session.starts_at), clock.local(clinic, session.ends_at)
-    return f"{what} on {start:%a %b %-d}, {start:%-I:%M %p}–{end:%-I:%M %p}"
+    return f"{start:%a %b %-d}, {start:%-I:%M %p}–{end:%-I:%M %p}"
 
 
 def staffing_clashes(*, clinic: Clinic, since: datetime.date) -> list[StaffingClash]:

@@ -28,7 +28,7 @@ from .models import (
     Track,
     TrackBlock,
 )
-from .selectors import session_when
+from .selectors import session_day_time, session_when
 
 BLOCK_SESSION_KIND: dict[str, str] = {
     BlockKind.GROUP: SessionKind.GROUP,
@@ -206,9 +206,9 @@ def _restaff_clash(clinic: Clinic, sessions: Any, staffing: dict[str, int | None
             else:  # the filter asked for this lead or room; for the type checker
                 continue
             return (
-                f"The new {word} cannot take this block's session on {session_when(clinic, mine)}"
-                f": {who} {verb} {session_when(clinic, other)}. Choose another {word}, or move "
-                "that session first."
+                f"The new {word} cannot take this block's session on "
+                f"{session_day_time(clinic, mine)}: {who} {verb} {session_when(clinic, other)}. "
+                f"Choose another {word}, or move that session first."
             )
     return "That room or lead is already booked at one of this block's coming sessions."
 

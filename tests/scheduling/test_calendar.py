@@ -346,7 +346,7 @@ def test_a_template_edit_that_would_double_book_the_lead_is_refused_with_the_cla
     assert refused.status_code == 200
     text = html.unescape(refused.content.decode())
     assert (
-        "The new lead cannot take this block's session on Morning IOP on Tue Dec 1, "
+        "The new lead cannot take this block's session on Tue Dec 1, "
         "9:00 AM–12:00 PM: Dana Reyes already leads Individual session on Tue Dec 1, "
         "10:00 AM–11:00 AM. Choose another lead, or move that session first."
     ) in text
