@@ -359,6 +359,33 @@ def test_a_template_edit_that_would_double_book_the_lead_is_refused_with_the_cla
         ]
 
 
+@pytest.mark.instant("2026-11-30 07:00")
+def test_a_template_edit_into_a_booked_room_names_the_session_holding_it(
+    clinic_a: Tenant,
+) -> None:
+    admin = clinic_a.admin.user
+    room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 7")
+    thursday = MONDAY + datetime.timedelta(days=3)
+    one_off(clinic_a, clock.at(clinic_a.clinic, thursday, datetime.time(11)), room=room)
+    track = track_of(clinic_a)
+    hours = {"starts_at": datetime.time(9), "ends_at": datetime.time(12), "kind": "group"}
+    with pytest.raises(ValidationError) as refused:
+        calendar.track_update(
+            track, actor=admin,
+            blocks=[{"weekday": 0, **hours}, {"weekday": 1, **hours},
+                    {"weekday": 3, **hours, "room": room}],
+        )  # fmt: skip
+    assert refused.value.messages == [
+        (
+            "The new room cannot take this block's session on Thu Dec 3, 9:00 AM–12:00 PM: "
+            "Room 7 is already booked for Individual session on Thu Dec 3, 11:00 AM–12:00 PM. "
+            "Choose another room, or move that session first."
+        )
+    ]
+    with clinic_context(clinic_a.clinic.pk):
+        assert not track.blocks.filter(room=room).exists()
+
+
 def test_closing_a_day_from_the_tracks_page(clinic_a: Tenant) -> None:
     client = clinic_a.client_for(Role.ADMIN)
     day = sessions(clinic_a, status="scheduled", block__isnull=False)[0].day
