@@ -1,118 +1,28 @@
-"""Server-rendered SVG charts: geometry computed here, drawn by templates/progress/_chart.html.
-
-No JavaScript and no chart library: every chart is an inline <svg> with a <title> and
-<desc>, labelled axes, the threshold or severity bands drawn, the latest value written in
-words beside it, and a data table as its text alternative. It prints as it shows.
-"""
+"""Progress's figures: a patient's measures, hours, attendance, daily ratings and tests, and
+the caseload's flags, built from the shared primitives (iop/figures.py) and drawn by
+templates/iop/_figure.html."""
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
+from iop.figures import (
+    BOTTOM,
+    LEFT,
+    PLOT_W,
+    TOP,
+    Chart,
+    Marker,
+    Point,
+    Rect,
+    Scale,
+    Series,
+    mondays_between,
+    mondays_from,
+)
 from scheduling.ledger import Week
 
 from .instruments import band_edges
 from .models import DailyRating, DrugTest
-
-WIDTH, HEIGHT = 640, 210
-LEFT, RIGHT, TOP, BOTTOM = 44, 140, 24, 30  # band names sit right of the plot
-PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-
-@dataclass
-class Point:
-    x: float
-    y: float
-    label: str
-
-
-@dataclass
-class Series:
-    name: str
-    css: str
-    points: list[Point]
-
-    @property
-    def path(self) -> str:
-        return " ".join(
-            f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(self.points)
-        )
-
-
-@dataclass
-class Rect:
-    x: float
-    y: float
-    w: float
-    h: float
-    css: str
-    label: str = ""
-
-
-@dataclass
-class Marker:
-    x: float
-    y: float
-    css: str
-    symbol: str
-    label: str
-
-
-@dataclass
-class Chart:
-    slug: str
-    title: str
-    desc: str
-    summary: str  # the latest value in words
-    columns: list[str]
-    rows: list[list[str]]
-    y_ticks: list[tuple[float, str]] = field(default_factory=list)
-    x_ticks: list[tuple[float, str]] = field(default_factory=list)
-    bands: list[Rect] = field(default_factory=list)
-    bars: list[Rect] = field(default_factory=list)
-    series: list[Series] = field(default_factory=list)
-    markers: list[Marker] = field(default_factory=list)
-    threshold: tuple[float, str] | None = None
-    y_label: str = ""
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    plot_right: int = WIDTH - RIGHT
-    plot_bottom: int = HEIGHT - BOTTOM
-    plot_top: int = TOP
-
-
-class Scale:
-    def __init__(self, first: datetime.date, last: datetime.date, y_max: float) -> None:
-        self.first, self.days = first, max(1, (last - first).days)
-        self.y_max = y_max
-
-    def x(self, day: datetime.date) -> float:
-        return LEFT + PLOT_W * (day - self.first).days / self.days
-
-    def y(self, value: float) -> float:
-        return TOP + PLOT_H * (1 - min(value, self.y_max) / self.y_max)
-
-    def week_ticks(self, mondays: Sequence[datetime.date]) -> list[tuple[float, str]]:
-        step = 1 if len(mondays) <= 6 else 2  # every week while the labels fit
-        return [(self.x(m), f"{m:%b} {m.day}") for m in mondays[::step]]
-
-    def value_ticks(self, step: float) -> list[tuple[float, str]]:
-        ticks, value = [], 0.0
-        while value <= self.y_max + 1e-9:
-            ticks.append((self.y(value), f"{value:g}"))
-            value += step
-        return ticks
-
-
-def mondays_from(first: datetime.date, weeks: int) -> list[datetime.date]:
-    return [first + datetime.timedelta(weeks=n) for n in range(weeks)]
-
-
-def mondays_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    """The Mondays the axis spans (`first` is a Monday, `last` the Monday after the span)."""
-    return mondays_from(first, max(1, (last - first).days // 7))
-
 
 BAND_CSS = ["band-0", "band-1", "band-2", "band-3", "band-4"]
 
@@ -183,22 +93,13 @@ def hours_chart(*, weeks: Sequence[Week], first: datetime.date) -> Chart:
     top = max([6.0, *(h for _s, h, _m, _w in hours), *(m for _s, _h, m, _w in hours)]) + 2
     last = first + datetime.timedelta(weeks=len(weeks))
     scale = Scale(first, last, top)
-    slot = PLOT_W / max(1, len(weeks))
     bars = []
     for i, (start, attended, minimum, week) in enumerate(hours):
         # The current week is still in progress: never drawn as "under" before it ends.
         under = week.under_minimum and i < len(hours) - 1
         css = "bar-ok" if attended >= minimum else "bar-under" if under else "bar-neutral"
-        bars.append(
-            Rect(
-                LEFT + i * slot + slot * 0.15,
-                scale.y(attended),
-                slot * 0.7,
-                scale.y(0) - scale.y(attended),
-                css,
-                f"Week of {start:%b %-d}: {attended:.1f} h",
-            )
-        )
+        label = f"Week of {start:%b %-d}: {attended:.1f} h"
+        bars.append(scale.week_bar(i, len(weeks), attended, css, label))
     minimum = hours[-1][2] if hours else 9
     this = hours[-1] if hours else None
     summary = (
@@ -224,23 +125,14 @@ def hours_chart(*, weeks: Sequence[Week], first: datetime.date) -> Chart:
 def attendance_chart(*, weeks: list[tuple[datetime.date, int, int]], first: datetime.date) -> Chart:
     last = first + datetime.timedelta(weeks=len(weeks))
     scale = Scale(first, last, 100)
-    slot = PLOT_W / max(1, len(weeks))
     bars = []
     for i, (monday, attended, listed) in enumerate(weeks):
         if not listed:
             continue
         rate = 100 * attended / listed
         css = "bar-ok" if rate >= 80 else "bar-under" if rate < 60 else "bar-neutral"
-        bars.append(
-            Rect(
-                LEFT + i * slot + slot * 0.15,
-                scale.y(rate),
-                slot * 0.7,
-                scale.y(0) - scale.y(rate),
-                css,
-                f"Week of {monday:%b %-d}: {attended} of {listed}",
-            )
-        )
+        label = f"Week of {monday:%b %-d}: {attended} of {listed}"
+        bars.append(scale.week_bar(i, len(weeks), rate, css, label))
     held = [(m, a, n) for m, a, n in weeks if n]
     recent = held[-4:]
     summary = (

@@ -1,10 +1,10 @@
-"""The reports' charts, drawn like the progress charts (progress.charts: an inline SVG with a
-title and description, labelled axes, a summary in words and the data table as its text
-alternative; templates/progress/_chart.html draws them)."""
+"""The reports' charts, built from the shared figure primitives (iop/figures.py: an inline SVG
+with a title and description, labelled axes, a summary in words and the data table as its
+text alternative; templates/iop/_figure.html draws them)."""
 
 import math
 
-from progress.charts import HEIGHT, LEFT, PLOT_W, TOP, Chart, Point, Rect, Scale, Series
+from iop.figures import HEIGHT, LEFT, PLOT_W, TOP, Chart, Point, Rect, Scale, Series
 
 from .attendance import AttendanceReport
 from .census import Census

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.http import Http404
 
+from iop.figures import Chart
 from iop.models import Clinic
-from progress.charts import Chart
 
 from . import attendance, census, charts, cohort, outcomes, stays, tables
 from .cohort import ReportFilter

@@ -174,10 +174,22 @@ def _clash(
         text = f"{name} was booked elsewhere when this session was generated; set it again."
     else:
         verb = "already leading" if missing == "lead" else "already booked for"
-        what = other.track.name if other.track else other.get_kind_display()
-        start, end = clock.local(clinic, other.starts_at), clock.local(clinic, other.ends_at)
-        text = f"{name} is {verb} {what} {start:%-I:%M %p}–{end:%-I:%M %p}"
+        text = f"{name} is {verb} {session_when(clinic, other)}"
     return StaffingClash(session, missing, wanted, other, text)
+
+
+def session_when(clinic: Clinic, session: Session) -> str:
+    """Which session, on which day, at what time, in the clinic's zone: "Evening IOP on Mon
+    Nov 30, 6:00 PM–9:00 PM" (a track's by the track's name, any other by its kind). What a
+    clash names, so the admin can find what is in the way."""
+    what = session.track.name if session.track else session.get_kind_display()
+    return f"{what} on {session_day_time(clinic, session)}"
+
+
+def session_day_time(clinic: Clinic, session: Session) -> str:
+    """ "Mon Nov 30, 6:00 PM–9:00 PM" in the clinic's zone."""
+    start, end = clock.local(clinic, session.starts_at), clock.local(clinic, session.ends_at)
+    return f"{start:%a %b %-d}, {start:%-I:%M %p}–{end:%-I:%M %p}"
 
 
 def staffing_clashes(*, clinic: Clinic, since: datetime.date) -> list[StaffingClash]:

@@ -28,6 +28,7 @@ from .models import (
     Track,
     TrackBlock,
 )
+from .selectors import session_day_time, session_when
 
 BLOCK_SESSION_KIND: dict[str, str] = {
     BlockKind.GROUP: SessionKind.GROUP,
@@ -119,7 +120,11 @@ def track_update(
                 staffing = {f"{k}_id": getattr(item.get(k), "pk", None) for k in BLOCK_STAFFING}
                 if apply_changes(block, staffing):
                     block.save()
-                    _restaff(track.sessions.filter(block=block, starts_at__gt=now), staffing)
+                    _restaff(
+                        track.sessions.filter(block=block, starts_at__gt=now),
+                        staffing,
+                        clinic=track.clinic,
+                    )
                     changed.append("blocks")
                 kept.append(block)
             for item in wanted.values():
@@ -159,14 +164,53 @@ def _take_off_calendar(sessions: Any, now: datetime.datetime) -> None:
     )
 
 
-def _restaff(sessions: Any, staffing: dict[str, int | None]) -> None:
+def _restaff(sessions: Any, staffing: dict[str, int | None], *, clinic: Clinic) -> None:
+    """The block's coming sessions take its new room and lead; when one of them is already
+    booked then, the whole edit is refused with the clash named (`_restaff_clash`)."""
     try:
         with transaction.atomic():
             sessions.filter(status=SessionStatus.SCHEDULED).update(**staffing)
     except IntegrityError as exc:
-        raise ValidationError(
-            "That room or lead is already booked at one of this block's coming sessions."
-        ) from exc
+        raise ValidationError(_restaff_clash(clinic, sessions, staffing)) from exc
+
+
+def _restaff_clash(clinic: Clinic, sessions: Any, staffing: dict[str, int | None]) -> str:
+    """Which of the block's coming sessions the new lead or room is already booked against:
+    who or what, the session holding them, its day and time."""
+    coming = list(sessions.filter(status=SessionStatus.SCHEDULED).order_by("starts_at"))
+    for field, word in (("lead_id", "lead"), ("room_id", "room")):
+        wanted = staffing.get(field)
+        if not wanted or not coming:
+            continue
+        holders = (
+            Session.objects.filter(
+                clinic=clinic, starts_at__lt=coming[-1].ends_at, ends_at__gt=coming[0].starts_at,
+                **{field: wanted},
+            )
+            .exclude(status=SessionStatus.CANCELLED)
+            .exclude(pk__in=[s.pk for s in coming])
+            .select_related("track", "lead__user", "room")
+            .order_by("starts_at")
+        )  # fmt: skip
+        for other in holders:
+            mine = next(
+                (s for s in coming if s.starts_at < other.ends_at and other.starts_at < s.ends_at),
+                None,
+            )
+            if mine is None:
+                continue
+            if word == "lead" and other.lead is not None:
+                who, verb = other.lead.user.display_name, "already leads"
+            elif other.room is not None:
+                who, verb = other.room.name, "is already booked for"
+            else:  # the filter asked for this lead or room; for the type checker
+                continue
+            return (
+                f"The new {word} cannot take this block's session on "
+                f"{session_day_time(clinic, mine)}: {who} {verb} {session_when(clinic, other)}. "
+                f"Choose another {word}, or move that session first."
+            )
+    return "That room or lead is already booked at one of this block's coming sessions."
 
 
 def closure_add(*, clinic: Clinic, actor: User, date: datetime.date, name: str) -> int:

@@ -28,6 +28,7 @@ from iop.views.core import (
 from scheduling.models import Topic
 
 from . import selectors, services
+from .charts import CHART_WEEKS, clinic_hours_chart
 from .feeds import feed_create, feed_revoke, feed_sessions, to_ics
 from .forms import (
     AttendanceTimesForm,
@@ -41,6 +42,7 @@ from .forms import (
 )
 from .ledger import weeks_for
 from .models import AttendanceTodo, Closure, Room, SessionStatus
+from .week import staff_week, time_grid
 
 C = Capability
 BUTTONS = [
@@ -254,13 +256,24 @@ def weekly_hours(request: HttpRequest) -> HttpResponse:
     """Every patient seen this week against the weekly minimum; at-risk and under first."""
     clinic = clinic_of(request)
     monday = clock.week_start(_day(request))
-    weeks = list(weeks_for(clinic=clinic, start=monday).values())
+    first = monday - datetime.timedelta(weeks=CHART_WEEKS - 1)
+    ledger = weeks_for(clinic=clinic, start=first, weeks=CHART_WEEKS)  # one query
+    mondays = [first + datetime.timedelta(weeks=n) for n in range(CHART_WEEKS)]
+    chart = clinic_hours_chart(
+        weeks=[(m, [w for w in ledger.values() if w.start == m]) for m in mondays],
+        minimum=clinic.weekly_minimum_minutes_adult,
+        adolescent_minimum=clinic.weekly_minimum_minutes_adolescent,
+        shown=monday,
+        current=clock.week_start(clock.today(clinic)),
+    )
+    weeks = [w for w in ledger.values() if w.start == monday]
     weeks.sort(key=lambda w: (not w.under_minimum, not w.at_risk, w.patient.legal_last_name))
     return render(
         request,
         "scheduling/weekly_hours.html",
         {
             "weeks": weeks,
+            "chart": chart,
             "monday": monday,
             "sunday": monday + datetime.timedelta(days=6),
             "previous": monday - datetime.timedelta(weeks=1),
@@ -436,6 +449,8 @@ def ics_feed(request: HttpRequest, clinic_slug: str, token: str) -> HttpResponse
 
 @clinic_page(C.STAFF_READ)
 def my_calendar(request: HttpRequest) -> HttpResponse:
+    """The sessions the member leads, a week at a time on a time grid (`?date=` any day of
+    the week), and the secret address that puts them in their own calendar app."""
     clinic, membership = clinic_of(request), request.membership  # type: ignore[attr-defined]
     url = None
     if request.method == "POST":
@@ -445,7 +460,22 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
         else:
             token = feed_create(clinic=clinic, actor=actor_of(request), membership=membership)
             url = request.build_absolute_uri(f"/feeds/{clinic.slug}/{token}.ics")
-    return render(request, "scheduling/my_calendar.html", {"feed_url": url})
+    monday = clock.week_start(_day(request))
+    days = staff_week(clinic=clinic, member=membership, monday=monday)
+    return render(
+        request,
+        "scheduling/my_calendar.html",
+        {
+            "feed_url": url,
+            "monday": monday,
+            "grid": time_grid(days, tz=clock.zone(clinic)),
+            "sessions": sum(len(d.items) for d in days),
+            "this_week": clock.week_start(clock.today(clinic)),
+            "previous": monday - datetime.timedelta(weeks=1),
+            "next": monday + datetime.timedelta(weeks=1),
+            "tz": clinic.timezone,
+        },
+    )
 
 
 @clinic_page(C.PATIENTS_WRITE)

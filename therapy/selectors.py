@@ -14,6 +14,13 @@ from iop import clock
 from iop.models import Clinic, Membership, Patient
 from iop.roles import Capability, Role
 from scheduling.models import Attendance, Session, SessionStatus
+from scheduling.week import (
+    WeekDay,
+    WeekItem,
+    led_sessions,
+    staff_week,
+    week_window,
+)
 
 from .models import (
     Availability,
@@ -194,21 +201,6 @@ def review_state(plan: TreatmentPlan, today: datetime.date) -> str:
     return ""
 
 
-@dataclass
-class WeekItem:
-    starts_at: datetime.datetime
-    ends_at: datetime.datetime
-    kind: str  # "session", "open", "away"
-    label: str
-    session: Any = None
-
-
-@dataclass
-class WeekDay:
-    day: datetime.date
-    items: list[WeekItem]
-
-
 def _minus(window: tuple[datetime.datetime, datetime.datetime], busy: list[Any]) -> list[Any]:
     """A window with the busy intervals cut out."""
     free = [window]
@@ -225,24 +217,12 @@ def _minus(window: tuple[datetime.datetime, datetime.datetime], busy: list[Any])
 def therapist_week(
     *, clinic: Clinic, therapist: Membership, monday: datetime.date
 ) -> list[WeekDay]:
-    """The therapist's week: their sessions, their time away and their open time, per day.
-    Four queries whatever the week holds."""
+    """The therapist's week: the sessions they lead (`scheduling.week.staff_week`), their
+    time away and their open time, per day. Four queries whatever the week holds."""
     tz = clock.zone(clinic)
-    days = [monday + datetime.timedelta(days=n) for n in range(7)]
-    first, last = (
-        clock.at(tz, days[0], datetime.time(0)),
-        clock.at(tz, days[-1], datetime.time(23, 59)),
-    )
+    first, last = week_window(clinic, monday)
     sessions = list(
-        Session.objects.filter(
-            Q(lead=therapist) | Q(co_lead=therapist),
-            clinic=clinic,
-            starts_at__lt=last,
-            ends_at__gt=first,
-        )
-        .exclude(status=SessionStatus.CANCELLED)
-        .select_related("group_type", "track", "progress_note")
-        .prefetch_related("attendance__patient")
+        led_sessions(clinic=clinic, member=therapist, monday=monday).select_related("progress_note")
     )
     away = list(
         AvailabilityBlock.objects.filter(
@@ -250,21 +230,9 @@ def therapist_week(
         )
     )
     hours = list(Availability.objects.filter(clinic=clinic, therapist=therapist))
-    week = []
-    for day in days:
-        items = []
-        todays = [s for s in sessions if s.starts_at.astimezone(tz).date() == day]
-        for s in todays:
-            people = ", ".join(
-                f"{a.patient.display_name} ({a.patient.record_number})"
-                for a in s.attendance.all() if a.is_active
-            )  # fmt: skip
-            title = s.group_type.name if s.group_type else s.get_kind_display()
-            items.append(
-                WeekItem(
-                    s.starts_at, s.ends_at, "session", f"{title}: {people}" if people else title, s
-                )
-            )
+    week = staff_week(clinic=clinic, member=therapist, monday=monday, sessions=sessions)
+    for weekday in week:
+        day, items = weekday.day, weekday.items
         day_start, day_end = (
             clock.at(tz, day, datetime.time(0)),
             clock.at(tz, day, datetime.time(23, 59)),
@@ -280,7 +248,8 @@ def therapist_week(
                     )
                 )
         busy = sorted(
-            [(s.starts_at, s.ends_at) for s in todays] + [(b.starts_at, b.ends_at) for b in away]
+            [(i.starts_at, i.ends_at) for i in items if i.kind == "session"]
+            + [(b.starts_at, b.ends_at) for b in away]
         )
         for h in hours:
             if h.weekday == day.weekday():
@@ -288,81 +257,8 @@ def therapist_week(
                     (clock.at(tz, day, h.starts_at), clock.at(tz, day, h.ends_at)), busy
                 ):
                     items.append(WeekItem(f0, f1, "open", "Open"))
-        week.append(WeekDay(day, sorted(items, key=lambda i: i.starts_at)))
+        items.sort(key=lambda i: i.starts_at)
     return week
-
-
-@dataclass
-class GridCell:
-    """One cell of the week's time grid: the items starting in its first slot (and those
-    overlapping them), spanning `rows` slots."""
-
-    items: list[WeekItem]
-    rows: int
-
-
-@dataclass
-class GridRow:
-    starts_at: datetime.time  # the slot's wall-clock time, written in the first column
-    cells: list[GridCell | bool | None]  # per shown day: a cell, None (empty), False (spanned)
-
-
-@dataclass
-class TimeGrid:
-    days: list[WeekDay]  # the working days only: those with hours, a session or time away
-    rows: list[GridRow]
-
-
-def time_grid(week: list[WeekDay], *, tz: datetime.tzinfo, slot_minutes: int = 30) -> TimeGrid:
-    """A week like a calendar app: one column per working day, one row per `slot_minutes`
-    from the week's first item to its last, each item in the row of its start spanning its
-    length. Items that overlap (a session during time away) share a cell."""
-    shown = [day for day in week if day.items]
-    if not shown:
-        return TimeGrid([], [])
-
-    def slot(moment: datetime.datetime, *, up: bool) -> int:
-        local = moment.astimezone(tz)
-        minutes = local.hour * 60 + local.minute
-        whole, part = divmod(minutes, slot_minutes)
-        return whole + (1 if up and part else 0)
-
-    per_day: list[dict[int, GridCell]] = []
-    first, last = 24 * 60 // slot_minutes, 0
-    for day in shown:
-        cells: dict[int, GridCell] = {}
-        open_start, open_end, open_until = -1, -1, None
-        for item in day.items:  # sorted by start
-            if open_until is not None and item.starts_at < open_until:  # overlaps in time
-                cell = cells[open_start]
-                cell.items.append(item)
-                open_end = max(open_end, slot(item.ends_at, up=True))
-                open_until = max(open_until, item.ends_at)
-                cell.rows = open_end - open_start
-                continue
-            # One that only begins in the last slot of the one before (open time after a
-            # 50-minute session) starts in the next row.
-            start = max(slot(item.starts_at, up=False), open_end)
-            end = max(slot(item.ends_at, up=True), start + 1)
-            cells[start] = GridCell([item], end - start)
-            open_start, open_end, open_until = start, end, item.ends_at
-            first, last = min(first, start), max(last, end)
-        per_day.append(cells)
-    rows = []
-    covered = [0] * len(shown)  # the slot up to which each day's current cell reaches
-    for index in range(first, last):
-        row_cells: list[GridCell | bool | None] = []
-        for n, cells in enumerate(per_day):
-            if index in cells:
-                row_cells.append(cells[index])
-                covered[n] = index + cells[index].rows
-            elif index < covered[n]:
-                row_cells.append(False)
-            else:
-                row_cells.append(None)
-        minutes = index * slot_minutes
-        rows.append(GridRow(datetime.time(minutes // 60, minutes % 60), row_cells))
-    return TimeGrid(shown, rows)
 
 
 @dataclass

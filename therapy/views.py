@@ -27,6 +27,7 @@ from iop.views.core import (
 )
 from scheduling import selectors as calendar
 from scheduling.models import Session
+from scheduling.week import time_grid
 
 from . import scheduler, selectors, services
 from .forms import (
@@ -186,7 +187,7 @@ def week(request: HttpRequest) -> HttpResponse:
         if therapist
         else []
     )
-    grid = selectors.time_grid(days, tz=clock.zone(clinic))
+    grid = time_grid(days, tz=clock.zone(clinic))
     unbooked = (
         list(selectors.unbooked_patients(clinic=clinic, therapist=therapist, monday=monday))
         if therapist

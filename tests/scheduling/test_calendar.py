@@ -2,6 +2,7 @@
 admission."""
 
 import datetime
+import html
 import zoneinfo
 
 import icalendar
@@ -319,6 +320,72 @@ def test_an_admin_edits_a_track_on_its_page(clinic_a: Tenant) -> None:
     assert {s.day.weekday() for s in coming} <= {0, 3}
 
 
+@pytest.mark.instant("2026-11-30 07:00")
+def test_a_template_edit_that_would_double_book_the_lead_is_refused_with_the_clash_named(
+    clinic_a: Tenant,
+) -> None:
+    """Giving Tuesday's block a lead who already has an individual session inside Tuesday's
+    group: the edit is refused, naming the group's session and the one in the way (what, day,
+    time), and nothing of the edit is kept."""
+    other = factories.member(clinic_a.clinic, Role.THERAPIST, first_name="Dana", last_name="Reyes")
+    in_the_way = one_off(clinic_a, clock.at(clinic_a.clinic, MONDAY + datetime.timedelta(1),
+                                            datetime.time(10)), lead=other)  # fmt: skip
+    client = clinic_a.client_for(Role.ADMIN)
+    track = track_of(clinic_a)
+    form = {
+        "name": "Morning IOP (renamed)", "slot": "morning", "weekdays": ["0", "1", "3"],
+        "starts_at": "09:00", "ends_at": "12:00", "capacity": "14",
+        "active_from": track.active_from.isoformat(), "is_active": "on",
+        "blocks-TOTAL_FORMS": "3", "blocks-INITIAL_FORMS": "3",
+    }  # fmt: skip
+    for n, day in enumerate(["0", "1", "3"]):
+        form.update({f"blocks-{n}-weekday": day, f"blocks-{n}-starts_at": "09:00",
+                     f"blocks-{n}-ends_at": "12:00", f"blocks-{n}-kind": "group"})  # fmt: skip
+    form["blocks-1-lead"] = str(other.pk)
+    refused = client.post(f"/c/{clinic_a.clinic.slug}/tracks/{track.pk}/edit/", form)
+    assert refused.status_code == 200
+    text = html.unescape(refused.content.decode())
+    assert (
+        "The new lead cannot take this block's session on Tue Dec 1, "
+        "9:00 AM–12:00 PM: Dana Reyes already leads Individual session on Tue Dec 1, "
+        "10:00 AM–11:00 AM. Choose another lead, or move that session first."
+    ) in text
+    # Nothing kept: the name, the block's lead, the sessions' leads; the one in the way stands.
+    with clinic_context(clinic_a.clinic.pk):
+        assert Track.objects.get(pk=track.pk).name == "Morning IOP"
+        assert not track.blocks.filter(lead=other).exists()
+        assert list(Session.objects.filter(lead=other).values_list("pk", flat=True)) == [
+            in_the_way.pk
+        ]
+
+
+@pytest.mark.instant("2026-11-30 07:00")
+def test_a_template_edit_into_a_booked_room_names_the_session_holding_it(
+    clinic_a: Tenant,
+) -> None:
+    admin = clinic_a.admin.user
+    room = calendar.room_create(clinic=clinic_a.clinic, actor=admin, name="Room 7")
+    thursday = MONDAY + datetime.timedelta(days=3)
+    one_off(clinic_a, clock.at(clinic_a.clinic, thursday, datetime.time(11)), room=room)
+    track = track_of(clinic_a)
+    hours = {"starts_at": datetime.time(9), "ends_at": datetime.time(12), "kind": "group"}
+    with pytest.raises(ValidationError) as refused:
+        calendar.track_update(
+            track, actor=admin,
+            blocks=[{"weekday": 0, **hours}, {"weekday": 1, **hours},
+                    {"weekday": 3, **hours, "room": room}],
+        )  # fmt: skip
+    assert refused.value.messages == [
+        (
+            "The new room cannot take this block's session on Thu Dec 3, 9:00 AM–12:00 PM: "
+            "Room 7 is already booked for Individual session on Thu Dec 3, 11:00 AM–12:00 PM. "
+            "Choose another room, or move that session first."
+        )
+    ]
+    with clinic_context(clinic_a.clinic.pk):
+        assert not track.blocks.filter(room=room).exists()
+
+
 def test_closing_a_day_from_the_tracks_page(clinic_a: Tenant) -> None:
     client = clinic_a.client_for(Role.ADMIN)
     day = sessions(clinic_a, status="scheduled", block__isnull=False)[0].day
@@ -480,7 +547,7 @@ def test_a_double_booked_lead_gets_the_session_created_and_the_clash_flagged(
     tracks_page = clinic_a.client_for(Role.ADMIN).get(f"/c/{clinic_a.clinic.slug}/tracks/")
     html = tracks_page.content.decode()
     assert "1 session without its lead" in html
-    assert f"{name} is already leading Individual session 10:00 AM–11:00 AM" in html
+    assert f"{name} is already leading Individual session on Mon Nov 30, 10:00 AM–11:00 AM" in html
     roster = clinic_a.client_for(Role.FRONT_DESK).get(f"/c/{clinic_a.clinic.slug}/roster/")
     assert f"No lead: {name} is double-booked" in roster.content.decode()
 

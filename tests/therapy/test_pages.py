@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from iop import clock
 from iop.roles import Role
+from scheduling.week import time_grid
 from tests.conftest import Tenant
 from tests.therapy.records import individual_session
 from therapy import selectors
@@ -77,7 +78,7 @@ def test_the_week_is_a_time_grid_of_working_days_only(clinic_a: Tenant) -> None:
     assert cell.group(1) == "2"
     assert f"/therapy/sessions/{session.pk}/" in html
     # Every row has one cell per day or a day's cell spanning it: the grid is whole.
-    grid = selectors.time_grid(
+    grid = time_grid(
         selectors.therapist_week(clinic=clinic_a.clinic, therapist=therapist, monday=monday),
         tz=clock.zone(clinic_a.clinic),
     )
