@@ -259,7 +259,7 @@ def therapist_week(
                 f"{a.patient.display_name} ({a.patient.record_number})"
                 for a in s.attendance.all() if a.is_active
             )  # fmt: skip
-            title = s.group_type.name if s.group_type else s.get_kind_display()
+            title = s.group_type.name if s.group_type else str(s.get_kind_display())
             items.append(
                 WeekItem(
                     s.starts_at, s.ends_at, "session", f"{title}: {people}" if people else title, s
