@@ -4,8 +4,8 @@ the chart's section of documents printed for the patient."""
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import get_language_info
 
 from family.models import ConsentRevocation, FamilyConsent
 from iop import events, hooks
@@ -52,7 +52,7 @@ def _documents_section(request: HttpRequest, chart: Chart) -> dict[str, Any]:
     return {
         "documents": documents.documents_of(clinic=patient.clinic, patient_id=patient.pk),
         "consents": consents,
-        "document_language": dict(settings.LANGUAGES)[document_language(patient)],
+        "document_language": get_language_info(document_language(patient))["name"],
     }
 
 

@@ -27,7 +27,7 @@ def test_the_chart_prints_the_schedule_and_a_consent_form_in_spanish(
     sign_in(page, base, alpha.members[Role.CASE_MANAGER].user.email)
     page.goto(f"{base}/c/{alpha.clinic.slug}/patients/{alpha.patient.pk}/#documents")
     section = page.locator("#documents")
-    expect(section.get_by_text("Printed in Español")).to_be_visible()
+    expect(section.get_by_text("Printed in Spanish")).to_be_visible()
     section.get_by_role("button", name="Print the schedule").click()
     expect(page.get_by_text("The schedule is being made")).to_be_visible()
     section = page.locator("#documents")
@@ -35,7 +35,12 @@ def test_the_chart_prints_the_schedule_and_a_consent_form_in_spanish(
     downloads = page.locator("#documents").get_by_role("link", name="Download PDF")
     expect(downloads).to_have_count(2, timeout=30_000)
     assert serious_accessibility_issues(page) == []
-    page.locator("#documents").screenshot(path=screenshot_dir / "66-patient-documents.png")
+    # The chart's patient header stays on top: the section is shown below it.
+    page.evaluate(
+        "window.scrollTo(0, document.querySelector('#documents').getBoundingClientRect().top"
+        " + window.scrollY - 190)"
+    )
+    page.screenshot(path=screenshot_dir / "66-patient-documents.png")
     texts = {}
     for index in range(2):
         with page.expect_download() as download:
