@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from iop import part2
 from iop.models import TenantModel
@@ -68,12 +69,12 @@ class FamilyMember(TenantModel):
 class ShareCategory(models.TextChoices):
     """What a consent may allow the clinic to tell the family member (§2.31(a)(3))."""
 
-    ATTENDANCE = "attendance", "Attendance"
-    PROGRESS = "progress", "Treatment progress"
-    DIAGNOSES = "diagnoses", "Diagnoses"
-    MEDICATIONS = "medications", "Medications"
-    DRUG_TESTS = "drug_tests", "Drug test results"
-    AFTERCARE = "aftercare", "Aftercare plan"
+    ATTENDANCE = "attendance", _("Attendance")
+    PROGRESS = "progress", _("Treatment progress")
+    DIAGNOSES = "diagnoses", _("Diagnoses")
+    MEDICATIONS = "medications", _("Medications")
+    DRUG_TESTS = "drug_tests", _("Drug test results")
+    AFTERCARE = "aftercare", _("Aftercare plan")
 
 
 class FamilyConsent(TenantModel):

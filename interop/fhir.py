@@ -258,10 +258,10 @@ def encounter(row: Attendance, labels: Labels) -> dict[str, Any]:
                         {
                             "system": "urn:iop:session-kind",
                             "code": session.kind,
-                            "display": SessionKind(session.kind).label,
+                            "display": str(SessionKind(session.kind).label),
                         }
                     ],
-                    "text": SessionKind(session.kind).label,
+                    "text": str(SessionKind(session.kind).label),
                 }
             ],
             "subject": _ref("Patient", row.patient_id),

@@ -11,7 +11,10 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
+from aftercare.models import PdfStatus
+from iop import clock
 from iop.models import TenantModel
 
 
@@ -254,3 +257,61 @@ class BulkExportFile(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.resource_type}.ndjson of export {self.export_id}"
+
+
+# --- Documents handed to the patient ----------------------------------------------------------
+
+
+class DocumentKind(models.TextChoices):
+    SCHEDULE = "schedule", _("The patient's schedule")
+    CONSENT_FORM = "consent_form", _("Consent form to sign")
+
+
+class PatientDocument(TenantModel):
+    """A document printed for the patient to take home or sign, in their language (iop.
+    languages) and rendered in the worker by the aftercare plan's WeasyPrint set-up: their
+    schedule of upcoming sessions, or the form of a family consent (§2.31 elements, §2.32
+    notice). The bytes live in the row, written with `status=done` in one transaction."""
+
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    patient = models.ForeignKey("iop.Patient", on_delete=models.CASCADE, related_name="+")
+    family_consent = models.ForeignKey(
+        "family.FamilyConsent", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    language = models.CharField(max_length=10, blank=True, help_text="Set when rendered.")
+    status = models.CharField(max_length=10, choices=PdfStatus.choices, default=PdfStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error_code = models.CharField(max_length=40, blank=True)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=clock.now)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "patient", "-requested_at"], name="patientdoc_recent")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done")
+                | Q(content__isnull=False, size__isnull=False, sha256__regex=r"^[0-9a-f]{64}$"),
+                name="patientdoc_done_has_bytes",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="consent_form", family_consent__isnull=False)
+                | (~Q(kind="consent_form") & Q(family_consent__isnull=True)),
+                name="patientdoc_consent_form_has_consent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Patient document {self.pk}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind.replace('_', '-')}-{self.pk}-{self.language or 'en'}.pdf"

@@ -6,11 +6,13 @@ import uuid
 from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
+from aftercare.tasks import RENDER_SOFT_TIME_LIMIT, RENDER_TIME_LIMIT, error_code_for
 from iop.jobs import ClinicTask
 from iop.models import Clinic
 
-from . import services, webhooks
+from . import documents, services, webhooks
 from .models import (
     BulkExport,
     DeliveryStatus,
@@ -101,3 +103,40 @@ def purge_expired_exports_everywhere() -> None:
 @shared_task(base=ClinicTask, name="interop.purge_expired_exports")
 def purge_expired_exports(*, clinic_id: int) -> int:
     return services.bulk_exports_purge_expired(clinic_id=clinic_id)
+
+
+# --- Documents printed for the patient (interop.documents) -------------------------------------
+
+
+def _document_ids_given(kwargs: Any) -> bool:
+    return isinstance(kwargs.get("clinic_id"), int) and isinstance(kwargs.get("document_id"), int)
+
+
+class PatientDocumentTask(ClinicTask):
+    """The aftercare PDF job's limits and retries; a failure shows on the document."""
+
+    abstract = True
+    soft_time_limit = RENDER_SOFT_TIME_LIMIT
+    time_limit = RENDER_TIME_LIMIT
+    autoretry_for = (ConnectionError, TimeoutError, OperationalError, InterfaceError)  # type: ignore[assignment]
+    max_retries = 3
+    retry_backoff_max = 60
+
+    def before_start(self, task_id: str, args: Any, kwargs: Any) -> None:
+        if _document_ids_given(kwargs):
+            documents.document_mark_started(
+                clinic_id=kwargs["clinic_id"], document_id=kwargs["document_id"]
+            )
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        if _document_ids_given(kwargs):
+            documents.document_mark_failed(
+                clinic_id=kwargs["clinic_id"],
+                document_id=kwargs["document_id"],
+                error_code=error_code_for(exc),
+            )
+
+
+@shared_task(base=PatientDocumentTask, name="interop.render_patient_document")
+def render_patient_document(*, clinic_id: int, document_id: int) -> None:
+    documents.document_render(clinic_id=clinic_id, document_id=document_id)

@@ -6,11 +6,14 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from iop import clock
 
 # 42 CFR §2.32(a)(1), as amended in 2024: the notice every disclosure made with the
-# patient's consent carries.
-PART2_NOTICE = (
+# patient's consent carries. Disclosures carry it in English, as the rule writes it; a form
+# the patient reads shows `gettext(PART2_NOTICE)`, the catalog's translation for them.
+PART2_NOTICE = gettext_noop(
     "This record which has been disclosed to you is protected by Federal confidentiality "
     "rules (42 CFR part 2). These rules prohibit you from using or disclosing this record, or "
     "testimony that describes the information contained in this record, in any civil, "
@@ -48,12 +51,12 @@ AGE_OF_MAJORITY = 18
 
 def revocation_statement(discloser: str) -> str:
     """§2.31(a)(6): the right to revoke in writing, its limit, and how to do it."""
-    return (
+    return gettext(
         "You may revoke this consent at any time. A revocation must be in writing: sign and "
-        f"date a note saying you revoke this consent and give it to, or mail it to, {discloser}. "
+        "date a note saying you revoke this consent and give it to, or mail it to, {discloser}. "
         "From the time it is received, nothing more is disclosed under this consent; it "
-        f"does not undo what {discloser} already disclosed in reliance on it."
-    )
+        "does not undo what {discloser} already disclosed in reliance on it."
+    ).format(discloser=discloser)
 
 
 def is_minor(date_of_birth: datetime.date, on: datetime.date) -> bool:

@@ -3,16 +3,17 @@ when its job needs it. Views and API endpoints name the capability they require;
 test pins who can reach what."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Clinic admin"
-    THERAPIST = "therapist", "Therapist"
-    CASE_MANAGER = "case_manager", "Case manager"
-    FRONT_DESK = "front_desk", "Front desk"
-    NURSE = "nurse", "Nurse / tech"
-    AUDITOR = "auditor", "Auditor (read-only)"
-    BILLING = "billing", "Biller"
+    ADMIN = "admin", _("Clinic admin")
+    THERAPIST = "therapist", _("Therapist")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    FRONT_DESK = "front_desk", _("Front desk")
+    NURSE = "nurse", _("Nurse / tech")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+    BILLING = "billing", _("Biller")
 
 
 class Capability:

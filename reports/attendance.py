@@ -132,7 +132,7 @@ def attendance_report(
     types: dict[str, Share] = {}
     weekdays = [Share(name) for name in WEEKDAY_NAMES]
     held: set[tuple[int, datetime.date]] = set()
-    kinds = dict(SessionKind.choices)
+    kinds = {value: str(label) for value, label in SessionKind.choices}
     rows = (
         Attendance.objects.filter(
             clinic=clinic,

@@ -106,7 +106,7 @@ def to_ics(*, clinic: Clinic, sessions: Iterable[Session], host: str) -> bytes:
     feed.add("CALSCALE", "GREGORIAN")
     feed.add_component(_vtimezone(clinic, first, last))
     for session in sessions:
-        title = session.group_type.name if session.group_type else session.get_kind_display()
+        title = session.group_type.name if session.group_type else str(session.get_kind_display())
         where = ", ".join(
             part for part in (session.room.name if session.room else "", clinic.name) if part
         )

@@ -10,6 +10,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils.translation import gettext_lazy as _
 
 from iop import clock
 from iop.models import TenantModel, Track
@@ -78,19 +79,19 @@ class Closure(TenantModel):
 
 
 class SessionKind(models.TextChoices):
-    GROUP = "group", "Group"
-    WORKSHOP = "workshop", "Workshop"
-    INDIVIDUAL = "individual", "Individual session"
-    FAMILY = "family", "Family session"
-    CHECK_IN = "check_in", "Check-in"
-    ASSESSMENT = "assessment", "Assessment"
+    GROUP = "group", _("Group")
+    WORKSHOP = "workshop", _("Workshop")
+    INDIVIDUAL = "individual", _("Individual session")
+    FAMILY = "family", _("Family session")
+    CHECK_IN = "check_in", _("Check-in")
+    ASSESSMENT = "assessment", _("Assessment")
 
 
 class GroupKind(models.TextChoices):
-    PROCESS = "process", "Process group"
-    EDUCATION = "education", "Education group"
-    SKILLS = "skills", "Skills group"
-    FAMILY_EDUCATION = "family_education", "Family education"
+    PROCESS = "process", _("Process group")
+    EDUCATION = "education", _("Education group")
+    SKILLS = "skills", _("Skills group")
+    FAMILY_EDUCATION = "family_education", _("Family education")
 
 
 class GroupType(TenantModel):

@@ -262,6 +262,27 @@ def missed_sessions_recent(*, clinic: Clinic, patient_id: int, days: int = 60) -
     )
 
 
+def patient_upcoming(
+    *, clinic: Clinic, patient_id: int, now: datetime.datetime, days: int = 28
+) -> list[Attendance]:
+    """The patient's coming sessions (on the list, expected, the session still scheduled)
+    from `now` for `days` days, soonest first, with room and leads (one query): what a
+    printed schedule shows."""
+    return list(
+        Attendance.objects.filter(
+            clinic=clinic,
+            patient_id=patient_id,
+            is_active=True,
+            status="expected",
+            session__status=SessionStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lt=now + datetime.timedelta(days=days),
+        )
+        .select_related("session__room", "session__lead", "session__group_type")
+        .order_by("starts_at", "pk")
+    )
+
+
 # --- A person's first screen (scheduling/day_views.py) --------------------------------------
 
 

@@ -59,7 +59,7 @@ def led_sessions(*, clinic: Clinic, member: Membership, monday: datetime.date) -
 def session_item(session: Session) -> WeekItem:
     """A session on the grid: a group by its type, track, room and its list's size; an
     individual or family session by whom it is with."""
-    title = session.group_type.name if session.group_type else session.get_kind_display()
+    title = session.group_type.name if session.group_type else str(session.get_kind_display())
     listed = [a.patient for a in session.attendance.all() if a.is_active]
     if session.kind == "group":
         where = [x.name for x in (session.track, session.room) if x is not None]

@@ -5,7 +5,7 @@ consent (a Consent resource)."""
 import datetime
 from typing import Any
 
-from interop import services
+from interop import documents, services
 from interop.models import DataCategory, RecipientKind, WebhookDelivery
 from interop.tasks import webhook_fanout
 from iop import clock
@@ -57,7 +57,10 @@ def interop_records(patient: Patient, *, member: Membership) -> dict[str, Any]:
     )  # fmt: skip
     with clinic_context(clinic.pk):
         services.bulk_export_build(job)
+    # A schedule printed for the patient (queued: nothing commits in these tests).
+    document = documents.document_request(patient=patient, actor=actor, kind="schedule")
     return {
+        "patient_document_id": document,
         "bulk_export_id": job,
         "encounter_attendance_id": attended,
         "recipient_consent_id": consent,

@@ -21,7 +21,8 @@ PATIENT_LIST_QUERIES = 11  # 13 before the clinic was bound with the person, MFA
 # +1 the patient's authorizations read again by the hours ledger: a day counts toward one
 # authorization only, so each one's billed days depend on all of them (scheduling.ledger)
 # -2: the clinic bound with the person in one statement, MFA state kept in the session
-PATIENT_CHART_QUERIES = 37
+# +2 interop: documents printed for the patient, the consents whose form can be printed
+PATIENT_CHART_QUERIES = 39
 # A token's request: its secret bound, the token, the clinic bound, its membership (row-level
 # security shows a membership only to its clinic), the token touched; then the page.
 API_PATIENT_LIST_QUERIES = 8  # was 6 before the token and membership had policies

@@ -523,6 +523,17 @@ POST_ONLY.update({f"report-{name}-pdf" for name in REPORT_NAMES})
 API.update({("GET", f"/api/v1/reports/{name}"): CLINICAL_READERS for name in REPORT_NAMES})
 # --- end reports
 
+# --- interop: documents printed for the patient; the schedule is the schedulers', a consent's
+# form is the consent managers' (the family app's), status and file likewise by kind.
+PAGES.update(
+    {
+        "patient-schedule-print": SCHEDULERS,
+        "family-consent-form-print": FAMILY_MANAGERS,
+        "patient-document-status": SCHEDULERS,  # the tenant's document is a schedule
+        "patient-document-download": SCHEDULERS,
+    }
+)
+POST_ONLY.update({"patient-schedule-print", "family-consent-form-print"})
 # --- interop: webhooks are the clinic admin's
 API.update(
     {
