@@ -92,7 +92,7 @@ def test_roster_beside_one_raw_query_and_minimal_html(db: None, attendees: int) 
             f"roster, {attendees} attendees", "one raw query + minimal HTML",
             floor_ms, product_ms, queries=str(query_count),
             size=f"{len(html) / 1024:.0f} KiB ({wire / 1024:.0f} KiB sent, {encoding})",
-            note=f"floor HTML {len(floor) / 1024:.0f} KiB, gzip {len(gzip.compress(floor)) / 1024:.0f}"
-            f" KiB; {product_ms / attendees:.2f} ms a row",
+            note=f"floor HTML {len(floor) / 1024:.0f} KiB, gzip "
+            f"{len(gzip.compress(floor)) / 1024:.0f} KiB; {product_ms / attendees:.2f} ms a row",
         )
     )  # fmt: skip

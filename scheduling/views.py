@@ -170,7 +170,7 @@ def attendance_mark(request: HttpRequest, attendance_id: int) -> HttpResponse:
             {
                 "row": row,
                 "buttons": BUTTONS,
-            "urls": _roster_urls(request),
+                "urls": _roster_urls(request),
                 "can_mark": True,
                 "started": row.session.starts_at <= clock.now(),
                 "times_status": status if retry else row.status,

@@ -20,8 +20,9 @@ def roster_marks(buttons: list[tuple[str, str, str]], status: str, name: str, st
     who = escape(name)
     return mark_safe(  # noqa: S308 (every value is escaped or one of our own constants)
         "".join(
-            f'<button name="status" value="{value}" class="mark" data-key="{key}" aria-pressed='
-            f'"{"true" if value == status else "false"}" aria-label="{label}: {who}">{label}</button>'
+            f'<button name="status" value="{value}" class="mark" data-key="{key}" '
+            f'aria-pressed="{"true" if value == status else "false"}" '
+            f'aria-label="{label}: {who}">{label}</button>'
             for value, label, key in buttons
             if started or value == "excused"
         )
