@@ -11,6 +11,7 @@ from django.db.models import Q
 from iop import clock
 from iop.models import Clinic, Coverage, Diagnosis, Enrollment, Patient, User
 from iop.services.core import validate_and_save
+from iop.tenancy import clinic_context
 
 from . import remit, services
 from .models import (
@@ -173,7 +174,8 @@ def sample_835(clinic: Clinic, claims: list[Claim]) -> str:
 
 
 def seed_sample_remittance(clinic: Clinic, actor: User) -> SampleRemittance | None:
-    claims = seed_submitted_claims(clinic, actor)
-    if not claims:
-        return None
-    return SampleRemittance.objects.create(clinic=clinic, content=sample_835(clinic, claims))
+    with clinic_context(clinic.pk):
+        claims = seed_submitted_claims(clinic, actor)
+        if not claims:
+            return None
+        return SampleRemittance.objects.create(clinic=clinic, content=sample_835(clinic, claims))
