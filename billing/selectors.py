@@ -513,7 +513,8 @@ def denials(*, clinic: Clinic, payer_id: int | None = None, reason: str | None =
     if reason:
         rows = rows.filter(reasons__contains=[reason])
     labels = {**BLOCKERS, **codes.CAUSE_LABELS}
-    found, held = [], {}
+    found: list[Denial] = []
+    held: dict[str, HeldBy] = {}
     total = Decimal("0.00")
     for line in rows:
         refused = [a for a in line.adjustments if not codes.not_denied(a["group"], a["reason"])]

@@ -496,7 +496,7 @@ def remittance_import(*, clinic: Clinic, actor: User, content: bytes) -> Remitta
         services_ = [s for _, _, pairs in matched for s, _ in pairs]
         remittance = Remittance(
             clinic=clinic, payer=payer, sha256=digest, trace_number=advice.trace_number,
-            payment_method=advice.payment_method, paid_on=advice.paid_on,
+            payment_method=advice.payment_method, paid_on=advice.paid_on or clock.today(clinic),
             payment_amount=advice.payment_amount,
             total_charge=sum((s.charge for s in services_), Decimal("0")),
             total_paid=sum((s.paid for s in services_), Decimal("0")),
