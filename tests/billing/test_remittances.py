@@ -333,20 +333,26 @@ def test_import_page_posts_and_shows_what_posted_and_the_denials(
     with clinic_context(s.clinic.pk):
         remittance = Remittance.objects.get()
     assert posted["Location"] == f"{base}/remittances/{remittance.pk}/"
+    # The first look shows (and so removes) the "Posted …" message: a session write.
+    assert "Posted 2 claims" in client.get(posted["Location"]).content.decode()
     settle_session(client)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(9):
         detail = client.get(posted["Location"]).content.decode()
     assert "CHK1001" in detail
     assert "Not deemed a medical necessity" in detail
     assert "Coinsurance amount" in detail
     assert claims[0].patient.record_number in detail
     settle_session(client)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         denials = client.get(f"{base}/denials/").content.decode()
     assert "No signed note for a service that day" in denials  # 50 → the note blocker
     assert claims[0].patient.record_number in denials
     assert f"#claim-{claims[0].pk}" in denials
     assert "$250.00" in denials
+    settle_session(client)
+    with django_assert_max_num_queries(8):
+        listed = client.get(f"{base}/remittances/").content.decode()
+    assert "CHK1001" in listed
     again = client.post(f"{base}/remittances/import/", {"file": _upload(text)})
     assert again.status_code == 200
     assert "already imported" in again.content.decode()
@@ -376,6 +382,20 @@ def test_denials_page_query_count_does_not_grow_with_lines(
     with django_assert_max_num_queries(len(ran)):
         client.get(f"/c/{s.clinic.slug}/billing/denials/", {"reason": "197"})
     assert len(ran) <= 12
+
+
+@pytest.mark.django_db
+@pytest.mark.instant(NOW)
+@pytest.mark.parametrize("patients", [1, 4])
+def test_import_query_budget(patients: int) -> None:
+    """Posting reads the claims and lines in one query each; each claim's move through the
+    transition table (lock, save, audit) and its payer claim number cost nine."""
+    s = _setup()
+    claims = _submitted(s, patients=patients)
+    text = file_835(claims, outcomes={(c, 0): denied(RATE) for c in range(patients)})
+    with CaptureQueriesContext(connection) as ran:
+        _import(s, text)
+    assert len(ran) <= 21 + 9 * patients
 
 
 def _upload(text: str) -> Any:
