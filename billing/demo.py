@@ -115,9 +115,9 @@ def seed_submitted_claims(clinic: Clinic, actor: User) -> list[Claim]:
 
 
 def sample_835(clinic: Clinic, claims: list[Claim]) -> str:
-    """An 835 for these submitted claims: the first paid in full, the second partly (the
-    contractual write-down and the patient's coinsurance on its first day), the third denied
-    (no authorization); valid under pyx12."""
+    """An 835 for these submitted claims: the last denied (no authorization), the one before
+    it partly paid (the contractual write-down and the patient's coinsurance on its first
+    day), any others paid in full; valid under pyx12."""
     provider = BillingProvider.objects.get(clinic=clinic, site__isnull=True)
     lines: dict[int, list[ClaimLine]] = {}
     for line in ClaimLine.objects.filter(clinic=clinic, claim__in=claims).order_by("service_date"):
@@ -128,16 +128,17 @@ def sample_835(clinic: Clinic, claims: list[Claim]) -> str:
     }
     outcomes = []
     for index, claim in enumerate(claims):
+        denial, partial = index == len(claims) - 1, index == len(claims) - 2
         services_ = []
         for number, line in enumerate(lines[claim.pk]):
             charge = line.charge * line.units
-            if index % 3 == 2:
+            if denial:
                 adjustments = [remit.Adjustment("CO", "197", charge)]
                 services_.append(remit.ServicePayment(
                     line.procedure_code, charge, Decimal("0"), line.service_date, adjustments,
                     ["N54"],
                 ))  # fmt: skip
-            elif index % 3 == 1 and number == 0:
+            elif partial and number == 0:
                 write_down = (charge * Decimal("0.10")).quantize(Decimal("0.01"))
                 coinsurance = (charge * Decimal("0.20")).quantize(Decimal("0.01"))
                 services_.append(remit.ServicePayment(
@@ -157,7 +158,7 @@ def sample_835(clinic: Clinic, claims: list[Claim]) -> str:
             else lines[claim.pk][0].place_of_service
         )
         outcomes.append(remit.ClaimToPay(
-            control_number=f"C{claim.pk}", status_code="4" if index % 3 == 2 else "1",
+            control_number=f"C{claim.pk}", status_code="4" if denial else "1",
             member_last=patient.legal_last_name, member_first=patient.legal_first_name,
             member_id=claim.member_id, payer_claim_number=f"PCN{claim.pk:08d}",
             facility_code=facility, frequency_code=claim.frequency_code, services=services_,
