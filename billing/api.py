@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,7 +18,7 @@ from iop.roles import Capability
 from iop.services import records_viewed
 
 from . import selectors, services
-from .models import BillingProvider, Payer, PayerConsent
+from .models import BillingProvider, Payer, PayerConsent, Remittance
 
 C = Capability
 
@@ -223,3 +224,110 @@ class PayerConsentListView(ClinicAPIView):
             patient=fields.pop("patient"), payer=fields.pop("payer"), actor=self.actor, **fields
         )
         return Response(PayerConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+
+# --- Remittances (835) and denials ------------------------------------------------------------
+
+
+class RemittanceInput(serializers.Serializer):
+    file = serializers.FileField(help_text="An X12 835 (005010X221A1) file, ASCII, up to 5 MB.")
+
+
+class RemittanceOutput(serializers.ModelSerializer):
+    total_adjusted = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Remittance
+        fields = [
+            "id", "payer", "sha256", "trace_number", "payment_method", "paid_on",
+            "payment_amount", "total_charge", "total_paid", "total_adjusted", "claim_count",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class RemittanceListView(ClinicAPIView):
+    capabilities = {"GET": C.BILLING_READ, "POST": C.BILLING_MANAGE}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses=RemittanceOutput(many=True), summary="Imported 835 remittances")
+    def get(self, request: Request) -> Response:
+        return self.paginated(selectors.remittance_list(clinic=self.clinic), RemittanceOutput)
+
+    @extend_schema(
+        request={"multipart/form-data": RemittanceInput},
+        responses={201: RemittanceOutput},
+        summary="Import an 835: post its payments and adjustments to the claim lines",
+        description=(
+            "Validated with pyx12, then posted in one transaction: each claim moves to paid, "
+            "denied or adjusted. The same file (or payment) twice, an unknown claim number, "
+            "another payer's file or a malformed file is a 400 naming the problem on `file`, "
+            "and changes nothing."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = RemittanceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > services.MAX_REMITTANCE_BYTES:
+            raise services.remittance_too_large()
+        remittance = services.remittance_import(
+            clinic=self.clinic, actor=self.actor, content=upload.read()
+        )
+        return Response(RemittanceOutput(remittance).data, status=status.HTTP_201_CREATED)
+
+
+class DenialFilterInput(serializers.Serializer):
+    payer = serializers.IntegerField(required=False, min_value=1)
+    reason = serializers.RegexField(r"^[A-Z0-9]{1,5}$", required=False, help_text="A CARC code.")
+
+
+class DenialOutput(serializers.Serializer):
+    claim = serializers.IntegerField(source="line.claim_id")
+    remittance = serializers.IntegerField(source="line.remittance_id")
+    patient = serializers.IntegerField(source="line.patient_id")
+    record_number = serializers.CharField(source="line.patient.record_number")
+    date = serializers.DateField(source="line.service_date")
+    charge = serializers.DecimalField(source="line.charge", max_digits=9, decimal_places=2)
+    paid = serializers.DecimalField(source="line.paid", max_digits=9, decimal_places=2)
+    denied = serializers.DecimalField(source="line.denied_amount", max_digits=9, decimal_places=2)
+    reasons = serializers.SerializerMethodField()
+    remarks = serializers.SerializerMethodField()
+    blocker = serializers.CharField(allow_null=True)
+    blocker_label = serializers.CharField()
+
+    def get_reasons(self, row: Any) -> list[dict[str, str]]:
+        return [{"group": g, "code": c, "label": words} for g, c, words in row.reasons]
+
+    def get_remarks(self, row: Any) -> list[dict[str, str]]:
+        return [{"code": c, "label": words} for c, words in row.remarks]
+
+
+class DenialsOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    held = HeldOutput(many=True)
+    rows = DenialOutput(many=True)
+
+
+class DenialsView(ClinicAPIView):
+    capabilities = {"GET": C.BILLING_READ}
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[DenialFilterInput], responses=DenialsOutput,
+        summary="Denied and partly denied lines, oldest first, with the blocker that would "
+        "have caught each",
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        query = DenialFilterInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = selectors.denials(
+            clinic=self.clinic, payer_id=query.validated_data.get("payer"),
+            reason=query.validated_data.get("reason"),
+        )  # fmt: skip
+        records_viewed(
+            clinic=self.clinic, actor=self.actor,
+            records=list({r.line.claim_id: r.line.claim for r in found.rows}.values()),
+        )  # fmt: skip
+        return Response(DenialsOutput(found).data)

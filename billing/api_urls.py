@@ -11,4 +11,6 @@ urlpatterns = [
     path("billing-providers/", api.ProviderListView.as_view()),
     path("billing-providers/<int:id>/", api.ProviderDetailView.as_view()),
     path("payer-consents/", api.PayerConsentListView.as_view()),
+    path("remittances/", api.RemittanceListView.as_view()),
+    path("denials/", api.DenialsView.as_view()),
 ]

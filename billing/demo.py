@@ -1,12 +1,28 @@
-"""Demo billing set-up for `seed_demo`: the clinic's billing provider and a payer for each of
-the demo coverages' payers, each with its own format, code, rate and rules (DOMAIN.md)."""
+"""Demo billing for `seed_demo`: the clinic's billing provider and a payer for each of the demo
+coverages' payers, each with its own format, code, rate and rules (DOMAIN.md); three submitted
+claims and a sample 835 remittance for them (one paid, one partly paid, one denied) that the
+import page offers for download."""
 
+import datetime
 from decimal import Decimal
 
-from iop.models import Clinic, User
+from django.db.models import Q
 
-from . import services
-from .models import ClaimFormat
+from iop import clock
+from iop.models import Clinic, Coverage, Diagnosis, Enrollment, Patient, User
+from iop.services.core import validate_and_save
+from iop.tenancy import clinic_context
+
+from . import remit, services
+from .models import (
+    BillingProvider,
+    Claim,
+    ClaimFormat,
+    ClaimLine,
+    ClaimStatus,
+    Payer,
+    SampleRemittance,
+)
 
 # name → (payer id, format, program code, revenue code, rate, authorization required)
 DEMO_PAYERS = {
@@ -30,3 +46,137 @@ def seed_billing(clinic: Clinic, actor: User) -> None:
             program_code=code, revenue_code=revenue, place_of_service="57", bill_type="131",
             rate_per_unit=Decimal(rate), authorization_required=auth, timely_filing_days=90,
         )  # fmt: skip
+
+
+def _weekdays_before(day: datetime.date, count: int) -> list[datetime.date]:
+    found: list[datetime.date] = []
+    while len(found) < count:
+        day -= datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            found.append(day)
+    return sorted(found)
+
+
+def seed_submitted_claims(clinic: Clinic, actor: User) -> list[Claim]:
+    """Three submitted claims of two days each (last week's weekdays), for the patients of
+    the payer most demo coverages name: what the sample 835 pays, partly pays and denies."""
+    today = clock.today(clinic)
+    days = _weekdays_before(today - datetime.timedelta(days=today.weekday()), 2)
+    payers = {p.name.lower(): p for p in Payer.objects.filter(clinic=clinic)}
+    by_payer: dict[int, list[tuple[Coverage, Enrollment]]] = {}
+    for coverage in Coverage.objects.filter(
+        clinic=clinic, priority="primary", is_active=True
+    ).order_by("patient_id"):
+        payer = payers.get(coverage.payer.strip().lower())
+        enrollment = (
+            Enrollment.objects.filter(
+                clinic=clinic, patient_id=coverage.patient_id, admission_date__lte=days[0]
+            )
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=days[-1]))
+            .first()
+        )
+        if payer is not None and enrollment is not None:
+            by_payer.setdefault(payer.pk, []).append((coverage, enrollment))
+    if not by_payer:
+        return []
+    payer_pk, chosen = max(by_payer.items(), key=lambda item: (len(item[1]), -item[0]))
+    payer = Payer.objects.get(pk=payer_pk)
+    claims = []
+    for coverage, enrollment in chosen[:3]:
+        codes = list(
+            Diagnosis.objects.filter(clinic=clinic, patient_id=coverage.patient_id, is_active=True)
+            .order_by("-is_primary", "id")
+            .values_list("icd10_code", flat=True)[:12]
+        ) or ["F10.20"]
+        claim = Claim(
+            clinic=clinic, patient_id=coverage.patient_id, payer=payer, enrollment=enrollment,
+            member_id=coverage.member_id, claim_format=payer.claim_format,
+            period_start=days[0].replace(day=1), period_end=days[-1], diagnosis_codes=codes,
+        )  # fmt: skip
+        validate_and_save(claim)
+        ClaimLine.objects.bulk_create(
+            ClaimLine(
+                clinic=clinic,
+                claim=claim,
+                patient_id=coverage.patient_id,
+                service_date=day,
+                procedure_code=payer.program_code,
+                revenue_code=payer.revenue_code,
+                place_of_service=payer.place_of_service,
+                charge=payer.rate_per_unit,
+                diagnosis_pointers=[1],
+            )
+            for day in days
+        )
+        services.claim_set_status(claim, actor=actor, status=ClaimStatus.READY)
+        services.claim_set_status(claim, actor=actor, status=ClaimStatus.SUBMITTED)
+        claims.append(claim)
+    return claims
+
+
+def sample_835(clinic: Clinic, claims: list[Claim]) -> str:
+    """An 835 for these submitted claims: the last denied (no authorization), the one before
+    it partly paid (the contractual write-down and the patient's coinsurance on its first
+    day), any others paid in full; valid under pyx12."""
+    provider = BillingProvider.objects.get(clinic=clinic, site__isnull=True)
+    lines: dict[int, list[ClaimLine]] = {}
+    for line in ClaimLine.objects.filter(clinic=clinic, claim__in=claims).order_by("service_date"):
+        lines.setdefault(line.claim_id, []).append(line)
+    patients = {
+        p.pk: p
+        for p in Patient.objects.filter(clinic=clinic, pk__in=[c.patient_id for c in claims])
+    }
+    outcomes = []
+    for index, claim in enumerate(claims):
+        denial, partial = index == len(claims) - 1, index == len(claims) - 2
+        services_ = []
+        for number, line in enumerate(lines[claim.pk]):
+            charge = line.charge * line.units
+            if denial:
+                adjustments = [remit.Adjustment("CO", "197", charge)]
+                services_.append(remit.ServicePayment(
+                    line.procedure_code, charge, Decimal("0"), line.service_date, adjustments,
+                    ["N54"],
+                ))  # fmt: skip
+            elif partial and number == 0:
+                write_down = (charge * Decimal("0.10")).quantize(Decimal("0.01"))
+                coinsurance = (charge * Decimal("0.20")).quantize(Decimal("0.01"))
+                services_.append(remit.ServicePayment(
+                    line.procedure_code, charge, charge - write_down - coinsurance,
+                    line.service_date,
+                    [remit.Adjustment("CO", "45", write_down),
+                     remit.Adjustment("PR", "2", coinsurance)],
+                ))  # fmt: skip
+            else:
+                services_.append(
+                    remit.ServicePayment(line.procedure_code, charge, charge, line.service_date)
+                )
+        patient = patients[claim.patient_id]
+        facility = (
+            claim.payer.bill_type[:2]
+            if claim.claim_format == ClaimFormat.INSTITUTIONAL
+            else lines[claim.pk][0].place_of_service
+        )
+        outcomes.append(remit.ClaimToPay(
+            control_number=f"C{claim.pk}", status_code="4" if denial else "1",
+            member_last=patient.legal_last_name, member_first=patient.legal_first_name,
+            member_id=claim.member_id, payer_claim_number=f"PCN{claim.pk:08d}",
+            facility_code=facility, frequency_code=claim.frequency_code, services=services_,
+        ))  # fmt: skip
+    payer = claims[0].payer
+    now = clock.local_now(clinic)
+    return remit.render(
+        payer=remit.PayerParty(name=payer.name, payer_id=payer.payer_id),
+        payee=remit.PayeeParty(name=provider.name, npi=provider.npi),
+        claims=outcomes, trace_number=f"DEMO{now:%Y%m%d}{claims[0].pk}",
+        paid_on=clock.today(clinic), control_number=claims[0].pk, created=now,
+        sender_id=payer.payer_id, receiver_id=provider.tax_id.replace("-", ""),
+    )  # fmt: skip
+
+
+def seed_sample_remittance(clinic: Clinic, actor: User) -> SampleRemittance | None:
+    with clinic_context(clinic.pk):
+        claims = seed_submitted_claims(clinic, actor)
+        if not claims:
+            return None
+        return SampleRemittance.objects.create(clinic=clinic, content=sample_835(clinic, claims))

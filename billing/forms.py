@@ -50,3 +50,21 @@ class WorklistFilter(forms.Form):
         self.fields["track"].choices = [("", "All tracks"), *((t.pk, t.name) for t in tracks)]  # type: ignore[attr-defined]
         self.fields["blocker"].choices = [("", "Every day"), ("ready", "Ready to bill"),  # type: ignore[attr-defined]
                                           *blockers.items()]  # fmt: skip
+
+
+class RemittanceUploadForm(forms.Form):
+    file = forms.FileField(
+        label="835 remittance file",
+        help_text="The X12 835 (005010X221A1) file from the payer or clearinghouse.",
+    )
+
+
+class DenialFilter(forms.Form):
+    payer = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=())
+    reason = forms.ChoiceField(required=False, choices=())
+
+    def __init__(self, *args: Any, payers: list[Any], reasons: list[tuple[str, str]],
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].choices = [("", "All payers"), *((p.pk, p.name) for p in payers)]  # type: ignore[attr-defined]
+        self.fields["reason"].choices = [("", "Every reason"), *reasons]  # type: ignore[attr-defined]

@@ -317,3 +317,90 @@ class ClaimFile(TenantModel):
     @property
     def total(self) -> int:
         return len(self.claim_ids)
+
+
+# --- Remittances (835) -------------------------------------------------------------------------
+
+
+class Remittance(TenantModel):
+    """One imported 835 (005010X221A1): the payer's payment (BPR/TRN) and what it paid or
+    adjusted on each of our claim lines. Stored with the file's SHA-256: the same file is
+    never posted twice, nor the same check or EFT."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="remittances")
+    sha256 = models.CharField(max_length=64)
+    trace_number = models.CharField("check or EFT number", max_length=50)
+    payment_method = models.CharField(max_length=3, help_text="BPR04: CHK, ACH, NON …")
+    paid_on = models.DateField("payment date")
+    payment_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    total_charge = models.DecimalField(max_digits=12, decimal_places=2)
+    total_paid = models.DecimalField(max_digits=12, decimal_places=2)
+    claim_count = models.PositiveIntegerField()
+    content = models.TextField()
+    created_by = models.ForeignKey("iop.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "sha256"], name="remittance_once_per_file"),
+            models.UniqueConstraint(
+                fields=["clinic", "payer", "trace_number"], name="remittance_once_per_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Remittance {self.trace_number}"
+
+    @property
+    def total_adjusted(self) -> object:
+        return self.total_charge - self.total_paid
+
+
+class LineOutcome(models.TextChoices):
+    PAID = "paid", "Paid in full"
+    PARTIAL = "partial", "Partly paid"
+    DENIED = "denied", "Denied"
+
+
+class RemittanceLine(TenantModel):
+    """What one 835 service line (SVC) posted to one of our claim lines: the amount paid, each
+    adjustment (CAS group, CARC reason, amount) and the remark codes (LQ)."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="lines")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="remittance_lines")
+    claim_line = models.ForeignKey(ClaimLine, on_delete=models.PROTECT, related_name="postings")
+    patient = models.ForeignKey("iop.Patient", on_delete=models.PROTECT, related_name="+")
+    service_date = models.DateField()
+    charge = models.DecimalField(max_digits=9, decimal_places=2)
+    paid = models.DecimalField(max_digits=9, decimal_places=2)
+    outcome = models.CharField(max_length=8, choices=LineOutcome.choices)
+    # [{"group": "CO", "reason": "45", "amount": "25.00"}, …]
+    adjustments = models.JSONField(default=list)
+    reasons = ArrayField(models.CharField(max_length=5), default=list)
+    # What the payer refused, not what the contract or the patient owes (CAS PR, CO-45).
+    denied_amount = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    remarks = ArrayField(models.CharField(max_length=8), default=list)
+
+    class Meta:
+        ordering = ["service_date", "id"]
+        indexes = [
+            models.Index(fields=["clinic", "outcome", "service_date"], name="remitline_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.service_date}"
+
+
+class SampleRemittance(TenantModel):
+    """A sample 835 written by `seed_demo` from the demo's own submitted claims (one paid in
+    full, one partly paid, one denied), offered for download on the import page."""
+
+    content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Sample 835 {self.pk}"

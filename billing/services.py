@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import io
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from iop.services import DomainError, TransitionRefusedError, audit_record
 from iop.services.core import apply_changes, validate_and_save
 from iop.tenancy import clinic_context
 
-from . import selectors, tasks, x12
+from . import codes, remit, selectors, tasks, x12
 from .models import (
     CLAIM_TRANSITIONS,
     BillingProvider,
@@ -28,8 +29,11 @@ from .models import (
     ClaimLine,
     ClaimStatus,
     FrequencyCode,
+    LineOutcome,
     Payer,
     PayerConsent,
+    Remittance,
+    RemittanceLine,
 )
 
 PAYER_FIELDS = (
@@ -308,3 +312,219 @@ def claim_file_downloaded(claim_file: ClaimFile, *, actor: User) -> None:
         audit_records(
             clinic_id=claim_file.clinic_id, actor=actor, action=AuditAction.EXPORT, objs=claims
         )
+
+
+# --- Remittances (835) -------------------------------------------------------------------------
+
+MAX_REMITTANCE_BYTES = 5 * 1024 * 1024
+
+
+def _refuse(message: str) -> ValidationError:
+    return ValidationError({"file": message})
+
+
+def remittance_too_large() -> ValidationError:
+    return _refuse("The file is larger than 5 MB; an 835 of one payment is far smaller.")
+
+
+def _denied(adjustment: remit.Adjustment) -> bool:
+    return not codes.not_denied(adjustment.group, adjustment.reason)
+
+
+def _outcome(service: remit.ServicePayment) -> str:
+    if service.paid <= 0:
+        return LineOutcome.DENIED
+    return LineOutcome.PAID if service.paid >= service.charge else LineOutcome.PARTIAL
+
+
+def _claim_status(outcomes: list[str], current: str) -> str:
+    """Paid when every posted line is paid in full, denied when none is paid, adjusted
+    otherwise; a claim already paid is adjusted by any later posting."""
+    if current == ClaimStatus.PAID:
+        return ClaimStatus.ADJUSTED
+    if all(o == LineOutcome.PAID for o in outcomes):
+        return ClaimStatus.PAID
+    if all(o == LineOutcome.DENIED for o in outcomes):
+        return ClaimStatus.DENIED
+    return ClaimStatus.ADJUSTED
+
+
+def _decode(content: bytes) -> str:
+    if not content:
+        raise _refuse("The file is empty.")
+    if len(content) > MAX_REMITTANCE_BYTES:
+        raise remittance_too_large()
+    if b"\x00" in content:
+        raise _refuse("This is not an X12 file: it holds binary data.")
+    try:
+        return content.decode("ascii")
+    except UnicodeDecodeError:
+        raise _refuse("This is not an X12 file: X12 835 files are plain ASCII text.") from None
+
+
+def _advice(text: str) -> remit.Advice:
+    try:
+        transaction, _version = remit.header(text)
+        if transaction != "835":
+            return remit.parse(text)  # refuses, naming the file's transaction set
+        errors = remit.validate(text)
+        if errors:
+            shown = "; ".join(e.rstrip(".") for e in errors[: remit.MAX_ERRORS_SHOWN])
+            more = len(errors) - remit.MAX_ERRORS_SHOWN
+            extra = f" (and {more} more)" if more > 0 else ""
+            raise _refuse(f"The file fails X12 835 validation: {shown}{extra}.")
+        return remit.parse(text)
+    except remit.RemittanceFileError as exc:
+        raise _refuse(str(exc)) from None
+
+
+def _payer_of(clinic: Clinic, advice: remit.Advice) -> Payer:
+    rows = Payer.objects.filter(clinic=clinic)
+    if advice.payer_id:
+        payer = rows.filter(payer_id__iexact=advice.payer_id).first()
+    else:
+        payer = rows.filter(name__iexact=advice.payer_name).first()
+    if payer is None:
+        named = f"payer id {advice.payer_id}" if advice.payer_id else advice.payer_name
+        raise _refuse(f"The file's payer ({named[:60]}) is not one of this clinic's payers.")
+    return payer
+
+
+Matched = list[tuple[remit.ClaimPayment, Claim, list[tuple[remit.ServicePayment, ClaimLine]]]]
+
+
+def _claims_of(clinic: Clinic, payer: Payer, advice: remit.Advice) -> dict[str, Claim]:
+    """Our claim (locked) for each CLP01, or a refusal naming the numbers that are not ours,
+    or not this payer's."""
+    wanted: dict[str, int] = {}
+    unknown = []
+    for payment in advice.claims:
+        found = remit.CONTROL_NUMBER.match(payment.control_number)
+        if found:
+            wanted[payment.control_number] = int(found.group(1))
+        else:
+            unknown.append(payment.control_number[:20] or "(empty)")
+    claims = {
+        c.pk: c
+        for c in Claim.objects.select_for_update().filter(clinic=clinic, pk__in=wanted.values())
+    }
+    unknown += [number for number, pk in wanted.items() if pk not in claims]
+    if unknown:
+        raise _refuse(f"Claim numbers not found in this clinic: {', '.join(sorted(unknown))}.")
+    if len(wanted) != len(advice.claims):
+        raise _refuse("A claim appears twice in the file; each claim is paid once per file.")
+    foreign = sorted(f"C{c.pk}" for c in claims.values() if c.payer_id != payer.pk)
+    if foreign:
+        raise _refuse(f"Claims {', '.join(foreign)} were billed to another payer, not {payer}.")
+    return {number: claims[pk] for number, pk in wanted.items()}
+
+
+def _lines_of(
+    payment: remit.ClaimPayment, claim: Claim, lines: dict[tuple[int, datetime.date], ClaimLine]
+) -> list[tuple[remit.ServicePayment, ClaimLine]]:
+    number = f"C{claim.pk}"
+    if payment.status_code == "22":
+        raise _refuse(f"Claim {number} is a reversal (CLP02 22): post reversals by hand.")
+    if not set(CLAIM_TRANSITIONS[claim.status]) & {
+        ClaimStatus.PAID, ClaimStatus.DENIED, ClaimStatus.ADJUSTED
+    }:  # fmt: skip
+        raise _refuse(
+            f"Claim {number} is {claim.get_status_display().lower()}: only a submitted or "
+            "paid claim takes a remittance."
+        )
+    if not payment.services:
+        raise _refuse(f"Claim {number} has no service lines (SVC): nothing to post.")
+    pairs, seen = [], set()
+    for index, service in enumerate(payment.services, start=1):
+        where = f"Claim {number}, service line {index}"
+        if service.service_date is None:
+            raise _refuse(f"{where} has no date of service (DTM*472).")
+        line = lines.get((claim.pk, service.service_date))
+        if line is None or line.pk in seen:
+            raise _refuse(f"{where} matches no line of the claim by its date of service.")
+        adjusted = sum((a.amount for a in service.adjustments), Decimal("0"))
+        if service.charge - adjusted != service.paid:
+            raise _refuse(f"{where}: the charge less its adjustments is not the amount paid.")
+        seen.add(line.pk)
+        pairs.append((service, line))
+    return pairs
+
+
+def _match(clinic: Clinic, payer: Payer, advice: remit.Advice) -> Matched:
+    """Each CLP with our claim and each SVC with our claim line, or a refusal that names the
+    claim numbers (ours, no patient data) and what does not match."""
+    claims = _claims_of(clinic, payer, advice)
+    lines: dict[tuple[int, datetime.date], ClaimLine] = {
+        (line.claim_id, line.service_date): line
+        for line in ClaimLine.objects.filter(
+            clinic=clinic, claim_id__in=[c.pk for c in claims.values()]
+        )
+    }
+    matched = [
+        (payment, claims[payment.control_number],
+         _lines_of(payment, claims[payment.control_number], lines))
+        for payment in advice.claims
+    ]  # fmt: skip
+    paid = sum((p.paid for p in advice.claims), Decimal("0"))
+    if paid != advice.payment_amount:
+        raise _refuse("The payment (BPR02) is not the sum of the claims' paid amounts (CLP04).")
+    return matched
+
+
+def remittance_import(*, clinic: Clinic, actor: User, content: bytes) -> Remittance:
+    """Post an 835: validate it with pyx12, match each claim and line, store the remittance
+    and each line's payment and adjustments, and move each claim to paid / denied / adjusted
+    through the transition table, all in one transaction. Any refusal changes nothing."""
+    text = _decode(content)
+    digest = hashlib.sha256(content).hexdigest()
+    advice = _advice(text)
+    with clinic_context(clinic.pk):
+        before = Remittance.objects.filter(clinic=clinic, sha256=digest).first()
+        payer = _payer_of(clinic, advice) if before is None else before.payer
+        before = (
+            before
+            or Remittance.objects.filter(
+                clinic=clinic, payer=payer, trace_number=advice.trace_number
+            ).first()
+        )
+        if before is not None:
+            on = clock.local_date(clinic, before.created_at)
+            what = "file" if before.sha256 == digest else f"payment {before.trace_number}"
+            raise _refuse(f"This {what} was already imported on {on:%b %-d, %Y} "
+                          f"(remittance {before.pk}); nothing was posted again.")  # fmt: skip
+        matched = _match(clinic, payer, advice)
+        services_ = [s for _, _, pairs in matched for s, _ in pairs]
+        remittance = Remittance(
+            clinic=clinic, payer=payer, sha256=digest, trace_number=advice.trace_number,
+            payment_method=advice.payment_method, paid_on=advice.paid_on or clock.today(clinic),
+            payment_amount=advice.payment_amount,
+            total_charge=sum((s.charge for s in services_), Decimal("0")),
+            total_paid=sum((s.paid for s in services_), Decimal("0")),
+            claim_count=len(matched), content=text, created_by=actor,
+        )  # fmt: skip
+        validate_and_save(remittance)
+        rows = []
+        for payment, claim, pairs in matched:
+            outcomes = []
+            for service, line in pairs:
+                outcome = _outcome(service)
+                outcomes.append(outcome)
+                rows.append(RemittanceLine(
+                    clinic=clinic, remittance=remittance, claim=claim, claim_line=line,
+                    patient_id=claim.patient_id, service_date=line.service_date,
+                    charge=service.charge, paid=service.paid, outcome=outcome,
+                    adjustments=[a.as_json() for a in service.adjustments],
+                    reasons=list(dict.fromkeys(a.reason for a in service.adjustments)),
+                    denied_amount=sum(
+                        (a.amount for a in service.adjustments if _denied(a)), Decimal("0")
+                    ),
+                    remarks=list(dict.fromkeys(service.remarks)),
+                ))  # fmt: skip
+            if payment.payer_claim_number and not claim.payer_claim_number:
+                claim.payer_claim_number = payment.payer_claim_number
+                claim.save(update_fields=["payer_claim_number"])
+            claim_set_status(claim, actor=actor, status=_claim_status(outcomes, claim.status))
+        RemittanceLine.objects.bulk_create(rows)
+        audit_record(clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=remittance,
+                     changed_fields=["lines"])  # fmt: skip
+    return remittance

@@ -28,4 +28,15 @@ urlpatterns = [
         "billing/files/<int:claim_file_id>/837/", views.file_download, name="billing-file-download"
     ),
     path("billing/files/<int:claim_file_id>/csv/", views.file_csv, name="billing-file-csv"),
+    path("billing/remittances/", views.remittances, name="billing-remittances"),
+    path("billing/remittances/import/", views.remittance_import, name="billing-remittance-import"),
+    path(
+        "billing/remittances/sample.x12", views.remittance_sample, name="billing-remittance-sample"
+    ),
+    path(
+        "billing/remittances/<int:remittance_id>/",
+        views.remittance_detail,
+        name="billing-remittance",
+    ),
+    path("billing/denials/", views.denials, name="billing-denials"),
 ]

@@ -3,14 +3,14 @@ Thin: parse, call a selector or service, render."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from iop.models import Track
 from iop.models.audit import AuditAction
 from iop.roles import Capability
-from iop.services import audit_record
+from iop.services import audit_record, records_viewed
 from iop.views.core import (
     actor_of,
     attempt,
@@ -21,8 +21,8 @@ from iop.views.core import (
     refusal_shown,
 )
 
-from . import selectors, services
-from .forms import PayerForm, ProviderForm, WorklistFilter
+from . import codes, selectors, services
+from .forms import DenialFilter, PayerForm, ProviderForm, RemittanceUploadForm, WorklistFilter
 from .models import CLAIM_TRANSITIONS, ClaimFileStatus, ClaimFormat, ClaimStatus
 
 C = Capability
@@ -244,3 +244,105 @@ def file_download(request: HttpRequest, claim_file_id: int) -> HttpResponse:
 @clinic_page(C.BILLING_READ)
 def file_csv(request: HttpRequest, claim_file_id: int) -> HttpResponse:
     return _download(request, claim_file_id, "csv")
+
+
+# --- Remittances and denials -------------------------------------------------------------------
+
+
+def _remittances_page(request: HttpRequest, form: RemittanceUploadForm) -> HttpResponse:
+    clinic = clinic_of(request)
+    return render(
+        request,
+        "billing/remittances.html",
+        {"form": form, "remittances": selectors.remittance_list(clinic=clinic)[:100],
+         "sample": selectors.sample_remittance(clinic=clinic) is not None,
+         "current": "billing-remittances"},
+    )  # fmt: skip
+
+
+@clinic_page(C.BILLING_READ)
+def remittances(request: HttpRequest) -> HttpResponse:
+    """The imported 835s, and (for a biller) the form to import one."""
+    return _remittances_page(request, RemittanceUploadForm())
+
+
+@require_POST
+@clinic_page(C.BILLING_MANAGE)
+def remittance_import(request: HttpRequest) -> HttpResponse:
+    """Post an uploaded 835; a refusal is shown beside the file field and nothing changes."""
+    form = RemittanceUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > services.MAX_REMITTANCE_BYTES:
+                raise services.remittance_too_large()
+            remittance = services.remittance_import(
+                clinic=clinic_of(request), actor=actor_of(request), content=upload.read()
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            count = remittance.claim_count
+            messages.success(
+                request,
+                f"Posted {count} claim{'s' if count != 1 else ''} from payment "
+                f"{remittance.trace_number}.",
+            )
+            return redirect(clinic_url(request, "billing-remittance", remittance_id=remittance.pk))
+    return _remittances_page(request, form)
+
+
+@clinic_page(C.BILLING_READ)
+def remittance_detail(request: HttpRequest, remittance_id: int) -> HttpResponse:
+    """What one 835 posted: each line's charge, payment and adjustments in words."""
+    clinic = clinic_of(request)
+    remittance = selectors.remittance_get(clinic=clinic, remittance_id=remittance_id)
+    lines = list(selectors.remittance_lines(remittance=remittance))
+    rows = [
+        {"line": line,
+         "adjustments": [(a["group"], a["reason"], codes.carc_text(a["reason"]), a["amount"])
+                         for a in line.adjustments],
+         "remarks": [(code, codes.rarc_text(code)) for code in line.remarks]}
+        for line in lines
+    ]  # fmt: skip
+    records_viewed(clinic=clinic, actor=actor_of(request), records=[line.claim for line in lines])
+    return render(
+        request,
+        "billing/remittance.html",
+        {"remittance": remittance, "rows": rows, "current": "billing-remittances"},
+    )
+
+
+@clinic_page(C.BILLING_MANAGE)
+def remittance_sample(request: HttpRequest) -> HttpResponse:
+    """The demo's sample 835, written by seed_demo from its own submitted claims."""
+    sample = selectors.sample_remittance(clinic=clinic_of(request))
+    if sample is None:
+        raise Http404("No sample remittance in this clinic.")
+    audit_record(clinic=clinic_of(request), actor=actor_of(request), action=AuditAction.VIEW,
+                 obj=sample)  # fmt: skip
+    response = HttpResponse(sample.content, content_type="application/edi-x12; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sample-835-{sample.pk}.x12"'
+    return response
+
+
+@clinic_page(C.BILLING_READ)
+def denials(request: HttpRequest) -> HttpResponse:
+    """Each denied or partly denied line, oldest first, with the reason in words and the
+    readiness blocker that would have caught it; the dollars held, in all and by blocker."""
+    clinic = clinic_of(request)
+    reasons = [(code, f"{code} — {codes.carc_text(code)}")
+               for code in selectors.denial_reasons(clinic=clinic)]  # fmt: skip
+    form = DenialFilter(
+        request.GET or None, payers=list(selectors.payer_list(clinic=clinic)), reasons=reasons
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    found = selectors.denials(
+        clinic=clinic, payer_id=data.get("payer"), reason=data.get("reason") or None
+    )
+    audit_record(clinic=clinic, actor=actor_of(request), action=AuditAction.VIEW)
+    return render(
+        request,
+        "billing/denials.html",
+        {"form": form, "denials": found, "current": "billing-denials"},
+    )

@@ -5,10 +5,19 @@ from decimal import Decimal
 from typing import Any
 
 from billing import services
-from billing.models import BillingProvider, Claim, ClaimFormat, ClaimLine, ClaimStatus, Payer
+from billing.models import (
+    BillingProvider,
+    Claim,
+    ClaimFormat,
+    ClaimLine,
+    ClaimStatus,
+    Payer,
+    SampleRemittance,
+)
 from iop import clock
 from iop.models import Clinic, Enrollment, Patient, User
 from iop.tenancy import clinic_context
+from tests.billing.remittances import file_835
 
 
 def payer(clinic: Clinic, *, actor: User, **fields: Any) -> Payer:
@@ -57,7 +66,15 @@ def billing_records(patient: Patient, *, actor: User) -> dict[str, Any]:
     claim_file = services.claim_file_request(
         clinic=clinic, actor=actor, claim_format=claim.claim_format, claim_ids=[claim.pk]
     )
+    # The claim goes out and the payer's 835 pays it; a sample 835 as seed_demo leaves one.
+    services.claim_set_status(claim, actor=actor, status=ClaimStatus.SUBMITTED)
+    remittance = services.remittance_import(
+        clinic=clinic, actor=actor,
+        content=file_835([claim], trace=f"CHK-{clinic.slug}").encode(),
+    )  # fmt: skip
+    with clinic_context(clinic.pk):
+        SampleRemittance.objects.create(clinic=clinic, content=file_835([claim], trace="SAMPLE"))
     return {
         "payer_id": the_payer, "billing_provider_id": the_provider, "payer_consent": consent,
-        "claim_id": claim, "claim_file_id": claim_file,
+        "claim_id": claim, "claim_file_id": claim_file, "remittance_id": remittance,
     }  # fmt: skip

@@ -339,9 +339,15 @@ PAGES.update(
         "billing-file": BILLING_READERS,
         "billing-file-download": BILLING_READERS,
         "billing-file-csv": BILLING_READERS,
+        "billing-remittances": BILLING_READERS,
+        "billing-remittance-import": BILLING_MANAGERS,
+        "billing-remittance-sample": BILLING_MANAGERS,
+        "billing-remittance": BILLING_READERS,
+        "billing-denials": BILLING_READERS,
     }
 )
-POST_ONLY.update({"billing-claims-build", "billing-claim-transition", "billing-file-request"})
+POST_ONLY.update({"billing-claims-build", "billing-claim-transition", "billing-file-request",
+                  "billing-remittance-import"})  # fmt: skip
 API.update(
     {
         ("GET", "/api/v1/claim-readiness/"): BILLING_READERS,
@@ -355,6 +361,9 @@ API.update(
         ("PATCH", "/api/v1/billing-providers/{id}/"): BILLING_MANAGERS,
         ("GET", "/api/v1/payer-consents/"): BILLING_READERS,
         ("POST", "/api/v1/payer-consents/"): BILLING_MANAGERS,
+        ("GET", "/api/v1/remittances/"): BILLING_READERS,
+        ("POST", "/api/v1/remittances/"): BILLING_MANAGERS,
+        ("GET", "/api/v1/denials/"): BILLING_READERS,
     }
 )
 # --- end billing
