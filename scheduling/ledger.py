@@ -25,11 +25,17 @@ Three rules live here and nowhere else (every page, API and count calls them):
   the earliest-starting one that still has units left (ties: the earlier end, then the
   earlier recorded); when none has units left, to the earliest-starting one, where it shows
   as over the authorization. Days are taken in date order, so an authorization fills before
-  the next one starts counting, as a payer applies units.
+  the next one starts counting, as a payer applies units. A day already on a claim is the
+  payer's unit of the authorization that claim cites, whatever its attendance says now: those
+  units are counted first, and only the days not yet claimed are placed as above.
+- *Each program code's weekly rule* (`program_week_met`): H0015 the 3 days above; S9480
+  (psychiatric IOP, per diem; DOMAIN.md, Billing: "commonly >=3 hours that day and 9
+  scheduled hours a week") at least 9 hours scheduled in the week; any other code has none.
 """
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +54,8 @@ MISS_RISK = 2
 MISS_WINDOW_DAYS = 14
 # HCPCS H0015: the program operates at least 3 days a week (see the module's docstring).
 H0015_DAYS_A_WEEK = 3
+# HCPCS S9480: 9 hours of the program scheduled in the week (see the module's docstring).
+S9480_SCHEDULED_MINUTES_A_WEEK = 9 * 60
 
 
 def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
@@ -61,6 +69,11 @@ def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
 def h0015_days_met(billable_days: int) -> bool:
     """H0015's weekly condition: at least `H0015_DAYS_A_WEEK` billable days in the week."""
     return billable_days >= H0015_DAYS_A_WEEK
+
+
+def s9480_hours_met(scheduled_minutes: int) -> bool:
+    """S9480's weekly condition: at least `S9480_SCHEDULED_MINUTES_A_WEEK` minutes scheduled."""
+    return scheduled_minutes >= S9480_SCHEDULED_MINUTES_A_WEEK
 
 
 @dataclass
@@ -94,6 +107,11 @@ class Week:
         return h0015_days_met(self.billable_days)
 
     @property
+    def s9480_hours_met(self) -> bool:
+        """The week meets S9480's "9 scheduled hours a week" (`s9480_hours_met`)."""
+        return s9480_hours_met(self.scheduled)
+
+    @property
     def h0015_days_needed(self) -> int:
         return H0015_DAYS_A_WEEK
 
@@ -115,6 +133,16 @@ class Week:
     def at_risk(self) -> bool:
         """Mid-week: even attending everything left would not reach the minimum."""
         return self.still_possible > 0 and self.reachable < self.minimum
+
+
+def program_week_met(program_code: str, week: Week) -> bool:
+    """Whether the week meets the weekly rule of the program billed under `program_code` (see
+    the module's docstring); a code without one always does."""
+    if program_code == ServiceCode.H0015:
+        return week.h0015_days_met
+    if program_code == ServiceCode.S9480:
+        return week.s9480_hours_met
+    return True
 
 
 def held_to_minimum(week_start: datetime.date, *, admitted_on: datetime.date) -> bool:
@@ -219,17 +247,26 @@ class DayAuthorization:
 
     authorization: Any
     within_units: bool
+    claimed: bool = False
 
 
 def authorization_days(
-    *, clinic: Clinic, patient_ids: set[int]
+    *,
+    clinic: Clinic,
+    patient_ids: set[int],
+    claimed: Mapping[tuple[int, datetime.date], int | None] | None = None,
 ) -> tuple[list[Any], dict[tuple[int, datetime.date], DayAuthorization | None]]:
     """Every billable day (at least the clinic's billable minutes attended) of these patients,
     with the authorization it falls to under the one-authorization-a-day rule (see the
-    module's docstring), or None when no authorization of theirs covers it. Also returns all
-    of their authorizations, with `billed_days` set. Two queries whatever the number of
-    patients: their authorizations, and their attendance over the full weeks around the
-    windows (a day's owner depends on the others, including ones not asked about)."""
+    module's docstring), or None when no authorization of theirs covers it. `claimed` maps
+    each (patient, day) already on a claim to the authorization the claim cites (None: none):
+    those days are that authorization's units first, and come back marked `claimed`. Also
+    returns all of their authorizations, with `claimed_days` (units on claims) and
+    `billed_days` (those and the days attended but not yet claimed) set. Two queries whatever
+    the number of patients: their authorizations, and their attendance over the full weeks
+    around the windows (a day's owner depends on the others, including ones not asked
+    about)."""
+    claimed = claimed or {}
     every = list(
         Authorization.objects.filter(clinic=clinic, patient_id__in=patient_ids).order_by(
             "patient_id", "start_date", "end_date", "id"
@@ -264,9 +301,17 @@ def authorization_days(
     by_patient: dict[int, list[Any]] = defaultdict(list)
     for authorization in every:
         by_patient[authorization.patient_id].append(authorization)
-    taken: dict[int, int] = defaultdict(int)
+    known = {a.pk: a for a in every}
+    on_claims: dict[int, int] = defaultdict(int)
     owners: dict[tuple[int, datetime.date], DayAuthorization | None] = {}
+    for (patient, day), cited in claimed.items():
+        if cited in known:
+            on_claims[cited] += 1
+        owners[(patient, day)] = DayAuthorization(known.get(cited or 0), True, claimed=True)
+    taken: dict[int, int] = defaultdict(int, on_claims)
     for patient, day in billable:
+        if (patient, day) in claimed:
+            continue
         week_met = h0015_days_met(days_in_week[(patient, clock.week_start(day))])
         covering = [
             a
@@ -286,19 +331,9 @@ def authorization_days(
         taken[owner.pk] += 1
         owners[(patient, day)] = DayAuthorization(owner, within)
     for authorization in every:
+        authorization.claimed_days = on_claims[authorization.pk]
         authorization.billed_days = taken[authorization.pk]
     return every, owners
-
-
-def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
-    """Set `billed_days` on each authorization: the billable days that fall to it under the
-    one-authorization-a-day rule (`authorization_days`, two queries for the whole list)."""
-    if not authorizations:
-        return
-    every, _ = authorization_days(clinic=clinic, patient_ids={a.patient_id for a in authorizations})
-    taken = {a.pk: a.billed_days for a in every}
-    for authorization in authorizations:
-        authorization.billed_days = taken.get(authorization.pk, 0)
 
 
 def unexcused_miss(*, today: datetime.date, now: datetime.datetime) -> Q:

@@ -21,10 +21,6 @@ def _follow_enrollment(enrollment: Enrollment, actor: User | None) -> None:
     attendance_follow_enrollment(patient=enrollment.patient)
 
 
-def _count_billed_days(clinic: Clinic, authorizations: list[Authorization]) -> None:
-    ledger.count_billed_units(clinic=clinic, authorizations=authorizations)
-
-
 def _unexcused_misses(clinic: Clinic) -> dict[str, Any]:
     return {
         "unexcused_misses": ledger.unexcused_misses_of_outer_patient(clinic=clinic, now=clock.now())
@@ -51,7 +47,6 @@ def _missed(request: HttpRequest, chart: Chart) -> dict[str, Any]:
 
 
 hooks.enrollment_changed.register(_follow_enrollment, order=10)
-hooks.authorizations_shown.register(_count_billed_days)
 hooks.chart_patient_annotations.register(_unexcused_misses)
 hooks.chart_alerts.register(_miss_alert)
 S = hooks.ChartSection

@@ -267,8 +267,8 @@ def test_the_chart_shows_each_day_under_one_authorization(clinic_a: Tenant) -> N
     authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="B", used=4)
     page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/")
     html = " ".join(page.content.decode().split())
-    assert '2 of 2 <span class="muted">(1 here + 1 elsewhere)' in html
-    assert '6 of 10 <span class="muted">(2 here + 4 elsewhere)' in html
+    assert '2 of 2 <span class="muted">(1 not yet claimed + 1 elsewhere)' in html
+    assert '6 of 10 <span class="muted">(2 not yet claimed + 4 elsewhere)' in html
 
 
 # Turning 18 on Tuesday 2026-11-10 (born 2008-11-10): 17 on that week's Monday.
