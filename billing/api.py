@@ -5,9 +5,9 @@ service or selector, render."""
 import datetime
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from django.http import HttpResponse
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -381,9 +381,7 @@ class ClaimTransitionView(ClinicAPIView):
         data = ClaimTransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            services.claim_set_status(
-                claim, actor=self.actor, status=data.validated_data["status"]
-            )
+            services.claim_set_status(claim, actor=self.actor, status=data.validated_data["status"])
         except TransitionRefusedError as refused:
             raise serializers.ValidationError({"status": [str(refused)]}) from refused
         return Response(ClaimDetailOutput(selectors.claim_detail(clinic=self.clinic,
@@ -441,12 +439,17 @@ class ClaimFileDownloadView(ClinicAPIView):
     kind = "837"
 
     @extend_schema(
-        responses={(200, "application/edi-x12"): OpenApiTypes.STR, (200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, "application/edi-x12"): OpenApiTypes.STR,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
         summary="Download the file (409 until it is written)",
-    )  # fmt: skip
+    )
     def get(self, request: Request, id: int) -> HttpResponse:
         claim_file = selectors.claim_file_get(clinic=self.clinic, claim_file_id=id)
-        body, name, mime = services.claim_file_download(claim_file, actor=self.actor, kind=self.kind)
+        body, name, mime = services.claim_file_download(
+            claim_file, actor=self.actor, kind=self.kind
+        )
         response = HttpResponse(body, content_type=f"{mime}; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

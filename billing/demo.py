@@ -1,12 +1,16 @@
-"""Demo billing set-up for `seed_demo`: the clinic's billing provider and a payer for each of
-the demo coverages' payers, each with its own format, code, rate and rules (DOMAIN.md)."""
+"""Demo billing for `seed_demo`: the clinic's billing provider, a payer for each of the demo
+coverages' payers (each with its own format, code, rate and rules, DOMAIN.md), the Part 2
+consents to bill them, and a month of claims in every state, all through the services."""
 
+import datetime
 from decimal import Decimal
 
-from iop.models import Clinic, User
+from iop import clock
+from iop.models import Clinic, Coverage, Diagnosis, Enrollment, User
+from iop.models.care import DiagnosisCategory
 
-from . import services
-from .models import ClaimFormat
+from . import selectors, services
+from .models import Claim, ClaimFormat, ClaimStatus, Payer
 
 # name → (payer id, format, program code, revenue code, rate, authorization required)
 DEMO_PAYERS = {
@@ -30,3 +34,53 @@ def seed_billing(clinic: Clinic, actor: User) -> None:
             program_code=code, revenue_code=revenue, place_of_service="57", bill_type="131",
             rate_per_unit=Decimal(rate), authorization_required=auth, timely_filing_days=90,
         )  # fmt: skip
+
+
+# The moves that take a new draft to each state (CLAIM_TRANSITIONS), dealt out in turn.
+PATHS: tuple[tuple[str, ...], ...] = (
+    (ClaimStatus.READY, ClaimStatus.SUBMITTED, ClaimStatus.PAID),
+    (ClaimStatus.READY, ClaimStatus.SUBMITTED, ClaimStatus.DENIED),
+    (ClaimStatus.READY, ClaimStatus.SUBMITTED, ClaimStatus.ADJUSTED),
+    (ClaimStatus.READY, ClaimStatus.SUBMITTED),
+    (ClaimStatus.READY,),
+    (),
+)
+
+
+def seed_consents(clinic: Clinic, actor: User) -> None:
+    """Each Part 2 patient's consent to disclose to their payer for payment, signed at
+    admission (the usual intake paperwork)."""
+    payers = {p.name.lower(): p for p in Payer.objects.filter(clinic=clinic)}
+    part2 = set(
+        Diagnosis.objects.filter(
+            clinic=clinic, category=DiagnosisCategory.SUBSTANCE_USE, is_active=True
+        ).values_list("patient_id", flat=True)
+    )
+    admitted = {
+        e.patient_id: e.admission_date
+        for e in Enrollment.objects.filter(clinic=clinic).order_by("-admission_date")
+    }
+    for coverage in Coverage.objects.filter(clinic=clinic, patient_id__in=part2, is_active=True):
+        payer = payers.get(coverage.payer.strip().lower())
+        if payer is not None and coverage.patient_id in admitted:
+            services.payer_consent_record(
+                patient=coverage.patient, payer=payer, actor=actor,
+                signed_on=admitted[coverage.patient_id],
+            )  # fmt: skip
+
+
+def seed_claims(clinic: Clinic, actor: User) -> list[Claim]:
+    """Claims from last month's ready days and this month's so far, moved along the
+    transition table so every state shows."""
+    today = clock.today(clinic)
+    this_month = today.replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    claims = services.claims_build(
+        clinic=clinic, actor=actor, start=last_month, end=this_month - datetime.timedelta(days=1)
+    )
+    start, end = selectors.readiness_range(clinic, this_month, today)
+    claims += services.claims_build(clinic=clinic, actor=actor, start=start, end=end)
+    for number, claim in enumerate(claims):
+        for status in PATHS[number % len(PATHS)]:
+            services.claim_set_status(claim, actor=actor, status=status)
+    return claims

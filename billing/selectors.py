@@ -418,8 +418,8 @@ def claim_readiness(
 ) -> Readiness:
     """Every attended day of every IOP enrollment from `start` to `end` not yet on a live
     claim, oldest first, each with its blockers; and the days and dollars each blocker holds.
-    Twelve queries whatever the number of patients and days. Filters (payer, track, blocker) choose the days shown;
-    the totals follow them."""
+    Twelve queries whatever the number of patients and days. Filters (payer, track, blocker)
+    choose the days shown; the totals follow them."""
     facts = _load(clinic, start, end)
     if facts is None:
         return Readiness(start, end, [], [], 0, Decimal("0.00"))

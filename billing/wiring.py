@@ -5,12 +5,16 @@ from iop.models import Authorization, Clinic
 from iop.roles import Role
 
 from . import selectors
-from .demo import seed_billing
+from .demo import seed_billing, seed_claims, seed_consents
 
 
 def _demo(demo: hooks.DemoClinic) -> None:
-    """The billing provider and the payers of the demo coverages."""
+    """The billing provider, the payers of the demo coverages, their Part 2 consents and a
+    month of claims in every state."""
     seed_billing(demo.clinic, demo.staff[Role.ADMIN])
+    biller = demo.staff.get(Role.BILLING, demo.staff[Role.ADMIN])
+    seed_consents(demo.clinic, biller)
+    seed_claims(demo.clinic, biller)
 
 
 def _count_units(clinic: Clinic, authorizations: list[Authorization]) -> None:

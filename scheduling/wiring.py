@@ -7,7 +7,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from iop import clock, hooks
-from iop.models import Authorization, Clinic, Enrollment, Membership, User
+from iop.models import Clinic, Enrollment, Membership, User
 from iop.models.care import OPEN_STATUSES
 from iop.roles import Role
 from iop.selectors import Chart

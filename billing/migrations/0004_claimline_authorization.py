@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_claim_files'),
-        ('iop', '0015_patient_reminders'),
+        ("billing", "0003_claim_files"),
+        ("iop", "0015_patient_reminders"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='claimline',
-            name='authorization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='iop.authorization'),
+            model_name="claimline",
+            name="authorization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="iop.authorization",
+            ),
         ),
     ]

@@ -66,8 +66,13 @@ SERIALIZERS = {
     PaymentPlan: record_serializer(PaymentPlan, services.RECORD_FIELDS[PaymentPlan]),
     Authorization: record_serializer(
         Authorization,
-        (*services.RECORD_FIELDS[Authorization], "claimed_days", "billed_days", "units_left",
-         "warnings"),
+        (
+            *services.RECORD_FIELDS[Authorization],
+            "claimed_days",
+            "billed_days",
+            "units_left",
+            "warnings",
+        ),
         claimed_days=serializers.IntegerField(
             read_only=True, help_text="Days on claims (not denied or replaced) citing it."
         ),

@@ -172,8 +172,8 @@ class Authorization(TenantModel):
     def code(self) -> str:
         return self.custom_code if self.service_code == ServiceCode.OTHER else self.service_code
 
-    # Set by billing's `count_authorization_units` (the ledger's rule): the days on claims that cite this
-    # authorization, and those with the billable days attended here not yet claimed.
+    # Set by billing's `count_authorization_units` (the ledger's rule): the days on claims
+    # that cite this authorization, and those with the billable days not yet claimed.
     claimed_days = 0
     billed_days = 0
 

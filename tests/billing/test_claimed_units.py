@@ -13,7 +13,17 @@ from billing.selectors import Blocker
 from iop.models import Authorization, Patient
 from iop.tenancy import clinic_context
 from tests import factories
-from tests.billing.test_readiness import MON, NOW, THU, TUE, Setup, _day, _patient, _readiness, _setup
+from tests.billing.test_readiness import (
+    MON,
+    NOW,
+    THU,
+    TUE,
+    Setup,
+    _day,
+    _patient,
+    _readiness,
+    _setup,
+)
 
 FRI = datetime.date(2026, 11, 20)  # today at NOW (17:00): a 13:00–16:00 day is over
 
@@ -27,9 +37,9 @@ def _build(s: Setup) -> list[Claim]:
 def _dates(s: Setup, claim: Claim) -> list[datetime.date]:
     with clinic_context(s.clinic.pk):
         return list(
-            ClaimLine.objects.filter(claim=claim).order_by("service_date").values_list(
-                "service_date", flat=True
-            )
+            ClaimLine.objects.filter(claim=claim)
+            .order_by("service_date")
+            .values_list("service_date", flat=True)
         )
 
 

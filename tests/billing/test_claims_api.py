@@ -146,7 +146,9 @@ def test_claim_files_list_detail_and_download_once_written() -> None:
     api = _api(s)
     queued = api.get(f"/api/v1/claim-files/{claim_file.pk}/").json()
     assert (queued["status"], queued["download"], queued["claim_ids"]) == (
-        "queued", None, [claim.pk]
+        "queued",
+        None,
+        [claim.pk],
     )
     early = api.get(f"/api/v1/claim-files/{claim_file.pk}/837")
     assert early.status_code == 409
@@ -197,9 +199,10 @@ def test_another_clinics_claims_and_files_are_404_and_its_lists_stay_out() -> No
         assert response.status_code == 404, f"{method} {path}"
     assert stranger.get("/api/v1/claims/").json()["results"] == []
     assert stranger.get("/api/v1/claim-files/").json()["results"] == []
-    assert stranger.post("/api/v1/claims/build", {}, content_type="application/json").json()[
-        "claims"
-    ] == []
+    assert (
+        stranger.post("/api/v1/claims/build", {}, content_type="application/json").json()["claims"]
+        == []
+    )
     with clinic_context(s.clinic.pk):
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.READY
 
