@@ -12,6 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from iop.api.errors import ErrorOutput
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.bounds import EARLIEST, LATEST
 from iop.models import Patient, Site
@@ -442,6 +443,7 @@ class ClaimFileDownloadView(ClinicAPIView):
         responses={
             (200, "application/edi-x12"): OpenApiTypes.STR,
             (200, "text/csv"): OpenApiTypes.STR,
+            409: ErrorOutput,
         },
         summary="Download the file (409 until it is written)",
     )

@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from groups.models import GroupNote
@@ -501,7 +512,12 @@ def claim_list(
         rows = rows.filter(period_start__lte=end)
     return (
         rows.select_related("patient", "payer")
-        .annotate(line_count=Count("lines"), total=Sum("lines__charge"))
+        .annotate(
+            line_count=Count("lines"),
+            total=Coalesce(
+                Sum("lines__charge"), Value(Decimal("0.00")), output_field=DecimalField()
+            ),
+        )
         .order_by("-period_start", "patient__legal_last_name", "id")
     )
 

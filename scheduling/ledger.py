@@ -21,7 +21,8 @@ Three rules live here and nowhere else (every page, API and count calls them):
   attended). `h0015_days_met` is the one check; the week's rows and the authorization counts
   both call it, so a biller never sees a day counted that the week cannot support.
 - *A day counts toward one authorization only.* Of the patient's authorizations whose window
-  holds the day (and, for an H0015 one, whose week meets the 3-days rule), the day goes to
+  holds the day (and, for an H0015 or S9480 one, whose week meets that code's weekly rule,
+  `program_week_met`), the day goes to
   the earliest-starting one that still has units left (ties: the earlier end, then the
   earlier recorded); when none has units left, to the earliest-starting one, where it shows
   as over the authorization. Days are taken in date order, so an authorization fills before
@@ -39,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from iop import clock
@@ -274,30 +275,32 @@ def authorization_days(
     )
     if not every:
         return every, {}
-    # Whole weeks, so the H0015 weekly condition sees days just outside a window.
+    # Whole weeks, so each weekly condition sees days just outside a window.
     first = clock.week_start(min(a.start_date for a in every))
     last = clock.week_start(max(a.end_date for a in every)) + datetime.timedelta(days=6)
     minutes = (
         Attendance.objects.filter(
-            clinic=clinic,
-            is_active=True,
-            status__in=ATTENDED,
-            patient_id__in=patient_ids,
+            clinic=clinic, is_active=True, patient_id__in=patient_ids,
             session__day__range=(first, last),
         )
         .exclude(session__status="cancelled")
         .values_list("patient_id", "session__day")
-        .annotate(total=Sum("minutes_attended"))
+        .annotate(
+            total=Sum("minutes_attended", filter=Q(status__in=ATTENDED)),
+            scheduled=Sum(F("ends_at") - F("starts_at")),
+        )
         .order_by()
-    )
-    billable = sorted(
-        (patient, day)
-        for patient, day, total in minutes
-        if (total or 0) >= clinic.billable_day_minutes
-    )
+    )  # fmt: skip
+    billable: list[tuple[int, datetime.date]] = []
     days_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
-    for patient, day in billable:
-        days_in_week[(patient, clock.week_start(day))] += 1
+    scheduled_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    for patient, day, total, scheduled in minutes:
+        week = (patient, clock.week_start(day))
+        scheduled_in_week[week] += int(scheduled.total_seconds() // 60) if scheduled else 0
+        if (total or 0) >= clinic.billable_day_minutes:
+            billable.append((patient, day))
+            days_in_week[week] += 1
+    billable.sort()
     by_patient: dict[int, list[Any]] = defaultdict(list)
     for authorization in every:
         by_patient[authorization.patient_id].append(authorization)
@@ -312,12 +315,15 @@ def authorization_days(
     for patient, day in billable:
         if (patient, day) in claimed:
             continue
-        week_met = h0015_days_met(days_in_week[(patient, clock.week_start(day))])
+        week = (patient, clock.week_start(day))
+        met = {
+            ServiceCode.H0015: h0015_days_met(days_in_week[week]),
+            ServiceCode.S9480: s9480_hours_met(scheduled_in_week[week]),
+        }
         covering = [
             a
             for a in by_patient[patient]
-            if a.start_date <= day <= a.end_date
-            and (week_met or a.service_code != ServiceCode.H0015)
+            if a.start_date <= day <= a.end_date and met.get(a.service_code, True)
         ]
         if not covering:
             owners[(patient, day)] = None

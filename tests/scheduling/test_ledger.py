@@ -203,7 +203,8 @@ def test_authorization_units_count_billable_days(clinic_a: Tenant) -> None:
 
 def test_an_h0015_week_needs_three_billable_days(clinic_a: Tenant) -> None:
     """Two full days and a 2-hour day: 2 billable days, short of H0015's 3 days a week, so
-    the H0015 authorization gets none of them; an S9480 one (no such rule here) gets both."""
+    the H0015 authorization gets none of them. An S9480 one needs 9 hours scheduled in the
+    week instead: 8 give it none; a missed 1-hour session makes 9, and it gets both days."""
     full_days(clinic_a, 0, 1)
     on_list(clinic_a, group(clinic_a, PAST_MONDAY + datetime.timedelta(3), 9, hours=2),
             clinic_a.patient, "present")  # fmt: skip
@@ -214,6 +215,10 @@ def test_an_h0015_week_needs_three_billable_days(clinic_a: Tenant) -> None:
     assert billed(clinic_a, h0015) == [0]
     with clinic_context(clinic_a.clinic.pk):
         Authorization.objects.filter(pk=h0015.pk).update(service_code="S9480")
+    assert billed(clinic_a, h0015) == [0]
+    on_list(clinic_a, group(clinic_a, PAST_MONDAY + datetime.timedelta(4), 9, hours=1),
+            clinic_a.patient, "absent")  # fmt: skip
+    assert week(clinic_a, clinic_a.patient, PAST_MONDAY).s9480_hours_met
     assert billed(clinic_a, h0015) == [2]
 
 
