@@ -5,9 +5,12 @@ consents to bill them, and a month of claims in every state, all through the ser
 import datetime
 from decimal import Decimal
 
+from groups import services as groups
 from iop import clock
 from iop.models import Clinic, Coverage, Diagnosis, Enrollment, User
 from iop.models.care import DiagnosisCategory
+from scheduling import ledger
+from scheduling.models import Attendance, Session
 
 from . import selectors, services
 from .models import Claim, ClaimFormat, ClaimStatus, Payer
@@ -67,6 +70,37 @@ def seed_consents(clinic: Clinic, actor: User) -> None:
                 patient=coverage.patient, payer=payer, actor=actor,
                 signed_on=admitted[coverage.patient_id],
             )  # fmt: skip
+
+
+def sign_group_notes(clinic: Clinic, therapist: User, start: datetime.date) -> None:
+    """The group notes of the held groups since `start`, written and signed by the therapist
+    as a clinic does each day (a day without its signed note is not billable)."""
+    now = clock.now()
+    sessions = (
+        Session.objects.filter(
+            clinic=clinic, kind__in=selectors.GROUP_NOTE_KINDS, day__gte=start, ends_at__lt=now
+        )
+        .exclude(status="cancelled")
+        .exclude(group_note__signed_at__isnull=False)
+        .order_by("starts_at")
+    )
+    for session in sessions:
+        present = list(
+            Attendance.objects.filter(
+                clinic=clinic, session=session, is_active=True, status__in=ledger.ATTENDED
+            ).values_list("patient_id", flat=True)
+        )
+        if not present:
+            continue
+        parts = {
+            pid: f"Took part; practised the day's skill and set goal {n} for the week."
+            for n, pid in enumerate(present, start=1)
+        }
+        note = groups.group_note_save(
+            session=session, actor=therapist, summary="Skills practice and check-in.",
+            parts=parts,
+        )  # fmt: skip
+        groups.group_note_sign(note, actor=therapist)
 
 
 def seed_claims(clinic: Clinic, actor: User) -> list[Claim]:

@@ -331,14 +331,23 @@ def count_authorization_units(*, clinic: Clinic, authorizations: list[Any]) -> N
         authorization.billed_days = found.billed_days if found else 0
 
 
-def _authorization_blockers(facts: _Facts, entry: BillableDay) -> list[str]:
+def _authorization_blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]:
     if entry.payer is not None and not entry.payer.authorization_required:
         return []
     pid, day = entry.patient.pk, entry.day
     if not any(a.start_date <= day <= a.end_date for a in facts.authorizations[pid]):
         return [Blocker.NO_AUTHORIZATION]
     owner = facts.owners.get((pid, day))
-    if owner is not None and not owner.within_units:
+    if owner is None:
+        # A window holds the day, yet no authorization takes it: the authorization's code has
+        # a weekly rule the week fails though the payer's program passes (an H0015
+        # authorization for an S9480 payer's 2-day week). A week failing the payer's own rule
+        # is that blocker, and a short day is under hours.
+        billable = entry.minutes >= facts.clinic.billable_day_minutes
+        code = entry.payer.program_code if entry.payer is not None else ""
+        mismatch = billable and ledger.program_week_met(code, week)
+        return [Blocker.NO_AUTHORIZATION] if mismatch else []
+    if not owner.within_units:
         return [Blocker.UNITS_USED_UP]
     return []
 
@@ -366,7 +375,7 @@ def _blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]
         (Blocker.NOTE_UNSIGNED, (pid, day) in facts.unsigned),
     ]
     found = [code for code, failed in checks if failed]
-    found += _authorization_blockers(facts, entry)
+    found += _authorization_blockers(facts, entry, week)
     found += _coverage_blockers(entry)
     part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
     checks = [

@@ -1,11 +1,13 @@
 """What the billing app adds to the core through its hooks (iop/hooks.py)."""
 
-from iop import hooks
+import datetime
+
+from iop import clock, hooks
 from iop.models import Authorization, Clinic
 from iop.roles import Role
 
 from . import selectors
-from .demo import seed_billing, seed_claims, seed_consents
+from .demo import seed_billing, seed_claims, seed_consents, sign_group_notes
 
 
 def _demo(demo: hooks.DemoClinic) -> None:
@@ -14,6 +16,10 @@ def _demo(demo: hooks.DemoClinic) -> None:
     seed_billing(demo.clinic, demo.staff[Role.ADMIN])
     biller = demo.staff.get(Role.BILLING, demo.staff[Role.ADMIN])
     seed_consents(demo.clinic, biller)
+    last_month = (clock.today(demo.clinic).replace(day=1) - datetime.timedelta(days=1)).replace(
+        day=1
+    )
+    sign_group_notes(demo.clinic, demo.staff[Role.THERAPIST], last_month)
     seed_claims(demo.clinic, biller)
 
 

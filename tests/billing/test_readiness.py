@@ -244,7 +244,7 @@ def test_week_rule_follows_the_payers_program_code() -> None:
     s = _setup()
     two_days = _patient(s, days=(MON, TUE))
     assert _readiness(s)[(two_days.pk, MON)] == [Blocker.WEEK_RULE]
-    services.payer_update(s.payer, actor=s.admin.user, program_code="S9480")
+    _bill_as(s, "S9480")
     # Two three-hour days: 6 scheduled hours, short of S9480's 9.
     assert _readiness(s)[(two_days.pk, MON)] == [Blocker.WEEK_RULE]
     # A session missed on Wednesday: 179 minutes make 8 h 59 min scheduled, still short;
@@ -253,12 +253,28 @@ def test_week_rule_follows_the_payers_program_code() -> None:
     _scheduled(s, two_days, wednesday, minutes=179)
     nine_hours = _patient(s, days=(MON, TUE))
     _scheduled(s, nine_hours, wednesday, minutes=180)
+    _bill_as(s, "S9480")  # the new patient's authorization too
     found = _readiness(s)
     assert found[(two_days.pk, MON)] == found[(two_days.pk, TUE)] == [Blocker.WEEK_RULE]
     assert found[(nine_hours.pk, MON)] == found[(nine_hours.pk, TUE)] == []
-    services.payer_update(s.payer, actor=s.admin.user, program_code="H2012")
     lone = _patient(s, days=(MON,))
+    _bill_as(s, "H2012")
     assert _readiness(s)[(lone.pk, MON)] == []
+    # An H0015 authorization does not take a day of a week short of H0015's 3 days, though
+    # the payer's own code has no such rule: the day has no authorization.
+    with clinic_context(s.clinic.pk):
+        Authorization.objects.filter(patient=lone).update(service_code="H0015", custom_code="")
+    assert _readiness(s)[(lone.pk, MON)] == [Blocker.NO_AUTHORIZATION]
+
+
+def _bill_as(s: Setup, code: str) -> None:
+    """The payer bills the program as `code`, and the patients' authorizations are for it."""
+    services.payer_update(s.payer, actor=s.admin.user, program_code=code)
+    known = code in ("H0015", "S9480")
+    with clinic_context(s.clinic.pk):
+        Authorization.objects.filter(clinic=s.clinic).update(
+            service_code=code if known else "other", custom_code="" if known else code
+        )
 
 
 def _scheduled(
