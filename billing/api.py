@@ -1,9 +1,11 @@
-"""The billing API: claim readiness day by day, payers, billing providers and Part 2 payer
-consents. Thin: parse, call a service or selector, render."""
+"""The billing API: claim readiness day by day, payers, billing providers, Part 2 payer
+consents, claims (list, detail, build, transition) and their 837 files. Thin: parse, call a
+service or selector, render."""
 
 import datetime
 from typing import Any
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -11,14 +13,26 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from iop.api.errors import ErrorOutput
 from iop.api.views import ClinicAPIView, ClinicScopedField
 from iop.bounds import EARLIEST, LATEST
 from iop.models import Patient, Site
 from iop.roles import Capability
-from iop.services import records_viewed
+from iop.services import TransitionRefusedError, records_viewed
 
 from . import selectors, services
-from .models import BillingProvider, Payer, PayerConsent, Remittance
+from .models import (
+    CLAIM_TRANSITIONS,
+    BillingProvider,
+    Claim,
+    ClaimFile,
+    ClaimFileStatus,
+    ClaimLine,
+    ClaimStatus,
+    Payer,
+    PayerConsent,
+    Remittance,
+)
 
 C = Capability
 
@@ -331,3 +345,222 @@ class DenialsView(ClinicAPIView):
             records=list({r.line.claim_id: r.line.claim for r in found.rows}.values()),
         )  # fmt: skip
         return Response(DenialsOutput(found).data)
+
+
+# --- Claims ------------------------------------------------------------------------------------
+
+
+def _in_bounds(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Dates inside the product's bounds, and an end not before the start."""
+    for name in ("start", "end"):
+        value = attrs.get(name)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise serializers.ValidationError({name: ["The date is out of range."]})
+    if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
+        raise serializers.ValidationError({"end": ["The end is before the start."]})
+    return attrs
+
+
+class ClaimFilter(serializers.Serializer):
+    status = serializers.ChoiceField(required=False, choices=ClaimStatus.choices)
+    payer = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    patient = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    start = serializers.DateField(
+        required=False, help_text="Claims whose billing period ends on or after this day."
+    )
+    end = serializers.DateField(
+        required=False, help_text="Claims whose billing period starts on or before this day."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _in_bounds(attrs)
+
+
+class ClaimLineOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ClaimLine
+        fields = [
+            "id", "service_date", "procedure_code", "revenue_code", "place_of_service", "units",
+            "charge", "authorization", "authorization_number", "diagnosis_pointers",
+        ]  # fmt: skip
+
+
+class ClaimOutput(serializers.ModelSerializer):
+    record_number = serializers.CharField(source="patient.record_number", read_only=True)
+    payer_name = serializers.CharField(source="payer.name", read_only=True)
+    line_count = serializers.IntegerField(read_only=True)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    allowed_moves = serializers.SerializerMethodField(
+        help_text="The statuses this claim may move to (its transition table row)."
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id", "patient", "record_number", "payer", "payer_name", "enrollment", "member_id",
+            "claim_format", "period_start", "period_end", "status", "allowed_moves",
+            "frequency_code", "replaces", "payer_claim_number", "authorization_number",
+            "diagnosis_codes", "line_count", "total", "submitted_at", "created_at",
+        ]  # fmt: skip
+
+    def get_allowed_moves(self, claim: Claim) -> list[str]:
+        return list(CLAIM_TRANSITIONS[claim.status])
+
+
+class ClaimDetailOutput(ClaimOutput):
+    lines = ClaimLineOutput(many=True, read_only=True)
+
+    class Meta(ClaimOutput.Meta):
+        fields = [*ClaimOutput.Meta.fields, "lines"]
+
+
+class ClaimListView(ClinicAPIView):
+    capabilities = {"GET": C.BILLING_READ}
+
+    @extend_schema(
+        parameters=[ClaimFilter], responses=ClaimOutput(many=True),
+        summary="Claims, newest billing period first",
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        query = ClaimFilter(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        rows = selectors.claim_list(
+            clinic=self.clinic, status=wanted.get("status"), payer_id=wanted.get("payer"),
+            patient_id=wanted.get("patient"), start=wanted.get("start"), end=wanted.get("end"),
+        )  # fmt: skip
+        return self.audited_page(rows, ClaimOutput)
+
+
+class ClaimDetailView(ClinicAPIView):
+    capabilities = {"GET": C.BILLING_READ}
+
+    @extend_schema(responses=ClaimDetailOutput, summary="A claim with its lines")
+    def get(self, request: Request, id: int) -> Response:
+        claim = selectors.claim_detail(clinic=self.clinic, claim_id=id)
+        records_viewed(clinic=self.clinic, actor=self.actor, records=[claim])
+        return Response(ClaimDetailOutput(claim).data)
+
+
+class ClaimsBuildInput(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day (default: month start).")
+    end = serializers.DateField(required=False, help_text="Last day (default: today).")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _in_bounds(attrs)
+
+
+class ClaimsBuiltOutput(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    claims = ClaimOutput(many=True)
+
+
+class ClaimsBuildView(ClinicAPIView):
+    capabilities = {"POST": C.BILLING_MANAGE}
+
+    @extend_schema(
+        request=ClaimsBuildInput, responses={201: ClaimsBuiltOutput},
+        summary="Draft claims from the range's ready days (the worklist's Build claims)",
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        data = ClaimsBuildInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        start, end = selectors.readiness_range(
+            self.clinic, data.validated_data.get("start"), data.validated_data.get("end")
+        )
+        built = services.claims_build(clinic=self.clinic, actor=self.actor, start=start, end=end)
+        claims = list(selectors.claim_list(clinic=self.clinic).filter(pk__in=[c.pk for c in built]))
+        body = ClaimsBuiltOutput({"start": start, "end": end, "claims": claims}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ClaimTransitionInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+
+
+class ClaimTransitionView(ClinicAPIView):
+    capabilities = {"POST": C.BILLING_MANAGE}
+
+    @extend_schema(
+        request=ClaimTransitionInput, responses={200: ClaimDetailOutput},
+        summary="Move a claim (a move its transition table refuses is a 400 saying why)",
+    )  # fmt: skip
+    def post(self, request: Request, id: int) -> Response:
+        claim = selectors.claim_get(clinic=self.clinic, claim_id=id)
+        data = ClaimTransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.claim_set_status(claim, actor=self.actor, status=data.validated_data["status"])
+        except TransitionRefusedError as refused:
+            raise serializers.ValidationError({"status": [str(refused)]}) from refused
+        return Response(ClaimDetailOutput(selectors.claim_detail(clinic=self.clinic,
+                                                                 claim_id=id)).data)  # fmt: skip
+
+
+# --- Claim files -------------------------------------------------------------------------------
+
+
+class ClaimFileOutput(serializers.ModelSerializer):
+    total = serializers.IntegerField(read_only=True, help_text="Claims on the file.")
+    download = serializers.SerializerMethodField(help_text="The 837 once written, else null.")
+    csv_download = serializers.SerializerMethodField(help_text="Its CSV once written.")
+
+    class Meta:
+        model = ClaimFile
+        fields = [
+            "id", "claim_format", "claim_ids", "status", "progress", "total", "sha256",
+            "error_code", "created_at", "finished_at", "download", "csv_download",
+        ]  # fmt: skip
+
+    def _link(self, claim_file: ClaimFile, kind: str) -> str | None:
+        if claim_file.status != ClaimFileStatus.DONE:
+            return None
+        return f"/api/v1/claim-files/{claim_file.pk}/{kind}"
+
+    def get_download(self, claim_file: ClaimFile) -> str | None:
+        return self._link(claim_file, "837")
+
+    def get_csv_download(self, claim_file: ClaimFile) -> str | None:
+        return self._link(claim_file, "csv")
+
+
+class ClaimFileListView(ClinicAPIView):
+    capabilities = {"GET": C.BILLING_READ}
+
+    @extend_schema(responses=ClaimFileOutput(many=True), summary="837 files, newest first")
+    def get(self, request: Request) -> Response:
+        return self.paginated(selectors.claim_file_list(clinic=self.clinic), ClaimFileOutput)
+
+
+class ClaimFileDetailView(ClinicAPIView):
+    capabilities = {"GET": C.BILLING_READ}
+
+    @extend_schema(responses=ClaimFileOutput, summary="An 837 file: progress, SHA-256, links")
+    def get(self, request: Request, id: int) -> Response:
+        claim_file = selectors.claim_file_get(clinic=self.clinic, claim_file_id=id)
+        return Response(ClaimFileOutput(claim_file).data)
+
+
+class ClaimFileDownloadView(ClinicAPIView):
+    """The written file, audited as a disclosure to the payer (one export event a claim)."""
+
+    capabilities = {"GET": C.BILLING_READ}
+    kind = "837"
+
+    @extend_schema(
+        responses={
+            (200, "application/edi-x12"): OpenApiTypes.STR,
+            (200, "text/csv"): OpenApiTypes.STR,
+            409: ErrorOutput,
+        },
+        summary="Download the file (409 until it is written)",
+    )
+    def get(self, request: Request, id: int) -> HttpResponse:
+        claim_file = selectors.claim_file_get(clinic=self.clinic, claim_file_id=id)
+        body, name, mime = services.claim_file_download(
+            claim_file, actor=self.actor, kind=self.kind
+        )
+        response = HttpResponse(body, content_type=f"{mime}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

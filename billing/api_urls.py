@@ -13,4 +13,12 @@ urlpatterns = [
     path("payer-consents/", api.PayerConsentListView.as_view()),
     path("remittances/", api.RemittanceListView.as_view()),
     path("denials/", api.DenialsView.as_view()),
+    path("claims/", api.ClaimListView.as_view()),
+    path("claims/build", api.ClaimsBuildView.as_view()),
+    path("claims/<int:id>/", api.ClaimDetailView.as_view()),
+    path("claims/<int:id>/transition", api.ClaimTransitionView.as_view()),
+    path("claim-files/", api.ClaimFileListView.as_view()),
+    path("claim-files/<int:id>/", api.ClaimFileDetailView.as_view()),
+    path("claim-files/<int:id>/837", api.ClaimFileDownloadView.as_view(kind="837")),
+    path("claim-files/<int:id>/csv", api.ClaimFileDownloadView.as_view(kind="csv")),
 ]

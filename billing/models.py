@@ -267,6 +267,10 @@ class ClaimLine(TenantModel):
     units = models.PositiveSmallIntegerField(default=1)
     charge = models.DecimalField(max_digits=9, decimal_places=2)
     authorization_number = models.CharField(max_length=60, blank=True)
+    # The authorization whose unit this day uses (its units count the days on claims).
+    authorization = models.ForeignKey(
+        "iop.Authorization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     diagnosis_pointers = ArrayField(models.PositiveSmallIntegerField(), size=4)
 
     class Meta:

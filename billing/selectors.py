@@ -2,9 +2,11 @@
 a missing one.
 
 `claim_readiness` is the one place that decides whether an attended day can be billed, and if
-not, why (each blocker by name). It reads hours, billable days, the H0015 weekly rule and which
-authorization a day falls to from the attendance ledger (scheduling/ledger.py); it computes
-none of them itself. Its query count does not grow with the number of patients or days.
+not, why (each blocker by name). It reads hours, billable days, each program's weekly rule and
+which authorization a day falls to from the attendance ledger (scheduling/ledger.py); it
+computes none of them itself. Its query count does not grow with the number of patients or
+days. A day already on a live claim (`claimed_days`) is not offered again, and counts against
+the authorization its claim cites (`authorization_units`, also behind the chart and the API).
 """
 
 import datetime
@@ -13,7 +15,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from groups.models import GroupNote
@@ -30,6 +43,8 @@ from .models import (
     BillingProvider,
     Claim,
     ClaimFile,
+    ClaimLine,
+    ClaimStatus,
     Payer,
     PayerConsent,
     Remittance,
@@ -166,6 +181,7 @@ class _Facts:
     others: dict[int, list[Enrollment]]
     weeks: dict[tuple[int, datetime.date], ledger.Week]
     owners: dict[tuple[int, datetime.date], ledger.DayAuthorization | None]
+    claimed: dict[tuple[int, datetime.date], int | None]
     authorizations: dict[int, list[Any]]
     unsigned: set[tuple[int, datetime.date]]
     coverages: dict[int, Coverage]
@@ -235,10 +251,10 @@ def _load(clinic: Clinic, start: datetime.date, end: datetime.date) -> _Facts | 
     weeks = ledger.weeks_for(
         clinic=clinic, start=start, weeks=weeks_n, patients=list(patients.values())
     )
-    every, owners = ledger.authorization_days(clinic=clinic, patient_ids=ids)
+    every, owners, claimed = authorization_units(clinic=clinic, patient_ids=ids)
     facts = _Facts(
         clinic=clinic, iop_enrollments=iop_enrollments, others=others, weeks=weeks,
-        owners=owners, authorizations=defaultdict(list),
+        owners=owners, claimed=claimed, authorizations=defaultdict(list),
         unsigned=_unsigned_days(clinic, ids, start, end),
         coverages={
             c.patient_id: c
@@ -266,14 +282,84 @@ def _load(clinic: Clinic, start: datetime.date, end: datetime.date) -> _Facts | 
     return facts
 
 
-def _authorization_blockers(facts: _Facts, entry: BillableDay) -> list[str]:
+def live_claim_lines(*, clinic: Clinic) -> QuerySet[ClaimLine]:
+    """The claim lines that stand: on a claim that was not denied and has no replacement that
+    stands in its place (a replacement carries the same days; counting both would bill a day
+    twice)."""
+    replaced = Claim.objects.filter(clinic=clinic, replaces_id=OuterRef("claim_id")).exclude(
+        status=ClaimStatus.DENIED
+    )
+    return (
+        ClaimLine.objects.filter(clinic=clinic)
+        .exclude(claim__status=ClaimStatus.DENIED)
+        .exclude(Exists(replaced))
+    )
+
+
+def claimed_days(
+    *, clinic: Clinic, patient_ids: set[int]
+) -> dict[tuple[int, datetime.date], int | None]:
+    """Each (patient, day) on a live claim line, with the authorization the line cites (None
+    when it cites none). One query."""
+    rows = (
+        live_claim_lines(clinic=clinic)
+        .filter(patient_id__in=patient_ids)
+        .values_list("patient_id", "service_date", "authorization_id")
+        .order_by("patient_id", "service_date", "id")
+    )
+    return {(patient, day): cited for patient, day, cited in rows}
+
+
+def authorization_units(
+    *, clinic: Clinic, patient_ids: set[int]
+) -> tuple[
+    list[Any],
+    dict[tuple[int, datetime.date], ledger.DayAuthorization | None],
+    dict[tuple[int, datetime.date], int | None],
+]:
+    """The one count of an authorization's units: the days on live claims that cite it come
+    first, then the billable days not yet claimed fall to authorizations under the ledger's
+    one-authorization-a-day rule. Returns the patients' authorizations (with `claimed_days`
+    and `billed_days` set), each day's owner, and the claimed days. Three queries."""
+    claimed = claimed_days(clinic=clinic, patient_ids=patient_ids)
+    every, owners = ledger.authorization_days(
+        clinic=clinic, patient_ids=patient_ids, claimed=claimed
+    )
+    return every, owners, claimed
+
+
+def count_authorization_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
+    """Set `claimed_days` and `billed_days` on authorizations about to be shown (the chart and
+    the API), by `authorization_units`."""
+    if not authorizations:
+        return
+    every, _, _ = authorization_units(
+        clinic=clinic, patient_ids={a.patient_id for a in authorizations}
+    )
+    counted = {a.pk: a for a in every}
+    for authorization in authorizations:
+        found = counted.get(authorization.pk)
+        authorization.claimed_days = found.claimed_days if found else 0
+        authorization.billed_days = found.billed_days if found else 0
+
+
+def _authorization_blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]:
     if entry.payer is not None and not entry.payer.authorization_required:
         return []
     pid, day = entry.patient.pk, entry.day
     if not any(a.start_date <= day <= a.end_date for a in facts.authorizations[pid]):
         return [Blocker.NO_AUTHORIZATION]
     owner = facts.owners.get((pid, day))
-    if owner is not None and not owner.within_units:
+    if owner is None:
+        # A window holds the day, yet no authorization takes it: the authorization's code has
+        # a weekly rule the week fails though the payer's program passes (an H0015
+        # authorization for an S9480 payer's 2-day week). A week failing the payer's own rule
+        # is that blocker, and a short day is under hours.
+        billable = entry.minutes >= facts.clinic.billable_day_minutes
+        code = entry.payer.program_code if entry.payer is not None else ""
+        mismatch = billable and ledger.program_week_met(code, week)
+        return [Blocker.NO_AUTHORIZATION] if mismatch else []
+    if not owner.within_units:
         return [Blocker.UNITS_USED_UP]
     return []
 
@@ -301,7 +387,7 @@ def _blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]
         (Blocker.NOTE_UNSIGNED, (pid, day) in facts.unsigned),
     ]
     found = [code for code, failed in checks if failed]
-    found += _authorization_blockers(facts, entry)
+    found += _authorization_blockers(facts, entry, week)
     found += _coverage_blockers(entry)
     part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
     checks = [
@@ -313,7 +399,7 @@ def _blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]
         (Blocker.NO_SIGNED_PLAN, not _plan_in_force(facts.plans[enrollment.pk], clinic, day)),
         (
             Blocker.WEEK_RULE,
-            payer is not None and payer.program_code == "H0015" and not week.h0015_days_met,
+            payer is not None and not ledger.program_week_met(payer.program_code, week),
         ),
         (Blocker.LEVEL_OF_CARE_OVERLAP, any(_in_enrollment(o, day) for o in facts.others[pid])),
         (Blocker.PROVIDER_INCOMPLETE, provider is None or bool(provider.missing)),
@@ -339,6 +425,8 @@ def _days(facts: _Facts, start: datetime.date, end: datetime.date) -> list[Billa
             for day, minutes in week.by_day.items():
                 if not (start <= day <= end and minutes > 0 and _in_enrollment(enrollment, day)):
                     continue
+                if (pid, day) in facts.claimed:
+                    continue
                 owner = facts.owners.get((pid, day))
                 entry = BillableDay(
                     patient=enrollment.patient, enrollment=enrollment, day=day, minutes=minutes,
@@ -360,10 +448,10 @@ def claim_readiness(
     track_id: int | None = None,
     blocker: str | None = None,
 ) -> Readiness:
-    """Every attended day of every IOP enrollment from `start` to `end`, oldest first, each
-    with its blockers; and the days and dollars each blocker holds. Eleven queries whatever
-    the number of patients and days. Filters (payer, track, blocker) choose the days shown;
-    the totals follow them."""
+    """Every attended day of every IOP enrollment from `start` to `end` not yet on a live
+    claim, oldest first, each with its blockers; and the days and dollars each blocker holds.
+    Twelve queries whatever the number of patients and days. Filters (payer, track, blocker)
+    choose the days shown; the totals follow them."""
     facts = _load(clinic, start, end)
     if facts is None:
         return Readiness(start, end, [], [], 0, Decimal("0.00"))
@@ -421,13 +509,51 @@ def provider_get(*, clinic: Clinic, provider_id: int) -> BillingProvider:
 # --- claims ------------------------------------------------------------------------------------
 
 
-def claim_list(*, clinic: Clinic) -> QuerySet[Claim]:
+def claim_list(
+    *,
+    clinic: Clinic,
+    status: str | None = None,
+    payer_id: int | None = None,
+    patient_id: int | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> QuerySet[Claim]:
+    """The clinic's claims, newest period first, with their line count and total; filtered by
+    status, payer, patient, and billing periods that overlap `start`..`end`."""
+    rows = Claim.objects.filter(clinic=clinic)
+    if status:
+        rows = rows.filter(status=status)
+    if payer_id is not None:
+        rows = rows.filter(payer_id=payer_id)
+    if patient_id is not None:
+        rows = rows.filter(patient_id=patient_id)
+    if start is not None:
+        rows = rows.filter(period_end__gte=start)
+    if end is not None:
+        rows = rows.filter(period_start__lte=end)
     return (
-        Claim.objects.filter(clinic=clinic)
-        .select_related("patient", "payer")
-        .annotate(line_count=Count("lines"), total=Sum("lines__charge"))
+        rows.select_related("patient", "payer")
+        .annotate(
+            line_count=Count("lines"),
+            total=Coalesce(
+                Sum("lines__charge"), Value(Decimal("0.00")), output_field=DecimalField()
+            ),
+        )
         .order_by("-period_start", "patient__legal_last_name", "id")
     )
+
+
+def claim_detail(*, clinic: Clinic, claim_id: int) -> Claim:
+    """One claim as the list shows it, with its lines (two queries)."""
+    claim = (
+        claim_list(clinic=clinic)
+        .filter(pk=claim_id)
+        .prefetch_related(Prefetch("lines", queryset=ClaimLine.objects.filter(clinic=clinic)))
+        .first()
+    )
+    if claim is None:
+        raise Http404("No such claim.")
+    return claim
 
 
 def claim_get(*, clinic: Clinic, claim_id: int) -> Claim:

@@ -110,22 +110,18 @@ def claims_build(
     *, clinic: Clinic, actor: User, start: datetime.date, end: datetime.date
 ) -> list[Claim]:
     """Ready days become claim lines, one unit a day, grouped into one draft claim per
-    patient, payer and calendar month. A day already on a claim that was not denied is left
-    alone, so building twice adds nothing."""
+    patient, payer and calendar month. Readiness does not offer a day already on a live claim
+    (`selectors.claimed_days`), so building twice adds nothing."""
     with clinic_context(clinic.pk):
         readiness = selectors.claim_readiness(clinic=clinic, start=start, end=end)
-        taken = set(
-            ClaimLine.objects.filter(
-                clinic=clinic, service_date__range=(start, end),
-            ).exclude(claim__status=ClaimStatus.DENIED).values_list("patient_id", "service_date")
-        )  # fmt: skip
         groups: dict[tuple[int, int, datetime.date], list[selectors.BillableDay]] = defaultdict(
             list
         )
         for day in readiness.days:
-            if day.ready and (day.patient.pk, day.day) not in taken and day.payer is not None:
+            if day.ready and day.payer is not None:
                 groups[(day.patient.pk, day.payer.pk, day.day.replace(day=1))].append(day)
-        claims = []
+        claims: list[Claim] = []
+        days_of: list[list[selectors.BillableDay]] = []
         for (_patient, _payer, month), days in sorted(groups.items()):
             first = days[0]
             payer, coverage = first.payer, first.coverage
@@ -138,29 +134,36 @@ def claims_build(
                 period_start=month, period_end=_month_end(month), diagnosis_codes=codes,
                 authorization_number=first.authorization.number if first.authorization else "",
             )  # fmt: skip
-            validate_and_save(claim)
-            pointers = list(range(1, min(len(codes), 4) + 1))
-            ClaimLine.objects.bulk_create(
-                ClaimLine(
-                    clinic=clinic,
-                    claim=claim,
-                    patient=first.patient,
-                    service_date=d.day,
-                    procedure_code=payer.program_code,
-                    revenue_code=payer.revenue_code,
-                    place_of_service=payer.place_of_service,
-                    units=1,
-                    charge=payer.rate_per_unit,
-                    authorization_number=d.authorization.number if d.authorization else "",
-                    diagnosis_pointers=pointers,
-                )
-                for d in days
-            )
-            audit_record(
-                clinic=clinic, actor=actor, action=AuditAction.CREATE, obj=claim,
-                patient_id=claim.patient_id, changed_fields=["lines"],
-            )  # fmt: skip
+            # The references come from readiness's own reads of this clinic: checking each
+            # again would cost queries per claim.
+            claim.full_clean(exclude=["clinic", "patient", "payer", "enrollment", "replaces"])
             claims.append(claim)
+            days_of.append(days)
+        # A fixed number of writes whatever the number of claims: the claims, their lines,
+        # one audit event each.
+        Claim.objects.bulk_create(claims)
+        ClaimLine.objects.bulk_create(
+            ClaimLine(
+                clinic=clinic,
+                claim=claim,
+                patient=claim.patient,
+                service_date=d.day,
+                procedure_code=claim.payer.program_code,
+                revenue_code=claim.payer.revenue_code,
+                place_of_service=claim.payer.place_of_service,
+                units=1,
+                charge=claim.payer.rate_per_unit,
+                authorization_number=d.authorization.number if d.authorization else "",
+                authorization=d.authorization,
+                diagnosis_pointers=list(range(1, min(len(claim.diagnosis_codes), 4) + 1)),
+            )
+            for claim, days in zip(claims, days_of, strict=True)
+            for d in days
+        )
+        audit_records(
+            clinic_id=clinic.pk, actor=actor, action=AuditAction.CREATE, objs=claims,
+            changed_fields=["lines"],
+        )  # fmt: skip
     return claims
 
 
@@ -300,6 +303,20 @@ def claim_file_mark_failed(*, clinic_id: int, claim_file_id: int, error_code: st
         ClaimFile.objects.filter(pk=claim_file_id).exclude(status=ClaimFileStatus.DONE).update(
             status=ClaimFileStatus.FAILED, error_code=error_code
         )
+
+
+def claim_file_download(claim_file: ClaimFile, *, actor: User, kind: str) -> tuple[str, str, str]:
+    """A written file's body, file name and media type: the 837 (`kind` "837") or its CSV.
+    The download is audited as a disclosure (`claim_file_downloaded`)."""
+    if claim_file.status != ClaimFileStatus.DONE:
+        raise DomainError("The file is not written yet; it can be downloaded when it is.")
+    claim_file_downloaded(claim_file, actor=actor)
+    body, suffix, mime = (
+        (claim_file.content, "x12", "application/edi-x12")
+        if kind == "837"
+        else (claim_file.csv, "csv", "text/csv")
+    )
+    return body, f"{claim_file.claim_format}-{claim_file.pk}.{suffix}", mime
 
 
 def claim_file_downloaded(claim_file: ClaimFile, *, actor: User) -> None:

@@ -224,14 +224,8 @@ def _download(request: HttpRequest, claim_file_id: int, kind: str) -> HttpRespon
     if claim_file.status != ClaimFileStatus.DONE:
         messages.info(request, "The file is not written yet; it is offered here when it is.")
         return redirect(clinic_url(request, "billing-file", claim_file_id=claim_file.pk))
-    services.claim_file_downloaded(claim_file, actor=actor_of(request))
-    body, suffix, mime = (
-        (claim_file.content, "x12", "application/edi-x12")
-        if kind == "837"
-        else (claim_file.csv, "csv", "text/csv")
-    )
+    body, name, mime = services.claim_file_download(claim_file, actor=actor_of(request), kind=kind)
     response = HttpResponse(body, content_type=f"{mime}; charset=utf-8")
-    name = f"{claim_file.claim_format}-{claim_file.pk}.{suffix}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -49,6 +49,9 @@ MEDICATIONS = [
     {"name": "gabapentin", "dose": "300 mg", "frequency": "three times a day"},
 ]
 PAYERS = ["Blue Cross Blue Shield", "Aetna", "UnitedHealthcare", "Cigna", "State Medicaid"]
+# The payers the demo bills for psychiatric IOP (S9480, billing/demo.py): their
+# authorizations are for S9480, the others' for H0015.
+S9480_PAYERS = {"Aetna", "Cigna"}
 CONCERNS = [
     "Drinking daily after a job loss; two DUIs; wants to keep working.",
     "Stepping down from 28-day residential; needs structure in the evenings.",
@@ -157,7 +160,7 @@ def _patient(demo: DemoClinic, number: int, team: dict[str, Any], tracks: list[T
         )  # fmt: skip
         return
     coverage = services.record_create(
-        Coverage, patient=patient, actor=admin, payer=rng.choice(PAYERS), plan="PPO",
+        Coverage, patient=patient, actor=admin, payer=(payer := rng.choice(PAYERS)), plan="PPO",
         member_id=f"XZ{rng.randint(10**7, 10**8 - 1)}",
         verification_status="verified" if number % 5 else "unverified",
         # Checked at admission (the service would stamp its own idea of today).
@@ -166,7 +169,8 @@ def _patient(demo: DemoClinic, number: int, team: dict[str, Any], tracks: list[T
     units = 40
     services.record_create(
         Authorization, patient=patient, actor=admin, coverage=coverage,
-        number=f"PA-{rng.randint(100000, 999999)}", service_code="H0015",
+        number=f"PA-{rng.randint(100000, 999999)}",
+        service_code="S9480" if payer in S9480_PAYERS else "H0015",
         units_authorized=units, units_used=min(units, (today - admitted).days * 4 // 7),
         start_date=admitted, end_date=admitted + datetime.timedelta(days=60),
     )  # fmt: skip

@@ -21,19 +21,26 @@ Three rules live here and nowhere else (every page, API and count calls them):
   attended). `h0015_days_met` is the one check; the week's rows and the authorization counts
   both call it, so a biller never sees a day counted that the week cannot support.
 - *A day counts toward one authorization only.* Of the patient's authorizations whose window
-  holds the day (and, for an H0015 one, whose week meets the 3-days rule), the day goes to
+  holds the day (and, for an H0015 or S9480 one, whose week meets that code's weekly rule,
+  `program_week_met`), the day goes to
   the earliest-starting one that still has units left (ties: the earlier end, then the
   earlier recorded); when none has units left, to the earliest-starting one, where it shows
   as over the authorization. Days are taken in date order, so an authorization fills before
-  the next one starts counting, as a payer applies units.
+  the next one starts counting, as a payer applies units. A day already on a claim is the
+  payer's unit of the authorization that claim cites, whatever its attendance says now: those
+  units are counted first, and only the days not yet claimed are placed as above.
+- *Each program code's weekly rule* (`program_week_met`): H0015 the 3 days above; S9480
+  (psychiatric IOP, per diem; DOMAIN.md, Billing: "commonly >=3 hours that day and 9
+  scheduled hours a week") at least 9 hours scheduled in the week; any other code has none.
 """
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from iop import clock
@@ -51,6 +58,8 @@ H0015_DAYS_A_WEEK = 3
 # How long a list nobody marked stays open for its mark: the sweep keeps it on the front
 # desk's to-dos (the roster's "lists not marked on earlier days") this many days.
 MARKING_WINDOW_DAYS = 30
+# HCPCS S9480: 9 hours of the program scheduled in the week (see the module's docstring).
+S9480_SCHEDULED_MINUTES_A_WEEK = 9 * 60
 
 
 def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
@@ -64,6 +73,11 @@ def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
 def h0015_days_met(billable_days: int) -> bool:
     """H0015's weekly condition: at least `H0015_DAYS_A_WEEK` billable days in the week."""
     return billable_days >= H0015_DAYS_A_WEEK
+
+
+def s9480_hours_met(scheduled_minutes: int) -> bool:
+    """S9480's weekly condition: at least `S9480_SCHEDULED_MINUTES_A_WEEK` minutes scheduled."""
+    return scheduled_minutes >= S9480_SCHEDULED_MINUTES_A_WEEK
 
 
 @dataclass
@@ -97,6 +111,11 @@ class Week:
     def h0015_days_met(self) -> bool:
         """The week meets H0015's "at least 3 days a week" (`h0015_days_met`)."""
         return h0015_days_met(self.billable_days)
+
+    @property
+    def s9480_hours_met(self) -> bool:
+        """The week meets S9480's "9 scheduled hours a week" (`s9480_hours_met`)."""
+        return s9480_hours_met(self.scheduled)
 
     @property
     def h0015_days_needed(self) -> int:
@@ -134,6 +153,16 @@ def awaiting_mark(*, today: datetime.date) -> Q:
     as still possible and the sweep keeps its list on the front desk's to-dos until the
     window closes; after that, nobody will mark it and the hours did not happen."""
     return Q(is_active=True, status="expected", session__day__gte=marking_window_opens(today))
+
+
+def program_week_met(program_code: str, week: Week) -> bool:
+    """Whether the week meets the weekly rule of the program billed under `program_code` (see
+    the module's docstring); a code without one always does."""
+    if program_code == ServiceCode.H0015:
+        return week.h0015_days_met
+    if program_code == ServiceCode.S9480:
+        return week.s9480_hours_met
+    return True
 
 
 def held_to_minimum(week_start: datetime.date, *, admitted_on: datetime.date) -> bool:
@@ -239,17 +268,26 @@ class DayAuthorization:
 
     authorization: Any
     within_units: bool
+    claimed: bool = False
 
 
 def authorization_days(
-    *, clinic: Clinic, patient_ids: set[int]
+    *,
+    clinic: Clinic,
+    patient_ids: set[int],
+    claimed: Mapping[tuple[int, datetime.date], int | None] | None = None,
 ) -> tuple[list[Any], dict[tuple[int, datetime.date], DayAuthorization | None]]:
     """Every billable day (at least the clinic's billable minutes attended) of these patients,
     with the authorization it falls to under the one-authorization-a-day rule (see the
-    module's docstring), or None when no authorization of theirs covers it. Also returns all
-    of their authorizations, with `billed_days` set. Two queries whatever the number of
-    patients: their authorizations, and their attendance over the full weeks around the
-    windows (a day's owner depends on the others, including ones not asked about)."""
+    module's docstring), or None when no authorization of theirs covers it. `claimed` maps
+    each (patient, day) already on a claim to the authorization the claim cites (None: none):
+    those days are that authorization's units first, and come back marked `claimed`. Also
+    returns all of their authorizations, with `claimed_days` (units on claims) and
+    `billed_days` (those and the days attended but not yet claimed) set. Two queries whatever
+    the number of patients: their authorizations, and their attendance over the full weeks
+    around the windows (a day's owner depends on the others, including ones not asked
+    about)."""
+    claimed = claimed or {}
     every = list(
         Authorization.objects.filter(clinic=clinic, patient_id__in=patient_ids).order_by(
             "patient_id", "start_date", "end_date", "id"
@@ -257,42 +295,55 @@ def authorization_days(
     )
     if not every:
         return every, {}
-    # Whole weeks, so the H0015 weekly condition sees days just outside a window.
+    # Whole weeks, so each weekly condition sees days just outside a window.
     first = clock.week_start(min(a.start_date for a in every))
     last = clock.week_start(max(a.end_date for a in every)) + datetime.timedelta(days=6)
     minutes = (
         Attendance.objects.filter(
-            clinic=clinic,
-            is_active=True,
-            status__in=ATTENDED,
-            patient_id__in=patient_ids,
+            clinic=clinic, is_active=True, patient_id__in=patient_ids,
             session__day__range=(first, last),
         )
         .exclude(session__status="cancelled")
         .values_list("patient_id", "session__day")
-        .annotate(total=Sum("minutes_attended"))
+        .annotate(
+            total=Sum("minutes_attended", filter=Q(status__in=ATTENDED)),
+            scheduled=Sum(F("ends_at") - F("starts_at")),
+        )
         .order_by()
-    )
-    billable = sorted(
-        (patient, day)
-        for patient, day, total in minutes
-        if (total or 0) >= clinic.billable_day_minutes
-    )
+    )  # fmt: skip
+    billable: list[tuple[int, datetime.date]] = []
     days_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
-    for patient, day in billable:
-        days_in_week[(patient, clock.week_start(day))] += 1
+    scheduled_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    for patient, day, total, scheduled in minutes:
+        week = (patient, clock.week_start(day))
+        scheduled_in_week[week] += int(scheduled.total_seconds() // 60) if scheduled else 0
+        if (total or 0) >= clinic.billable_day_minutes:
+            billable.append((patient, day))
+            days_in_week[week] += 1
+    billable.sort()
     by_patient: dict[int, list[Any]] = defaultdict(list)
     for authorization in every:
         by_patient[authorization.patient_id].append(authorization)
-    taken: dict[int, int] = defaultdict(int)
+    known = {a.pk: a for a in every}
+    on_claims: dict[int, int] = defaultdict(int)
     owners: dict[tuple[int, datetime.date], DayAuthorization | None] = {}
+    for (patient, day), cited in claimed.items():
+        if cited in known:
+            on_claims[cited] += 1
+        owners[(patient, day)] = DayAuthorization(known.get(cited or 0), True, claimed=True)
+    taken: dict[int, int] = defaultdict(int, on_claims)
     for patient, day in billable:
-        week_met = h0015_days_met(days_in_week[(patient, clock.week_start(day))])
+        if (patient, day) in claimed:
+            continue
+        week = (patient, clock.week_start(day))
+        met = {
+            ServiceCode.H0015: h0015_days_met(days_in_week[week]),
+            ServiceCode.S9480: s9480_hours_met(scheduled_in_week[week]),
+        }
         covering = [
             a
             for a in by_patient[patient]
-            if a.start_date <= day <= a.end_date
-            and (week_met or a.service_code != ServiceCode.H0015)
+            if a.start_date <= day <= a.end_date and met.get(a.service_code, True)
         ]
         if not covering:
             owners[(patient, day)] = None
@@ -306,19 +357,9 @@ def authorization_days(
         taken[owner.pk] += 1
         owners[(patient, day)] = DayAuthorization(owner, within)
     for authorization in every:
+        authorization.claimed_days = on_claims[authorization.pk]
         authorization.billed_days = taken[authorization.pk]
     return every, owners
-
-
-def count_billed_units(*, clinic: Clinic, authorizations: list[Any]) -> None:
-    """Set `billed_days` on each authorization: the billable days that fall to it under the
-    one-authorization-a-day rule (`authorization_days`, two queries for the whole list)."""
-    if not authorizations:
-        return
-    every, _ = authorization_days(clinic=clinic, patient_ids={a.patient_id for a in authorizations})
-    taken = {a.pk: a.billed_days for a in every}
-    for authorization in authorizations:
-        authorization.billed_days = taken.get(authorization.pk, 0)
 
 
 def unexcused_miss(*, today: datetime.date, now: datetime.datetime) -> Q:

@@ -7,7 +7,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from iop import clock, hooks
-from iop.models import Authorization, Clinic, Enrollment, Membership, User
+from iop.models import Clinic, Enrollment, Membership, User
 from iop.models.care import OPEN_STATUSES
 from iop.roles import Role
 from iop.selectors import Chart
@@ -19,10 +19,6 @@ from .services import attendance_follow_enrollment
 def _follow_enrollment(enrollment: Enrollment, actor: User | None) -> None:
     """Rolling admission: the patient's future track attendance follows the enrollment."""
     attendance_follow_enrollment(patient=enrollment.patient)
-
-
-def _count_billed_days(clinic: Clinic, authorizations: list[Authorization]) -> None:
-    ledger.count_billed_units(clinic=clinic, authorizations=authorizations)
 
 
 def _unexcused_misses(clinic: Clinic) -> dict[str, Any]:
@@ -51,7 +47,6 @@ def _missed(request: HttpRequest, chart: Chart) -> dict[str, Any]:
 
 
 hooks.enrollment_changed.register(_follow_enrollment, order=10)
-hooks.authorizations_shown.register(_count_billed_days)
 hooks.chart_patient_annotations.register(_unexcused_misses)
 hooks.chart_alerts.register(_miss_alert)
 S = hooks.ChartSection

@@ -105,6 +105,13 @@ def _plans(clinic: Clinic, therapist: Membership, rng: random.Random, today: dat
                 frequency="weekly individual session",
             )  # fmt: skip
         services.treatment_plan_acknowledge(plan, actor=actor, name=enrollment.patient.legal_name)
+        # Signed with the patient at intake, as plans are: the days since admission bill.
+        with clinic_context(clinic.pk):
+            TreatmentPlan.objects.filter(pk=plan.pk).update(
+                acknowledged_at=clock.at(
+                    clock.zone(clinic), enrollment.admission_date, datetime.time(12)
+                )
+            )
         if n == 0:
             services.treatment_plan_review(plan, actor=actor)
         elif n == 1:

@@ -66,8 +66,19 @@ SERIALIZERS = {
     PaymentPlan: record_serializer(PaymentPlan, services.RECORD_FIELDS[PaymentPlan]),
     Authorization: record_serializer(
         Authorization,
-        (*services.RECORD_FIELDS[Authorization], "billed_days", "units_left", "warnings"),
-        billed_days=serializers.IntegerField(read_only=True),
+        (
+            *services.RECORD_FIELDS[Authorization],
+            "claimed_days",
+            "billed_days",
+            "units_left",
+            "warnings",
+        ),
+        claimed_days=serializers.IntegerField(
+            read_only=True, help_text="Days on claims (not denied or replaced) citing it."
+        ),
+        billed_days=serializers.IntegerField(
+            read_only=True, help_text="Days on claims and billable days not yet claimed."
+        ),
         coverage=ClinicScopedField(
             queryset=Coverage.objects.all(), allow_null=True, required=False
         ),

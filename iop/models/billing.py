@@ -172,8 +172,28 @@ class Authorization(TenantModel):
     def code(self) -> str:
         return self.custom_code if self.service_code == ServiceCode.OTHER else self.service_code
 
-    # Billable days attended in the window, set by `scheduling.ledger.count_billed_units`.
+    # Set by billing's `count_authorization_units` (the ledger's rule): the days on claims
+    # that cite this authorization, and those with the billable days not yet claimed.
+    claimed_days = 0
     billed_days = 0
+
+    @property
+    def unclaimed_days(self) -> int:
+        return self.billed_days - self.claimed_days
+
+    @property
+    def units_breakdown(self) -> str:
+        """Where the used units come from, e.g. "2 on claims + 1 not yet claimed"."""
+        parts = [
+            f"{count} {where}"
+            for count, where in (
+                (self.claimed_days, "on claims"),
+                (self.unclaimed_days, "not yet claimed"),
+                (self.units_used, "elsewhere"),
+            )
+            if count
+        ]
+        return " + ".join(parts)
 
     @property
     def units_total(self) -> int:

@@ -239,11 +239,57 @@ def test_no_signed_treatment_plan_in_force() -> None:
 @pytest.mark.django_db
 @pytest.mark.instant(NOW)
 def test_week_rule_follows_the_payers_program_code() -> None:
+    """H0015: 3 billable days a week. S9480: 9 hours scheduled in the week (DOMAIN.md,
+    Billing), attended or not. A payer's own code carries no weekly rule."""
     s = _setup()
     two_days = _patient(s, days=(MON, TUE))
     assert _readiness(s)[(two_days.pk, MON)] == [Blocker.WEEK_RULE]
-    services.payer_update(s.payer, actor=s.admin.user, program_code="S9480")
-    assert _readiness(s)[(two_days.pk, MON)] == []
+    _bill_as(s, "S9480")
+    # Two three-hour days: 6 scheduled hours, short of S9480's 9.
+    assert _readiness(s)[(two_days.pk, MON)] == [Blocker.WEEK_RULE]
+    # A session missed on Wednesday: 179 minutes make 8 h 59 min scheduled, still short;
+    # 180 make 9 hours, and the week meets S9480 although that session was missed.
+    wednesday = datetime.date(2026, 11, 18)
+    _scheduled(s, two_days, wednesday, minutes=179)
+    nine_hours = _patient(s, days=(MON, TUE))
+    _scheduled(s, nine_hours, wednesday, minutes=180)
+    _bill_as(s, "S9480")  # the new patient's authorization too
+    found = _readiness(s)
+    assert found[(two_days.pk, MON)] == found[(two_days.pk, TUE)] == [Blocker.WEEK_RULE]
+    assert found[(nine_hours.pk, MON)] == found[(nine_hours.pk, TUE)] == []
+    lone = _patient(s, days=(MON,))
+    _bill_as(s, "H2012")
+    assert _readiness(s)[(lone.pk, MON)] == []
+    # An H0015 authorization does not take a day of a week short of H0015's 3 days, though
+    # the payer's own code has no such rule: the day has no authorization.
+    with clinic_context(s.clinic.pk):
+        Authorization.objects.filter(patient=lone).update(service_code="H0015", custom_code="")
+    assert _readiness(s)[(lone.pk, MON)] == [Blocker.NO_AUTHORIZATION]
+
+
+def _bill_as(s: Setup, code: str) -> None:
+    """The payer bills the program as `code`, and the patients' authorizations are for it."""
+    services.payer_update(s.payer, actor=s.admin.user, program_code=code)
+    known = code in ("H0015", "S9480")
+    with clinic_context(s.clinic.pk):
+        Authorization.objects.filter(clinic=s.clinic).update(
+            service_code=code if known else "other", custom_code="" if known else code
+        )
+
+
+def _scheduled(
+    s: Setup, patient: Patient, day: datetime.date, *, minutes: int, status: str = "absent"
+) -> Any:
+    """A session of `minutes` on `day` the patient was scheduled for, marked `status`."""
+    start = clock.at(clock.zone(s.clinic), day, datetime.time(13))
+    session = session_create(
+        clinic=s.clinic, actor=s.admin.user, day=day, starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=minutes), kind="group",
+    )  # fmt: skip
+    row = attendance_add(session=session, patient=patient, actor=s.admin.user)
+    row.session = session
+    attendance_mark(row, actor=s.admin.user, status=status)
+    return row
 
 
 @pytest.mark.django_db
@@ -338,4 +384,4 @@ def test_a_month_of_readiness_costs_the_same_queries_for_10_and_60_patients() ->
     ten = _count_queries(s)
     for _ in range(50):
         _patient(s, days=(MON, TUE, THU))
-    assert _count_queries(s) == ten == 11
+    assert _count_queries(s) == ten == 12

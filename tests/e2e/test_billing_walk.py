@@ -65,3 +65,7 @@ def test_worklist_to_signed_note_to_claim_to_837(
     path = download.value.path()
     ok, report = _validate(Path(path).read_text())
     assert ok, report
+    # The patient's authorization now counts the three claimed days as used units.
+    page.goto(f"{base}/c/{s.clinic.slug}/patients/{patient.pk}/")
+    expect(page.get_by_text("(3 on claims)")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "73-chart-authorization-claimed.png", full_page=True)

@@ -131,6 +131,8 @@ def api_ids(tenant: Tenant) -> dict[str, int]:
         # --- billing
         "payers": tenant.records["payer_id"].pk,
         "billing-providers": tenant.records["billing_provider_id"].pk,
+        "claims": tenant.records["claim_id"].pk,
+        "claim-files": tenant.records["claim_file_id"].pk,
         # --- interop
         "webhooks": tenant.records["webhook_id"].pk,
         "webhook-deliveries": tenant.records["webhook_delivery_id"].pk,

@@ -364,6 +364,14 @@ API.update(
         ("GET", "/api/v1/remittances/"): BILLING_READERS,
         ("POST", "/api/v1/remittances/"): BILLING_MANAGERS,
         ("GET", "/api/v1/denials/"): BILLING_READERS,
+        ("GET", "/api/v1/claims/"): BILLING_READERS,
+        ("POST", "/api/v1/claims/build"): BILLING_MANAGERS,
+        ("GET", "/api/v1/claims/{id}/"): BILLING_READERS,
+        ("POST", "/api/v1/claims/{id}/transition"): BILLING_MANAGERS,
+        ("GET", "/api/v1/claim-files/"): BILLING_READERS,
+        ("GET", "/api/v1/claim-files/{id}/"): BILLING_READERS,
+        ("GET", "/api/v1/claim-files/{id}/837"): BILLING_READERS,
+        ("GET", "/api/v1/claim-files/{id}/csv"): BILLING_READERS,
     }
 )
 # --- end billing

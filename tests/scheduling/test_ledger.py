@@ -247,7 +247,8 @@ def test_authorization_units_count_billable_days(clinic_a: Tenant) -> None:
 
 def test_an_h0015_week_needs_three_billable_days(clinic_a: Tenant) -> None:
     """Two full days and a 2-hour day: 2 billable days, short of H0015's 3 days a week, so
-    the H0015 authorization gets none of them; an S9480 one (no such rule here) gets both."""
+    the H0015 authorization gets none of them. An S9480 one needs 9 hours scheduled in the
+    week instead: 8 give it none; a missed 1-hour session makes 9, and it gets both days."""
     full_days(clinic_a, 0, 1)
     on_list(clinic_a, group(clinic_a, PAST_MONDAY + datetime.timedelta(3), 9, hours=2),
             clinic_a.patient, "present")  # fmt: skip
@@ -258,6 +259,10 @@ def test_an_h0015_week_needs_three_billable_days(clinic_a: Tenant) -> None:
     assert billed(clinic_a, h0015) == [0]
     with clinic_context(clinic_a.clinic.pk):
         Authorization.objects.filter(pk=h0015.pk).update(service_code="S9480")
+    assert billed(clinic_a, h0015) == [0]
+    on_list(clinic_a, group(clinic_a, PAST_MONDAY + datetime.timedelta(4), 9, hours=1),
+            clinic_a.patient, "absent")  # fmt: skip
+    assert week(clinic_a, clinic_a.patient, PAST_MONDAY).s9480_hours_met
     assert billed(clinic_a, h0015) == [2]
 
 
@@ -311,8 +316,8 @@ def test_the_chart_shows_each_day_under_one_authorization(clinic_a: Tenant) -> N
     authorization(clinic_a, PAST_MONDAY, datetime.date(2026, 12, 31), 10, number="B", used=4)
     page = clinic_a.client_for().get(f"/c/{clinic_a.clinic.slug}/patients/{clinic_a.patient.pk}/")
     html = " ".join(page.content.decode().split())
-    assert '2 of 2 <span class="muted">(1 here + 1 elsewhere)' in html
-    assert '6 of 10 <span class="muted">(2 here + 4 elsewhere)' in html
+    assert '2 of 2 <span class="muted">(1 not yet claimed + 1 elsewhere)' in html
+    assert '6 of 10 <span class="muted">(2 not yet claimed + 4 elsewhere)' in html
 
 
 # Turning 18 on Tuesday 2026-11-10 (born 2008-11-10): 17 on that week's Monday.
