@@ -7,13 +7,10 @@ claims in every state, all through the services."""
 import datetime
 from decimal import Decimal
 
-from django.db.models import Q
-
 from groups import services as groups
 from iop import clock
 from iop.models import Clinic, Coverage, Diagnosis, Enrollment, Patient, User
 from iop.models.care import DiagnosisCategory
-from iop.services.core import validate_and_save
 from iop.tenancy import clinic_context
 from scheduling import ledger
 from scheduling.models import Attendance, Session
@@ -53,70 +50,25 @@ def seed_billing(clinic: Clinic, actor: User) -> None:
         )  # fmt: skip
 
 
-def _weekdays_before(day: datetime.date, count: int) -> list[datetime.date]:
-    found: list[datetime.date] = []
-    while len(found) < count:
-        day -= datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            found.append(day)
-    return sorted(found)
-
-
 def seed_submitted_claims(clinic: Clinic, actor: User) -> list[Claim]:
-    """Three submitted claims of two days each (last week's weekdays), for the patients of
-    the payer most demo coverages name: what the sample 835 pays, partly pays and denies."""
-    today = clock.today(clinic)
-    days = _weekdays_before(today - datetime.timedelta(days=today.weekday()), 2)
-    payers = {p.name.lower(): p for p in Payer.objects.filter(clinic=clinic)}
-    by_payer: dict[int, list[tuple[Coverage, Enrollment]]] = {}
-    for coverage in Coverage.objects.filter(
-        clinic=clinic, priority="primary", is_active=True
-    ).order_by("patient_id"):
-        payer = payers.get(coverage.payer.strip().lower())
-        enrollment = (
-            Enrollment.objects.filter(
-                clinic=clinic, patient_id=coverage.patient_id, admission_date__lte=days[0]
-            )
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=days[-1]))
-            .first()
-        )
-        if payer is not None and enrollment is not None:
-            by_payer.setdefault(payer.pk, []).append((coverage, enrollment))
+    """Up to three claims of last week's ready days, built and submitted through the services,
+    for the patients of the payer with most of them: what the sample 835 pays, partly pays and
+    denies."""
+    monday = clock.today(clinic) - datetime.timedelta(days=clock.today(clinic).weekday())
+    built = services.claims_build(
+        clinic=clinic, actor=actor, start=monday - datetime.timedelta(days=7),
+        end=monday - datetime.timedelta(days=3),
+    )  # fmt: skip
+    by_payer: dict[int, list[Claim]] = {}
+    for claim in built:
+        by_payer.setdefault(claim.payer_id, []).append(claim)
     if not by_payer:
         return []
-    payer_pk, chosen = max(by_payer.items(), key=lambda item: (len(item[1]), -item[0]))
-    payer = Payer.objects.get(pk=payer_pk)
-    claims = []
-    for coverage, enrollment in chosen[:3]:
-        codes = list(
-            Diagnosis.objects.filter(clinic=clinic, patient_id=coverage.patient_id, is_active=True)
-            .order_by("-is_primary", "id")
-            .values_list("icd10_code", flat=True)[:12]
-        ) or ["F10.20"]
-        claim = Claim(
-            clinic=clinic, patient_id=coverage.patient_id, payer=payer, enrollment=enrollment,
-            member_id=coverage.member_id, claim_format=payer.claim_format,
-            period_start=days[0].replace(day=1), period_end=days[-1], diagnosis_codes=codes,
-        )  # fmt: skip
-        validate_and_save(claim)
-        ClaimLine.objects.bulk_create(
-            ClaimLine(
-                clinic=clinic,
-                claim=claim,
-                patient_id=coverage.patient_id,
-                service_date=day,
-                procedure_code=payer.program_code,
-                revenue_code=payer.revenue_code,
-                place_of_service=payer.place_of_service,
-                charge=payer.rate_per_unit,
-                diagnosis_pointers=[1],
-            )
-            for day in days
-        )
+    chosen = max(by_payer.values(), key=lambda claims: (len(claims), -claims[0].payer_id))[:3]
+    for claim in chosen:
         services.claim_set_status(claim, actor=actor, status=ClaimStatus.READY)
         services.claim_set_status(claim, actor=actor, status=ClaimStatus.SUBMITTED)
-        claims.append(claim)
-    return claims
+    return chosen
 
 
 def sample_835(clinic: Clinic, claims: list[Claim]) -> str:
@@ -187,14 +139,15 @@ def seed_sample_remittance(clinic: Clinic, actor: User) -> SampleRemittance | No
         return SampleRemittance.objects.create(clinic=clinic, content=sample_835(clinic, claims))
 
 
-# The moves that take a new draft to each state (CLAIM_TRANSITIONS), dealt out in turn.
+# The moves that take a new draft to each state (CLAIM_TRANSITIONS), dealt out in turn;
+# "submitted" last, since the sample 835's claims already show it.
 PATHS: tuple[tuple[str, ...], ...] = (
     (ClaimStatus.READY, ClaimStatus.SUBMITTED, ClaimStatus.PAID),
     (ClaimStatus.READY, ClaimStatus.SUBMITTED, ClaimStatus.DENIED),
     (ClaimStatus.READY, ClaimStatus.SUBMITTED, ClaimStatus.ADJUSTED),
-    (ClaimStatus.READY, ClaimStatus.SUBMITTED),
     (ClaimStatus.READY,),
     (),
+    (ClaimStatus.READY, ClaimStatus.SUBMITTED),
 )
 
 
@@ -252,16 +205,18 @@ def sign_group_notes(clinic: Clinic, therapist: User, start: datetime.date) -> N
 
 
 def seed_claims(clinic: Clinic, actor: User) -> list[Claim]:
-    """Claims from last month's ready days and this month's so far, moved along the
-    transition table so every state shows."""
+    """Claims of last month's ready days and this month's so far, billed week by week as an
+    IOP biller does, moved along the transition table so every state shows."""
     today = clock.today(clinic)
-    this_month = today.replace(day=1)
-    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
-    claims = services.claims_build(
-        clinic=clinic, actor=actor, start=last_month, end=this_month - datetime.timedelta(days=1)
-    )
-    start, end = selectors.readiness_range(clinic, this_month, today)
-    claims += services.claims_build(clinic=clinic, actor=actor, start=start, end=end)
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    claims: list[Claim] = []
+    week = last_month - datetime.timedelta(days=last_month.weekday())
+    while week <= today:
+        start, end = selectors.readiness_range(
+            clinic, max(week, last_month), min(week + datetime.timedelta(days=6), today)
+        )
+        claims += services.claims_build(clinic=clinic, actor=actor, start=start, end=end)
+        week += datetime.timedelta(days=7)
     for number, claim in enumerate(claims):
         for status in PATHS[number % len(PATHS)]:
             services.claim_set_status(claim, actor=actor, status=status)

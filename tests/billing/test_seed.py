@@ -1,7 +1,10 @@
 """The demo clinic has a month of claims in every state, built from its ready days."""
 
+import datetime
 from io import StringIO
 
+import pytest
+import time_machine
 from django.core.management import call_command
 
 from billing.models import Claim, ClaimLine, ClaimStatus
@@ -9,8 +12,17 @@ from iop.models import Clinic
 from iop.tenancy import clinic_context
 
 
-def test_seed_demo_has_claims_in_every_state(db: None) -> None:
-    call_command("seed_demo", patients=12, stdout=StringIO())
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime.datetime(2026, 12, 2, 15, 0, tzinfo=datetime.UTC),  # this month barely begun
+        datetime.datetime(2026, 12, 7, 4, 30, tzinfo=datetime.UTC),  # Sunday night in New York
+        datetime.datetime(2026, 12, 18, 20, 0, tzinfo=datetime.UTC),
+    ],
+)
+def test_seed_demo_has_claims_in_every_state(db: None, instant: datetime.datetime) -> None:
+    with time_machine.travel(instant, tick=False):
+        call_command("seed_demo", patients=12, stdout=StringIO())
     clinic = Clinic.objects.get(slug="demo")
     with clinic_context(clinic.pk):
         states = set(Claim.objects.filter(clinic=clinic).values_list("status", flat=True))
