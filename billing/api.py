@@ -45,13 +45,7 @@ class ReadinessFilter(serializers.Serializer):
     blocker = serializers.ChoiceField(required=False, choices=list(selectors.BLOCKERS))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        for name in ("start", "end"):
-            value = attrs.get(name)
-            if value is not None and not EARLIEST <= value <= LATEST:
-                raise serializers.ValidationError({name: ["The date is out of range."]})
-        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["The end is before the start."]})
-        return attrs
+        return _in_bounds(attrs)
 
 
 class DayOutput(serializers.Serializer):

@@ -51,13 +51,13 @@ def seed_billing(clinic: Clinic, actor: User) -> None:
 
 
 def seed_submitted_claims(clinic: Clinic, actor: User) -> list[Claim]:
-    """Up to three claims of last week's ready days, built and submitted through the services,
-    for the patients of the payer with most of them: what the sample 835 pays, partly pays and
-    denies."""
-    monday = clock.today(clinic) - datetime.timedelta(days=clock.today(clinic).weekday())
+    """Up to three claims of the last two weeks' ready days, built and submitted through the
+    services, for the patients of the payer with most of them: what the sample 835 pays,
+    partly pays and denies."""
+    today = clock.today(clinic)
     built = services.claims_build(
-        clinic=clinic, actor=actor, start=monday - datetime.timedelta(days=7),
-        end=monday - datetime.timedelta(days=3),
+        clinic=clinic, actor=actor, start=today - datetime.timedelta(days=14),
+        end=today - datetime.timedelta(days=1),
     )  # fmt: skip
     by_payer: dict[int, list[Claim]] = {}
     for claim in built:

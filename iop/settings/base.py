@@ -327,6 +327,9 @@ SPECTACULAR_SETTINGS = {
         "DrugTestReasonEnum": "progress.models.DrugTestReason",
         "DrugTestOrderReasonEnum": "progress.api.ORDERABLE_REASONS",
         "SubstanceEnum": "progress.models.Substance",
+        # --- billing app ---
+        "ClaimStatusEnum": "billing.models.ClaimStatus",
+        "ClaimFileStatusEnum": "billing.models.ClaimFileStatus",
     },
 }
 

@@ -22,7 +22,8 @@ PATIENT_LIST_QUERIES = 11  # 13 before the clinic was bound with the person, MFA
 # authorization only, so each one's billed days depend on all of them (scheduling.ledger)
 # -2: the clinic bound with the person in one statement, MFA state kept in the session
 # +2 interop: documents printed for the patient, the consents whose form can be printed
-PATIENT_CHART_QUERIES = 39
+# +1 billing: the days on live claims citing the authorizations shown (units count them first)
+PATIENT_CHART_QUERIES = 40
 # A token's request: its secret bound, the token, the clinic bound, its membership (row-level
 # security shows a membership only to its clinic), the token touched; then the page.
 API_PATIENT_LIST_QUERIES = 8  # was 6 before the token and membership had policies
