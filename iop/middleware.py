@@ -8,14 +8,22 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    load_backend,
+    logout,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
 
 from iop import clock, tenancy
+from iop.models import User
 from iop.request_meta import RequestMeta, current_request
 from iop.selectors import membership_for, user_mfa_state
 from iop.services import audit_idle_logoff
@@ -87,12 +95,15 @@ class IdleLogoffMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and SESSION_IDLE_LIMIT in request.session:
+        # Whether someone signed in to this session, without reading the person yet: the
+        # clinic's membership read brings them along (ClinicMiddleware).
+        if SESSION_KEY in request.session and SESSION_IDLE_LIMIT in request.session:
             now = clock.timestamp()
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             limit = int(request.session[SESSION_IDLE_LIMIT])
             if now - last_seen > limit:
-                audit_idle_logoff(user=request.user)
+                if request.user.is_authenticated:
+                    audit_idle_logoff(user=request.user)
                 logout(request)
                 if request.path.startswith("/api/"):
                     return HttpResponse(status=401)
@@ -107,6 +118,34 @@ class IdleLogoffMiddleware:
 
 
 CLINIC_PATH = re.compile(r"^/c/(?P<slug>[-a-zA-Z0-9_]+)/")
+
+
+def session_user_id(request: HttpRequest) -> int | None:
+    """The id of the person this session was signed in as, before they are read (None: no
+    one). Django reads the person by itself on first use of `request.user`; a clinic page
+    reads them with the membership instead (`adopt_session_user`)."""
+    try:
+        return int(request.session[SESSION_KEY])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def adopt_session_user(request: HttpRequest, user: User) -> bool:
+    """Take `user` (read with the membership) as `request.user` when it passes what Django's
+    `auth.get_user` checks of a session: a configured backend that lets the person sign in,
+    and the session's hash of their password. False when any of it fails: Django's own
+    `get_user` then decides (the fallback secrets, flushing the session) on first use."""
+    session = request.session
+    backend_path = session.get(BACKEND_SESSION_KEY)
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return False
+    if not load_backend(backend_path).user_can_authenticate(user):
+        return False
+    session_hash = session.get(HASH_SESSION_KEY) or ""
+    if not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return False
+    request._cached_user = user  # type: ignore[attr-defined]  # AuthenticationMiddleware's cache
+    return True
 
 
 class ClinicMiddleware:
@@ -128,22 +167,28 @@ class ClinicMiddleware:
         request.membership = None  # type: ignore[attr-defined]
         match = CLINIC_PATH.match(request.path_info)
         if match:
-            if not request.user.is_authenticated:
-                login = reverse("account_login")
-                return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+            user_id = session_user_id(request)
+            if user_id is None:
+                return self.sign_in_first(request)
             # One transaction for the whole view, bound to the person (their membership is
             # read before the clinic is known) and then to the clinic. The clinic this
             # session last worked in is bound with the person in one statement; the
-            # membership read then confirms it (or, for another clinic, rebinds).
+            # membership read then confirms it (or, for another clinic, rebinds). The
+            # person comes with the membership; Django's session checks still apply.
             slug = match["slug"]
             known = request.session.get(SESSION_CLINIC_ID)
             known = known if request.session.get("clinic_slug") == slug else None
-            with tenancy.request_scope(user_id=request.user.pk, clinic_id=known):
-                membership = membership_for(user=request.user, clinic_slug=slug, clinic_id=known)
+            with tenancy.request_scope(user_id=user_id, clinic_id=known):
+                membership = membership_for(user_id=user_id, clinic_slug=slug, clinic_id=known)
                 if membership is None and known is not None:
-                    membership = membership_for(user=request.user, clinic_slug=slug)
-                if membership is None:
-                    raise Http404("No such clinic.")
+                    membership = membership_for(user_id=user_id, clinic_slug=slug)
+                if membership is None or not adopt_session_user(request, membership.user):
+                    if not request.user.is_authenticated:
+                        return self.sign_in_first(request)
+                    # Django's own check kept them signed in (a rotated secret): still
+                    # this person, and still no membership here unless one was found.
+                    if membership is None or request.user.pk != membership.user_id:
+                        raise Http404("No such clinic.")
                 request.clinic = membership.clinic  # type: ignore[attr-defined]
                 request.membership = membership  # type: ignore[attr-defined]
                 # A clinic whose idle limit was lowered after sign-in: the stricter one wins.
@@ -167,6 +212,11 @@ class ClinicMiddleware:
             with tenancy.request_scope(user_id=person):
                 return self.get_response(request)
         return self.get_response(request)
+
+    @staticmethod
+    def sign_in_first(request: HttpRequest) -> HttpResponse:
+        login = reverse("account_login")
+        return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
 
 
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/api/", "/fhir/")

@@ -58,7 +58,7 @@ class ClinicSessionAuthentication(SessionAuthentication):
             return None
         user = result[0]
         slug = request.headers.get("X-Clinic", "")
-        membership = membership_for(user=user, clinic_slug=slug) if slug else None
+        membership = membership_for(user_id=user.pk, clinic_slug=slug) if slug else None
         if membership is None:
             raise exceptions.AuthenticationFailed(
                 "Name the clinic in the X-Clinic header (its slug, e.g. X-Clinic: demo)."

@@ -231,6 +231,9 @@ MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "IOP Clinic")
 
 # Messages can name a patient: keep them server-side, never in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Sessions are read from Redis and written through to PostgreSQL: a page reads its session
+# without a database query, and a Redis that lost it (restart, eviction) falls back to the row.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
