@@ -104,7 +104,12 @@ def _settle(session: Any) -> None:
 
 def settle_every_session() -> None:
     """`_settle` each signed-in session in the store (a test's clients, however many)."""
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
+
+    from django.conf import settings
+
+    # The configured store: with cached_db, a row changed behind the cache is never read.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
     from django.contrib.sessions.models import Session as StoredSession
 
     for key in StoredSession.objects.values_list("session_key", flat=True):

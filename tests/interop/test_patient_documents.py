@@ -333,7 +333,7 @@ def test_asking_and_downloading_keep_their_query_budgets(clinic_a: Tenant) -> No
 # Savepoints count: the request's transaction, the service's, each checked save. Asking
 # stores a message in the session (one more save); the consent's form reads the consent and
 # its revocation.
-QUERY_BUDGETS = {"ask": 27, "ask_form": 29, "status": 7, "download": 10}
+QUERY_BUDGETS = {"ask": 25, "ask_form": 27, "status": 5, "download": 8}
 
 
 # --- The worker -----------------------------------------------------------------------------

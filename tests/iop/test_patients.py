@@ -12,7 +12,7 @@ from tests.conftest import Tenant
 # Pinned: each page runs this many queries whatever the number of patients. A change here
 # is a deliberate decision, not drift. (Inside a test's transaction the clinic setting is put
 # back at the end of the request: one query a real request, the outermost one, skips.)
-PATIENT_LIST_QUERIES = 11  # 13 before the clinic was bound with the person, MFA kept in the session
+PATIENT_LIST_QUERIES = 9  # 13, 11 before: the session now from Redis, the person read along
 # 23, +1 missed sessions, +2 aftercare (plans, PDFs; which enrollments lack a plan comes from
 # the chart's own enrollments), +1 safety tasks
 # +5 family app (members, consents, their revocations, family session/education lists,
@@ -23,7 +23,7 @@ PATIENT_LIST_QUERIES = 11  # 13 before the clinic was bound with the person, MFA
 # -2: the clinic bound with the person in one statement, MFA state kept in the session
 # +2 interop: documents printed for the patient, the consents whose form can be printed
 # +1 billing: the days on live claims citing the authorizations shown (units count them first)
-PATIENT_CHART_QUERIES = 40
+PATIENT_CHART_QUERIES = 38
 # A token's request: its secret bound, the token, the clinic bound, its membership (row-level
 # security shows a membership only to its clinic), the token touched; then the page.
 API_PATIENT_LIST_QUERIES = 8  # was 6 before the token and membership had policies

@@ -161,7 +161,9 @@ class Requests:
     def pages(self) -> tuple[int, list[str]]:
         """As the clinic middleware does: the person's membership, then the clinic's reads."""
         member = self.rng.choice(self.clinics.memberships)
-        membership = selectors.membership_for(user_id=member.user_id, clinic_slug=member.clinic.slug)
+        membership = selectors.membership_for(
+            user_id=member.user_id, clinic_slug=member.clinic.slug
+        )
         assert membership is not None
         clinic = membership.clinic
         with clinic_context(clinic.pk):

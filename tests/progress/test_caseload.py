@@ -25,7 +25,7 @@ from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant
 # Pinned: the same for 5 or 80 patients. 21 = 20 + 1 for the medication-assisted treatment
 # findings of tests not yet reviewed (one query for the whole caseload).
 # -2 since the clinic is bound with the person in one statement and MFA state is cached.
-CASELOAD_QUERIES = 19
+CASELOAD_QUERIES = 17
 
 
 def enrolled(tenant: Tenant, name: str, **fields: Any) -> Patient:

@@ -208,7 +208,7 @@ def test_the_open_task_is_first_on_the_therapists_and_case_managers_today(
 # The therapist's first screen ("Your day") with open safety tasks, pinned and flat in
 # patients: 4 of the framework, their sessions, their notes to sign, the safety panel. The
 # header's unread count comes from Redis, no query.
-HOME_QUERIES = 12
+HOME_QUERIES = 10
 
 
 @pytest.mark.instant("2026-12-02 10:30")

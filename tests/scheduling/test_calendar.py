@@ -570,7 +570,7 @@ def test_a_booked_room_keeps_the_lead_and_flags_the_room(clinic_a: Tenant) -> No
 
 # Pinned: the tracks page (tracks with their blocks, rooms, closures, and the staffing clashes
 # with the sessions holding them) whatever the number of clashes.
-TRACK_LIST_QUERIES = 12  # the clashes and who holds them +2; the framework -2
+TRACK_LIST_QUERIES = 10  # the clashes and who holds them +2; the framework -2
 
 
 @pytest.mark.instant("2026-11-30 07:00")

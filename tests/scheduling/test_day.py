@@ -24,10 +24,10 @@ pytestmark = pytest.mark.instant("2026-12-02 10:30")
 
 # pinned per role; the same for 10 or 200 patients on the day's lists
 DAY_QUERIES = {
-    Role.FRONT_DESK: 11,  # the roster's own (tests/scheduling/test_roster.py)
-    Role.THERAPIST: 13,  # + their sessions (2), notes to sign (4), safety tasks
-    Role.CASE_MANAGER: 10,  # + the caseload (its fixed set), make-ups, follow-up calls
-    Role.ADMIN: 15,  # + the clinic's day (3) and the set-up gaps
+    Role.FRONT_DESK: 9,  # the roster's own (tests/scheduling/test_roster.py)
+    Role.THERAPIST: 11,  # + their sessions (2), notes to sign (4), safety tasks
+    Role.CASE_MANAGER: 8,  # + the caseload (its fixed set), make-ups, follow-up calls
+    Role.ADMIN: 13,  # + the clinic's day (3) and the set-up gaps
 }
 
 

@@ -434,7 +434,7 @@ def test_queue_query_budget(clinic_a: Tenant, misses: int) -> None:
     assert len(queries) == QUEUE_QUERIES, [q["sql"][:90] for q in queries]
 
 
-QUEUE_QUERIES = 13  # 15 before the framework's two fewer (clinic bound with the person, MFA)
+QUEUE_QUERIES = 11  # 15 before the framework's four fewer (clinic, MFA, session, person)
 
 
 def test_makeups_through_the_api(clinic_a: Tenant) -> None:

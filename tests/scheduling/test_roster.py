@@ -20,7 +20,7 @@ from tests.conftest import DEFAULT_ZONE, FAR_ZONES, Tenant, settle_session
 # is today's (at 00:20 it would have begun yesterday, on no roster of today's).
 pytestmark = pytest.mark.instant("2026-12-02 10:30")
 
-ROSTER_QUERIES = 11  # pinned; the same for 10 or 300 patients (13 before framework -2)
+ROSTER_QUERIES = 9  # pinned; the same for 10 or 300 patients (the session and person: -2)
 
 
 def todays_session(tenant: Tenant, *, patients: int = 0) -> Session:
@@ -467,7 +467,7 @@ def test_mark_all_remaining_refuses_a_session_not_started(clinic_a: Tenant) -> N
     assert row_of(clinic_a, session).status == "expected"
 
 
-MARK_REMAINING_QUERIES = 18  # pinned; the same for 10 or 300 patients
+MARK_REMAINING_QUERIES = 16  # pinned; the same for 10 or 300 patients
 
 
 @pytest.mark.parametrize("patients", [10, 300])
@@ -505,7 +505,7 @@ def test_makeup_guests_are_marked_on_the_roster_without_extra_queries(clinic_a: 
     assert "Make-up" not in regular
 
 
-SIGN_IN_SHEET_QUERIES = 8  # pinned; the same for 10 or 300 patients
+SIGN_IN_SHEET_QUERIES = 6  # pinned; the same for 10 or 300 patients
 
 
 @pytest.mark.parametrize("patients", [10, 300])

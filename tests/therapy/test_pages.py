@@ -14,7 +14,7 @@ from tests.conftest import Tenant
 from tests.therapy.records import individual_session
 from therapy import selectors
 
-WEEK_VIEW_QUERIES = 12  # with the patients to book by hand; an empty week skips two prefetches
+WEEK_VIEW_QUERIES = 10  # with the patients to book by hand; an empty week skips two prefetches
 
 
 def week_queries(tenant: Tenant, week: datetime.date) -> int:
