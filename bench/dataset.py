@@ -59,8 +59,7 @@ class Realistic:
         """The main pages at this size, by name: what `bench/test_sizes.py` weighs."""
         c = f"/c/{self.slug}"
         return {
-            "today": f"{c}/",
-            "roster, 300 attendees": self.roster_url,
+            "today (the roster), 300 attendees": f"{c}/",
             "patients list": f"{c}/patients/",
             "chart": f"{c}/patients/{self.tenant.patient.pk}/",
             "caseload": f"{c}/caseload/",
@@ -101,11 +100,13 @@ def realistic_clinic(slug: str) -> Realistic:
             if day.weekday() in track.weekdays
         )  # fmt: skip
         # The fixture patient's record has sessions of its own: none of theirs may overlap.
-        taken = list(
-            Attendance.objects.filter(patient=tenant.patient, is_active=True).values_list(
-                "starts_at", "ends_at"
+        taken = {
+            tenant.patient.pk: list(
+                Attendance.objects.filter(patient=tenant.patient, is_active=True).values_list(
+                    "starts_at", "ends_at"
+                )
             )
-        )
+        }
         rows = [
             Attendance(clinic=clinic, session=s, patient_id=pk, starts_at=s.starts_at,
                        ends_at=s.ends_at, status="absent" if absent else "present",
@@ -113,7 +114,7 @@ def realistic_clinic(slug: str) -> Realistic:
             for s in sessions
             for pk, since in admitted.items()
             if since <= s.day
-            and not any(a < s.ends_at and s.starts_at < b for a, b in taken if pk == tenant.patient.pk)
+            and not any(a < s.ends_at and s.starts_at < b for a, b in taken.get(pk, ()))
             for absent in [rng.random() < 0.1]
         ]  # fmt: skip
         Attendance.objects.bulk_create(rows, batch_size=5_000)
@@ -193,8 +194,9 @@ def other_clinics(count: int = OTHER_CLINICS) -> int:
     sample = clinics[0]
     patient = Patient(clinic=sample, record_number="", legal_first_name="Other",
                       legal_last_name="", date_of_birth=datetime.date(1980, 1, 1))  # fmt: skip
-    track = Track(clinic=sample, name="Evening IOP", slot="evening", weekdays=[1, 3],
-                  starts_at=datetime.time(18), ends_at=datetime.time(21), active_from=first)  # fmt: skip
+    track = Track(clinic=sample, name="Morning IOP", slot="morning", weekdays=[1, 3],
+                  starts_at=datetime.time(9), ends_at=datetime.time(12),
+                  active_from=first)  # fmt: skip
     enrollment = Enrollment(clinic=sample, patient=patient, track=track, status="active",
                             admission_date=first, planned_end_date=today)  # fmt: skip
     session = Session(clinic=sample, kind="group", track=track, day=first, status="held",
@@ -221,21 +223,31 @@ def other_clinics(count: int = OTHER_CLINICS) -> int:
             "FROM iop_patient p, scheduling_track t WHERE p.clinic_id = %(clinic)s"
             " AND t.clinic_id = %(clinic)s",
         ),
+        # Every third day from twelve weeks ago, 9:00 to 12:00 in Chicago.
         _insert_select(
             session,
-            {"clinic_id": c, "track_id": "t.id", "day": "%(first)s::date + n * 3",  # every third day
-             "starts_at": "%(start)s::timestamptz + n * interval '3 days'",
-             "ends_at": "%(start)s::timestamptz + n * interval '3 days' + interval '3 hours'"},
+            {
+                "clinic_id": c,
+                "track_id": "t.id",
+                "day": "%(first)s::date + n * 3",
+                "starts_at": "%(start)s::timestamptz + n * interval '3 days'",
+                "ends_at": "%(start)s::timestamptz + n * interval '3 days' + interval '3 hours'",
+            },
             f"FROM scheduling_track t, generate_series(0, {OTHER_SESSIONS - 1}) n"
             " WHERE t.clinic_id = %(clinic)s",
-        ),  # fmt: skip
+        ),
         _insert_select(
             attendance,
-            {"clinic_id": c, "session_id": "s.id", "patient_id": "p.id",
-             "starts_at": "s.starts_at", "ends_at": "s.ends_at"},
+            {
+                "clinic_id": c,
+                "session_id": "s.id",
+                "patient_id": "p.id",
+                "starts_at": "s.starts_at",
+                "ends_at": "s.ends_at",
+            },
             "FROM scheduling_session s, iop_patient p WHERE s.clinic_id = %(clinic)s"
             " AND p.clinic_id = %(clinic)s",
-        ),  # fmt: skip
+        ),
         _insert_select(
             diagnosis,
             {"clinic_id": c, "patient_id": "p.id"},

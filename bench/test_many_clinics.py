@@ -23,7 +23,6 @@ from bench import dataset, floors
 from tests.conftest import settle_every_session
 
 
-
 def analyze() -> None:
     with connection.cursor() as cursor:
         for model in dataset.OTHER_CLINIC_MODELS:
