@@ -46,12 +46,10 @@ class Load:
     p99_ms: float
 
 
-@contextmanager
-def gunicorn() -> Iterator[str]:
-    """gunicorn on a free port against the test database and Redis; its base URL."""
+def server_env() -> dict[str, str]:
+    """The environment of a server process on the test database and Redis."""
     db = connection.settings_dict
-    port = free_port()
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": (
@@ -64,6 +62,13 @@ def gunicorn() -> Iterator[str]:
         "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on the loopback, no proxy in front
         "API_RATE_LIMIT": "1000000/min",  # one token's load is the point, not its throttle
     }
+
+
+@contextmanager
+def gunicorn() -> Iterator[str]:
+    """gunicorn on a free port against the test database and Redis; its base URL."""
+    port = free_port()
+    env = server_env()
     command = [
         str(Path(sys.executable).parent / "gunicorn"), "iop.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
