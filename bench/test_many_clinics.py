@@ -9,16 +9,24 @@ each sample taking the pages in turn: alone, then with the other clinics inserte
 planner's statistics retaken. The rows are committed (`transactional_db`), so the flush
 after the test truncates them: a rollback would leave 585,000 dead rows behind for the next
 benches to scan until autovacuum came by (twice as slow on this machine).
+
+Blocks on a shared machine drift (±20% between runs here), so each page's note also has the
+shared buffers its reads touch, alone / among (`buffers`): a count, not a time. It moves a
+little with the plans the new statistics choose (the chart's weekly hours: a nested loop
+rescanning the patient's attendance index per session, 16 → 281 buffers, 0.1 ms); a read of
+the other clinics' rows would add thousands (585,000 rows fill thousands of pages).
 """
 
 import statistics
 import time
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench import dataset, floors
+from iop.tenancy import clinic_context
 from tests.conftest import settle_every_session
 
 SAMPLES = 2 * floors.SAMPLES
@@ -30,24 +38,47 @@ def analyze() -> None:
             cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
-def measure(pages: dict[str, tuple[Client, str]]) -> dict[str, tuple[list[float], int]]:
-    """Each page's samples (ms) and queries, the pages sampled in turn after a warm-up."""
+@dataclass
+class Measured:
+    samples: list[float]  # ms
+    queries: int
+    buffers: int  # shared buffers its reads touched (EXPLAIN ANALYZE, BUFFERS)
+
+
+def buffers(clinic_id: int, statements: list[str]) -> int:
+    """The shared buffers (hit or read) the page's reads touch, each run again under EXPLAIN
+    in the clinic: unlike time, a count the machine's load does not move. A read that
+    touched other clinics' rows would touch more of them once they are there."""
+    total = 0
+    for sql in statements:
+        if not sql.startswith("SELECT") or "set_config(" in sql:
+            continue
+        with clinic_context(clinic_id), connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
+            plan = cursor.fetchone()[0][0]["Plan"]
+        total += plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
+    return total
+
+
+def measure(clinic_id: int, pages: dict[str, tuple[Client, str]]) -> dict[str, Measured]:
+    """Each page's samples, queries and buffers, the pages sampled in turn after a warm-up."""
     for _ in range(2):
         for client, url in pages.values():
             assert client.get(url).status_code == 200
     settle_every_session()
-    counts = {}
+    counts, touched = {}, {}
     for name, (client, url) in pages.items():
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         counts[name] = len(queries)
+        touched[name] = buffers(clinic_id, [q["sql"] for q in queries])
     samples: dict[str, list[float]] = {name: [] for name in pages}
     for _ in range(SAMPLES):
         for name, (client, url) in pages.items():
             started = time.perf_counter()
             client.get(url)
             samples[name].append((time.perf_counter() - started) * 1000)
-    return {name: (samples[name], counts[name]) for name in pages}
+    return {name: Measured(samples[name], counts[name], touched[name]) for name in pages}
 
 
 def test_pages_alone_beside_among_1000_other_clinics(transactional_db: None) -> None:
@@ -62,21 +93,23 @@ def test_pages_alone_beside_among_1000_other_clinics(transactional_db: None) -> 
         "roster, 300 attendees": (browser, real.roster_url),
     }
     analyze()
-    alone = measure(pages)
+    clinic_id = tenant.clinic.pk
+    alone = measure(clinic_id, pages)
     started = time.perf_counter()
     with transaction.atomic():
         written = dataset.other_clinics()
     built = time.perf_counter() - started
     analyze()
-    among = measure(pages)
+    among = measure(clinic_id, pages)
     for name in pages:
-        (alone_samples, alone_queries), (among_samples, among_queries) = alone[name], among[name]
+        before, after = alone[name], among[name]
         floors.record(
             floors.Row(
                 f"{name}, among {dataset.OTHER_CLINICS:,} other clinics",
-                "the same clinic alone", statistics.median(alone_samples),
-                statistics.median(among_samples), queries=f"{alone_queries} / {among_queries}",
-                note=f"{written:,} other clinics' rows (built in {built:.0f} s); two blocks, "
-                f"not interleaved; medians of {SAMPLES}",
+                "the same clinic alone", statistics.median(before.samples),
+                statistics.median(after.samples), queries=f"{before.queries} / {after.queries}",
+                note=f"buffers read {before.buffers} / {after.buffers}; {written:,} other "
+                f"clinics' rows (built in {built:.0f} s); two blocks, not interleaved; "
+                f"medians of {SAMPLES}",
             )
         )  # fmt: skip
