@@ -51,7 +51,7 @@ messages: $(STAMP)
 	$(PY) manage.py compilemessages --locale es $(MESSAGE_IGNORES)
 
 bench:
-	@$(SYSTEM) run
+	@$(SYSTEM) bench
 	@$(MAKE) --no-print-directory venv
 	$(PY) -m iop.devservers exec -- $(PY) -m pytest bench -q -s $(PYTEST_ARGS)
 

@@ -5,7 +5,8 @@ same misses by one INSERT … SELECT), measured in the same run with the samples
 to medians. The ratio is what to compare between runs and machines, never the times.
 
 Each benchmark `record()`s its rows; at the end of the run the table is printed and written
-as JSON to BENCH_JSON (default .data/bench.json).
+as JSON to BENCH_JSON (default .data/bench.json). Sizes with no floor to set them beside (the
+main pages' bytes at the realistic size) are `weigh()`ed: a second table, under "sizes".
 """
 
 import json
@@ -35,7 +36,17 @@ class Row:
         return self.product_ms / self.floor_ms if self.floor_ms else float("inf")
 
 
+@dataclass
+class Size:
+    page: str
+    url: str
+    bytes: int
+    gzip_bytes: int  # the body through gzip -6, as a compressing proxy would send it
+    queries: int
+
+
 RESULTS: list[Row] = []
+SIZES: list[Size] = []
 
 
 def interleaved(
@@ -60,6 +71,20 @@ def record(row: Row) -> Row:
     return row
 
 
+def weigh(size: Size) -> Size:
+    SIZES.append(size)
+    return size
+
+
+def size_table(sizes: list[Size]) -> str:
+    head = ("page", "KiB", "gzip KiB", "queries", "url")
+    body = [
+        (s.page, f"{s.bytes / 1024:.1f}", f"{s.gzip_bytes / 1024:.1f}", str(s.queries), s.url)
+        for s in sizes
+    ]
+    return _columns(head, body)
+
+
 def table(rows: list[Row]) -> str:
     head = ("metric", "floor", "floor ms", "product ms", "ratio", "queries", "size", "note")
     body = [
@@ -75,6 +100,10 @@ def table(rows: list[Row]) -> str:
         )
         for r in rows
     ]
+    return _columns(head, body)
+
+
+def _columns(head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
     widths = [max(len(str(line[i])) for line in [head, *body]) for i in range(len(head))]
     lines = [
         "  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True))
@@ -83,11 +112,15 @@ def table(rows: list[Row]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def write(rows: list[Row]) -> None:
+def write(rows: list[Row], sizes: list[Size] | None = None) -> None:
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(
         json.dumps(
-            {"samples": SAMPLES, "rows": [{**asdict(r), "ratio": round(r.ratio, 3)} for r in rows]},
+            {
+                "samples": SAMPLES,
+                "rows": [{**asdict(r), "ratio": round(r.ratio, 3)} for r in rows],
+                "sizes": [asdict(s) for s in sizes or []],
+            },
             indent=2,
         )
     )

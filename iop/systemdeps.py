@@ -6,6 +6,7 @@ provides. This is the one place that knows which, and their Debian package names
     python3 -I iop/systemdeps.py run     # Pango and fonts: WeasyPrint's PDFs
     python3 -I iop/systemdeps.py test    # the same, Chromium (browser tests) and gettext
     python3 -I iop/systemdeps.py clock   # the same and faketime: the suite at another instant
+    python3 -I iop/systemdeps.py bench   # make run's and wrk: `make bench`'s load generator
 
 When something is missing and we run as root where apt-get exists, it is installed, with one
 line saying what. Otherwise the run stops at once with one line naming the command a person
@@ -74,7 +75,7 @@ class Need:
     purposes: frozenset[str]
 
 
-RUN, TEST, CLOCK = "run", "test", "clock"
+RUN, TEST, CLOCK, BENCH = "run", "test", "clock", "bench"
 NEEDS = (
     # WeasyPrint renders the aftercare plan PDFs with Pango (and Pango's own dependencies:
     # HarfBuzz, fontconfig, FreeType, which its packages pull in).
@@ -85,7 +86,7 @@ NEEDS = (
             loads("libpango-1.0.so.0", "pango-1.0")
             and loads("libpangoft2-1.0.so.0", "pangoft2-1.0")
         ),
-        frozenset({RUN, TEST, CLOCK}),
+        frozenset({RUN, TEST, CLOCK, BENCH}),
     ),
     # The PDF stylesheet names DejaVu Sans; without it the text falls back to whatever
     # font there is, or none at all on a minimal image.
@@ -93,7 +94,7 @@ NEEDS = (
         "the DejaVu fonts",
         ("fonts-dejavu-core",),
         lambda: has_font("DejaVuSans.ttf"),
-        frozenset({RUN, TEST, CLOCK}),
+        frozenset({RUN, TEST, CLOCK, BENCH}),
     ),
     # Playwright drives the system's Chromium (tests/e2e/conftest.py), never a download.
     Need(
@@ -115,8 +116,16 @@ NEEDS = (
     Need("gettext", ("gettext",), lambda: on_path("msgfmt", "xgettext"), frozenset({TEST, CLOCK})),
     # .ci/run's second leg runs the suite at a chosen instant under libfaketime.
     Need("faketime", ("faketime",), lambda: on_path("faketime"), frozenset({CLOCK})),
+    # bench/test_throughput.py loads gunicorn with a bounded number of connections and
+    # requests per second measured outside Python, so the client takes little of the CPU.
+    Need("wrk", ("wrk",), lambda: on_path("wrk"), frozenset({BENCH})),
 )
-PURPOSES = {RUN: "make run", TEST: "make test", CLOCK: "the suite at another instant"}
+PURPOSES = {
+    RUN: "make run",
+    TEST: "make test",
+    CLOCK: "the suite at another instant",
+    BENCH: "make bench",
+}
 
 
 def missing(purpose: str) -> list[Need]:

@@ -135,3 +135,11 @@ def test_a_failed_install_says_so_in_one_line_after_apt_gets_own_words(
         "[iop] Error: `apt-get install -y --no-install-recommends faketime` failed (exit 100);"
         " its output is above."
     )
+
+
+def test_make_bench_needs_wrk_and_make_test_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    lacking(monkeypatch, "wrk")
+    monkeypatch.setattr(systemdeps.os, "geteuid", lambda: 1000)
+    systemdeps.ensure(systemdeps.TEST)
+    with pytest.raises(systemdeps.MissingError, match="make bench needs wrk,"):
+        systemdeps.ensure(systemdeps.BENCH)
