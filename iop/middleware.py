@@ -139,7 +139,9 @@ def adopt_session_user(request: HttpRequest, user: User) -> bool:
     backend_path = session.get(BACKEND_SESSION_KEY)
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return False
-    if not load_backend(backend_path).user_can_authenticate(user):
+    # ModelBackend's rule (allauth's backend inherits it); any other backend: Django decides.
+    can_authenticate = getattr(load_backend(backend_path), "user_can_authenticate", None)
+    if can_authenticate is None or not can_authenticate(user):
         return False
     session_hash = session.get(HASH_SESSION_KEY) or ""
     if not constant_time_compare(session_hash, user.get_session_auth_hash()):
