@@ -14,6 +14,11 @@ urlpatterns = [
     path("makeups/<int:missed_id>/decide/", makeup_views.makeup_decide, name="makeup-decide"),
     path("notifications/read/", makeup_views.notifications_read, name="notifications-read"),
     path("roster/attendance/<int:attendance_id>/", views.attendance_mark, name="attendance-mark"),
+    path(
+        "roster/attendance/<int:attendance_id>/times/",
+        views.attendance_times,
+        name="attendance-times",
+    ),
     path("roster/sessions/<int:session_id>/walk-in/", views.walk_in, name="walk-in"),
     path(
         "roster/sessions/<int:session_id>/sign-in-sheet/",

@@ -8,10 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
 
 from iop import bounds, clock, hooks
 from iop import selectors as core_selectors
@@ -43,25 +45,19 @@ from .forms import (
 )
 from .ledger import weeks_for
 from .models import AttendanceTodo, Closure, Room, SessionStatus
+from .roster_rows import ATTENDED_WITH_TIMES, RosterUrls, roster_row, times_form
 from .week import staff_week, time_grid
 
 C = Capability
-BUTTONS = [
-    ("present", "Present", "P"),
-    ("late", "Late", "L"),
-    ("left_early", "Left early", "E"),
-    ("absent", "Absent", "A"),
-    ("excused", "Excused", "X"),
-]
 
 
-def _roster_urls(request: HttpRequest) -> dict[str, str]:
+def _roster_urls(request: HttpRequest) -> RosterUrls:
     """The roster's per-row links as base URLs, reversed once a page rather than once a row
     (a row appends its id and a slash): marking a row, and a patient's chart."""
-    return {
-        "mark": clinic_url(request, "attendance-mark", attendance_id=0).removesuffix("0/"),
-        "chart": clinic_url(request, "patient-chart", patient_id=0).removesuffix("0/"),
-    }
+    return RosterUrls(
+        mark=clinic_url(request, "attendance-mark", attendance_id=0).removesuffix("0/"),
+        chart=clinic_url(request, "patient-chart", patient_id=0).removesuffix("0/"),
+    )
 
 
 def _day(request: HttpRequest) -> datetime.date:
@@ -128,7 +124,6 @@ def roster(request: HttpRequest) -> HttpResponse:
             "sessions": sessions,
             "sites": core_selectors.site_list(clinic=clinic).filter(is_active=True),
             "site_id": site_id,
-            "buttons": BUTTONS,
             "urls": _roster_urls(request),
             "can_mark": can_mark,
             "topics": _topics_by_group_type(clinic),
@@ -138,9 +133,6 @@ def roster(request: HttpRequest) -> HttpResponse:
             .order_by("session__starts_at")[:20],
         },
     )
-
-
-ATTENDED_WITH_TIMES = ("present", "late", "left_early")
 
 
 @clinic_page(C.SCHEDULE_MANAGE)
@@ -164,25 +156,58 @@ def attendance_mark(request: HttpRequest, attendance_id: int) -> HttpResponse:
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if request.htmx:  # type: ignore[attr-defined]
-        # A refused late or left-early mark keeps its times form open to type the time in.
+        # A refused late or left-early mark opens its times form to type the time in.
         retry = error and status in ATTENDED_WITH_TIMES
-        return render(
-            request,
-            "scheduling/_roster_row.html",
-            {
-                "row": row,
-                "buttons": BUTTONS,
-                "urls": _roster_urls(request),
-                "can_mark": True,
-                "started": row.session.starts_at <= clock.now(),
-                "times_status": status if retry else row.status,
-                "undo": previous,
-                "error": error,
-            },
+        return _row_swap(
+            roster_row(
+                row,
+                urls=_roster_urls(request),
+                can_mark=True,
+                started=row.session.starts_at <= clock.now(),
+                undo=previous,
+                error=error,
+                times=status if retry else "",
+            )
         )
     if error:
         messages.error(request, error)
-    return redirect(f"{clinic_url(request, 'roster')}?date={row.session.day:%Y-%m-%d}#row-{row.pk}")
+    return redirect(_roster_at(request, row))
+
+
+def _row_swap(row_html: str) -> HttpResponse:
+    """A roster row for htmx to swap in place. Its form or link is boosted, and htmx puts a
+    boosted request's URL in the address bar whatever `hx-push-url` says; the header stops
+    it (a reload would GET the marking URL)."""
+    return push_url(HttpResponse(row_html), False)
+
+
+def _roster_at(request: HttpRequest, row: Any) -> str:
+    return f"{clinic_url(request, 'roster')}?date={row.session.day:%Y-%m-%d}#row-{row.pk}"
+
+
+@clinic_page(C.SCHEDULE_MANAGE)
+@require_GET
+def attendance_times(request: HttpRequest, attendance_id: int) -> HttpResponse:
+    """A row's arrival and departure form, asked for by its Times link: the row with the form
+    open (htmx), or a page of its own without script."""
+    row = selectors.attendance_get(clinic=clinic_of(request), attendance_id=attendance_id)
+    # Cleared or marked absent since the page was drawn: no form, the row as it is now.
+    times = row.status if row.status in ATTENDED_WITH_TIMES else ""
+    urls = _roster_urls(request)
+    if request.htmx:  # type: ignore[attr-defined]
+        started = row.session.starts_at <= clock.now()
+        return _row_swap(roster_row(row, urls=urls, can_mark=True, started=started, times=times))
+    if not times:
+        return redirect(_roster_at(request, row))
+    return render(
+        request,
+        "scheduling/attendance_times.html",
+        {
+            "row": row,
+            "form": times_form(row, urls, times, csrf_token=get_token(request)),
+            "back": _roster_at(request, row),
+        },
+    )
 
 
 @clinic_page(C.SCHEDULE_MANAGE)
@@ -220,7 +245,6 @@ def mark_remaining(request: HttpRequest, session_id: int) -> HttpResponse:
         "scheduling/_roster_session.html",
         {
             "item": selectors.roster_session(clinic=clinic, session_id=session.pk),
-            "buttons": BUTTONS,
             "urls": _roster_urls(request),
             "can_mark": True,
             "topics": _topics_by_group_type(clinic),

@@ -1,8 +1,10 @@
 from typing import Any
 
 from django import template
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
+
+from scheduling import roster_rows as rows
+from scheduling.roster_rows import RosterUrls
 
 register = template.Library()
 
@@ -13,17 +15,11 @@ def get_item(mapping: dict[Any, Any], key: Any) -> Any:
 
 
 @register.simple_tag
-def roster_marks(buttons: list[tuple[str, str, str]], status: str, name: str, started: bool) -> str:
-    """A roster row's status buttons, one per status (only Excused before the session starts),
-    each named with the patient. Built here rather than by a template loop: a page has 300
-    rows of five, and this is most of the roster's rendering time."""
-    who = escape(name)
-    return mark_safe(  # noqa: S308 (every value is escaped or one of our own constants)
-        "".join(
-            f'<button name="status" value="{value}" class="mark" data-key="{key}" '
-            f'aria-pressed="{"true" if value == status else "false"}" '
-            f'aria-label="{label}: {who}">{label}</button>'
-            for value, label, key in buttons
-            if started or value == "excused"
-        )
-    )
+def roster_rows(item: Any, urls: RosterUrls, can_mark: bool) -> SafeString:
+    """A session's rows on the roster (scheduling.roster_rows)."""
+    return rows.roster_rows(item.rows, urls=urls, can_mark=can_mark, started=item.started)
+
+
+@register.simple_tag
+def roster_mark_labels() -> SafeString:
+    return rows.mark_labels()

@@ -12,15 +12,17 @@ document.addEventListener("keydown", function (event) {
     event.preventDefault();
     return;
   }
-  if (!row) return;
-  var button = row.querySelector('[data-key="' + event.key.toUpperCase() + '"]');
+  if (!row || !/^[a-z]$/i.test(event.key)) return;
+  // A status's button is named by the page's label "m" + its key (scheduling/roster_rows.py).
+  var button = row.querySelector('button[aria-labelledby^="m' + event.key.toUpperCase() + ' "]');
   if (button) { button.click(); event.preventDefault(); }
 });
-// After htmx swaps a row, keep the keyboard where it was.
+// After htmx swaps a row, keep the keyboard where it was (or in the times form just opened).
 document.addEventListener("htmx:afterSwap", function (event) {
   var id = event.detail && event.detail.target && event.detail.target.id;
   var swapped = id && document.getElementById(id);
-  if (swapped && swapped.hasAttribute("data-row")) swapped.focus();
+  if (!swapped || !swapped.hasAttribute("data-row")) return;
+  (swapped.querySelector("[autofocus]") || swapped).focus();
 });
 
 // Automatic logoff on a shared screen. The server enforces the clinic's idle limit; this

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from iop import clock
 from iop.roles import Role
 from iop.tenancy import clinic_context
 from scheduling.models import Attendance
@@ -49,7 +50,17 @@ def test_mark_attendance_by_click_and_by_keyboard(
     page.keyboard.press("ArrowDown")
     page.keyboard.press("l")
     expect(page.locator("tr.roster-row--late")).to_have_count(1)
+    # The times form comes into the row when asked for, its arrival field focused.
+    row.get_by_role("link", name=f"Times: {name}").click()
+    arrival = row.get_by_role("textbox", name=f"Arrived: {name}")
+    expect(arrival).to_be_focused()
     assert serious_accessibility_issues(page) == []
+    arrival.fill(f"{clock.local(alpha.clinic, session.starts_at):%H:%M}")
+    row.get_by_role("button", name="Save times").click()
+    expect(row).to_contain_text(
+        f"180 min · in {clock.local(alpha.clinic, session.starts_at):%H:%M}"
+    )
+    assert "/attendance/" not in page.url  # the row swapped in place, the address unchanged
     page.screenshot(path=screenshot_dir / "30-roster.png", full_page=True)
     with clinic_context(alpha.clinic.pk):
         statuses = set(Attendance.objects.filter(session=session).values_list("status", flat=True))

@@ -65,6 +65,7 @@ PAGES: dict[str, set[str]] = {
     "room-create": ADMIN,
     "closure-create": ADMIN,
     "attendance-mark": SCHEDULERS,
+    "attendance-times": SCHEDULERS,
     "walk-in": SCHEDULERS,
     "mark-remaining": SCHEDULERS,
     "session-topic": SCHEDULERS,
