@@ -36,7 +36,7 @@ Three rules live here and nowhere else (every page, API and count calls them):
 
 import datetime
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,6 +205,11 @@ def _empty_week(clinic: Clinic, patient: Patient, start: datetime.date) -> Week:
     )  # fmt: skip
 
 
+# One attendance row as the ledger reads it: patient, day, kind, status, minutes attended,
+# starts, ends.
+_Row = tuple[int, datetime.date, str, str, int | None, datetime.datetime, datetime.datetime]
+
+
 def weeks_for(
     *,
     clinic: Clinic,
@@ -219,33 +224,49 @@ def weeks_for(
     first = clock.week_start(start)
     begin = clock.at(tz, first, datetime.time.min)
     end = clock.at(tz, first + datetime.timedelta(weeks=weeks), datetime.time.min)
-    rows = (
-        Attendance.objects.filter(
-            clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
-        )
-        .exclude(session__status="cancelled")
-        .select_related("session", "patient")
-    )
-    if patients is not None:
-        rows = rows.filter(patient__in=patients)
+    rows = Attendance.objects.filter(
+        clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
+    ).exclude(session__status="cancelled")
     now = now or clock.now()
     window_opens = marking_window_opens(clock.local_date(clinic, now))
+    people: dict[int, Patient]
+    facts: Iterable[_Row]
+    if patients is not None:
+        # Plain tuples: the patients are known, so no row needs to become a model.
+        people = {p.pk: p for p in patients}
+        facts = rows.filter(patient__in=patients).values_list(
+            "patient_id", "session__day", "session__kind", "status", "minutes_attended",
+            "starts_at", "ends_at",
+        )  # fmt: skip
+    else:
+        people = {}
+        facts = _with_patients(rows, people)
     ledger: dict[tuple[int, datetime.date], Week] = {}
-    for row in rows:
-        monday = clock.week_start(row.session.day)
-        week = ledger.get((row.patient_id, monday))
+    for patient_id, day, kind, status, attended, starts_at, ends_at in facts:
+        monday = clock.week_start(day)
+        week = ledger.get((patient_id, monday))
         if week is None:
-            week = ledger[(row.patient_id, monday)] = _empty_week(clinic, row.patient, monday)
-        length = elapsed_minutes(row.starts_at, row.ends_at)
+            week = ledger[(patient_id, monday)] = _empty_week(clinic, people[patient_id], monday)
+        length = elapsed_minutes(starts_at, ends_at)
         week.scheduled += length
-        if row.status in ATTENDED:
-            minutes = row.minutes_attended or 0
+        if status in ATTENDED:
+            minutes = attended or 0
             week.attended += minutes
-            week.by_kind[row.session.kind] += minutes
-            week.by_day[row.session.day] += minutes
-        elif row.status == "expected" and row.session.day >= window_opens:
+            week.by_kind[kind] += minutes
+            week.by_day[day] += minutes
+        elif status == "expected" and day >= window_opens:
             week.still_possible += length  # `awaiting_mark`, or not held yet
     return ledger
+
+
+def _with_patients(rows: Any, people: dict[int, Patient]) -> Iterator[_Row]:
+    """`weeks_for`'s rows for the whole clinic, each patient read with its row (one query)."""
+    for row in rows.select_related("session", "patient"):
+        people[row.patient_id] = row.patient
+        yield (
+            row.patient_id, row.session.day, row.session.kind, row.status,
+            row.minutes_attended, row.starts_at, row.ends_at,
+        )  # fmt: skip
 
 
 def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[Week]:
