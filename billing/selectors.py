@@ -159,19 +159,6 @@ def _in_enrollment(enrollment: Enrollment, day: datetime.date) -> bool:
     )
 
 
-def _plan_in_force(plans: list[dict[str, Any]], clinic: Clinic, day: datetime.date) -> bool:
-    """A signed (acknowledged) plan version whose signing day has come, not superseded by that
-    day and not past its review date."""
-    for plan in plans:
-        signed = clock.local_date(clinic, plan["acknowledged_at"])
-        superseded = plan["superseded_at"]
-        if signed <= day <= plan["review_due"] and (
-            superseded is None or day < clock.local_date(clinic, superseded)
-        ):
-            return True
-    return False
-
-
 @dataclass
 class _Facts:
     """Everything a day's readiness is judged on, loaded once for all patients."""
@@ -343,73 +330,118 @@ def count_authorization_units(*, clinic: Clinic, authorizations: list[Any]) -> N
         authorization.billed_days = found.billed_days if found else 0
 
 
-def _authorization_blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]:
-    if entry.payer is not None and not entry.payer.authorization_required:
-        return []
-    pid, day = entry.patient.pk, entry.day
-    if not any(a.start_date <= day <= a.end_date for a in facts.authorizations[pid]):
-        return [Blocker.NO_AUTHORIZATION]
-    owner = facts.owners.get((pid, day))
-    if owner is None:
-        # A window holds the day, yet no authorization takes it: the authorization's code has
-        # a weekly rule the week fails though the payer's program passes (an H0015
-        # authorization for an S9480 payer's 2-day week). A week failing the payer's own rule
-        # is that blocker, and a short day is under hours.
-        billable = entry.minutes >= facts.clinic.billable_day_minutes
-        code = entry.payer.program_code if entry.payer is not None else ""
-        mismatch = billable and ledger.program_week_met(code, week)
-        return [Blocker.NO_AUTHORIZATION] if mismatch else []
-    if not owner.within_units:
-        return [Blocker.UNITS_USED_UP]
-    return []
+def _plan_windows(plans: list[dict[str, Any]], clinic: Clinic) -> list[tuple[Any, ...]]:
+    """Each signed (acknowledged) plan version as the days it is in force: from its signing
+    day to its review date, and before the day it was superseded (None: not superseded)."""
+    return [
+        (
+            clock.local_date(clinic, plan["acknowledged_at"]),
+            plan["review_due"],
+            clock.local_date(clinic, plan["superseded_at"]) if plan["superseded_at"] else None,
+        )
+        for plan in plans
+    ]
 
 
-def _coverage_blockers(entry: BillableDay) -> list[str]:
-    if entry.coverage is None:
+def _plan_in_force(windows: list[tuple[Any, ...]], day: datetime.date) -> bool:
+    """A signed plan version in force on the day (`_plan_windows`)."""
+    return any(
+        signed <= day <= review_due and (superseded is None or day < superseded)
+        for signed, review_due, superseded in windows
+    )
+
+
+def _coverage_blockers(coverage: Coverage | None, payer: Payer | None) -> list[str]:
+    if coverage is None:
         return [Blocker.NO_COVERAGE]
     found = []
-    if entry.coverage.verification_status != VerificationStatus.VERIFIED:
+    if coverage.verification_status != VerificationStatus.VERIFIED:
         found.append(Blocker.COVERAGE_UNVERIFIED)
-    if entry.payer is None:
+    if payer is None:
         found.append(Blocker.PAYER_NOT_SET_UP)
     return found
 
 
-def _blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]:
-    """Each blocker of one day, in the worklist's order."""
-    clinic, pid, day, payer = facts.clinic, entry.patient.pk, entry.day, entry.payer
-    enrollment = entry.enrollment
+def _enrollment_days(
+    facts: _Facts, enrollment: Enrollment, weeks: list[ledger.Week],
+    start: datetime.date, end: datetime.date,
+) -> list[BillableDay]:  # fmt: skip
+    """The attended days of one IOP enrollment from `start` to `end` not yet on a claim, each
+    with its blockers in the worklist's order. What the enrollment's days share (coverage,
+    payer, diagnoses, plans, provider, consents) is judged once, each week's program rule
+    once a week, and only what depends on the day once a day."""
+    clinic, pid = facts.clinic, enrollment.patient_id
+    billable_minutes = clinic.billable_day_minutes
+    coverage = facts.coverages.get(pid)
+    payer = facts.payers.get(coverage.payer.strip().lower()) if coverage else None
     diagnoses = facts.diagnoses[pid]
+    codes = [d.icd10_code for d in diagnoses]
+    # The first day a primary diagnosis stands (None: there is none).
+    primary_from = min(
+        (d.diagnosed_on or datetime.date.min for d in diagnoses if d.is_primary), default=None
+    )
+    plans = _plan_windows(facts.plans[enrollment.pk], clinic)
+    others = facts.others[pid]
     site_id = enrollment.track.site_id if enrollment.track_id else None
     provider = facts.providers.get(site_id) or facts.providers.get(None)
-    checks = [
-        (Blocker.UNDER_HOURS, entry.minutes < clinic.billable_day_minutes),
-        (Blocker.NOTE_UNSIGNED, (pid, day) in facts.unsigned),
-    ]
-    found = [code for code, failed in checks if failed]
-    found += _authorization_blockers(facts, entry, week)
-    found += _coverage_blockers(entry)
+    provider_incomplete = provider is None or bool(provider.missing)
     part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
-    checks = [
-        (
-            Blocker.NO_PRIMARY_DIAGNOSIS,
-            not any(d.is_primary and (d.diagnosed_on is None or d.diagnosed_on <= day)
-                    for d in diagnoses),
-        ),
-        (Blocker.NO_SIGNED_PLAN, not _plan_in_force(facts.plans[enrollment.pk], clinic, day)),
-        (
-            Blocker.WEEK_RULE,
-            payer is not None and not ledger.program_week_met(payer.program_code, week),
-        ),
-        (Blocker.LEVEL_OF_CARE_OVERLAP, any(_in_enrollment(o, day) for o in facts.others[pid])),
-        (Blocker.PROVIDER_INCOMPLETE, provider is None or bool(provider.missing)),
-        (
-            Blocker.PART2_NO_CONSENT,
-            part2 and payer is not None
-            and not any(c.in_force(day) for c in facts.consents[(pid, payer.pk)]),
-        ),
-    ]  # fmt: skip
-    return found + [code for code, failed in checks if failed]
+    consents = facts.consents[(pid, payer.pk)] if part2 and payer is not None else None
+    needs_authorization = payer is None or payer.authorization_required
+    windows = [(a.start_date, a.end_date) for a in facts.authorizations[pid]]
+    coverage_blockers = _coverage_blockers(coverage, payer)
+    program = payer.program_code if payer is not None else ""
+    days: list[BillableDay] = []
+    for week in weeks:
+        # `program_week_met` once a week: the payer's program rule (no payer: no rule).
+        program_met = ledger.program_week_met(program, week)
+        week_fails = payer is not None and not program_met
+        for day, minutes in week.by_day.items():
+            if not (start <= day <= end and minutes > 0 and _in_enrollment(enrollment, day)):
+                continue
+            if (pid, day) in facts.claimed:
+                continue
+            owner = facts.owners.get((pid, day))
+            found = []
+            if minutes < billable_minutes:
+                found.append(Blocker.UNDER_HOURS)
+            if (pid, day) in facts.unsigned:
+                found.append(Blocker.NOTE_UNSIGNED)
+            if not needs_authorization:
+                pass
+            elif not any(first <= day <= last for first, last in windows):
+                found.append(Blocker.NO_AUTHORIZATION)
+            elif owner is None:
+                # A window holds the day, yet no authorization takes it: the authorization's
+                # code has a weekly rule the week fails though the payer's program passes (an
+                # H0015 authorization for an S9480 payer's 2-day week). A week failing the
+                # payer's own rule is that blocker, and a short day is under hours.
+                if minutes >= billable_minutes and program_met:
+                    found.append(Blocker.NO_AUTHORIZATION)
+            elif not owner.within_units:
+                found.append(Blocker.UNITS_USED_UP)
+            found += coverage_blockers
+            if primary_from is None or day < primary_from:
+                found.append(Blocker.NO_PRIMARY_DIAGNOSIS)
+            if not _plan_in_force(plans, day):
+                found.append(Blocker.NO_SIGNED_PLAN)
+            if week_fails:
+                found.append(Blocker.WEEK_RULE)
+            if any(_in_enrollment(o, day) for o in others):
+                found.append(Blocker.LEVEL_OF_CARE_OVERLAP)
+            if provider_incomplete:
+                found.append(Blocker.PROVIDER_INCOMPLETE)
+            if consents is not None and not any(c.in_force(day) for c in consents):
+                found.append(Blocker.PART2_NO_CONSENT)
+            days.append(
+                BillableDay(
+                    patient=enrollment.patient, enrollment=enrollment, day=day,
+                    minutes=minutes, coverage=coverage, payer=payer,
+                    authorization=owner.authorization if owner is not None else None,
+                    diagnosis_codes=list(codes), blockers=found,
+                )
+            )  # fmt: skip
+    return days
 
 
 def _days(facts: _Facts, start: datetime.date, end: datetime.date) -> list[BillableDay]:
@@ -418,24 +450,7 @@ def _days(facts: _Facts, start: datetime.date, end: datetime.date) -> list[Billa
         by_patient[pid].append(week)
     days: list[BillableDay] = []
     for enrollment in facts.iop_enrollments:
-        pid = enrollment.patient_id
-        coverage = facts.coverages.get(pid)
-        payer = facts.payers.get(coverage.payer.strip().lower()) if coverage else None
-        for week in by_patient[pid]:
-            for day, minutes in week.by_day.items():
-                if not (start <= day <= end and minutes > 0 and _in_enrollment(enrollment, day)):
-                    continue
-                if (pid, day) in facts.claimed:
-                    continue
-                owner = facts.owners.get((pid, day))
-                entry = BillableDay(
-                    patient=enrollment.patient, enrollment=enrollment, day=day, minutes=minutes,
-                    coverage=coverage, payer=payer,
-                    authorization=owner.authorization if owner is not None else None,
-                    diagnosis_codes=[d.icd10_code for d in facts.diagnoses[pid]],
-                )  # fmt: skip
-                entry.blockers = _blockers(facts, entry, week)
-                days.append(entry)
+        days += _enrollment_days(facts, enrollment, by_patient[enrollment.patient_id], start, end)
     return days
 
 
