@@ -184,6 +184,13 @@ def _unsigned_days(
 ) -> set[tuple[int, datetime.date]]:
     """(patient, day) pairs with an attended group/workshop without a signed group note, or an
     attended individual/family session without the patient's signed progress note."""
+    group_signed = GroupNote.objects.filter(
+        clinic=clinic, session_id=OuterRef("session_id"), signed_at__isnull=False
+    )
+    note_signed = ProgressNote.objects.filter(
+        clinic=clinic, session_id=OuterRef("session_id"), patient_id=OuterRef("patient_id"),
+        signed_at__isnull=False,
+    )  # fmt: skip
     rows = (
         Attendance.objects.filter(
             clinic=clinic,
@@ -191,31 +198,17 @@ def _unsigned_days(
             status__in=ledger.ATTENDED,
             patient_id__in=patient_ids,
             session__day__range=(start, end),
-            session__kind__in=(*GROUP_NOTE_KINDS, *PROGRESS_NOTE_KINDS),
         )
         .exclude(session__status="cancelled")
-        .annotate(
-            group_signed=Exists(
-                GroupNote.objects.filter(
-                    clinic=clinic, session_id=OuterRef("session_id"), signed_at__isnull=False
-                )
-            ),
-            note_signed=Exists(
-                ProgressNote.objects.filter(
-                    clinic=clinic,
-                    session_id=OuterRef("session_id"),
-                    patient_id=OuterRef("patient_id"),
-                    signed_at__isnull=False,
-                )
-            ),
+        # Only the unsigned rows come back: the database judges each row's note.
+        .filter(
+            (Q(session__kind__in=GROUP_NOTE_KINDS) & ~Exists(group_signed))
+            | (Q(session__kind__in=PROGRESS_NOTE_KINDS) & ~Exists(note_signed))
         )
-        .values_list("patient_id", "session__day", "session__kind", "group_signed", "note_signed")
+        .values_list("patient_id", "session__day")
+        .order_by()
     )
-    return {
-        (patient_id, day)
-        for patient_id, day, kind, group_signed, note_signed in rows
-        if not (group_signed if kind in GROUP_NOTE_KINDS else note_signed)
-    }
+    return set(rows)
 
 
 def _load(clinic: Clinic, start: datetime.date, end: datetime.date) -> _Facts | None:

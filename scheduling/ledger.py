@@ -332,16 +332,25 @@ def authorization_days(
         )
         .order_by()
     )  # fmt: skip
-    billable: list[tuple[int, datetime.date]] = []
+    billable: list[tuple[int, datetime.date, datetime.date]] = []  # patient, day, Monday
     days_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
     scheduled_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
     for patient, day, total, scheduled in minutes:
-        week = (patient, clock.week_start(day))
+        monday = clock.week_start(day)
+        week = (patient, monday)
         scheduled_in_week[week] += int(scheduled.total_seconds() // 60) if scheduled else 0
         if (total or 0) >= clinic.billable_day_minutes:
-            billable.append((patient, day))
+            billable.append((patient, day, monday))
             days_in_week[week] += 1
     billable.sort()
+    # Each code's weekly rule, judged once a week.
+    met_in_week = {
+        week: {
+            ServiceCode.H0015: h0015_days_met(days_in_week[week]),
+            ServiceCode.S9480: s9480_hours_met(scheduled),
+        }
+        for week, scheduled in scheduled_in_week.items()
+    }
     by_patient: dict[int, list[Any]] = defaultdict(list)
     for authorization in every:
         by_patient[authorization.patient_id].append(authorization)
@@ -353,14 +362,10 @@ def authorization_days(
             on_claims[cited] += 1
         owners[(patient, day)] = DayAuthorization(known.get(cited or 0), True, claimed=True)
     taken: dict[int, int] = defaultdict(int, on_claims)
-    for patient, day in billable:
+    for patient, day, monday in billable:
         if (patient, day) in claimed:
             continue
-        week = (patient, clock.week_start(day))
-        met = {
-            ServiceCode.H0015: h0015_days_met(days_in_week[week]),
-            ServiceCode.S9480: s9480_hours_met(scheduled_in_week[week]),
-        }
+        met = met_in_week[(patient, monday)]
         covering = [
             a
             for a in by_patient[patient]
