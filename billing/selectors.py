@@ -355,83 +355,115 @@ def _coverage_blockers(coverage: Coverage | None, payer: Payer | None) -> list[s
     return found
 
 
+@dataclass
+class _Stay:
+    """What all the days of one IOP enrollment share, judged once for all of them."""
+
+    enrollment: Enrollment
+    coverage: Coverage | None
+    payer: Payer | None
+    diagnosis_codes: list[str]
+    primary_from: datetime.date | None  # the first day a primary diagnosis stands (None: none)
+    plans: list[tuple[Any, ...]]  # `_plan_windows`
+    others: list[Enrollment]  # the patient's other levels of care
+    consents: list[PayerConsent] | None  # Part 2 applies: the consents to this payer
+    needs_authorization: bool
+    windows: list[tuple[datetime.date, datetime.date]]  # the authorizations' date windows
+    coverage_blockers: list[str]
+    provider_incomplete: bool
+
+
+def _stay(facts: _Facts, enrollment: Enrollment) -> _Stay:
+    pid = enrollment.patient_id
+    coverage = facts.coverages.get(pid)
+    payer = facts.payers.get(coverage.payer.strip().lower()) if coverage else None
+    diagnoses = facts.diagnoses[pid]
+    site_id = enrollment.track.site_id if enrollment.track_id else None
+    provider = facts.providers.get(site_id) or facts.providers.get(None)
+    part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
+    return _Stay(
+        enrollment=enrollment, coverage=coverage, payer=payer,
+        diagnosis_codes=[d.icd10_code for d in diagnoses],
+        primary_from=min(
+            (d.diagnosed_on or datetime.date.min for d in diagnoses if d.is_primary),
+            default=None,
+        ),
+        plans=_plan_windows(facts.plans[enrollment.pk], facts.clinic),
+        others=facts.others[pid],
+        consents=facts.consents[(pid, payer.pk)] if part2 and payer is not None else None,
+        needs_authorization=payer is None or payer.authorization_required,
+        windows=[(a.start_date, a.end_date) for a in facts.authorizations[pid]],
+        coverage_blockers=_coverage_blockers(coverage, payer),
+        provider_incomplete=provider is None or bool(provider.missing),
+    )  # fmt: skip
+
+
+def _authorization_blockers(
+    stay: _Stay, day: datetime.date, billable: bool,
+    owner: ledger.DayAuthorization | None, program_met: bool,
+) -> list[str]:  # fmt: skip
+    if not stay.needs_authorization:
+        return []
+    if not any(first <= day <= last for first, last in stay.windows):
+        return [Blocker.NO_AUTHORIZATION]
+    if owner is None:
+        # A window holds the day, yet no authorization takes it: the authorization's code has
+        # a weekly rule the week fails though the payer's program passes (an H0015
+        # authorization for an S9480 payer's 2-day week). A week failing the payer's own rule
+        # is that blocker, and a short day is under hours.
+        return [Blocker.NO_AUTHORIZATION] if billable and program_met else []
+    if not owner.within_units:
+        return [Blocker.UNITS_USED_UP]
+    return []
+
+
 def _enrollment_days(
     facts: _Facts, enrollment: Enrollment, weeks: list[ledger.Week],
     start: datetime.date, end: datetime.date,
 ) -> list[BillableDay]:  # fmt: skip
     """The attended days of one IOP enrollment from `start` to `end` not yet on a claim, each
-    with its blockers in the worklist's order. What the enrollment's days share (coverage,
-    payer, diagnoses, plans, provider, consents) is judged once, each week's program rule
-    once a week, and only what depends on the day once a day."""
-    clinic, pid = facts.clinic, enrollment.patient_id
-    billable_minutes = clinic.billable_day_minutes
-    coverage = facts.coverages.get(pid)
-    payer = facts.payers.get(coverage.payer.strip().lower()) if coverage else None
-    diagnoses = facts.diagnoses[pid]
-    codes = [d.icd10_code for d in diagnoses]
-    # The first day a primary diagnosis stands (None: there is none).
-    primary_from = min(
-        (d.diagnosed_on or datetime.date.min for d in diagnoses if d.is_primary), default=None
-    )
-    plans = _plan_windows(facts.plans[enrollment.pk], clinic)
-    others = facts.others[pid]
-    site_id = enrollment.track.site_id if enrollment.track_id else None
-    provider = facts.providers.get(site_id) or facts.providers.get(None)
-    provider_incomplete = provider is None or bool(provider.missing)
-    part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
-    consents = facts.consents[(pid, payer.pk)] if part2 and payer is not None else None
-    needs_authorization = payer is None or payer.authorization_required
-    windows = [(a.start_date, a.end_date) for a in facts.authorizations[pid]]
-    coverage_blockers = _coverage_blockers(coverage, payer)
-    program = payer.program_code if payer is not None else ""
+    with its blockers in the worklist's order. What the enrollment's days share is judged
+    once (`_stay`), each week's program rule once a week, and only what depends on the day
+    once a day."""
+    stay = _stay(facts, enrollment)
+    pid, payer = enrollment.patient_id, stay.payer
+    billable_minutes = facts.clinic.billable_day_minutes
     days: list[BillableDay] = []
     for week in weeks:
-        # `program_week_met` once a week: the payer's program rule (no payer: no rule).
-        program_met = ledger.program_week_met(program, week)
-        week_fails = payer is not None and not program_met
+        # The payer's program rule (`program_week_met`), once a week; no payer, no rule.
+        program_met = ledger.program_week_met(payer.program_code if payer else "", week)
         for day, minutes in week.by_day.items():
             if not (start <= day <= end and minutes > 0 and _in_enrollment(enrollment, day)):
                 continue
             if (pid, day) in facts.claimed:
                 continue
             owner = facts.owners.get((pid, day))
-            found = []
-            if minutes < billable_minutes:
-                found.append(Blocker.UNDER_HOURS)
-            if (pid, day) in facts.unsigned:
-                found.append(Blocker.NOTE_UNSIGNED)
-            if not needs_authorization:
-                pass
-            elif not any(first <= day <= last for first, last in windows):
-                found.append(Blocker.NO_AUTHORIZATION)
-            elif owner is None:
-                # A window holds the day, yet no authorization takes it: the authorization's
-                # code has a weekly rule the week fails though the payer's program passes (an
-                # H0015 authorization for an S9480 payer's 2-day week). A week failing the
-                # payer's own rule is that blocker, and a short day is under hours.
-                if minutes >= billable_minutes and program_met:
-                    found.append(Blocker.NO_AUTHORIZATION)
-            elif not owner.within_units:
-                found.append(Blocker.UNITS_USED_UP)
-            found += coverage_blockers
-            if primary_from is None or day < primary_from:
-                found.append(Blocker.NO_PRIMARY_DIAGNOSIS)
-            if not _plan_in_force(plans, day):
-                found.append(Blocker.NO_SIGNED_PLAN)
-            if week_fails:
-                found.append(Blocker.WEEK_RULE)
-            if any(_in_enrollment(o, day) for o in others):
-                found.append(Blocker.LEVEL_OF_CARE_OVERLAP)
-            if provider_incomplete:
-                found.append(Blocker.PROVIDER_INCOMPLETE)
-            if consents is not None and not any(c.in_force(day) for c in consents):
-                found.append(Blocker.PART2_NO_CONSENT)
+            checks = [
+                (Blocker.UNDER_HOURS, minutes < billable_minutes),
+                (Blocker.NOTE_UNSIGNED, (pid, day) in facts.unsigned),
+            ]
+            found = [code for code, failed in checks if failed]
+            found += _authorization_blockers(
+                stay, day, minutes >= billable_minutes, owner, program_met
+            )
+            found += stay.coverage_blockers
+            checks = [
+                (Blocker.NO_PRIMARY_DIAGNOSIS,
+                 stay.primary_from is None or day < stay.primary_from),
+                (Blocker.NO_SIGNED_PLAN, not _plan_in_force(stay.plans, day)),
+                (Blocker.WEEK_RULE, payer is not None and not program_met),
+                (Blocker.LEVEL_OF_CARE_OVERLAP, any(_in_enrollment(o, day) for o in stay.others)),
+                (Blocker.PROVIDER_INCOMPLETE, stay.provider_incomplete),
+                (Blocker.PART2_NO_CONSENT,
+                 stay.consents is not None and not any(c.in_force(day) for c in stay.consents)),
+            ]  # fmt: skip
+            found += [code for code, failed in checks if failed]
             days.append(
                 BillableDay(
                     patient=enrollment.patient, enrollment=enrollment, day=day,
-                    minutes=minutes, coverage=coverage, payer=payer,
+                    minutes=minutes, coverage=stay.coverage, payer=payer,
                     authorization=owner.authorization if owner is not None else None,
-                    diagnosis_codes=list(codes), blockers=found,
+                    diagnosis_codes=list(stay.diagnosis_codes), blockers=found,
                 )
             )  # fmt: skip
     return days
