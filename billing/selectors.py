@@ -93,7 +93,7 @@ BLOCKERS: dict[str, str] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # thousands a page: no __dict__ each
 class BillableDay:
     """One attended day of one IOP enrollment, and what holds it back (empty: ready)."""
 
@@ -106,7 +106,6 @@ class BillableDay:
     authorization: Any = None
     diagnosis_codes: list[str] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
-    details: dict[str, str] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -177,6 +176,8 @@ class _Facts:
     diagnoses: dict[int, list[Diagnosis]]
     plans: dict[int, list[dict[str, Any]]]
     consents: dict[tuple[int, int], list[PayerConsent]]
+    # Each list of blockers once: the days held by the same ones share it (read, never changed).
+    alike: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
 
 
 def _unsigned_days(
@@ -362,7 +363,7 @@ class _Stay:
     enrollment: Enrollment
     coverage: Coverage | None
     payer: Payer | None
-    diagnosis_codes: list[str]
+    diagnosis_codes: list[str]  # one list for all the days: read, never changed
     primary_from: datetime.date | None  # the first day a primary diagnosis stands (None: none)
     plans: list[tuple[Any, ...]]  # `_plan_windows`
     others: list[Enrollment]  # the patient's other levels of care
@@ -458,12 +459,13 @@ def _enrollment_days(
                  stay.consents is not None and not any(c.in_force(day) for c in stay.consents)),
             ]  # fmt: skip
             found += [code for code, failed in checks if failed]
+            found = facts.alike.setdefault(tuple(found), found)
             days.append(
                 BillableDay(
                     patient=enrollment.patient, enrollment=enrollment, day=day,
                     minutes=minutes, coverage=stay.coverage, payer=payer,
                     authorization=owner.authorization if owner is not None else None,
-                    diagnosis_codes=list(stay.diagnosis_codes), blockers=found,
+                    diagnosis_codes=stay.diagnosis_codes, blockers=found,
                 )
             )  # fmt: skip
     return days

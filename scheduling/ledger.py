@@ -80,7 +80,7 @@ def s9480_hours_met(scheduled_minutes: int) -> bool:
     return scheduled_minutes >= S9480_SCHEDULED_MINUTES_A_WEEK
 
 
-@dataclass
+@dataclass(slots=True)  # one a patient a week, on every page that counts hours
 class Week:
     patient: Patient
     start: datetime.date
@@ -283,9 +283,10 @@ def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[W
     ]
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DayAuthorization:
-    """Which authorization a billable day falls to, and whether a unit was left for it."""
+    """Which authorization a billable day falls to, and whether a unit was left for it. A
+    value: the days that fall alike share one (`authorization_days`)."""
 
     authorization: Any
     within_units: bool
@@ -357,10 +358,20 @@ def authorization_days(
     known = {a.pk: a for a in every}
     on_claims: dict[int, int] = defaultdict(int)
     owners: dict[tuple[int, datetime.date], DayAuthorization | None] = {}
+    # One value per (authorization, within units, claimed), not one a day.
+    alike: dict[tuple[int | None, bool, bool], DayAuthorization] = {}
+
+    def falls_to(authorization: Any, within: bool, claimed: bool = False) -> DayAuthorization:
+        key = (authorization.pk if authorization is not None else None, within, claimed)
+        found = alike.get(key)
+        if found is None:
+            found = alike[key] = DayAuthorization(authorization, within, claimed=claimed)
+        return found
+
     for (patient, day), cited in claimed.items():
         if cited in known:
             on_claims[cited] += 1
-        owners[(patient, day)] = DayAuthorization(known.get(cited or 0), True, claimed=True)
+        owners[(patient, day)] = falls_to(known.get(cited or 0), True, claimed=True)
     taken: dict[int, int] = defaultdict(int, on_claims)
     for patient, day, monday in billable:
         if (patient, day) in claimed:
@@ -381,7 +392,7 @@ def authorization_days(
         within = owner is not None
         owner = owner or covering[0]
         taken[owner.pk] += 1
-        owners[(patient, day)] = DayAuthorization(owner, within)
+        owners[(patient, day)] = falls_to(owner, within)
     for authorization in every:
         authorization.claimed_days = on_claims[authorization.pk]
         authorization.billed_days = taken[authorization.pk]
