@@ -62,12 +62,21 @@ MARKING_WINDOW_DAYS = 30
 S9480_SCHEDULED_MINUTES_A_WEEK = 9 * 60
 
 
+def elapsed_time(start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
+    """Real time between two instants. In UTC: Python subtracts two datetimes sharing a zone
+    by wall clock, which is off by an hour across a daylight-saving change. (PostgreSQL's
+    difference of two timestamptz is real time already.)"""
+    return end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)
+
+
+def whole_minutes(elapsed: datetime.timedelta) -> int:
+    """The whole minutes of a real elapsed time."""
+    return int(elapsed.total_seconds() // 60)
+
+
 def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
-    """Real minutes between two instants. In UTC: Python subtracts two datetimes sharing a
-    zone by wall clock, which is off by an hour across a daylight-saving change."""
-    return int(
-        (end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60
-    )
+    """Real minutes between two instants."""
+    return whole_minutes(elapsed_time(start, end))
 
 
 def h0015_days_met(billable_days: int) -> bool:
@@ -206,8 +215,8 @@ def _empty_week(clinic: Clinic, patient: Patient, start: datetime.date) -> Week:
 
 
 # One attendance row as the ledger reads it: patient, day, kind, status, minutes attended,
-# starts, ends.
-_Row = tuple[int, datetime.date, str, str, int | None, datetime.datetime, datetime.datetime]
+# and how long it lasts (its real elapsed time).
+_Row = tuple[int, datetime.date, str, str, int | None, datetime.timedelta]
 
 
 def weeks_for(
@@ -234,20 +243,26 @@ def weeks_for(
     if patients is not None:
         # Plain tuples: the patients are known, so no row needs to become a model.
         people = {p.pk: p for p in patients}
-        facts = rows.filter(patient__in=patients).values_list(
-            "patient_id", "session__day", "session__kind", "status", "minutes_attended",
-            "starts_at", "ends_at",
+        # The length as the database's timestamptz difference (`elapsed_time`): one value to
+        # parse a row, not two instants.
+        facts = (
+            rows.filter(patient__in=patients)
+            .annotate(length=F("ends_at") - F("starts_at"))
+            .values_list(
+                "patient_id", "session__day", "session__kind", "status", "minutes_attended",
+                "length",
+            )
         )  # fmt: skip
     else:
         people = {}
         facts = _with_patients(rows, people)
     ledger: dict[tuple[int, datetime.date], Week] = {}
-    for patient_id, day, kind, status, attended, starts_at, ends_at in facts:
+    for patient_id, day, kind, status, attended, elapsed in facts:
         monday = clock.week_start(day)
         week = ledger.get((patient_id, monday))
         if week is None:
             week = ledger[(patient_id, monday)] = _empty_week(clinic, people[patient_id], monday)
-        length = elapsed_minutes(starts_at, ends_at)
+        length = whole_minutes(elapsed)
         week.scheduled += length
         if status in ATTENDED:
             minutes = attended or 0
@@ -265,7 +280,7 @@ def _with_patients(rows: Any, people: dict[int, Patient]) -> Iterator[_Row]:
         people[row.patient_id] = row.patient
         yield (
             row.patient_id, row.session.day, row.session.kind, row.status,
-            row.minutes_attended, row.starts_at, row.ends_at,
+            row.minutes_attended, elapsed_time(row.starts_at, row.ends_at),
         )  # fmt: skip
 
 
@@ -339,7 +354,7 @@ def authorization_days(
     for patient, day, total, scheduled in minutes:
         monday = clock.week_start(day)
         week = (patient, monday)
-        scheduled_in_week[week] += int(scheduled.total_seconds() // 60) if scheduled else 0
+        scheduled_in_week[week] += whole_minutes(scheduled) if scheduled else 0
         if (total or 0) >= clinic.billable_day_minutes:
             billable.append((patient, day, monday))
             days_in_week[week] += 1
