@@ -93,7 +93,7 @@ BLOCKERS: dict[str, str] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # thousands a page: no __dict__ each
 class BillableDay:
     """One attended day of one IOP enrollment, and what holds it back (empty: ready)."""
 
@@ -106,7 +106,6 @@ class BillableDay:
     authorization: Any = None
     diagnosis_codes: list[str] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
-    details: dict[str, str] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -159,19 +158,6 @@ def _in_enrollment(enrollment: Enrollment, day: datetime.date) -> bool:
     )
 
 
-def _plan_in_force(plans: list[dict[str, Any]], clinic: Clinic, day: datetime.date) -> bool:
-    """A signed (acknowledged) plan version whose signing day has come, not superseded by that
-    day and not past its review date."""
-    for plan in plans:
-        signed = clock.local_date(clinic, plan["acknowledged_at"])
-        superseded = plan["superseded_at"]
-        if signed <= day <= plan["review_due"] and (
-            superseded is None or day < clock.local_date(clinic, superseded)
-        ):
-            return True
-    return False
-
-
 @dataclass
 class _Facts:
     """Everything a day's readiness is judged on, loaded once for all patients."""
@@ -190,6 +176,8 @@ class _Facts:
     diagnoses: dict[int, list[Diagnosis]]
     plans: dict[int, list[dict[str, Any]]]
     consents: dict[tuple[int, int], list[PayerConsent]]
+    # Each list of blockers once: the days held by the same ones share it (read, never changed).
+    alike: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
 
 
 def _unsigned_days(
@@ -197,6 +185,13 @@ def _unsigned_days(
 ) -> set[tuple[int, datetime.date]]:
     """(patient, day) pairs with an attended group/workshop without a signed group note, or an
     attended individual/family session without the patient's signed progress note."""
+    group_signed = GroupNote.objects.filter(
+        clinic=clinic, session_id=OuterRef("session_id"), signed_at__isnull=False
+    )
+    note_signed = ProgressNote.objects.filter(
+        clinic=clinic, session_id=OuterRef("session_id"), patient_id=OuterRef("patient_id"),
+        signed_at__isnull=False,
+    )  # fmt: skip
     rows = (
         Attendance.objects.filter(
             clinic=clinic,
@@ -204,31 +199,17 @@ def _unsigned_days(
             status__in=ledger.ATTENDED,
             patient_id__in=patient_ids,
             session__day__range=(start, end),
-            session__kind__in=(*GROUP_NOTE_KINDS, *PROGRESS_NOTE_KINDS),
         )
         .exclude(session__status="cancelled")
-        .annotate(
-            group_signed=Exists(
-                GroupNote.objects.filter(
-                    clinic=clinic, session_id=OuterRef("session_id"), signed_at__isnull=False
-                )
-            ),
-            note_signed=Exists(
-                ProgressNote.objects.filter(
-                    clinic=clinic,
-                    session_id=OuterRef("session_id"),
-                    patient_id=OuterRef("patient_id"),
-                    signed_at__isnull=False,
-                )
-            ),
+        # Only the unsigned rows come back: the database judges each row's note.
+        .filter(
+            (Q(session__kind__in=GROUP_NOTE_KINDS) & ~Exists(group_signed))
+            | (Q(session__kind__in=PROGRESS_NOTE_KINDS) & ~Exists(note_signed))
         )
-        .values_list("patient_id", "session__day", "session__kind", "group_signed", "note_signed")
+        .values_list("patient_id", "session__day")
+        .order_by()
     )
-    return {
-        (patient_id, day)
-        for patient_id, day, kind, group_signed, note_signed in rows
-        if not (group_signed if kind in GROUP_NOTE_KINDS else note_signed)
-    }
+    return set(rows)
 
 
 def _load(clinic: Clinic, start: datetime.date, end: datetime.date) -> _Facts | None:
@@ -343,73 +324,151 @@ def count_authorization_units(*, clinic: Clinic, authorizations: list[Any]) -> N
         authorization.billed_days = found.billed_days if found else 0
 
 
-def _authorization_blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]:
-    if entry.payer is not None and not entry.payer.authorization_required:
+def _plan_windows(plans: list[dict[str, Any]], clinic: Clinic) -> list[tuple[Any, ...]]:
+    """Each signed (acknowledged) plan version as the days it is in force: from its signing
+    day to its review date, and before the day it was superseded (None: not superseded)."""
+    return [
+        (
+            clock.local_date(clinic, plan["acknowledged_at"]),
+            plan["review_due"],
+            clock.local_date(clinic, plan["superseded_at"]) if plan["superseded_at"] else None,
+        )
+        for plan in plans
+    ]
+
+
+def _plan_in_force(windows: list[tuple[Any, ...]], day: datetime.date) -> bool:
+    """A signed plan version in force on the day (`_plan_windows`)."""
+    return any(
+        signed <= day <= review_due and (superseded is None or day < superseded)
+        for signed, review_due, superseded in windows
+    )
+
+
+def _coverage_blockers(coverage: Coverage | None, payer: Payer | None) -> list[str]:
+    if coverage is None:
+        return [Blocker.NO_COVERAGE]
+    found = []
+    if coverage.verification_status != VerificationStatus.VERIFIED:
+        found.append(Blocker.COVERAGE_UNVERIFIED)
+    if payer is None:
+        found.append(Blocker.PAYER_NOT_SET_UP)
+    return found
+
+
+@dataclass
+class _Stay:
+    """What all the days of one IOP enrollment share, judged once for all of them."""
+
+    enrollment: Enrollment
+    coverage: Coverage | None
+    payer: Payer | None
+    diagnosis_codes: list[str]  # one list for all the days: read, never changed
+    primary_from: datetime.date | None  # the first day a primary diagnosis stands (None: none)
+    plans: list[tuple[Any, ...]]  # `_plan_windows`
+    others: list[Enrollment]  # the patient's other levels of care
+    consents: list[PayerConsent] | None  # Part 2 applies: the consents to this payer
+    needs_authorization: bool
+    windows: list[tuple[datetime.date, datetime.date]]  # the authorizations' date windows
+    coverage_blockers: list[str]
+    provider_incomplete: bool
+
+
+def _stay(facts: _Facts, enrollment: Enrollment) -> _Stay:
+    pid = enrollment.patient_id
+    coverage = facts.coverages.get(pid)
+    payer = facts.payers.get(coverage.payer.strip().lower()) if coverage else None
+    diagnoses = facts.diagnoses[pid]
+    site_id = enrollment.track.site_id if enrollment.track_id else None
+    provider = facts.providers.get(site_id) or facts.providers.get(None)
+    part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
+    return _Stay(
+        enrollment=enrollment, coverage=coverage, payer=payer,
+        diagnosis_codes=[d.icd10_code for d in diagnoses],
+        primary_from=min(
+            (d.diagnosed_on or datetime.date.min for d in diagnoses if d.is_primary),
+            default=None,
+        ),
+        plans=_plan_windows(facts.plans[enrollment.pk], facts.clinic),
+        others=facts.others[pid],
+        consents=facts.consents[(pid, payer.pk)] if part2 and payer is not None else None,
+        needs_authorization=payer is None or payer.authorization_required,
+        windows=[(a.start_date, a.end_date) for a in facts.authorizations[pid]],
+        coverage_blockers=_coverage_blockers(coverage, payer),
+        provider_incomplete=provider is None or bool(provider.missing),
+    )  # fmt: skip
+
+
+def _authorization_blockers(
+    stay: _Stay, day: datetime.date, billable: bool,
+    owner: ledger.DayAuthorization | None, program_met: bool,
+) -> list[str]:  # fmt: skip
+    if not stay.needs_authorization:
         return []
-    pid, day = entry.patient.pk, entry.day
-    if not any(a.start_date <= day <= a.end_date for a in facts.authorizations[pid]):
+    if not any(first <= day <= last for first, last in stay.windows):
         return [Blocker.NO_AUTHORIZATION]
-    owner = facts.owners.get((pid, day))
     if owner is None:
         # A window holds the day, yet no authorization takes it: the authorization's code has
         # a weekly rule the week fails though the payer's program passes (an H0015
         # authorization for an S9480 payer's 2-day week). A week failing the payer's own rule
         # is that blocker, and a short day is under hours.
-        billable = entry.minutes >= facts.clinic.billable_day_minutes
-        code = entry.payer.program_code if entry.payer is not None else ""
-        mismatch = billable and ledger.program_week_met(code, week)
-        return [Blocker.NO_AUTHORIZATION] if mismatch else []
+        return [Blocker.NO_AUTHORIZATION] if billable and program_met else []
     if not owner.within_units:
         return [Blocker.UNITS_USED_UP]
     return []
 
 
-def _coverage_blockers(entry: BillableDay) -> list[str]:
-    if entry.coverage is None:
-        return [Blocker.NO_COVERAGE]
-    found = []
-    if entry.coverage.verification_status != VerificationStatus.VERIFIED:
-        found.append(Blocker.COVERAGE_UNVERIFIED)
-    if entry.payer is None:
-        found.append(Blocker.PAYER_NOT_SET_UP)
-    return found
-
-
-def _blockers(facts: _Facts, entry: BillableDay, week: ledger.Week) -> list[str]:
-    """Each blocker of one day, in the worklist's order."""
-    clinic, pid, day, payer = facts.clinic, entry.patient.pk, entry.day, entry.payer
-    enrollment = entry.enrollment
-    diagnoses = facts.diagnoses[pid]
-    site_id = enrollment.track.site_id if enrollment.track_id else None
-    provider = facts.providers.get(site_id) or facts.providers.get(None)
-    checks = [
-        (Blocker.UNDER_HOURS, entry.minutes < clinic.billable_day_minutes),
-        (Blocker.NOTE_UNSIGNED, (pid, day) in facts.unsigned),
-    ]
-    found = [code for code, failed in checks if failed]
-    found += _authorization_blockers(facts, entry, week)
-    found += _coverage_blockers(entry)
-    part2 = any(d.category == DiagnosisCategory.SUBSTANCE_USE for d in diagnoses)
-    checks = [
-        (
-            Blocker.NO_PRIMARY_DIAGNOSIS,
-            not any(d.is_primary and (d.diagnosed_on is None or d.diagnosed_on <= day)
-                    for d in diagnoses),
-        ),
-        (Blocker.NO_SIGNED_PLAN, not _plan_in_force(facts.plans[enrollment.pk], clinic, day)),
-        (
-            Blocker.WEEK_RULE,
-            payer is not None and not ledger.program_week_met(payer.program_code, week),
-        ),
-        (Blocker.LEVEL_OF_CARE_OVERLAP, any(_in_enrollment(o, day) for o in facts.others[pid])),
-        (Blocker.PROVIDER_INCOMPLETE, provider is None or bool(provider.missing)),
-        (
-            Blocker.PART2_NO_CONSENT,
-            part2 and payer is not None
-            and not any(c.in_force(day) for c in facts.consents[(pid, payer.pk)]),
-        ),
-    ]  # fmt: skip
-    return found + [code for code, failed in checks if failed]
+def _enrollment_days(
+    facts: _Facts, enrollment: Enrollment, weeks: list[ledger.Week],
+    start: datetime.date, end: datetime.date,
+) -> list[BillableDay]:  # fmt: skip
+    """The attended days of one IOP enrollment from `start` to `end` not yet on a claim, each
+    with its blockers in the worklist's order. What the enrollment's days share is judged
+    once (`_stay`), each week's program rule once a week, and only what depends on the day
+    once a day."""
+    stay = _stay(facts, enrollment)
+    pid, payer = enrollment.patient_id, stay.payer
+    billable_minutes = facts.clinic.billable_day_minutes
+    days: list[BillableDay] = []
+    for week in weeks:
+        # The payer's program rule (`program_week_met`), once a week; no payer, no rule.
+        program_met = ledger.program_week_met(payer.program_code if payer else "", week)
+        for day, minutes in week.by_day.items():
+            if not (start <= day <= end and minutes > 0 and _in_enrollment(enrollment, day)):
+                continue
+            if (pid, day) in facts.claimed:
+                continue
+            owner = facts.owners.get((pid, day))
+            checks = [
+                (Blocker.UNDER_HOURS, minutes < billable_minutes),
+                (Blocker.NOTE_UNSIGNED, (pid, day) in facts.unsigned),
+            ]
+            found = [code for code, failed in checks if failed]
+            found += _authorization_blockers(
+                stay, day, minutes >= billable_minutes, owner, program_met
+            )
+            found += stay.coverage_blockers
+            checks = [
+                (Blocker.NO_PRIMARY_DIAGNOSIS,
+                 stay.primary_from is None or day < stay.primary_from),
+                (Blocker.NO_SIGNED_PLAN, not _plan_in_force(stay.plans, day)),
+                (Blocker.WEEK_RULE, payer is not None and not program_met),
+                (Blocker.LEVEL_OF_CARE_OVERLAP, any(_in_enrollment(o, day) for o in stay.others)),
+                (Blocker.PROVIDER_INCOMPLETE, stay.provider_incomplete),
+                (Blocker.PART2_NO_CONSENT,
+                 stay.consents is not None and not any(c.in_force(day) for c in stay.consents)),
+            ]  # fmt: skip
+            found += [code for code, failed in checks if failed]
+            found = facts.alike.setdefault(tuple(found), found)
+            days.append(
+                BillableDay(
+                    patient=enrollment.patient, enrollment=enrollment, day=day,
+                    minutes=minutes, coverage=stay.coverage, payer=payer,
+                    authorization=owner.authorization if owner is not None else None,
+                    diagnosis_codes=stay.diagnosis_codes, blockers=found,
+                )
+            )  # fmt: skip
+    return days
 
 
 def _days(facts: _Facts, start: datetime.date, end: datetime.date) -> list[BillableDay]:
@@ -418,24 +477,7 @@ def _days(facts: _Facts, start: datetime.date, end: datetime.date) -> list[Billa
         by_patient[pid].append(week)
     days: list[BillableDay] = []
     for enrollment in facts.iop_enrollments:
-        pid = enrollment.patient_id
-        coverage = facts.coverages.get(pid)
-        payer = facts.payers.get(coverage.payer.strip().lower()) if coverage else None
-        for week in by_patient[pid]:
-            for day, minutes in week.by_day.items():
-                if not (start <= day <= end and minutes > 0 and _in_enrollment(enrollment, day)):
-                    continue
-                if (pid, day) in facts.claimed:
-                    continue
-                owner = facts.owners.get((pid, day))
-                entry = BillableDay(
-                    patient=enrollment.patient, enrollment=enrollment, day=day, minutes=minutes,
-                    coverage=coverage, payer=payer,
-                    authorization=owner.authorization if owner is not None else None,
-                    diagnosis_codes=[d.icd10_code for d in facts.diagnoses[pid]],
-                )  # fmt: skip
-                entry.blockers = _blockers(facts, entry, week)
-                days.append(entry)
+        days += _enrollment_days(facts, enrollment, by_patient[enrollment.patient_id], start, end)
     return days
 
 

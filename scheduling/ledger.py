@@ -36,7 +36,7 @@ Three rules live here and nowhere else (every page, API and count calls them):
 
 import datetime
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,12 +62,21 @@ MARKING_WINDOW_DAYS = 30
 S9480_SCHEDULED_MINUTES_A_WEEK = 9 * 60
 
 
+def elapsed_time(start: datetime.datetime, end: datetime.datetime) -> datetime.timedelta:
+    """Real time between two instants. In UTC: Python subtracts two datetimes sharing a zone
+    by wall clock, which is off by an hour across a daylight-saving change. (PostgreSQL's
+    difference of two timestamptz is real time already.)"""
+    return end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)
+
+
+def whole_minutes(elapsed: datetime.timedelta) -> int:
+    """The whole minutes of a real elapsed time."""
+    return int(elapsed.total_seconds() // 60)
+
+
 def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
-    """Real minutes between two instants. In UTC: Python subtracts two datetimes sharing a
-    zone by wall clock, which is off by an hour across a daylight-saving change."""
-    return int(
-        (end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60
-    )
+    """Real minutes between two instants."""
+    return whole_minutes(elapsed_time(start, end))
 
 
 def h0015_days_met(billable_days: int) -> bool:
@@ -80,7 +89,7 @@ def s9480_hours_met(scheduled_minutes: int) -> bool:
     return scheduled_minutes >= S9480_SCHEDULED_MINUTES_A_WEEK
 
 
-@dataclass
+@dataclass(slots=True)  # one a patient a week, on every page that counts hours
 class Week:
     patient: Patient
     start: datetime.date
@@ -205,6 +214,11 @@ def _empty_week(clinic: Clinic, patient: Patient, start: datetime.date) -> Week:
     )  # fmt: skip
 
 
+# One attendance row as the ledger reads it: patient, day, kind, status, minutes attended,
+# and how long it lasts (its real elapsed time).
+_Row = tuple[int, datetime.date, str, str, int | None, datetime.timedelta]
+
+
 def weeks_for(
     *,
     clinic: Clinic,
@@ -219,33 +233,55 @@ def weeks_for(
     first = clock.week_start(start)
     begin = clock.at(tz, first, datetime.time.min)
     end = clock.at(tz, first + datetime.timedelta(weeks=weeks), datetime.time.min)
-    rows = (
-        Attendance.objects.filter(
-            clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
-        )
-        .exclude(session__status="cancelled")
-        .select_related("session", "patient")
-    )
-    if patients is not None:
-        rows = rows.filter(patient__in=patients)
+    rows = Attendance.objects.filter(
+        clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
+    ).exclude(session__status="cancelled")
     now = now or clock.now()
     window_opens = marking_window_opens(clock.local_date(clinic, now))
+    people: dict[int, Patient]
+    facts: Iterable[_Row]
+    if patients is not None:
+        # Plain tuples: the patients are known, so no row needs to become a model.
+        people = {p.pk: p for p in patients}
+        # The length as the database's timestamptz difference (`elapsed_time`): one value to
+        # parse a row, not two instants.
+        facts = (
+            rows.filter(patient__in=patients)
+            .annotate(length=F("ends_at") - F("starts_at"))
+            .values_list(
+                "patient_id", "session__day", "session__kind", "status", "minutes_attended",
+                "length",
+            )
+        )  # fmt: skip
+    else:
+        people = {}
+        facts = _with_patients(rows, people)
     ledger: dict[tuple[int, datetime.date], Week] = {}
-    for row in rows:
-        monday = clock.week_start(row.session.day)
-        week = ledger.get((row.patient_id, monday))
+    for patient_id, day, kind, status, attended, elapsed in facts:
+        monday = clock.week_start(day)
+        week = ledger.get((patient_id, monday))
         if week is None:
-            week = ledger[(row.patient_id, monday)] = _empty_week(clinic, row.patient, monday)
-        length = elapsed_minutes(row.starts_at, row.ends_at)
+            week = ledger[(patient_id, monday)] = _empty_week(clinic, people[patient_id], monday)
+        length = whole_minutes(elapsed)
         week.scheduled += length
-        if row.status in ATTENDED:
-            minutes = row.minutes_attended or 0
+        if status in ATTENDED:
+            minutes = attended or 0
             week.attended += minutes
-            week.by_kind[row.session.kind] += minutes
-            week.by_day[row.session.day] += minutes
-        elif row.status == "expected" and row.session.day >= window_opens:
+            week.by_kind[kind] += minutes
+            week.by_day[day] += minutes
+        elif status == "expected" and day >= window_opens:
             week.still_possible += length  # `awaiting_mark`, or not held yet
     return ledger
+
+
+def _with_patients(rows: Any, people: dict[int, Patient]) -> Iterator[_Row]:
+    """`weeks_for`'s rows for the whole clinic, each patient read with its row (one query)."""
+    for row in rows.select_related("session", "patient"):
+        people[row.patient_id] = row.patient
+        yield (
+            row.patient_id, row.session.day, row.session.kind, row.status,
+            row.minutes_attended, elapsed_time(row.starts_at, row.ends_at),
+        )  # fmt: skip
 
 
 def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[Week]:
@@ -262,9 +298,10 @@ def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[W
     ]
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DayAuthorization:
-    """Which authorization a billable day falls to, and whether a unit was left for it."""
+    """Which authorization a billable day falls to, and whether a unit was left for it. A
+    value: the days that fall alike share one (`authorization_days`)."""
 
     authorization: Any
     within_units: bool
@@ -311,35 +348,50 @@ def authorization_days(
         )
         .order_by()
     )  # fmt: skip
-    billable: list[tuple[int, datetime.date]] = []
+    billable: list[tuple[int, datetime.date, datetime.date]] = []  # patient, day, Monday
     days_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
     scheduled_in_week: dict[tuple[int, datetime.date], int] = defaultdict(int)
     for patient, day, total, scheduled in minutes:
-        week = (patient, clock.week_start(day))
-        scheduled_in_week[week] += int(scheduled.total_seconds() // 60) if scheduled else 0
+        monday = clock.week_start(day)
+        week = (patient, monday)
+        scheduled_in_week[week] += whole_minutes(scheduled) if scheduled else 0
         if (total or 0) >= clinic.billable_day_minutes:
-            billable.append((patient, day))
+            billable.append((patient, day, monday))
             days_in_week[week] += 1
     billable.sort()
+    # Each code's weekly rule, judged once a week.
+    met_in_week = {
+        week: {
+            ServiceCode.H0015: h0015_days_met(days_in_week[week]),
+            ServiceCode.S9480: s9480_hours_met(scheduled),
+        }
+        for week, scheduled in scheduled_in_week.items()
+    }
     by_patient: dict[int, list[Any]] = defaultdict(list)
     for authorization in every:
         by_patient[authorization.patient_id].append(authorization)
     known = {a.pk: a for a in every}
     on_claims: dict[int, int] = defaultdict(int)
     owners: dict[tuple[int, datetime.date], DayAuthorization | None] = {}
+    # One value per (authorization, within units, claimed), not one a day.
+    alike: dict[tuple[int | None, bool, bool], DayAuthorization] = {}
+
+    def falls_to(authorization: Any, within: bool, claimed: bool = False) -> DayAuthorization:
+        key = (authorization.pk if authorization is not None else None, within, claimed)
+        found = alike.get(key)
+        if found is None:
+            found = alike[key] = DayAuthorization(authorization, within, claimed=claimed)
+        return found
+
     for (patient, day), cited in claimed.items():
         if cited in known:
             on_claims[cited] += 1
-        owners[(patient, day)] = DayAuthorization(known.get(cited or 0), True, claimed=True)
+        owners[(patient, day)] = falls_to(known.get(cited or 0), True, claimed=True)
     taken: dict[int, int] = defaultdict(int, on_claims)
-    for patient, day in billable:
+    for patient, day, monday in billable:
         if (patient, day) in claimed:
             continue
-        week = (patient, clock.week_start(day))
-        met = {
-            ServiceCode.H0015: h0015_days_met(days_in_week[week]),
-            ServiceCode.S9480: s9480_hours_met(scheduled_in_week[week]),
-        }
+        met = met_in_week[(patient, monday)]
         covering = [
             a
             for a in by_patient[patient]
@@ -355,7 +407,7 @@ def authorization_days(
         within = owner is not None
         owner = owner or covering[0]
         taken[owner.pk] += 1
-        owners[(patient, day)] = DayAuthorization(owner, within)
+        owners[(patient, day)] = falls_to(owner, within)
     for authorization in every:
         authorization.claimed_days = on_claims[authorization.pk]
         authorization.billed_days = taken[authorization.pk]
