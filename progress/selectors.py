@@ -4,6 +4,7 @@ patient's progress series."""
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -245,9 +246,10 @@ class CaseloadRow:
     def week_words(self) -> str:
         return week_span(self.week_of)
 
-    @property
+    @cached_property
     def flags(self) -> list[tuple[str, str, str]]:
-        """(code, tone, words) — what needs action today, most urgent first."""
+        """(code, tone, words) — what needs action today, most urgent first. Read once the
+        row is filled in (`caseload`), then kept: the page asks for it several times a row."""
         found = []
         if self.item9 or self.open_safety_tasks:
             found.append(("item9", "danger", "PHQ-9 item 9: safety follow-up"))
@@ -391,11 +393,16 @@ def _add_hours(clinic: Clinic, rows: Rows, today: datetime.date, now: datetime.d
 def _add_attendance(
     clinic: Clinic, rows: Rows, today: datetime.date, now: datetime.datetime
 ) -> None:
-    """Attendance rate (28 days) and unexcused absences (14 days): one query."""
+    """Attendance rate (28 days) and unexcused absences (14 days): one query. The window is
+    bounded on the attendance's own start too, so the (clinic, patient, starts_at) index
+    reads 28 days of each patient, not their whole history (a session's places start on its
+    day)."""
+    since = today - datetime.timedelta(days=RATE_WINDOW_DAYS)
     counts = (
         Attendance.objects.filter(
             clinic=clinic, patient_id__in=list(rows), is_active=True, ends_at__lte=now,
-            session__day__gte=today - datetime.timedelta(days=RATE_WINDOW_DAYS),
+            starts_at__gte=clock.at(clock.zone(clinic), since, datetime.time.min),
+            session__day__gte=since,
         )
         .exclude(session__status="cancelled")
         .values("patient_id")

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Extract, Floor
 
 from iop import clock
 from iop.models import Authorization, Clinic, Patient
@@ -68,6 +68,11 @@ def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
     return int(
         (end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)).total_seconds() // 60
     )
+
+
+# `elapsed_minutes` of an attendance row, in SQL: whole real minutes (timestamptz subtraction
+# is in real time whatever the zone), so the ledger's sums are the sums of `elapsed_minutes`.
+ELAPSED_MINUTES = Cast(Floor(Extract(F("ends_at") - F("starts_at"), "epoch") / 60), IntegerField())
 
 
 def h0015_days_met(billable_days: int) -> bool:
@@ -214,37 +219,51 @@ def weeks_for(
     now: datetime.datetime | None = None,
 ) -> dict[tuple[int, datetime.date], Week]:
     """The ledger for `weeks` weeks from the Monday of `start`, as it stands at `now` (what is
-    still possible), one query for all patients."""
+    still possible): one query for all patients, summed by PostgreSQL per patient, day and
+    kind of session (and one more for the patients when `patients` is not given)."""
     tz = clock.zone(clinic)
     first = clock.week_start(start)
     begin = clock.at(tz, first, datetime.time.min)
     end = clock.at(tz, first + datetime.timedelta(weeks=weeks), datetime.time.min)
+    now = now or clock.now()
+    window_opens = marking_window_opens(clock.local_date(clinic, now))
+    attended = Q(status__in=ATTENDED)
     rows = (
         Attendance.objects.filter(
             clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
         )
         .exclude(session__status="cancelled")
-        .select_related("session", "patient")
+        .values_list("patient_id", "session__day", "session__kind")
+        .annotate(
+            scheduled=Sum(ELAPSED_MINUTES),
+            attended=Sum("minutes_attended", filter=attended),
+            attended_rows=Count("id", filter=attended),
+            # `awaiting_mark`, or not held yet
+            possible=Sum(
+                ELAPSED_MINUTES,
+                filter=Q(status="expected", session__day__gte=window_opens),
+            ),
+        )
+        .order_by("session__day", "patient_id")
     )
     if patients is not None:
         rows = rows.filter(patient__in=patients)
-    now = now or clock.now()
-    window_opens = marking_window_opens(clock.local_date(clinic, now))
+    found = list(rows)
+    if patients is None:
+        patients = list(Patient.objects.filter(clinic=clinic, pk__in={r[0] for r in found}))
+    by_pk = {patient.pk: patient for patient in patients}
     ledger: dict[tuple[int, datetime.date], Week] = {}
-    for row in rows:
-        monday = clock.week_start(row.session.day)
-        week = ledger.get((row.patient_id, monday))
+    for patient_id, day, kind, scheduled, minutes, attended_rows, possible in found:
+        monday = clock.week_start(day)
+        week = ledger.get((patient_id, monday))
         if week is None:
-            week = ledger[(row.patient_id, monday)] = _empty_week(clinic, row.patient, monday)
-        length = elapsed_minutes(row.starts_at, row.ends_at)
-        week.scheduled += length
-        if row.status in ATTENDED:
-            minutes = row.minutes_attended or 0
-            week.attended += minutes
-            week.by_kind[row.session.kind] += minutes
-            week.by_day[row.session.day] += minutes
-        elif row.status == "expected" and row.session.day >= window_opens:
-            week.still_possible += length  # `awaiting_mark`, or not held yet
+            week = ledger[(patient_id, monday)] = _empty_week(clinic, by_pk[patient_id], monday)
+        week.scheduled += scheduled or 0
+        week.still_possible += possible or 0
+        if attended_rows:
+            week.attended += minutes or 0
+            week.by_kind[kind] += minutes or 0
+            week.by_day[day] += minutes or 0
     return ledger
 
 

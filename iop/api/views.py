@@ -291,8 +291,12 @@ class PatientListView(ClinicAPIView):
             therapist_id=f.get("therapist"),
             case_manager_id=f.get("case_manager"),
         )
-        patients = selectors.patient_list(clinic=self.clinic, filters=filters)
-        return self.paginated(patients, PatientSerializer)
+        # Only the columns the serializer outputs; the clinic for each row's age is known.
+        patients = selectors.patient_rows(clinic=self.clinic, filters=filters)
+        return self.paginated(
+            patients, PatientSerializer,
+            before_render=lambda rows: selectors.with_clinic(rows, self.clinic),
+        )  # fmt: skip
 
     @extend_schema(request=PatientSerializer, responses={201: PatientSerializer})
     def post(self, request: Request) -> Response:
