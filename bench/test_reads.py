@@ -56,7 +56,8 @@ def _clinic(rng: random.Random) -> Tenant:
     with clinic_context(clinic.pk):
         patients = Patient.objects.bulk_create(
             Patient(clinic=clinic, record_number=f"RD{n:04}", legal_first_name=f"Bench{n % 17}",
-                    legal_last_name=f"Reads{n:03}", date_of_birth=datetime.date(1980 + n % 30, 3, 1),
+                    legal_last_name=f"Reads{n:03}",
+                    date_of_birth=datetime.date(1980 + n % 30, 3, 1),
                     case_manager=manager if n < CASELOAD else None, primary_therapist=therapist)
             for n in range(PATIENTS)
         )  # fmt: skip
@@ -174,9 +175,10 @@ CASELOAD_SQL = """
 
 def caseload_floor(clinic_id: int, slug: str, params: dict[str, Any]) -> bytes:
     out = ["<!DOCTYPE html><table><tbody>"]
-    for pk, first, last, preferred, record, admitted, this, prev, att, absn, test, phq9, gad7 in (
-        _raw(clinic_id, CASELOAD_SQL, params)
+    for pk, first, last, preferred, record, admitted, *counts in _raw(
+        clinic_id, CASELOAD_SQL, params
     ):
+        this, prev, att, absn, test, phq9, gad7 = counts
         rate = round(100 * att / (att + absn)) if att + absn else "—"
         out.append(
             f'<tr><th scope="row"><a href="/c/{slug}/patients/{pk}/">{escape(preferred or first)} '
@@ -258,14 +260,15 @@ def list_floor(clinic_id: int, slug: str, today: datetime.date) -> bytes:
     return "".join(out).encode()
 
 
-API_FIELDS = (
-    "id, record_number, legal_first_name, legal_last_name, preferred_name, pronouns, "
-    "date_of_birth, phone, email, address, language, emergency_contact_name, "
-    "emergency_contact_relationship, emergency_contact_phone, primary_therapist_id, "
-    "case_manager_id, created_at, updated_at"
-)
-API_SQL = f"""SELECT {API_FIELDS}, count(*) OVER () FROM iop_patient WHERE clinic_id = %(clinic)s
-    ORDER BY legal_last_name, legal_first_name, id LIMIT %(limit)s"""
+API_SQL = """
+    SELECT id, record_number, legal_first_name, legal_last_name, preferred_name, pronouns,
+           date_of_birth, phone, email, address, language, emergency_contact_name,
+           emergency_contact_relationship, emergency_contact_phone, primary_therapist_id,
+           case_manager_id, created_at, updated_at, count(*) OVER ()
+    FROM iop_patient WHERE clinic_id = %(clinic)s
+    ORDER BY legal_last_name, legal_first_name, id LIMIT %(limit)s
+"""
+API_FIELDS = API_SQL.split("SELECT")[1].split(", count(*)", maxsplit=1)[0]
 
 
 def api_floor(clinic_id: int, limit: int, today: datetime.date) -> bytes:
@@ -274,9 +277,8 @@ def api_floor(clinic_id: int, limit: int, today: datetime.date) -> bytes:
     results = []
     for row in rows:
         item = dict(zip(names, row[:-1], strict=True))
-        item["display_name"] = f"{item['preferred_name'] or item['legal_first_name']} " + item[
-            "legal_last_name"
-        ]
+        first = item["preferred_name"] or item["legal_first_name"]
+        item["display_name"] = f"{first} {item['legal_last_name']}"
         item["age"] = clock.age_on(item["date_of_birth"], today)
         results.append(item)
     count = rows[0][-1] if rows else 0
@@ -288,6 +290,7 @@ def api_floor(clinic_id: int, limit: int, today: datetime.date) -> bytes:
 
 def _measure(
     client: Client,
+    *,
     urls: tuple[str, str],
     floor: Callable[[], bytes],
     metric: str,
@@ -342,9 +345,9 @@ def test_reads_beside_one_raw_query_each(db: None) -> None:
     }  # fmt: skip
     url = f"/c/{slug}/caseload/"
     _measure(
-        tenant.client_for(Role.CASE_MANAGER), (url, url + "?q=Reads001"),
-        lambda: caseload_floor(clinic_id, slug, params), f"caseload, {CASELOAD} patients",
-        "one raw query + minimal HTML",
+        tenant.client_for(Role.CASE_MANAGER), urls=(url, url + "?q=Reads001"),
+        floor=lambda: caseload_floor(clinic_id, slug, params),
+        metric=f"caseload, {CASELOAD} patients", what="one raw query + minimal HTML",
         check=lambda body: assert_count(body, b'<th scope="row">', CASELOAD),
     )  # fmt: skip
 
@@ -357,16 +360,17 @@ def test_reads_beside_one_raw_query_each(db: None) -> None:
         newcomer = Patient.objects.filter(clinic=clinic, record_number="RD0299").get()
     admin = tenant.client_for(Role.ADMIN)
     _measure(
-        admin, (f"/c/{slug}/patients/{tenant.patient.pk}/", f"/c/{slug}/patients/{newcomer.pk}/"),
-        lambda: chart_floor(clinic_id, chart_params), f"chart, {WEEKS} weeks",
-        "one raw query (json sections) + minimal HTML",
+        admin,
+        urls=(f"/c/{slug}/patients/{tenant.patient.pk}/", f"/c/{slug}/patients/{newcomer.pk}/"),
+        floor=lambda: chart_floor(clinic_id, chart_params), metric=f"chart, {WEEKS} weeks",
+        what="one raw query (json sections) + minimal HTML",
     )  # fmt: skip
 
     # The patient list's first page (small N: a search finding one).
     _measure(
-        admin, (f"/c/{slug}/patients/", f"/c/{slug}/patients/?q=RD0001"),
-        lambda: list_floor(clinic_id, slug, today), "patient list page, 50 of 301",
-        "one raw query + minimal HTML",
+        admin, urls=(f"/c/{slug}/patients/", f"/c/{slug}/patients/?q=RD0001"),
+        floor=lambda: list_floor(clinic_id, slug, today), metric="patient list page, 50 of 301",
+        what="one raw query + minimal HTML",
     )  # fmt: skip
 
     # The patients API, 50 and 200 rows (its largest page).
@@ -374,9 +378,9 @@ def test_reads_beside_one_raw_query_each(db: None) -> None:
     api.get("/api/v1/me")
     for rows in (50, 200):
         _measure(
-            api, (f"/api/v1/patients/?page_size={rows}", "/api/v1/patients/?page_size=5"),
-            lambda rows=rows: api_floor(clinic_id, rows, today),  # type: ignore[misc]
-            f"patients API, {rows} rows", "one raw query + json.dumps",
+            api, urls=(f"/api/v1/patients/?page_size={rows}", "/api/v1/patients/?page_size=5"),
+            floor=lambda rows=rows: api_floor(clinic_id, rows, today),  # type: ignore[misc]
+            metric=f"patients API, {rows} rows", what="one raw query + json.dumps",
             check=lambda body, rows=rows: assert_count(body, b'"record_number"', rows),  # type: ignore[misc]
         )  # fmt: skip
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact, IsNull
 from django.http import Http404
 
 from iop import clock, hooks, tenancy
@@ -168,18 +169,14 @@ def patient_rows(*, clinic: Clinic, filters: PatientFilters | None = None) -> Qu
     latest enrollment is read only to filter by its status or track, in the WHERE clause."""
     filters = filters or PatientFilters()
     patients = Patient.objects.filter(clinic=clinic)
-    if filters.status or filters.track_id:
-        latest = _latest_enrollment(clinic)
-        patients = patients.alias(
-            latest_status=Subquery(latest.values("status")[:1]),
-            latest_track_id=Subquery(latest.values("track_id")[:1]),
-        )
+    latest = _latest_enrollment(clinic)
+    status = Subquery(latest.values("status")[:1])
     if filters.status == "none":
-        patients = patients.filter(latest_status__isnull=True)
+        patients = patients.filter(IsNull(status, True))
     elif filters.status:
-        patients = patients.filter(latest_status=filters.status)
+        patients = patients.filter(Exact(status, filters.status))
     if filters.track_id:
-        patients = patients.filter(latest_track_id=filters.track_id)
+        patients = patients.filter(Exact(Subquery(latest.values("track_id")[:1]), filters.track_id))
     if filters.therapist_id:
         patients = patients.filter(primary_therapist_id=filters.therapist_id)
     if filters.case_manager_id:

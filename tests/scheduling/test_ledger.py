@@ -189,7 +189,9 @@ def test_the_ledgers_sql_sums_are_the_python_rule_row_by_row(clinic_a: Tenant) -
     monday = clock.week_start(clock.today(clinic_a.clinic)) - datetime.timedelta(weeks=1)
     day = lambda n: monday + datetime.timedelta(days=n)  # noqa: E731
     late = group(clinic_a, day(0), 9)
-    on_list(clinic_a, late, patient, "late", arrived_at=late.starts_at + datetime.timedelta(hours=1))
+    on_list(
+        clinic_a, late, patient, "late", arrived_at=late.starts_at + datetime.timedelta(hours=1)
+    )
     on_list(clinic_a, late, other, "present")
     for n, status in ((1, "absent"), (2, "excused"), (3, "present"), (4, "expected")):
         on_list(clinic_a, group(clinic_a, day(n), 9), patient, status)
@@ -206,9 +208,11 @@ def test_the_ledgers_sql_sums_are_the_python_rule_row_by_row(clinic_a: Tenant) -
     with clinic_context(clinic_a.clinic.pk):
         Session.objects.filter(pk=cancelled.pk).update(status="cancelled")
         found = weeks_for(clinic=clinic_a.clinic, start=monday, weeks=2)
-        rows = Attendance.objects.filter(clinic=clinic_a.clinic, is_active=True).exclude(
-            session__status="cancelled"
-        ).select_related("session")
+        rows = (
+            Attendance.objects.filter(clinic=clinic_a.clinic, is_active=True)
+            .exclude(session__status="cancelled")
+            .select_related("session")
+        )
         opens = ledger.marking_window_opens(clock.today(clinic_a.clinic))
         folded: dict[tuple[int, datetime.date], ledger.Week] = {}
         for row in rows:
