@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from iop import clock
@@ -454,12 +455,20 @@ def _add_tests(clinic: Clinic, rows: Rows, now: datetime.datetime) -> None:
 
 
 def _add_measures(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
-    """PHQ-9 and GAD-7 trends, open safety tasks, measures due: four queries."""
+    """PHQ-9 and GAD-7 trends (the latest two of each, picked by PostgreSQL), open safety
+    tasks, measures due: four queries."""
     ids = list(rows)
+    newest_first = [F("administered_on").desc(), F("id").desc()]
     measures = (
         Measure.objects.filter(
             clinic=clinic, patient_id__in=ids, instrument__in=[Instrument.PHQ9, Instrument.GAD7]
         )
+        .annotate(
+            nth=Window(
+                RowNumber(), partition_by=[F("patient_id"), F("instrument")], order_by=newest_first
+            )
+        )
+        .filter(nth__lte=2)
         .order_by("patient_id", "instrument", "-administered_on", "-id")
         .values_list("patient_id", "instrument", "administered_on", "total", "band", "answers")
     )
