@@ -8,8 +8,11 @@ active patients with 12 weeks of attendance history.
 - the patients API, a page of 50 and one of 200 (its largest page) of the same 300.
 
 Each floor is the same rows the page or response shows, fetched by ONE raw psycopg query
-under the clinic's context and joined into minimal HTML (or JSON); samples interleaved,
-medians (bench/floors.py). Rows are bulk-inserted (a bench, not a walk through the
+under the clinic's context and joined into minimal HTML (or JSON); the chart's reads every
+table its sections read, each section's rows as JSON. Samples interleaved, medians
+(bench/floors.py); the queries column is the count at small N / at the N measured (a
+caseload search finding one patient, a patient with no history, a list search finding one,
+a page of 5). Rows are bulk-inserted (a bench, not a walk through the
 services): a Mon/Tue/Thu track of 3-hour groups, every past session's list marked (one in
 ten absent), this week's later sessions still expected, a PHQ-9 and a GAD-7 every two weeks
 and a drug test a week for each patient.
