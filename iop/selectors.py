@@ -10,6 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact, IsNull
 from django.http import Http404
 
 from iop import clock, hooks, tenancy
@@ -194,29 +195,25 @@ class PatientFilters:
     case_manager_id: int | None = None
 
 
-def patient_list(*, clinic: Clinic, filters: PatientFilters | None = None) -> QuerySet[Patient]:
-    """Patients with their latest enrollment's status and track (`enrollment_status`,
-    `enrollment_track`) and their care team, in one query."""
-    filters = filters or PatientFilters()
-    latest = Enrollment.objects.filter(clinic=clinic, patient=OuterRef("pk")).order_by(
+def _latest_enrollment(clinic: Clinic) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(clinic=clinic, patient=OuterRef("pk")).order_by(
         "-admission_date", "-id"
     )
-    patients = (
-        Patient.objects.filter(clinic=clinic)
-        # The clinic rides along: each row's age is on the clinic's today.
-        .select_related("clinic", "primary_therapist__user", "case_manager__user")
-        .annotate(
-            enrollment_status=Subquery(latest.values("status")[:1]),
-            enrollment_track_id=Subquery(latest.values("track_id")[:1]),
-            enrollment_track=Subquery(latest.values("track__name")[:1]),
-        )
-    )
+
+
+def patient_rows(*, clinic: Clinic, filters: PatientFilters | None = None) -> QuerySet[Patient]:
+    """The patients the filters find, their own columns only (what the API outputs): the
+    latest enrollment is read only to filter by its status or track, in the WHERE clause."""
+    filters = filters or PatientFilters()
+    patients = Patient.objects.filter(clinic=clinic)
+    latest = _latest_enrollment(clinic)
+    status = Subquery(latest.values("status")[:1])
     if filters.status == "none":
-        patients = patients.filter(enrollment_status__isnull=True)
+        patients = patients.filter(IsNull(status, True))
     elif filters.status:
-        patients = patients.filter(enrollment_status=filters.status)
+        patients = patients.filter(Exact(status, filters.status))
     if filters.track_id:
-        patients = patients.filter(enrollment_track_id=filters.track_id)
+        patients = patients.filter(Exact(Subquery(latest.values("track_id")[:1]), filters.track_id))
     if filters.therapist_id:
         patients = patients.filter(primary_therapist_id=filters.therapist_id)
     if filters.case_manager_id:
@@ -229,6 +226,22 @@ def patient_list(*, clinic: Clinic, filters: PatientFilters | None = None) -> Qu
             | Q(preferred_name__istartswith=word)
         )
     return patients
+
+
+def patient_list(*, clinic: Clinic, filters: PatientFilters | None = None) -> QuerySet[Patient]:
+    """`patient_rows` with their latest enrollment's status and track (`enrollment_status`,
+    `enrollment_track`) and their care team, in one query (the patient list page)."""
+    latest = _latest_enrollment(clinic)
+    return (
+        patient_rows(clinic=clinic, filters=filters)
+        # The clinic rides along: each row's age is on the clinic's today.
+        .select_related("clinic", "primary_therapist__user", "case_manager__user")
+        .annotate(
+            enrollment_status=Subquery(latest.values("status")[:1]),
+            enrollment_track_id=Subquery(latest.values("track_id")[:1]),
+            enrollment_track=Subquery(latest.values("track__name")[:1]),
+        )
+    )
 
 
 def patient_get(*, clinic: Clinic, patient_id: int, **annotations: Any) -> Patient:

@@ -4,9 +4,11 @@ patient's progress series."""
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from iop import clock
@@ -245,9 +247,10 @@ class CaseloadRow:
     def week_words(self) -> str:
         return week_span(self.week_of)
 
-    @property
+    @cached_property
     def flags(self) -> list[tuple[str, str, str]]:
-        """(code, tone, words) — what needs action today, most urgent first."""
+        """(code, tone, words) — what needs action today, most urgent first. Read once the
+        row is filled in (`caseload`), then kept: the page asks for it several times a row."""
         found = []
         if self.item9 or self.open_safety_tasks:
             found.append(("item9", "danger", "PHQ-9 item 9: safety follow-up"))
@@ -391,11 +394,16 @@ def _add_hours(clinic: Clinic, rows: Rows, today: datetime.date, now: datetime.d
 def _add_attendance(
     clinic: Clinic, rows: Rows, today: datetime.date, now: datetime.datetime
 ) -> None:
-    """Attendance rate (28 days) and unexcused absences (14 days): one query."""
+    """Attendance rate (28 days) and unexcused absences (14 days): one query. The window is
+    bounded on the attendance's own start too, so the (clinic, patient, starts_at) index
+    reads 28 days of each patient, not their whole history (a session's places start on its
+    day)."""
+    since = today - datetime.timedelta(days=RATE_WINDOW_DAYS)
     counts = (
         Attendance.objects.filter(
             clinic=clinic, patient_id__in=list(rows), is_active=True, ends_at__lte=now,
-            session__day__gte=today - datetime.timedelta(days=RATE_WINDOW_DAYS),
+            starts_at__gte=clock.at(clock.zone(clinic), since, datetime.time.min),
+            session__day__gte=since,
         )
         .exclude(session__status="cancelled")
         .values("patient_id")
@@ -447,12 +455,20 @@ def _add_tests(clinic: Clinic, rows: Rows, now: datetime.datetime) -> None:
 
 
 def _add_measures(clinic: Clinic, rows: Rows, today: datetime.date) -> None:
-    """PHQ-9 and GAD-7 trends, open safety tasks, measures due: four queries."""
+    """PHQ-9 and GAD-7 trends (the latest two of each, picked by PostgreSQL), open safety
+    tasks, measures due: four queries."""
     ids = list(rows)
+    newest_first = [F("administered_on").desc(), F("id").desc()]
     measures = (
         Measure.objects.filter(
             clinic=clinic, patient_id__in=ids, instrument__in=[Instrument.PHQ9, Instrument.GAD7]
         )
+        .annotate(
+            nth=Window(
+                RowNumber(), partition_by=[F("patient_id"), F("instrument")], order_by=newest_first
+            )
+        )
+        .filter(nth__lte=2)
         .order_by("patient_id", "instrument", "-administered_on", "-id")
         .values_list("patient_id", "instrument", "administered_on", "total", "band", "answers")
     )

@@ -36,12 +36,12 @@ Three rules live here and nowhere else (every page, API and count calls them):
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Extract, Floor
 
 from iop import clock
 from iop.models import Authorization, Clinic, Patient
@@ -77,6 +77,11 @@ def whole_minutes(elapsed: datetime.timedelta) -> int:
 def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
     """Real minutes between two instants."""
     return whole_minutes(elapsed_time(start, end))
+
+
+# `elapsed_minutes` of an attendance row, in SQL: whole real minutes (timestamptz subtraction
+# is in real time whatever the zone), so the ledger's sums are the sums of `elapsed_minutes`.
+ELAPSED_MINUTES = Cast(Floor(Extract(F("ends_at") - F("starts_at"), "epoch") / 60), IntegerField())
 
 
 def h0015_days_met(billable_days: int) -> bool:
@@ -214,11 +219,6 @@ def _empty_week(clinic: Clinic, patient: Patient, start: datetime.date) -> Week:
     )  # fmt: skip
 
 
-# One attendance row as the ledger reads it: patient, day, kind, status, minutes attended,
-# and how long it lasts (its real elapsed time).
-_Row = tuple[int, datetime.date, str, str, int | None, datetime.timedelta]
-
-
 def weeks_for(
     *,
     clinic: Clinic,
@@ -228,60 +228,52 @@ def weeks_for(
     now: datetime.datetime | None = None,
 ) -> dict[tuple[int, datetime.date], Week]:
     """The ledger for `weeks` weeks from the Monday of `start`, as it stands at `now` (what is
-    still possible), one query for all patients."""
+    still possible): one query for all patients, summed by PostgreSQL per patient, day and
+    kind of session (and one more for the patients when `patients` is not given)."""
     tz = clock.zone(clinic)
     first = clock.week_start(start)
     begin = clock.at(tz, first, datetime.time.min)
     end = clock.at(tz, first + datetime.timedelta(weeks=weeks), datetime.time.min)
-    rows = Attendance.objects.filter(
-        clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
-    ).exclude(session__status="cancelled")
     now = now or clock.now()
     window_opens = marking_window_opens(clock.local_date(clinic, now))
-    people: dict[int, Patient]
-    facts: Iterable[_Row]
+    attended = Q(status__in=ATTENDED)
+    rows = (
+        Attendance.objects.filter(
+            clinic=clinic, is_active=True, starts_at__gte=begin, starts_at__lt=end
+        )
+        .exclude(session__status="cancelled")
+        .values_list("patient_id", "session__day", "session__kind")
+        .annotate(
+            scheduled=Sum(ELAPSED_MINUTES),
+            attended=Sum("minutes_attended", filter=attended),
+            attended_rows=Count("id", filter=attended),
+            # `awaiting_mark`, or not held yet
+            possible=Sum(
+                ELAPSED_MINUTES,
+                filter=Q(status="expected", session__day__gte=window_opens),
+            ),
+        )
+        .order_by("session__day", "patient_id")
+    )
     if patients is not None:
-        # Plain tuples: the patients are known, so no row needs to become a model.
-        people = {p.pk: p for p in patients}
-        # The length as the database's timestamptz difference (`elapsed_time`): one value to
-        # parse a row, not two instants.
-        facts = (
-            rows.filter(patient__in=patients)
-            .annotate(length=F("ends_at") - F("starts_at"))
-            .values_list(
-                "patient_id", "session__day", "session__kind", "status", "minutes_attended",
-                "length",
-            )
-        )  # fmt: skip
-    else:
-        people = {}
-        facts = _with_patients(rows, people)
+        rows = rows.filter(patient__in=patients)
+    found = list(rows)
+    if patients is None:
+        patients = list(Patient.objects.filter(clinic=clinic, pk__in={r[0] for r in found}))
+    by_pk = {patient.pk: patient for patient in patients}
     ledger: dict[tuple[int, datetime.date], Week] = {}
-    for patient_id, day, kind, status, attended, elapsed in facts:
+    for patient_id, day, kind, scheduled, minutes, attended_rows, possible in found:
         monday = clock.week_start(day)
         week = ledger.get((patient_id, monday))
         if week is None:
-            week = ledger[(patient_id, monday)] = _empty_week(clinic, people[patient_id], monday)
-        length = whole_minutes(elapsed)
-        week.scheduled += length
-        if status in ATTENDED:
-            minutes = attended or 0
-            week.attended += minutes
-            week.by_kind[kind] += minutes
-            week.by_day[day] += minutes
-        elif status == "expected" and day >= window_opens:
-            week.still_possible += length  # `awaiting_mark`, or not held yet
+            week = ledger[(patient_id, monday)] = _empty_week(clinic, by_pk[patient_id], monday)
+        week.scheduled += scheduled or 0
+        week.still_possible += possible or 0
+        if attended_rows:
+            week.attended += minutes or 0
+            week.by_kind[kind] += minutes or 0
+            week.by_day[day] += minutes or 0
     return ledger
-
-
-def _with_patients(rows: Any, people: dict[int, Patient]) -> Iterator[_Row]:
-    """`weeks_for`'s rows for the whole clinic, each patient read with its row (one query)."""
-    for row in rows.select_related("session", "patient"):
-        people[row.patient_id] = row.patient
-        yield (
-            row.patient_id, row.session.day, row.session.kind, row.status,
-            row.minutes_attended, elapsed_time(row.starts_at, row.ends_at),
-        )  # fmt: skip
 
 
 def patient_weeks(*, clinic: Clinic, patient: Patient, weeks: int = 5) -> list[Week]:

@@ -4,8 +4,13 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers
 
+from iop.api.views import PatientSerializer
+from iop.models import Patient
 from iop.roles import Role
+from iop.selectors import patient_rows
+from iop.tenancy import clinic_context
 from tests import factories
 from tests.conftest import Tenant
 
@@ -179,3 +184,19 @@ def test_odd_query_strings_are_not_errors(clinic_a: Tenant, url: str, status: in
     client = clinic_a.client_for()
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {clinic_a.token_secret}"
     assert client.get(url.format(slug=clinic_a.clinic.slug)).status_code == status
+
+
+def test_the_patients_apis_plain_read_is_drfs_own(clinic_a: Tenant) -> None:
+    """The API's fast read (`PlainRead`) gives what DRF's general one gives, field by field:
+    care team ids, dates, instants, computed age and name, empty and null values."""
+    with clinic_context(clinic_a.clinic.pk):
+        Patient.objects.filter(pk=clinic_a.patient.pk).update(
+            case_manager=clinic_a.members[Role.CASE_MANAGER], preferred_name="Sam", email=""
+        )
+        patients = list(patient_rows(clinic=clinic_a.clinic).order_by("pk"))
+    for patient in patients:
+        patient.clinic = clinic_a.clinic
+    fast = PatientSerializer(patients, many=True).data
+    general = [serializers.Serializer.to_representation(PatientSerializer(p), p) for p in patients]
+    assert fast == general
+    assert fast[0]["case_manager"] == clinic_a.members[Role.CASE_MANAGER].pk

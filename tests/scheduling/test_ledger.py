@@ -179,6 +179,67 @@ def test_a_week_crossing_the_daylight_saving_change(clinic_a: Tenant) -> None:
     assert week(clinic_a, patient, datetime.date(2026, 3, 9)).attended == 180
 
 
+@pytest.mark.instant("2026-12-02 10:00")
+def test_the_ledgers_sql_sums_are_the_python_rule_row_by_row(clinic_a: Tenant) -> None:
+    """PostgreSQL sums the ledger; the same rows folded in Python, one by one (real minutes
+    by `elapsed_minutes`, attended minutes of attended marks, expected places still open for
+    their mark as possible), give the same weeks: every status, a late arrival, a cancelled
+    session, a list nobody marked, sessions still to come, an odd-length individual one."""
+    patient, other = adult(clinic_a), adult(clinic_a)
+    monday = clock.week_start(clock.today(clinic_a.clinic)) - datetime.timedelta(weeks=1)
+    day = lambda n: monday + datetime.timedelta(days=n)  # noqa: E731
+    late = group(clinic_a, day(0), 9)
+    on_list(
+        clinic_a, late, patient, "late", arrived_at=late.starts_at + datetime.timedelta(hours=1)
+    )
+    on_list(clinic_a, late, other, "present")
+    for n, status in ((1, "absent"), (2, "excused"), (3, "present"), (4, "expected")):
+        on_list(clinic_a, group(clinic_a, day(n), 9), patient, status)
+    begin = datetime.datetime.combine(day(3), datetime.time(14, 7, 30), tzinfo=CHICAGO)
+    odd = calendar.session_create(
+        clinic=clinic_a.clinic, actor=clinic_a.admin.user, kind="individual", day=day(3),
+        starts_at=begin, ends_at=begin + datetime.timedelta(minutes=50, seconds=50),
+    )  # fmt: skip
+    on_list(clinic_a, odd, patient, "present")
+    cancelled = group(clinic_a, day(5), 9)
+    on_list(clinic_a, cancelled, patient, "present")
+    for n in (7, 8, 10):  # this week: held, and still to come
+        on_list(clinic_a, group(clinic_a, day(n), 9), patient, "present" if n < 9 else "expected")
+    with clinic_context(clinic_a.clinic.pk):
+        Session.objects.filter(pk=cancelled.pk).update(status="cancelled")
+        found = weeks_for(clinic=clinic_a.clinic, start=monday, weeks=2)
+        rows = (
+            Attendance.objects.filter(clinic=clinic_a.clinic, is_active=True)
+            .exclude(session__status="cancelled")
+            .select_related("session")
+        )
+        opens = ledger.marking_window_opens(clock.today(clinic_a.clinic))
+        folded: dict[tuple[int, datetime.date], ledger.Week] = {}
+        for row in rows:
+            key = (row.patient_id, clock.week_start(row.session.day))
+            if key[1] not in (monday, day(7)):
+                continue  # the fixture's own, outside the two weeks
+            w = folded.setdefault(key, ledger.Week(patient=row.patient, start=key[1], minimum=0))
+            length = ledger.elapsed_minutes(row.starts_at, row.ends_at)
+            w.scheduled += length
+            if row.status in ledger.ATTENDED:
+                w.attended += row.minutes_attended or 0
+                w.by_kind[row.session.kind] += row.minutes_attended or 0
+                w.by_day[row.session.day] += row.minutes_attended or 0
+            elif row.status == "expected" and row.session.day >= opens:
+                w.still_possible += length
+
+    def sums(weeks: dict[tuple[int, datetime.date], ledger.Week]) -> dict[object, object]:
+        return {
+            key: (w.scheduled, w.attended, w.still_possible, dict(w.by_kind), dict(w.by_day))
+            for key, w in weeks.items()
+        }
+
+    got, expected = sums(found), sums(folded)
+    assert got == expected
+    assert got[(patient.pk, monday)][:3] == (180 * 5 + 50, 120 + 180 + 50, 180)
+
+
 def test_billable_day_threshold_is_a_clinic_setting(clinic_a: Tenant) -> None:
     Clinic.objects.filter(pk=clinic_a.clinic.pk).update(billable_day_minutes=120)
     clinic_a.clinic.refresh_from_db()
