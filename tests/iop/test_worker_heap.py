@@ -1,5 +1,6 @@
-"""A worker child's heap at start (iop/celery.py): the job's heavy modules imported, and
-everything alive then frozen out of the garbage collector."""
+"""A worker's heap at start: a Celery child's (iop/celery.py) with the job's heavy modules
+imported, a web worker's (iop/wsgi.py) with every view; everything alive then frozen out of
+the garbage collector."""
 
 import gc
 import sys
@@ -30,3 +31,15 @@ def test_the_child_start_signal_settles_the_heap(unfrozen: None) -> None:
     from celery.signals import worker_process_init
 
     assert _settle_heap_in_child in [r() for _, r in worker_process_init.receivers]
+
+
+def test_a_web_worker_loads_every_view_then_freezes_its_heap(unfrozen: None) -> None:
+    """iop/wsgi.py, as gunicorn imports it in each worker: the URL conf with every view is
+    loaded before the first request, then the heap is frozen (no PDF modules for it)."""
+    import importlib
+
+    sys.modules.pop("iop.wsgi", None)
+    importlib.import_module("iop.wsgi")
+    assert "iop.urls" in sys.modules
+    assert "scheduling.views" in sys.modules
+    assert gc.get_freeze_count() > 10_000
