@@ -47,8 +47,24 @@ def membership_for(
     """The person's active membership of the clinic at `clinic_slug` (and, when given, of
     that id: the clinic the session last worked in, whose rows are then already visible),
     with its clinic and its person, read in one query."""
-    with tenancy.user_context(user_id), connection.cursor() as cursor:
-        cursor.execute(_membership_sql(), [user_id, clinic_slug, clinic_id, clinic_id])
+    with tenancy.user_context(user_id):
+        return _membership_read(BY_PERSON_AND_SLUG, [user_id, clinic_slug, clinic_id, clinic_id])
+
+
+# Every clinic page and API request starts with one of these two reads, and the ORM's
+# building of that join cost about twice its execution (bench/test_request.py), so its SQL
+# is written once from the models' own columns. The three models' fields need no conversion
+# from the database (tests/iop/test_membership_read.py holds the read to the ORM's).
+BY_PERSON_AND_SLUG = (
+    "m.user_id = %s AND c.slug = %s AND m.is_active AND m.accepted_at IS NOT NULL"
+    " AND (%s::bigint IS NULL OR m.clinic_id = %s)"
+)
+BY_ID_ACTIVE_PERSON = "m.id = %s AND m.is_active AND u.is_active"
+
+
+def _membership_read(condition: str, params: list[Any]) -> Membership | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_membership_sql(condition), params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -57,27 +73,19 @@ def membership_for(
     return membership
 
 
-# Every clinic page starts with the read above, and the ORM's building of that one join cost
-# about twice its execution (bench/test_request.py), so its SQL is written once from the
-# models' own columns. The three models' fields need no conversion from the database
-# (tests/iop/test_membership_read.py holds the read to the ORM's).
-
-
 @functools.cache
-def _membership_sql() -> str:
+def _membership_sql(condition: str) -> str:
+    aliased = ((Membership, "m"), (Clinic, "c"), (User, "u"))
     columns = ", ".join(
-        f'{model._meta.db_table}."{field.column}"'
-        for model in (Membership, Clinic, User)
+        f'{alias}."{field.column}"'
+        for model, alias in aliased
         for field in model._meta.concrete_fields
     )
     m, c, u = Membership._meta.db_table, Clinic._meta.db_table, User._meta.db_table
-    # The models' own names; the values are parameters.
+    # The models' own names and this module's conditions; the values are parameters.
     return (
-        f"SELECT {columns} FROM {m} JOIN {c} ON {c}.id = {m}.clinic_id"  # noqa: S608
-        f" JOIN {u} ON {u}.id = {m}.user_id"
-        f" WHERE {m}.user_id = %s AND {c}.slug = %s AND {m}.is_active"
-        f" AND {m}.accepted_at IS NOT NULL AND (%s::bigint IS NULL OR {m}.clinic_id = %s)"
-        f" ORDER BY {m}.id LIMIT 1"
+        f"SELECT {columns} FROM {m} m JOIN {c} c ON c.id = m.clinic_id"  # noqa: S608
+        f" JOIN {u} u ON u.id = m.user_id WHERE {condition} ORDER BY m.id LIMIT 1"
     )
 
 
@@ -417,11 +425,7 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     if token is None:
         return None
     tenancy.activate(token.clinic_id)
-    membership = (
-        Membership.objects.select_related("clinic", "user")
-        .filter(pk=token.membership_id, is_active=True, user__is_active=True)
-        .first()
-    )
+    membership = _membership_read(BY_ID_ACTIVE_PERSON, [token.membership_id])
     if membership is None:
         tenancy.activate(None)
         return None

@@ -1,6 +1,7 @@
-"""The read that opens every clinic page: the membership, its clinic and its person in one
-hand-written query (iop.selectors.membership_for), and the session checks Django would make
-had it read the person itself (iop.middleware.adopt_session_user)."""
+"""The read that opens every clinic page and API request: the membership, its clinic and its
+person in one hand-written query (iop.selectors.membership_for, api_token_authenticate), and
+the session checks Django would make had it read the person itself
+(iop.middleware.adopt_session_user)."""
 
 from django.db import connection
 from django.forms.models import model_to_dict
@@ -8,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from iop import tenancy
 from iop.models import Membership, User
-from iop.selectors import membership_for
+from iop.selectors import api_token_authenticate, membership_for
 from tests.conftest import Tenant
 
 
@@ -32,6 +33,22 @@ def test_the_read_matches_the_orm_field_for_field(clinic_a: Tenant, clinic_b: Te
             )
             is None
         )
+
+
+def test_a_tokens_read_matches_the_orm_and_refuses_an_inactive_person(clinic_a: Tenant) -> None:
+    with tenancy.request_scope():
+        token = api_token_authenticate(raw=clinic_a.token_secret)
+        assert token is not None
+        orm = Membership.objects.select_related("clinic", "user").get(pk=token.membership_id)
+        for ours, theirs in [
+            (token.membership, orm),
+            (token.membership.clinic, orm.clinic),
+            (token.membership.user, orm.user),
+        ]:
+            assert model_to_dict(ours) == model_to_dict(theirs)
+    User.objects.filter(pk=orm.user_id).update(is_active=False)
+    with tenancy.request_scope():
+        assert api_token_authenticate(raw=clinic_a.token_secret) is None
 
 
 def test_a_clinic_page_reads_no_session_row_and_no_person_apart(clinic_a: Tenant) -> None:
