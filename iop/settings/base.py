@@ -167,7 +167,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:63799/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "iop.cache.RedisCache",  # one client per pool (iop/cache.py)
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "iop",
     }
