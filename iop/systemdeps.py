@@ -114,6 +114,14 @@ NEEDS = (
     # The translation catalogs (locale/) are committed compiled; the suite checks each .mo is
     # msgfmt's output of its .po, and `make messages` regenerates them: both need gettext.
     Need("gettext", ("gettext",), lambda: on_path("msgfmt", "xgettext"), frozenset({TEST, CLOCK})),
+    # tests/e2e/test_print_walk.py reads the printed sign-in sheet, roster and chart back
+    # (pdftotext) and renders a page to look at (pdftoppm).
+    Need(
+        "poppler-utils",
+        ("poppler-utils",),
+        lambda: on_path("pdftotext") and on_path("pdftoppm"),
+        frozenset({TEST, CLOCK}),
+    ),
     # .ci/run's second leg runs the suite at a chosen instant under libfaketime.
     Need("faketime", ("faketime",), lambda: on_path("faketime"), frozenset({CLOCK})),
     # bench/test_throughput.py loads gunicorn with a bounded number of connections and
